@@ -1,0 +1,92 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// config is everything the binary reads from flags and the environment.
+// Precedence: a flag given on the command line, then the GATEHOUSE_*
+// environment variable, then the default.
+type config struct {
+	Addr       string
+	Issuer     string
+	DataDir    string
+	KEK        string
+	KEKFile    string
+	SigningAlg string
+	LogLevel   string
+	Demo       bool
+}
+
+// bindFlags registers the serve flags on fs, with defaults from the
+// environment.
+func (c *config) bindFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Addr, "addr", env("GATEHOUSE_ADDR", "localhost:8080"), "address to listen on (GATEHOUSE_ADDR)")
+	fs.StringVar(&c.Issuer, "issuer", env("GATEHOUSE_ISSUER", ""), "issuer URL, e.g. https://id.example.com (GATEHOUSE_ISSUER); defaults to http://<addr> with --demo")
+	fs.StringVar(&c.DataDir, "data-dir", env("GATEHOUSE_DATA_DIR", "data"), "folder of the embedded SQLite database (GATEHOUSE_DATA_DIR)")
+	fs.StringVar(&c.KEK, "kek", "", "key-encryption key, 32 bytes base64 (prefer GATEHOUSE_KEK or --kek-file: flags show in ps)")
+	fs.StringVar(&c.KEKFile, "kek-file", env("GATEHOUSE_KEK_FILE", ""), "file holding the key-encryption key (GATEHOUSE_KEK_FILE)")
+	fs.StringVar(&c.SigningAlg, "signing-alg", env("GATEHOUSE_SIGNING_ALG", "RS256"), "token signing algorithm: RS256, ES256 or EdDSA (GATEHOUSE_SIGNING_ALG)")
+	fs.StringVar(&c.LogLevel, "log-level", env("GATEHOUSE_LOG_LEVEL", "info"), "debug, info, warn or error (GATEHOUSE_LOG_LEVEL)")
+	fs.BoolVar(&c.Demo, "demo", env("GATEHOUSE_DEMO", "") == "true", "load the demo directory and serve the demo portal; allows laptop-only settings (GATEHOUSE_DEMO=true)")
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+// resolve fills derived settings and refuses settings that only make sense
+// on a laptop unless this is a demo. Every refusal names the setting to fix.
+func (c *config) resolve() error {
+	if c.KEK == "" {
+		c.KEK = os.Getenv("GATEHOUSE_KEK")
+	}
+	if c.Issuer == "" {
+		if !c.Demo {
+			return errors.New("set the issuer: --issuer or GATEHOUSE_ISSUER (e.g. https://id.example.com)")
+		}
+		c.Issuer = "http://" + c.Addr
+	}
+	c.Issuer = strings.TrimSuffix(c.Issuer, "/")
+	u, err := url.Parse(c.Issuer)
+	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("issuer %q: must be an absolute URL without query or fragment", c.Issuer)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !c.Demo && !isLoopback(u.Hostname()) {
+			return fmt.Errorf("issuer %q: plain http is only allowed for localhost; use https (GATEHOUSE_ISSUER), or --demo on a laptop", c.Issuer)
+		}
+	default:
+		return fmt.Errorf("issuer %q: scheme must be https", c.Issuer)
+	}
+	if c.KEK == "" && c.KEKFile == "" && !c.Demo {
+		return errors.New("set a key-encryption key: GATEHOUSE_KEK or GATEHOUSE_KEK_FILE (32 random bytes, base64: openssl rand -base64 32); it seals signing keys and secrets at rest")
+	}
+	return nil
+}
+
+// insecureHTTP reports whether the issuer is plain http (local development),
+// where cookies cannot be Secure.
+func (c *config) insecureHTTP() bool { return strings.HasPrefix(c.Issuer, "http://") }
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (c *config) databasePath() string { return filepath.Join(c.DataDir, "gatehouse.db") }

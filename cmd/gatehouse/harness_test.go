@@ -1,0 +1,226 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/gatehouse-id/gatehouse/directoryfile"
+	"github.com/gatehouse-id/gatehouse/password"
+)
+
+// clock is the test's clock: real time plus an offset the test can advance,
+// so that codes expire on demand while tokens stay valid for real verifiers.
+type clock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.offset += d
+	c.mu.Unlock()
+}
+
+// harness is one Gatehouse on httptest, wired by build exactly as serve
+// wires it, with the directory in testdata/directory.yaml.
+type harness struct {
+	t      *testing.T
+	issuer string
+	app    *app
+	clock  *clock
+	oidc   *gooidc.Provider
+}
+
+const (
+	portalASecret = "portal-a-secret-0123456789abcdefghijkl"
+	postSecret    = "portal-post-secret-0123456789abcdefghij"
+	machineSecret = "machine-secret-0123456789abcdefghijklmn"
+)
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	issuer := "http://" + srv.Listener.Addr().String()
+	cfg := &config{
+		Addr: srv.Listener.Addr().String(), Issuer: issuer, DataDir: t.TempDir(),
+		KEK: base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef")), SigningAlg: "RS256", LogLevel: "debug",
+	}
+	if err := cfg.resolve(); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	clk := &clock{}
+	// A cheap argon2id cost keeps the suite fast; the format and code path
+	// are the production ones.
+	a, err := build(t.Context(), cfg, log, options{now: clk.Now, passwordParams: password.Params{Memory: 64, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile("testdata/directory.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := directoryfile.Parse("testdata/directory.yaml", []byte(strings.ReplaceAll(string(data), "{{issuer}}", issuer)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Apply(t.Context(), a.directory); err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = a.handler
+	srv.Start()
+	t.Cleanup(func() { srv.Close(); a.Close() })
+	p, err := gooidc.NewProvider(t.Context(), issuer)
+	if err != nil {
+		t.Fatalf("go-oidc rejects the discovery document: %v", err)
+	}
+	return &harness{t: t, issuer: issuer, app: a, clock: clk, oidc: p}
+}
+
+// portal is a relying party: x/oauth2 for the protocol, go-oidc to verify.
+type portal struct {
+	conf *oauth2.Config
+}
+
+func (h *harness) portal(id, secret, redirect string, scopes ...string) *portal {
+	ep := h.oidc.Endpoint()
+	// client_secret_post clients and public clients (client_id only) put
+	// their identity in the body; client_secret_basic ones in the header.
+	if id == "portal-post" || secret == "" {
+		ep.AuthStyle = oauth2.AuthStyleInParams
+	} else {
+		ep.AuthStyle = oauth2.AuthStyleInHeader
+	}
+	return &portal{conf: &oauth2.Config{ClientID: id, ClientSecret: secret, Endpoint: ep, RedirectURL: redirect, Scopes: scopes}}
+}
+
+func (h *harness) portalA() *portal {
+	return h.portal("portal-a", portalASecret, "http://localhost/a/callback", "openid", "profile", "email", "offline_access", "tenant")
+}
+
+func (h *harness) portalB() *portal {
+	return h.portal("portal-b", "", "http://localhost/b/callback", "openid", "profile", "offline_access")
+}
+
+// browser is a person's browser: a cookie jar, and redirects followed up to
+// (not into) the portals, whose callbacks live on http://localhost/.
+type browser struct {
+	t *testing.T
+	c *http.Client
+}
+
+func (h *harness) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: h.t, c: &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if req.URL.Host == "localhost" {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}}}
+}
+
+func (b *browser) get(u string) (*http.Response, string) {
+	b.t.Helper()
+	resp, err := b.c.Get(u)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+func (b *browser) postForm(u string, form url.Values) (*http.Response, string) {
+	b.t.Helper()
+	resp, err := b.c.PostForm(u, form)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+var (
+	csrfRE      = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+	authReqIDRE = regexp.MustCompile(`name="authRequestID" value="([^"]+)"`)
+)
+
+// authorization is one run of the code flow from the browser's side.
+type authorization struct {
+	verifier, state, nonce string
+}
+
+// start sends the browser to the portal's authorization URL and returns the
+// last response: the login page, or the redirect back to the portal.
+func (b *browser) start(p *portal, extra ...oauth2.AuthCodeOption) (authorization, *http.Response, string) {
+	a := authorization{verifier: oauth2.GenerateVerifier(), state: oauth2.GenerateVerifier()[:16], nonce: oauth2.GenerateVerifier()[:16]}
+	opts := append([]oauth2.AuthCodeOption{oauth2.S256ChallengeOption(a.verifier), gooidc.Nonce(a.nonce)}, extra...)
+	resp, body := b.get(p.conf.AuthCodeURL(a.state, opts...))
+	return a, resp, body
+}
+
+// submitLogin fills in the login page the browser is on.
+func (b *browser) submitLogin(loginPage *http.Response, body, tenant, username, pw string) (*http.Response, string) {
+	b.t.Helper()
+	csrf, id := csrfRE.FindStringSubmatch(body), authReqIDRE.FindStringSubmatch(body)
+	if csrf == nil || id == nil {
+		b.t.Fatalf("not a login page (status %d): %.300s", loginPage.StatusCode, body)
+	}
+	return b.postForm(loginPage.Request.URL.String(), url.Values{
+		"authRequestID": {id[1]}, "csrf_token": {csrf[1]}, "tenant": {tenant}, "username": {username}, "password": {pw},
+	})
+}
+
+// code extracts the code from the redirect to the portal, checking state.
+func code(t *testing.T, resp *http.Response, a authorization) string {
+	t.Helper()
+	if resp.StatusCode != http.StatusFound && resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("want a redirect to the portal, got %d", resp.StatusCode)
+	}
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || loc.Host != "localhost" {
+		t.Fatalf("redirect to %q, want the portal", resp.Header.Get("Location"))
+	}
+	q := loc.Query()
+	if q.Get("error") != "" {
+		t.Fatalf("portal got error %s: %s", q.Get("error"), q.Get("error_description"))
+	}
+	if q.Get("state") != a.state {
+		t.Fatalf("state = %q, want %q", q.Get("state"), a.state)
+	}
+	return q.Get("code")
+}
+
+// login runs the whole browser part for a person: returns the code.
+func (b *browser) login(p *portal, tenant, username, pw string) (authorization, string) {
+	b.t.Helper()
+	a, resp, body := b.start(p)
+	resp, _ = b.submitLogin(resp, body, tenant, username, pw)
+	return a, code(b.t, resp, a)
+}
+
+func (p *portal) exchange(ctx context.Context, c string, a authorization) (*oauth2.Token, error) {
+	return p.conf.Exchange(ctx, c, oauth2.VerifierOption(a.verifier))
+}

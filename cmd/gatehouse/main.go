@@ -1,0 +1,77 @@
+// Command gatehouse is the Gatehouse identity provider: one binary that
+// serves the OpenID Connect endpoints and the login pages, imports a
+// directory file and migrates its database.
+//
+//	gatehouse serve [--demo] [flags]   run the server
+//	gatehouse import FILE [flags]      load tenants, users and clients from a YAML file
+//	gatehouse migrate [flags]          apply database migrations and exit
+//
+// This package only reads configuration and wires the parts together.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+const usage = `Gatehouse: an OpenID Connect identity provider for multi-tenant IoT platforms.
+
+Usage:
+  gatehouse serve [--demo] [flags]   run the server (--demo: demo directory and portal, laptop settings)
+  gatehouse import FILE [flags]      load tenants, users and clients from a directory file (docs/directory-file.md)
+  gatehouse migrate [flags]          apply database migrations and exit
+
+Run "gatehouse COMMAND -h" for the flags of a command.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes one command and returns the process exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serveCommand(ctx, args[1:], stdout, stderr)
+	case "import":
+		err = importCommand(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		err = migrateCommand(ctx, args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "gatehouse: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err != nil {
+		if err == errUsage {
+			return 2
+		}
+		fmt.Fprintf(stderr, "gatehouse %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+// newLogger returns the process logger: JSON lines to stderr.
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
+		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", level)
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gatehouse-id/gatehouse/demo"
+	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/directoryfile"
+)
+
+var errUsage = errors.New("usage")
+
+func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.bindFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if err := cfg.resolve(); err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	// The OpenID library logs through the default logger.
+	slog.SetDefault(log)
+	a, err := build(ctx, &cfg, log, options{})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	printBanner(stdout, &cfg)
+	log.Info("gatehouse listening", "addr", ln.Addr().String(), "issuer", cfg.Issuer, "demo", cfg.Demo)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
+
+// printBanner tells a newcomer where to go: the issuer, and in demo mode the
+// demo portal, the accounts and the clients.
+func printBanner(w io.Writer, cfg *config) {
+	fmt.Fprintf(w, "\nGatehouse is running.\n  Issuer:    %s\n  Discovery: %s/.well-known/openid-configuration\n", cfg.Issuer, cfg.Issuer)
+	if !cfg.Demo {
+		fmt.Fprintln(w)
+		return
+	}
+	fmt.Fprintf(w, "\nDemo portal: %s/demo/  (log in there to see the tokens a portal receives)\n\nDemo accounts (tenant / username / password):\n", cfg.Issuer)
+	for _, acc := range demo.Accounts {
+		fmt.Fprintf(w, "  %-18s %-8s %-22s %s\n", acc.Tenant, acc.Username, acc.Password, acc.Description)
+	}
+	fmt.Fprintf(w, "\nDemo clients:\n")
+	for _, c := range demo.Clients {
+		fmt.Fprintf(w, "  %-14s %s\n", c.ID, c.Description)
+	}
+	fmt.Fprintf(w, "\nA machine token:\n  curl -s -u %s:%s -d grant_type=client_credentials %s/oauth/token\n\n",
+		demo.MachineClientID, demo.MachineClientSecret, cfg.Issuer)
+}
+
+// loadDemo applies the demo directory file (idempotent: a restart changes
+// nothing that is already there).
+func loadDemo(ctx context.Context, dir *directory.Directory, issuer string, log *slog.Logger) error {
+	f, err := directoryfile.Parse("demo/directory.yaml", demo.Directory(issuer))
+	if err != nil {
+		return fmt.Errorf("demo directory: %w", err)
+	}
+	res, err := f.Apply(ctx, dir)
+	if err != nil {
+		return fmt.Errorf("demo directory: %w", err)
+	}
+	log.Info("demo directory loaded", "tenants_created", res.TenantsCreated, "users_created", res.UsersCreated, "clients_created", res.ClientsCreated)
+	return nil
+}

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/gatehouse-id/gatehouse/demo"
+	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/ephemeral/memory"
+	"github.com/gatehouse-id/gatehouse/keys"
+	"github.com/gatehouse-id/gatehouse/login"
+	"github.com/gatehouse-id/gatehouse/password"
+	"github.com/gatehouse-id/gatehouse/provider"
+	"github.com/gatehouse-id/gatehouse/session"
+	"github.com/gatehouse-id/gatehouse/storage/sqlite"
+	"github.com/gatehouse-id/gatehouse/templates"
+	"github.com/gatehouse-id/gatehouse/throttle"
+)
+
+// Throttling of password attempts: per account (whether or not it exists)
+// and per client address. An account locks for the rest of a 15-minute
+// window after 10 failures; an address after 100, so that one office behind
+// one NAT address is not locked out by a colleague.
+var (
+	accountPolicy = throttle.Policy{Limit: 10, Window: 15 * time.Minute}
+	addressPolicy = throttle.Policy{Limit: 100, Window: 15 * time.Minute}
+)
+
+// options are what tests vary; production uses the zero value.
+type options struct {
+	now            func() time.Time
+	passwordParams password.Params
+	httpClient     *http.Client
+}
+
+// app is a wired Gatehouse: stores, domain, handlers.
+type app struct {
+	handler   http.Handler
+	directory *directory.Directory
+	db        *sqlite.Store
+	kv        *memory.Store
+}
+
+func (a *app) Close() error {
+	a.kv.Close()
+	return a.db.Close()
+}
+
+// openDirectory opens the durable store and the directory service over it.
+func openDirectory(ctx context.Context, cfg *config, opt options) (*sqlite.Store, *directory.Directory, *keys.Sealer, error) {
+	kek, err := loadKEK(cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sealer, err := keys.NewSealer(kek)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, nil, nil, fmt.Errorf("data folder: %w", err)
+	}
+	db, err := openSQLite(ctx, cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	hashKey, err := keys.InstallationSecret(ctx, db, sealer, "client-secret-hmac", 32)
+	if err != nil {
+		db.Close()
+		return nil, nil, nil, err
+	}
+	dir := directory.New(db, directory.NewSecretHasher(hashKey), directory.Config{PasswordParams: opt.passwordParams, Now: opt.now})
+	return db, dir, sealer, nil
+}
+
+// build wires Gatehouse for cfg.
+func build(ctx context.Context, cfg *config, log *slog.Logger, opt options) (*app, error) {
+	if opt.now == nil {
+		opt.now = time.Now
+	}
+	db, dir, sealer, err := openDirectory(ctx, cfg, opt)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{db: db, directory: dir, kv: memory.New(opt.now)}
+	if err := a.wire(ctx, cfg, log, opt, sealer); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt options, sealer *keys.Sealer) error {
+	if cfg.Demo {
+		if err := loadDemo(ctx, a.directory, cfg.Issuer, log); err != nil {
+			return err
+		}
+	}
+	secret := func(name string) ([]byte, error) { return keys.InstallationSecret(ctx, a.db, sealer, name, 32) }
+	csrfKey, err := secret("csrf")
+	if err != nil {
+		return err
+	}
+	codeKey, err := secret("authorization-code")
+	if err != nil {
+		return err
+	}
+	km, err := keys.NewManager(ctx, a.db, sealer, keys.Config{Algorithm: jose.SignatureAlgorithm(cfg.SigningAlg), Now: opt.now})
+	if err != nil {
+		return err
+	}
+	sessions := session.New(a.kv, session.Config{Now: opt.now})
+	cookies := session.Cookies{Secure: !cfg.insecureHTTP()}
+	prov, err := provider.New(provider.Config{
+		Issuer: cfg.Issuer, AllowInsecureIssuer: cfg.insecureHTTP(), CodeKey: [32]byte(codeKey),
+		Logger: log, Now: opt.now,
+	}, provider.Deps{
+		Directory: a.directory, Grants: a.db, Keys: km, Ephemeral: a.kv, Sessions: sessions,
+		Cookies: cookies, Health: a.db.Ping,
+	})
+	if err != nil {
+		return err
+	}
+	tpl, err := templates.New()
+	if err != nil {
+		return err
+	}
+	lh, err := login.New(login.Config{
+		Requests: loginRequests{prov}, Authenticator: a.directory, Sessions: sessions, Cookies: cookies,
+		CallbackURL:    prov.CallbackURL,
+		AccountLimiter: throttle.New(a.kv, "login-account", accountPolicy),
+		AddressLimiter: throttle.New(a.kv, "login-address", addressPolicy),
+		CSRFKey:        csrfKey, Templates: tpl, Logger: log, SecureCookies: cookies.Secure,
+	})
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	for _, p := range provider.Paths() {
+		mux.Handle(p, prov)
+	}
+	lh.Routes(mux)
+	if cfg.Demo {
+		portal := demo.NewPortal(demo.PortalConfig{Issuer: cfg.Issuer, HTTPClient: opt.httpClient, Logger: log})
+		portal.Routes(mux)
+		mux.Handle("GET /{$}", http.RedirectHandler("/demo/", http.StatusFound))
+	}
+	a.handler = mux
+	return nil
+}
+
+// loginRequests adapts the provider's pending requests to what the login
+// pages consume; it is the one place that knows both.
+type loginRequests struct{ p *provider.Provider }
+
+func (l loginRequests) LoginRequest(ctx context.Context, id string) (login.Request, error) {
+	r, err := l.p.LoginRequest(ctx, id)
+	if errors.Is(err, provider.ErrRequestNotFound) {
+		return login.Request{}, fmt.Errorf("%w: %w", login.ErrRequestNotFound, err)
+	}
+	if err != nil {
+		return login.Request{}, err
+	}
+	return login.Request{ID: r.ID, ClientID: r.ClientID, ClientName: r.ClientName, LoginHint: r.LoginHint, Done: r.Done}, nil
+}
+
+func (l loginRequests) CompleteLogin(ctx context.Context, id string, s session.Session) error {
+	err := l.p.CompleteLogin(ctx, id, s)
+	if errors.Is(err, provider.ErrRequestNotFound) {
+		return fmt.Errorf("%w: %w", login.ErrRequestNotFound, err)
+	}
+	return err
+}
+
+// loadKEK reads the key-encryption key from the configuration. In demo mode
+// without one, it creates a random key in the data folder (and says so):
+// convenient on a laptop, never acceptable in production, where resolve has
+// already refused to start without one.
+func loadKEK(cfg *config) ([]byte, error) {
+	switch {
+	case cfg.KEK != "":
+		return keys.ParseKEK(cfg.KEK)
+	case cfg.KEKFile != "":
+		b, err := os.ReadFile(cfg.KEKFile)
+		if err != nil {
+			return nil, fmt.Errorf("key-encryption key file: %w", err)
+		}
+		return keys.ParseKEK(string(b))
+	case cfg.Demo:
+		path := filepath.Join(cfg.DataDir, "demo-kek")
+		if b, err := os.ReadFile(path); err == nil {
+			return keys.ParseKEK(string(b))
+		}
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, err
+		}
+		kek := make([]byte, 32)
+		if _, err := rand.Read(kek); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(kek)+"\n"), 0o600); err != nil {
+			return nil, err
+		}
+		return kek, nil
+	}
+	return nil, errors.New("no key-encryption key configured")
+}
+
+func openSQLite(ctx context.Context, cfg *config) (*sqlite.Store, error) {
+	return sqlite.Open(ctx, cfg.databasePath())
+}

@@ -1,0 +1,321 @@
+package directory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/gatehouse-id/gatehouse/password"
+)
+
+// Authentication outcomes. ErrInvalidCredentials covers an unknown tenant, an
+// unknown user, a user without a password and a wrong password alike, so
+// that nobody learns which accounts exist. ErrUserDisabled is only returned
+// once the password has been proven, like Keycloak's "account is disabled".
+var (
+	ErrInvalidCredentials = errors.New("invalid credentials")
+	ErrUserDisabled       = errors.New("user disabled")
+)
+
+// Config tunes a Directory.
+type Config struct {
+	// PasswordParams is the argon2id cost of new password hashes and of the
+	// work done for unknown users; password.Default if zero.
+	PasswordParams password.Params
+	// Now is the clock; time.Now if nil.
+	Now func() time.Time
+}
+
+// Directory is the domain service over a Store: every change to tenants,
+// users and clients goes through it so that its rules hold whichever handler
+// asks.
+type Directory struct {
+	store   Store
+	secrets *SecretHasher
+	params  password.Params
+	now     func() time.Time
+}
+
+// New returns a Directory over store, hashing client secrets with secrets.
+func New(store Store, secrets *SecretHasher, cfg Config) *Directory {
+	d := &Directory{store: store, secrets: secrets, params: cfg.PasswordParams, now: cfg.Now}
+	if d.params == (password.Params{}) {
+		d.params = password.Default
+	}
+	if d.now == nil {
+		d.now = time.Now
+	}
+	return d
+}
+
+// Store returns the underlying store, for read paths that need no rules.
+func (d *Directory) Store() Store { return d.store }
+
+// NewID returns a new random identifier (a UUIDv7: time-ordered, so that
+// indexes stay compact, and free of ':' and '$').
+func NewID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// Authenticate checks a username and password at a tenant. It always costs
+// one password verification, whether or not the tenant and user exist.
+func (d *Directory) Authenticate(ctx context.Context, tenantSlug, username, pw string) (User, Tenant, error) {
+	tenant, err := d.store.TenantBySlug(ctx, NormalizeSlug(tenantSlug))
+	if err != nil {
+		if !errors.Is(err, ErrNotFound) {
+			return User{}, Tenant{}, fmt.Errorf("authenticate: %w", err)
+		}
+		password.Burn(pw, d.params)
+		return User{}, Tenant{}, ErrInvalidCredentials
+	}
+	user, err := d.store.UserByUsername(ctx, tenant.ID, NormalizeUsername(username))
+	if err != nil {
+		if !errors.Is(err, ErrNotFound) {
+			return User{}, Tenant{}, fmt.Errorf("authenticate: %w", err)
+		}
+		password.Burn(pw, d.params)
+		return User{}, Tenant{}, ErrInvalidCredentials
+	}
+	if user.PasswordHash == "" {
+		password.Burn(pw, d.params)
+		return User{}, Tenant{}, ErrInvalidCredentials
+	}
+	ok, err := password.Verify(user.PasswordHash, pw)
+	if err != nil {
+		return User{}, Tenant{}, fmt.Errorf("authenticate user %s: %w", user.ID, err)
+	}
+	if !ok {
+		return User{}, Tenant{}, ErrInvalidCredentials
+	}
+	if user.Disabled {
+		return User{}, Tenant{}, ErrUserDisabled
+	}
+	return user, tenant, nil
+}
+
+// ActiveUser returns the user with id if it may still hold a session: it
+// exists and is not disabled. Single sign-on and refresh check it, so that
+// disabling a user ends its access at the next token.
+func (d *Directory) ActiveUser(ctx context.Context, id string) (User, error) {
+	u, err := d.store.UserByID(ctx, id)
+	if err != nil {
+		return User{}, err
+	}
+	if u.Disabled {
+		return User{}, fmt.Errorf("user %s: %w", id, ErrUserDisabled)
+	}
+	return u, nil
+}
+
+// VerifyClientSecret authenticates a confidential client by its secret.
+// Unknown clients and wrong secrets give the same ErrInvalidCredentials.
+func (d *Directory) VerifyClientSecret(ctx context.Context, clientID, secret string) (Client, error) {
+	c, err := d.store.ClientByID(ctx, clientID)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return Client{}, ErrInvalidCredentials
+		}
+		return Client{}, err
+	}
+	if c.Type != ClientConfidential || secret == "" || !d.secrets.Verify(c.SecretHash, secret) {
+		return Client{}, ErrInvalidCredentials
+	}
+	return c, nil
+}
+
+// HashPassword hashes a new password at the directory's cost.
+func (d *Directory) HashPassword(pw string) (string, error) {
+	return password.Hash(pw, d.params)
+}
+
+// HashSecret hashes a client secret with the installation key.
+func (d *Directory) HashSecret(secret string) []byte { return d.secrets.Hash(secret) }
+
+// CreateTenant adds a tenant below parentSlug (empty for the system tenant),
+// enforcing the tree: exactly one system tenant, and every child exactly one
+// level below its parent.
+func (d *Directory) CreateTenant(ctx context.Context, slug, name string, level Level, parentSlug string) (Tenant, error) {
+	var created Tenant
+	err := d.store.InTx(ctx, func(s Store) error {
+		t, err := d.newTenant(ctx, s, slug, name, level, parentSlug)
+		if err != nil {
+			return err
+		}
+		if err := s.CreateTenant(ctx, t); err != nil {
+			return err
+		}
+		created = t
+		return nil
+	})
+	return created, err
+}
+
+func (d *Directory) newTenant(ctx context.Context, s Store, slug, name string, level Level, parentSlug string) (Tenant, error) {
+	slug = NormalizeSlug(slug)
+	if err := ValidateSlug(slug); err != nil {
+		return Tenant{}, err
+	}
+	if strings.TrimSpace(name) == "" {
+		return Tenant{}, fieldErr("name", "is required")
+	}
+	if !level.Valid() {
+		return Tenant{}, fieldErr("level", "must be one of system, provider, customer, subcustomer")
+	}
+	now := d.now().UTC()
+	t := Tenant{ID: NewID(), Slug: slug, Name: strings.TrimSpace(name), Level: level, CreatedAt: now, UpdatedAt: now}
+	if level == LevelSystem {
+		if parentSlug != "" {
+			return Tenant{}, fieldErr("parent", "the system tenant has no parent")
+		}
+		all, err := s.ListTenants(ctx)
+		if err != nil {
+			return Tenant{}, err
+		}
+		for _, o := range all {
+			if o.Level == LevelSystem {
+				return Tenant{}, fieldErr("level", "there is already a system tenant (%s)", o.Slug)
+			}
+		}
+		t.Path = []string{t.ID}
+		return t, nil
+	}
+	if parentSlug == "" {
+		return Tenant{}, fieldErr("parent", "is required for a %s tenant", level)
+	}
+	parent, err := s.TenantBySlug(ctx, NormalizeSlug(parentSlug))
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return Tenant{}, fieldErr("parent", "no tenant %q", parentSlug)
+		}
+		return Tenant{}, err
+	}
+	if want, ok := parent.Level.ChildLevel(); !ok || want != level {
+		if !ok {
+			return Tenant{}, fieldErr("level", "a %s tenant cannot have children", parent.Level)
+		}
+		return Tenant{}, fieldErr("level", "a child of %s tenant %q must be a %s tenant", parent.Level, parent.Slug, want)
+	}
+	t.ParentID = parent.ID
+	t.Path = append(append([]string(nil), parent.Path...), t.ID)
+	return t, nil
+}
+
+// NewUser describes a user to create. Exactly one of Password (hashed here)
+// and PasswordHash (an argon2id PHC string, for migrations) may be set;
+// neither leaves a user who cannot log in with a password yet.
+type NewUser struct {
+	TenantSlug        string
+	Username          string
+	Email             string
+	EmailVerified     bool
+	GivenName         string
+	FamilyName        string
+	DisplayName       string
+	PreferredLanguage string
+	TenantRole        TenantRole
+	Password          string
+	PasswordHash      string
+	Disabled          bool
+}
+
+// CreateUser adds a user to a tenant.
+func (d *Directory) CreateUser(ctx context.Context, nu NewUser) (User, error) {
+	tenant, err := d.store.TenantBySlug(ctx, NormalizeSlug(nu.TenantSlug))
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return User{}, fieldErr("tenant", "no tenant %q", nu.TenantSlug)
+		}
+		return User{}, err
+	}
+	u, err := d.BuildUser(tenant, nu)
+	if err != nil {
+		return User{}, err
+	}
+	if err := d.store.CreateUser(ctx, u); err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+// BuildUser validates nu and returns the User it describes in tenant, with a
+// new id and its password hashed, without storing it.
+func (d *Directory) BuildUser(tenant Tenant, nu NewUser) (User, error) {
+	username := NormalizeUsername(nu.Username)
+	if err := ValidateUsername(username); err != nil {
+		return User{}, err
+	}
+	email := strings.TrimSpace(nu.Email)
+	if err := validateEmail(email); err != nil {
+		return User{}, err
+	}
+	if !nu.TenantRole.Valid() {
+		return User{}, fieldErr("role", "must be admin or user")
+	}
+	hash, err := d.passwordHash(nu.Password, nu.PasswordHash)
+	if err != nil {
+		return User{}, err
+	}
+	now := d.now().UTC()
+	return User{
+		ID: NewID(), TenantID: tenant.ID, Username: username, Email: email, EmailVerified: nu.EmailVerified,
+		GivenName: nu.GivenName, FamilyName: nu.FamilyName, DisplayName: nu.DisplayName,
+		PreferredLanguage: nu.PreferredLanguage, TenantRole: nu.TenantRole, PasswordHash: hash,
+		Disabled: nu.Disabled, CreatedAt: now, UpdatedAt: now,
+	}, nil
+}
+
+func (d *Directory) passwordHash(pw, hash string) (string, error) {
+	switch {
+	case pw != "" && hash != "":
+		return "", fieldErr("password", "give either password or password_hash, not both")
+	case hash != "":
+		if !password.Valid(hash) {
+			return "", fieldErr("password_hash", "must be an argon2id PHC string ($argon2id$v=19$m=...,t=...,p=...$salt$hash)")
+		}
+		return hash, nil
+	case pw != "":
+		if len(pw) < 8 {
+			return "", fieldErr("password", "must be at least 8 characters")
+		}
+		return password.Hash(pw, d.params)
+	}
+	return "", nil
+}
+
+// CreateClient registers a client. For a confidential client it generates a
+// secret (256 random bits) unless one is given, stores only its keyed hash,
+// and returns the secret: this is the only time anyone sees it.
+func (d *Directory) CreateClient(ctx context.Context, c Client, secret string) (Client, string, error) {
+	c, secret, err := d.BuildClient(c, secret)
+	if err != nil {
+		return Client{}, "", err
+	}
+	if err := d.store.CreateClient(ctx, c); err != nil {
+		return Client{}, "", err
+	}
+	return c, secret, nil
+}
+
+// BuildClient validates c and fills in its secret hash and timestamps without
+// storing it; see CreateClient.
+func (d *Directory) BuildClient(c Client, secret string) (Client, string, error) {
+	if err := ValidateClient(&c); err != nil {
+		return Client{}, "", err
+	}
+	c.SecretHash = nil
+	if c.Type == ClientConfidential {
+		if secret == "" {
+			secret = GenerateSecret()
+		} else if len(secret) < 32 {
+			return Client{}, "", fieldErr("secret", "must be at least 32 characters; better, let Gatehouse generate it")
+		}
+		c.SecretHash = d.secrets.Hash(secret)
+	} else if secret != "" {
+		return Client{}, "", fieldErr("secret", "a public client has no secret")
+	}
+	now := d.now().UTC()
+	c.CreatedAt, c.UpdatedAt = now, now
+	return c, secret, nil
+}

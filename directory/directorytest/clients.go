@@ -1,0 +1,108 @@
+package directorytest
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse-id/gatehouse/directory"
+)
+
+func testClients(t *testing.T, newStore func(t *testing.T) directory.Store) {
+	t.Run("RoundTrip", func(t *testing.T) {
+		for _, tc := range []struct {
+			name   string
+			client func(acme directory.Tenant) directory.Client
+		}{
+			{"confidential machine client", func(acme directory.Tenant) directory.Client { return newClient("machine", acme.ID) }},
+			{"public portal without tenant", func(directory.Tenant) directory.Client {
+				return directory.Client{ID: "portal", Name: "Portal", Type: directory.ClientPublic,
+					AuthMethod: directory.AuthNone, RedirectURIs: []string{"https://portal.example/cb"},
+					GrantTypes: []string{directory.GrantAuthorizationCode}, CreatedAt: at(1), UpdatedAt: at(1)}
+			}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				s := newStore(t)
+				_, acme := seed(t, s)
+				want := tc.client(acme)
+				mustDo(t, s.CreateClient(t.Context(), want))
+				got, err := s.ClientByID(t.Context(), want.ID)
+				mustDo(t, err)
+				wantEqual(t, "ClientByID", got, want)
+			})
+		}
+	})
+
+	t.Run("NotFound", func(t *testing.T) {
+		s := newStore(t)
+		_, acme := seed(t, s)
+		mustDo(t, s.CreateClient(t.Context(), newClient("machine", acme.ID)))
+		for _, id := range []string{"nope", "MACHINE", ""} {
+			_, err := s.ClientByID(t.Context(), id)
+			wantErr(t, err, directory.ErrNotFound)
+		}
+	})
+
+	t.Run("DuplicateID", func(t *testing.T) {
+		s := newStore(t)
+		_, acme := seed(t, s)
+		mustDo(t, s.CreateClient(t.Context(), newClient("machine", acme.ID)))
+		other := newClient("machine", "")
+		other.Name = "Another"
+		wantErr(t, s.CreateClient(t.Context(), other), directory.ErrConflict)
+	})
+
+	t.Run("Update", func(t *testing.T) {
+		for _, tc := range []struct {
+			name   string
+			change func(c *directory.Client)
+			want   error
+		}{
+			{"every field", func(c *directory.Client) {
+				*c = directory.Client{ID: c.ID, Name: "Renamed", Type: directory.ClientPublic,
+					AuthMethod: directory.AuthNone, RedirectURIs: []string{"https://new.example/cb"},
+					GrantTypes: []string{directory.GrantAuthorizationCode}, Scopes: []string{"permissions"},
+					AccessTokenLifetime: 1, CreatedAt: at(30), UpdatedAt: at(31)}
+			}, nil},
+			{"missing row", func(c *directory.Client) { c.ID = "nope" }, directory.ErrNotFound},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				s := newStore(t)
+				_, acme := seed(t, s)
+				orig := newClient("machine", acme.ID)
+				mustDo(t, s.CreateClient(t.Context(), orig))
+				changed := newClient("machine", acme.ID)
+				tc.change(&changed)
+				err := s.UpdateClient(t.Context(), changed)
+				wantErr(t, err, tc.want)
+				want := changed
+				if err != nil {
+					want = orig
+				}
+				got, err := s.ClientByID(t.Context(), orig.ID)
+				mustDo(t, err)
+				wantEqual(t, "after update", got, want)
+			})
+		}
+	})
+
+	// The contract promises no order for ListClients; the suite only
+	// checks that every client comes back, once, intact.
+	t.Run("List", func(t *testing.T) {
+		s := newStore(t)
+		_, acme := seed(t, s)
+		if got, err := s.ListClients(t.Context()); err != nil || len(got) != 0 {
+			t.Fatalf("ListClients on an empty store = %v, %v; want none", got, err)
+		}
+		want := []directory.Client{newClient("c", acme.ID), newClient("a", ""), newClient("b", acme.ID)}
+		for _, c := range want {
+			mustDo(t, s.CreateClient(t.Context(), c))
+		}
+		got, err := s.ListClients(t.Context())
+		mustDo(t, err)
+		byID := func(a, b directory.Client) int { return strings.Compare(a.ID, b.ID) }
+		slices.SortFunc(got, byID)
+		slices.SortFunc(want, byID)
+		wantEqual(t, "ListClients", got, want)
+	})
+}

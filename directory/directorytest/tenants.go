@@ -1,0 +1,128 @@
+package directorytest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gatehouse-id/gatehouse/directory"
+)
+
+func testTenants(t *testing.T, newStore func(t *testing.T) directory.Store) {
+	t.Run("RoundTrip", func(t *testing.T) {
+		s := newStore(t)
+		sys, acme := seed(t, s)
+		for _, want := range []directory.Tenant{sys, acme} {
+			got, err := s.TenantByID(t.Context(), want.ID)
+			mustDo(t, err)
+			wantEqual(t, "TenantByID", got, want)
+			got, err = s.TenantBySlug(t.Context(), want.Slug)
+			mustDo(t, err)
+			wantEqual(t, "TenantBySlug", got, want)
+		}
+	})
+
+	t.Run("TimesComeBackInUTC", func(t *testing.T) {
+		s := newStore(t)
+		in := newTenant("t-sys", "sys", nil)
+		in.CreatedAt = in.CreatedAt.In(time.FixedZone("CET", 3600))
+		mustDo(t, s.CreateTenant(t.Context(), in))
+		got, err := s.TenantByID(t.Context(), in.ID)
+		mustDo(t, err)
+		if !got.CreatedAt.Equal(in.CreatedAt) || got.CreatedAt.Location() != time.UTC {
+			t.Fatalf("CreatedAt = %v, want %v in UTC", got.CreatedAt, in.CreatedAt)
+		}
+	})
+
+	t.Run("NotFound", func(t *testing.T) {
+		s := newStore(t)
+		seed(t, s)
+		for _, tc := range []struct {
+			name string
+			get  func() (directory.Tenant, error)
+		}{
+			{"unknown id", func() (directory.Tenant, error) { return s.TenantByID(t.Context(), "t-nope") }},
+			{"unknown slug", func() (directory.Tenant, error) { return s.TenantBySlug(t.Context(), "nope") }},
+			{"slug is case-sensitive", func() (directory.Tenant, error) { return s.TenantBySlug(t.Context(), "ACME") }},
+			{"id is not a slug", func() (directory.Tenant, error) { return s.TenantBySlug(t.Context(), "t-acme") }},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				_, err := tc.get()
+				wantErr(t, err, directory.ErrNotFound)
+			})
+		}
+	})
+
+	t.Run("Conflicts", func(t *testing.T) {
+		for _, tc := range []struct {
+			name   string
+			tenant func(sys directory.Tenant) directory.Tenant
+			want   error
+		}{
+			{"duplicate slug", func(sys directory.Tenant) directory.Tenant { return newTenant("t-other", "acme", &sys) }, directory.ErrConflict},
+			{"duplicate id", func(sys directory.Tenant) directory.Tenant { return newTenant("t-acme", "other", &sys) }, directory.ErrConflict},
+			{"new slug and id", func(sys directory.Tenant) directory.Tenant { return newTenant("t-other", "other", &sys) }, nil},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				s := newStore(t)
+				sys, _ := seed(t, s)
+				wantErr(t, s.CreateTenant(t.Context(), tc.tenant(sys)), tc.want)
+			})
+		}
+	})
+
+	t.Run("Update", func(t *testing.T) {
+		for _, tc := range []struct {
+			name   string
+			change func(acme *directory.Tenant)
+			want   error
+		}{
+			{"every field", func(a *directory.Tenant) {
+				a.Slug, a.Name, a.CreatedAt, a.UpdatedAt = "acme-renamed", "ACME Holding", at(10), at(11)
+			}, nil},
+			{"slug of another tenant", func(a *directory.Tenant) { a.Slug = "sys" }, directory.ErrConflict},
+			{"missing row", func(a *directory.Tenant) { a.ID = "t-nope" }, directory.ErrNotFound},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				s := newStore(t)
+				_, acme := seed(t, s)
+				before := acme
+				before.Path = append([]string(nil), acme.Path...)
+				tc.change(&acme)
+				err := s.UpdateTenant(t.Context(), acme)
+				wantErr(t, err, tc.want)
+				want := acme
+				if err != nil {
+					want = before // a failed update leaves the row as it was
+				}
+				got, err := s.TenantByID(t.Context(), before.ID)
+				mustDo(t, err)
+				wantEqual(t, "after update", got, want)
+				if tc.want == directory.ErrNotFound {
+					_, err := s.TenantByID(t.Context(), acme.ID)
+					wantErr(t, err, directory.ErrNotFound)
+				}
+			})
+		}
+	})
+
+	t.Run("ListOrderedByPath", func(t *testing.T) {
+		s := newStore(t)
+		if got, err := s.ListTenants(t.Context()); err != nil || len(got) != 0 {
+			t.Fatalf("ListTenants on an empty store = %v, %v; want none", got, err)
+		}
+		// Ids chosen so that neither creation order, id order nor the text
+		// of a serialized path gives the path order.
+		sys := newTenant("t5", "sys", nil)
+		p9 := newTenant("t9", "p9", &sys)
+		c1 := newTenant("t1", "c1", &p9)
+		p7 := newTenant("t7", "p7", &sys)
+		c8 := newTenant("t8", "c8", &p7)
+		s3 := newTenant("t3", "s3", &c8)
+		for _, tn := range []directory.Tenant{sys, p9, c1, p7, c8, s3} {
+			mustDo(t, s.CreateTenant(t.Context(), tn))
+		}
+		got, err := s.ListTenants(t.Context())
+		mustDo(t, err)
+		wantEqual(t, "ListTenants", got, []directory.Tenant{sys, p7, c8, s3, p9, c1})
+	})
+}

@@ -1,0 +1,149 @@
+package directorytest
+
+import (
+	"testing"
+
+	"github.com/gatehouse-id/gatehouse/directory"
+)
+
+func testUsers(t *testing.T, newStore func(t *testing.T) directory.Store) {
+	t.Run("RoundTrip", func(t *testing.T) {
+		s := newStore(t)
+		_, acme := seed(t, s)
+		want := newUser("u-jill", acme.ID, "jill", "Jill@Example.com")
+		mustDo(t, s.CreateUser(t.Context(), want))
+		got, err := s.UserByID(t.Context(), want.ID)
+		mustDo(t, err)
+		wantEqual(t, "UserByID", got, want)
+		got, err = s.UserByUsername(t.Context(), acme.ID, "jill")
+		mustDo(t, err)
+		wantEqual(t, "UserByUsername", got, want)
+
+		// The zero values of the flags must survive as well.
+		plain := directory.User{ID: "u-bob", TenantID: acme.ID, Username: "bob", TenantRole: directory.TenantRoleUser,
+			CreatedAt: at(1), UpdatedAt: at(1)}
+		mustDo(t, s.CreateUser(t.Context(), plain))
+		got, err = s.UserByID(t.Context(), plain.ID)
+		mustDo(t, err)
+		wantEqual(t, "UserByID (zero fields)", got, plain)
+	})
+
+	t.Run("NotFound", func(t *testing.T) {
+		s := newStore(t)
+		sys, acme := seed(t, s)
+		mustDo(t, s.CreateUser(t.Context(), newUser("u-jill", acme.ID, "jill", "")))
+		for _, tc := range []struct {
+			name string
+			get  func() (directory.User, error)
+		}{
+			{"unknown id", func() (directory.User, error) { return s.UserByID(t.Context(), "u-nope") }},
+			{"unknown username", func() (directory.User, error) { return s.UserByUsername(t.Context(), acme.ID, "john") }},
+			{"username in another tenant", func() (directory.User, error) { return s.UserByUsername(t.Context(), sys.ID, "jill") }},
+			{"username is case-sensitive", func() (directory.User, error) { return s.UserByUsername(t.Context(), acme.ID, "Jill") }},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				_, err := tc.get()
+				wantErr(t, err, directory.ErrNotFound)
+			})
+		}
+	})
+
+	t.Run("Conflicts", func(t *testing.T) {
+		for _, tc := range []struct {
+			name   string
+			second func(sys, acme directory.Tenant) directory.User
+			want   error
+		}{
+			{"same username same tenant", func(_, acme directory.Tenant) directory.User {
+				return newUser("u-2", acme.ID, "jill", "other@example.com")
+			}, directory.ErrConflict},
+			{"same username other tenant", func(sys, _ directory.Tenant) directory.User {
+				return newUser("u-2", sys.ID, "jill", "other@example.com")
+			}, nil},
+			{"same email other case same tenant", func(_, acme directory.Tenant) directory.User {
+				return newUser("u-2", acme.ID, "john", "JILL@example.COM")
+			}, directory.ErrConflict},
+			{"same email other tenant", func(sys, _ directory.Tenant) directory.User {
+				return newUser("u-2", sys.ID, "john", "jill@example.com")
+			}, nil},
+			{"duplicate id", func(_, acme directory.Tenant) directory.User {
+				return newUser("u-1", acme.ID, "john", "john@example.com")
+			}, directory.ErrConflict},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				s := newStore(t)
+				sys, acme := seed(t, s)
+				mustDo(t, s.CreateUser(t.Context(), newUser("u-1", acme.ID, "jill", "jill@example.com")))
+				wantErr(t, s.CreateUser(t.Context(), tc.second(sys, acme)), tc.want)
+			})
+		}
+	})
+
+	t.Run("EmptyEmailIsNotUnique", func(t *testing.T) {
+		s := newStore(t)
+		_, acme := seed(t, s)
+		mustDo(t, s.CreateUser(t.Context(), newUser("u-1", acme.ID, "jill", "")))
+		mustDo(t, s.CreateUser(t.Context(), newUser("u-2", acme.ID, "john", "")))
+	})
+
+	t.Run("Update", func(t *testing.T) {
+		for _, tc := range []struct {
+			name   string
+			change func(u *directory.User)
+			want   error
+		}{
+			{"every field", func(u *directory.User) {
+				*u = directory.User{ID: u.ID, TenantID: u.TenantID, Username: "jill2", Email: "jill2@example.com",
+					GivenName: "J", FamilyName: "F", DisplayName: "JF", PreferredLanguage: "de",
+					TenantRole: directory.TenantRoleUser, PasswordHash: "other", CreatedAt: at(20), UpdatedAt: at(21)}
+			}, nil},
+			{"email of another user in other case", func(u *directory.User) { u.Email = "John@Example.com" }, directory.ErrConflict},
+			{"username of another user", func(u *directory.User) { u.Username = "john" }, directory.ErrConflict},
+			{"missing row", func(u *directory.User) { u.ID = "u-nope" }, directory.ErrNotFound},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				s := newStore(t)
+				_, acme := seed(t, s)
+				jill := newUser("u-jill", acme.ID, "jill", "jill@example.com")
+				mustDo(t, s.CreateUser(t.Context(), jill))
+				mustDo(t, s.CreateUser(t.Context(), newUser("u-john", acme.ID, "john", "john@example.com")))
+				changed := jill
+				tc.change(&changed)
+				err := s.UpdateUser(t.Context(), changed)
+				wantErr(t, err, tc.want)
+				want := changed
+				if err != nil {
+					want = jill
+				}
+				got, err := s.UserByID(t.Context(), jill.ID)
+				mustDo(t, err)
+				wantEqual(t, "after update", got, want)
+			})
+		}
+	})
+
+	t.Run("ListOrderedByUsername", func(t *testing.T) {
+		s := newStore(t)
+		sys, acme := seed(t, s)
+		for _, u := range []directory.User{
+			newUser("u-1", acme.ID, "mia", ""),
+			newUser("u-2", acme.ID, "abe", ""),
+			newUser("u-3", sys.ID, "root", ""),
+			newUser("u-4", acme.ID, "zoe", ""),
+			newUser("u-5", acme.ID, "jill", ""),
+		} {
+			mustDo(t, s.CreateUser(t.Context(), u))
+		}
+		got, err := s.ListUsers(t.Context(), acme.ID)
+		mustDo(t, err)
+		username := func(u directory.User) string { return u.Username }
+		if g, w := ids(got, username), "[abe jill mia zoe]"; g != w {
+			t.Fatalf("ListUsers = %s, want %s", g, w)
+		}
+		wantEqual(t, "ListUsers[0]", got[0], newUser("u-2", acme.ID, "abe", ""))
+		got, err = s.ListUsers(t.Context(), "t-nope")
+		if err != nil || len(got) != 0 {
+			t.Fatalf("ListUsers of unknown tenant = %v, %v; want none", got, err)
+		}
+	})
+}

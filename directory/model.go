@@ -1,0 +1,183 @@
+package directory
+
+import (
+	"errors"
+	"time"
+)
+
+// Sentinel errors. Stores wrap them with context (fmt.Errorf("get user %q: %w",
+// id, ErrNotFound)); callers test with errors.Is.
+var (
+	// ErrNotFound means the thing asked for does not exist (or is outside the
+	// caller's reach, which callers must not be able to tell apart).
+	ErrNotFound = errors.New("not found")
+	// ErrConflict means a uniqueness rule would be broken: a slug, a username
+	// within a tenant, an email within a tenant, a client id.
+	ErrConflict = errors.New("conflict")
+)
+
+// Level is a tenant's place in the System > Provider > Customer >
+// Sub-Customer tree (seed 001).
+type Level string
+
+// The four levels, from the root down.
+const (
+	LevelSystem      Level = "system"
+	LevelProvider    Level = "provider"
+	LevelCustomer    Level = "customer"
+	LevelSubcustomer Level = "subcustomer"
+)
+
+// Levels lists the levels from the root down; a child is always exactly one
+// step after its parent in this list.
+var Levels = []Level{LevelSystem, LevelProvider, LevelCustomer, LevelSubcustomer}
+
+// Valid reports whether l is one of the four levels.
+func (l Level) Valid() bool { return l.depth() >= 0 }
+
+func (l Level) depth() int {
+	for i, v := range Levels {
+		if v == l {
+			return i
+		}
+	}
+	return -1
+}
+
+// ChildLevel returns the level a child of a tenant at l must have, and false
+// for a sub-customer, which has no children.
+func (l Level) ChildLevel() (Level, bool) {
+	d := l.depth()
+	if d < 0 || d+1 >= len(Levels) {
+		return "", false
+	}
+	return Levels[d+1], true
+}
+
+// Tenant is one node of the tenant tree.
+type Tenant struct {
+	ID       string
+	Slug     string // unique, lower-case, used at login and in URLs
+	Name     string
+	Level    Level
+	ParentID string // empty only for the system tenant
+	// Path is the ancestry from the root down to and including this tenant,
+	// as ids. Portals use it (in the token's tenant claim) to decide whether a
+	// resource lies in the user's subtree without calling back.
+	Path      []string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// TenantRole is what a user may do at its home tenant's level and below
+// (seed 001): an administrator reads, writes and deletes; a user only reads.
+type TenantRole string
+
+// The two tenant roles.
+const (
+	TenantRoleAdmin TenantRole = "admin"
+	TenantRoleUser  TenantRole = "user"
+)
+
+// Valid reports whether r is a known tenant role.
+func (r TenantRole) Valid() bool { return r == TenantRoleAdmin || r == TenantRoleUser }
+
+// User is a person who signs in. Usernames are unique within their tenant and
+// never change (seed 004).
+type User struct {
+	ID                string
+	TenantID          string
+	Username          string
+	Email             string
+	EmailVerified     bool
+	GivenName         string
+	FamilyName        string
+	DisplayName       string
+	PreferredLanguage string // BCP 47 tag, optional
+	TenantRole        TenantRole
+	// PasswordHash is a PHC-format argon2id string (package password); empty
+	// means the user cannot log in with a password (yet).
+	PasswordHash string
+	Disabled     bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// ClientType tells whether a client can keep a secret (RFC 6749 §2.1).
+type ClientType string
+
+// The two client types.
+const (
+	ClientConfidential ClientType = "confidential"
+	ClientPublic       ClientType = "public"
+)
+
+// AuthMethod is how a client authenticates at the token endpoint. A client is
+// registered with exactly one and may use no other.
+type AuthMethod string
+
+// The supported client authentication methods.
+const (
+	AuthSecretBasic AuthMethod = "client_secret_basic"
+	AuthSecretPost  AuthMethod = "client_secret_post"
+	AuthNone        AuthMethod = "none" // public clients only
+)
+
+// Grant types a client may be registered for.
+const (
+	GrantAuthorizationCode = "authorization_code"
+	GrantRefreshToken      = "refresh_token"
+	GrantClientCredentials = "client_credentials"
+)
+
+// Client is a relying party: a portal (authorization code) or a machine
+// (client credentials).
+type Client struct {
+	ID         string
+	Name       string
+	TenantID   string // the tenant a machine client acts in; optional for portals
+	Type       ClientType
+	AuthMethod AuthMethod
+	// SecretHash is the keyed hash of the client secret (see SecretHasher);
+	// nil for public clients. The secret itself is never stored.
+	SecretHash             []byte
+	RedirectURIs           []string
+	PostLogoutRedirectURIs []string
+	GrantTypes             []string
+	// Scopes lists the scopes the client may ask for beyond openid.
+	Scopes []string
+	// InsecureSkipPKCE lets a confidential legacy client use the code flow
+	// without PKCE. PKCE S256 is required for every other client; "plain" is
+	// never accepted.
+	InsecureSkipPKCE bool
+	// Lifetimes; zero means the server default.
+	AccessTokenLifetime  time.Duration
+	IDTokenLifetime      time.Duration
+	RefreshTokenLifetime time.Duration
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+}
+
+// HasGrant reports whether the client is registered for grant type g.
+func (c *Client) HasGrant(g string) bool {
+	for _, v := range c.GrantTypes {
+		if v == g {
+			return true
+		}
+	}
+	return false
+}
+
+// AllowsScope reports whether the client may ask for scope s. openid is
+// allowed for every client that may use the authorization code grant.
+func (c *Client) AllowsScope(s string) bool {
+	if s == "openid" && c.HasGrant(GrantAuthorizationCode) {
+		return true
+	}
+	for _, v := range c.Scopes {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,161 @@
+package directory
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// FieldError names the field of an input that is wrong and says why, so that
+// an admin API can answer with an RFC 9457 problem naming the field and an
+// import can point at the line.
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+func fieldErr(field, format string, args ...any) error {
+	return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+var (
+	slugRE     = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
+	usernameRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9._@+-]{0,126}[a-z0-9])?$`)
+	clientIDRE = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,126}[A-Za-z0-9])?$`)
+)
+
+// NormalizeSlug lower-cases and trims a tenant slug as typed by a person.
+func NormalizeSlug(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// NormalizeUsername lower-cases and trims a username as typed by a person.
+// Usernames compare case-insensitively, like email addresses.
+func NormalizeUsername(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// ValidateSlug checks a (normalized) tenant slug.
+func ValidateSlug(s string) error {
+	if !slugRE.MatchString(s) {
+		return fieldErr("slug", "must be 1-63 lower-case letters, digits or '-', not starting or ending with '-'")
+	}
+	return nil
+}
+
+// ValidateUsername checks a (normalized) username. '$' is refused: it
+// separates a support user from the user it acts as ("jill$john", seed 004).
+// ':' is refused as well, since it separates token id and subject in opaque
+// tokens.
+func ValidateUsername(s string) error {
+	if strings.ContainsAny(s, "$:") {
+		return fieldErr("username", "must not contain '$' or ':'")
+	}
+	if !usernameRE.MatchString(s) {
+		return fieldErr("username", "must be 1-128 lower-case letters, digits or . _ @ + -, starting and ending with a letter or digit")
+	}
+	return nil
+}
+
+func validateEmail(s string) error {
+	if s == "" {
+		return nil
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at < 1 || at == len(s)-1 || strings.ContainsAny(s, " \t\r\n<>") || len(s) > 254 {
+		return fieldErr("email", "must be an email address like name@example.com")
+	}
+	return nil
+}
+
+// ValidateClient checks a client registration for consistency. It does not
+// look at the secret.
+func ValidateClient(c *Client) error {
+	if !clientIDRE.MatchString(c.ID) {
+		return fieldErr("id", "must be 1-128 letters, digits or . _ -")
+	}
+	if strings.TrimSpace(c.Name) == "" {
+		return fieldErr("name", "is required")
+	}
+	switch c.Type {
+	case ClientConfidential:
+		if c.AuthMethod != AuthSecretBasic && c.AuthMethod != AuthSecretPost {
+			return fieldErr("auth_method", "a confidential client uses client_secret_basic or client_secret_post")
+		}
+	case ClientPublic:
+		if c.AuthMethod != AuthNone {
+			return fieldErr("auth_method", "a public client uses none")
+		}
+		if c.InsecureSkipPKCE {
+			return fieldErr("insecure_skip_pkce", "is only allowed for confidential clients")
+		}
+		if c.HasGrant(GrantClientCredentials) {
+			return fieldErr("grant_types", "a public client cannot use client_credentials")
+		}
+	default:
+		return fieldErr("type", "must be confidential or public")
+	}
+	if len(c.GrantTypes) == 0 {
+		return fieldErr("grant_types", "at least one grant type is required")
+	}
+	for _, g := range c.GrantTypes {
+		switch g {
+		case GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials:
+		default:
+			return fieldErr("grant_types", "unsupported grant type %q", g)
+		}
+	}
+	if c.HasGrant(GrantRefreshToken) && !c.HasGrant(GrantAuthorizationCode) {
+		return fieldErr("grant_types", "refresh_token needs authorization_code")
+	}
+	if c.HasGrant(GrantAuthorizationCode) && len(c.RedirectURIs) == 0 {
+		return fieldErr("redirect_uris", "at least one redirect URI is required for authorization_code")
+	}
+	for _, u := range c.RedirectURIs {
+		if err := validateRedirectURI(u); err != nil {
+			return fieldErr("redirect_uris", "%q: %v", u, err)
+		}
+	}
+	for _, u := range c.PostLogoutRedirectURIs {
+		if err := validateRedirectURI(u); err != nil {
+			return fieldErr("post_logout_redirect_uris", "%q: %v", u, err)
+		}
+	}
+	for _, s := range c.Scopes {
+		if s == "" || strings.ContainsAny(s, " \t\"\\") {
+			return fieldErr("scopes", "%q is not a valid scope", s)
+		}
+	}
+	if c.AccessTokenLifetime < 0 || c.IDTokenLifetime < 0 || c.RefreshTokenLifetime < 0 {
+		return fieldErr("lifetimes", "must not be negative")
+	}
+	return nil
+}
+
+// validateRedirectURI enforces RFC 6749 §3.1.2: absolute, no fragment. Plain
+// http is allowed only for loopback hosts (RFC 8252 §7.3) and private-use
+// schemes are allowed for native apps.
+func validateRedirectURI(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() {
+		return fmt.Errorf("must be an absolute URI")
+	}
+	if u.Fragment != "" || strings.Contains(raw, "#") {
+		return fmt.Errorf("must not contain a fragment")
+	}
+	switch u.Scheme {
+	case "https":
+		if u.Host == "" {
+			return fmt.Errorf("must name a host")
+		}
+	case "http":
+		h := u.Hostname()
+		if h != "localhost" && h != "127.0.0.1" && h != "::1" {
+			return fmt.Errorf("plain http is only allowed for localhost, 127.0.0.1 and [::1]")
+		}
+	default:
+		if !strings.Contains(u.Scheme, ".") {
+			return fmt.Errorf("a private-use scheme must be a reversed domain name (RFC 8252 §7.1)")
+		}
+	}
+	return nil
+}

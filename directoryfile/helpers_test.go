@@ -1,0 +1,69 @@
+package directoryfile_test
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/password"
+	"github.com/gatehouse-id/gatehouse/storage/sqlite"
+)
+
+// cheap is a password cost that keeps tests fast; the cost itself is
+// package password's business.
+var cheap = password.Params{Memory: 64, Time: 1, Threads: 1}
+
+// newDirectory returns a Directory over a fresh SQLite store in t's temporary
+// directory, with a fixed clock that tests can move.
+func newDirectory(t *testing.T) (*directory.Directory, *clock) {
+	t.Helper()
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "gatehouse.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	c := &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	d := directory.New(st, directory.NewSecretHasher(bytes.Repeat([]byte{7}, 32)),
+		directory.Config{PasswordParams: cheap, Now: c.Now})
+	return d, c
+}
+
+type clock struct{ now time.Time }
+
+func (c *clock) Now() time.Time { return c.now }
+
+// dump describes everything stored, one line per entity, so that a test can
+// tell that nothing changed.
+func dump(t *testing.T, d *directory.Directory) string {
+	t.Helper()
+	ctx, s := t.Context(), d.Store()
+	var b strings.Builder
+	tenants, err := s.ListTenants(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tn := range tenants {
+		fmt.Fprintf(&b, "tenant %s %q %s updated=%s\n", tn.Slug, tn.Name, tn.Level, tn.UpdatedAt.Format(time.RFC3339))
+		users, err := s.ListUsers(ctx, tn.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range users {
+			fmt.Fprintf(&b, "  user %s %s %s %q %q disabled=%t hash=%t updated=%s\n", u.Username, u.TenantRole,
+				u.Email, u.GivenName, u.FamilyName, u.Disabled, u.PasswordHash != "", u.UpdatedAt.Format(time.RFC3339))
+		}
+	}
+	clients, err := s.ListClients(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range clients {
+		fmt.Fprintf(&b, "client %s %q %s %s %v %v %x updated=%s\n", c.ID, c.Name, c.Type, c.AuthMethod,
+			c.RedirectURIs, c.Scopes, c.SecretHash, c.UpdatedAt.Format(time.RFC3339))
+	}
+	return b.String()
+}

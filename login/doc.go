@@ -1,0 +1,36 @@
+// Package login is the part of Gatehouse a person walks through: the pages
+// between a portal's redirect to /authorize and the code that goes back to
+// it.
+//
+// The flow:
+//
+//  1. The OpenID provider (package provider) receives /authorize, stores the
+//     authorization request and redirects the browser to
+//     /login?authRequestID=<id>. If the browser already holds a reusable
+//     single sign-on session, the provider has completed the request itself
+//     and GET /login only sends the browser on to the callback.
+//  2. GET /login shows the form: tenant, username, password. It pre-fills
+//     the tenant and username from the request's login_hint ("jill" or
+//     Cumulocity-style "acme/jill") and the tenant from the gatehouse_tenant
+//     cookie that remembers the last one used.
+//  3. POST /login checks, in this order and stopping at the first refusal:
+//     the body size, the CSRF token, that the request still exists, the
+//     fields, the per-address and per-account throttles (a blocked key gets
+//     no answer about its password), and only then the password
+//     (directory.Authenticate, which costs the same for unknown users).
+//  4. On success it starts a session (session.Store), completes the
+//     request for it (Requests.CompleteLogin), sets the session cookie and
+//     sends the browser with 303 See Other to the callback, where the
+//     provider issues the code.
+//
+// Every page carries the same security headers (no caching, no framing, a
+// Content-Security-Policy that allows only our own style sheet), and every
+// handler returns an error that one adapter turns into a page with a safe
+// message and a log line with the cause (errors.go). Nothing the person
+// typed, no cookie and no token is ever logged.
+//
+// CSRF is stopped twice: by a signed double-submit token in every form
+// (csrf.go) and by net/http's CrossOriginProtection, which refuses
+// cross-origin POSTs from browsers by their Sec-Fetch-Site and Origin
+// headers.
+package login

@@ -1,0 +1,154 @@
+package login
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/session"
+	"github.com/gatehouse-id/gatehouse/templates"
+	"github.com/gatehouse-id/gatehouse/throttle"
+)
+
+// ErrRequestNotFound is what Requests returns, wrapped, for an authorization
+// request that is unknown or has expired. The provider maps its own
+// not-found to it, so that login never needs to know the provider's errors.
+var ErrRequestNotFound = errors.New("login: authorization request not found")
+
+// Request is what the login pages know about a pending authorization
+// request.
+type Request struct {
+	ID         string
+	ClientID   string
+	ClientName string
+	// LoginHint is the request's login_hint: "username" or, Cumulocity
+	// style, "tenant/username". It only pre-fills the form.
+	LoginHint string
+	// Done means the request is already completed (single sign-on): the
+	// browser only needs to go on to the callback.
+	Done bool
+}
+
+// Requests is the provider's store of pending authorization requests, as
+// the login pages need it.
+type Requests interface {
+	// LoginRequest returns the request with id, or an error wrapping
+	// ErrRequestNotFound if it is unknown or expired.
+	LoginRequest(ctx context.Context, id string) (Request, error)
+	// CompleteLogin marks the request done for the session's user; an
+	// unknown or expired request gives an error wrapping ErrRequestNotFound.
+	CompleteLogin(ctx context.Context, id string, s session.Session) error
+}
+
+// Authenticator checks a password; *directory.Directory implements it. It
+// returns directory.ErrInvalidCredentials for an unknown tenant, an unknown
+// user and a wrong password alike, and directory.ErrUserDisabled only once
+// the password was right.
+type Authenticator interface {
+	Authenticate(ctx context.Context, tenantSlug, username, password string) (directory.User, directory.Tenant, error)
+}
+
+// Config is what a Handler needs. Every field is required except Logger
+// and SecureCookies.
+type Config struct {
+	Requests      Requests
+	Authenticator Authenticator
+	Sessions      *session.Store
+	Cookies       session.Cookies
+	// CallbackURL says where to send the browser once the request is done;
+	// the provider injects it so that login never imports it.
+	CallbackURL func(ctx context.Context, authRequestID string) string
+	// AccountLimiter counts failed passwords per tenant/username (normalized
+	// as directory does), whether or not the account exists, so that its
+	// answer does not tell either.
+	AccountLimiter *throttle.Limiter
+	// AddressLimiter counts failed passwords per client address
+	// (clientAddress); it is never reset by a success.
+	AddressLimiter *throttle.Limiter
+	// CSRFKey signs the CSRF tokens; at least 32 bytes, the same on every
+	// node, so that a form served by one node posts to another.
+	CSRFKey   []byte
+	Templates *templates.Set
+	// Logger gets one line per refused or failed request; discarded if nil.
+	Logger *slog.Logger
+	// SecureCookies marks the CSRF and tenant cookies Secure. It is false
+	// only in plain local development (an http://localhost issuer).
+	SecureCookies bool
+}
+
+// Handler serves the login pages. Create it with New and mount it with
+// Routes.
+type Handler struct {
+	requests  Requests
+	auth      Authenticator
+	sessions  *session.Store
+	cookies   session.Cookies
+	callback  func(ctx context.Context, authRequestID string) string
+	account   *throttle.Limiter
+	address   *throttle.Limiter
+	csrf      csrf
+	tmpl      *templates.Set
+	log       *slog.Logger
+	secure    bool
+	crossSite *http.CrossOriginProtection
+}
+
+// New checks cfg and returns a Handler.
+func New(cfg Config) (*Handler, error) {
+	switch {
+	case cfg.Requests == nil:
+		return nil, errors.New("login: Config.Requests is required")
+	case cfg.Authenticator == nil:
+		return nil, errors.New("login: Config.Authenticator is required")
+	case cfg.Sessions == nil:
+		return nil, errors.New("login: Config.Sessions is required")
+	case cfg.CallbackURL == nil:
+		return nil, errors.New("login: Config.CallbackURL is required")
+	case cfg.AccountLimiter == nil || cfg.AddressLimiter == nil:
+		return nil, errors.New("login: Config.AccountLimiter and Config.AddressLimiter are required")
+	case len(cfg.CSRFKey) < 32:
+		return nil, errors.New("login: Config.CSRFKey must be at least 32 bytes")
+	case cfg.Templates == nil:
+		return nil, errors.New("login: Config.Templates is required")
+	}
+	h := &Handler{
+		requests: cfg.Requests,
+		auth:     cfg.Authenticator,
+		sessions: cfg.Sessions,
+		cookies:  cfg.Cookies,
+		callback: cfg.CallbackURL,
+		account:  cfg.AccountLimiter,
+		address:  cfg.AddressLimiter,
+		csrf:     csrf{key: append([]byte(nil), cfg.CSRFKey...), secure: cfg.SecureCookies},
+		tmpl:     cfg.Templates,
+		log:      cfg.Logger,
+		secure:   cfg.SecureCookies,
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	h.crossSite = http.NewCrossOriginProtection()
+	h.crossSite.SetDenyHandler(h.page(func(w http.ResponseWriter, r *http.Request) error {
+		return &pageError{Code: http.StatusForbidden, Msg: templates.MsgFormExpired,
+			Err: errors.New("cross-origin request refused")}
+	}))
+	return h, nil
+}
+
+// Routes registers the login pages on mux:
+//
+//	GET  /login?authRequestID=…  the form (or a redirect if already done)
+//	POST /login                  the password check
+//	GET  /logged-out             shown after logout without a redirect URI
+//	GET  /static/                the pages' style sheet (templates.Static)
+//
+// Every route sits behind http.CrossOriginProtection, so that a browser
+// never delivers a POST from another origin.
+func (h *Handler) Routes(mux *http.ServeMux) {
+	mux.Handle("GET /login", h.crossSite.Handler(h.page(h.showLogin)))
+	mux.Handle("POST /login", h.crossSite.Handler(h.page(h.submitLogin)))
+	mux.Handle("GET /logged-out", h.crossSite.Handler(h.page(h.loggedOut)))
+	mux.Handle("GET "+templates.StaticPath, templates.Static())
+}

@@ -1,0 +1,295 @@
+package login
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/session"
+	"github.com/gatehouse-id/gatehouse/templates"
+)
+
+const (
+	// maxFormBytes bounds a POST /login body. A real one is well under 2 KiB;
+	// anything larger is refused before it is parsed.
+	maxFormBytes = 16 << 10
+	// maxRequestIDLen bounds the authRequestID we pass to the provider.
+	maxRequestIDLen = 512
+	// Field limits: a slug is at most 63 characters; a username at most 128,
+	// and a support login "jill$john" at most 128+1+128; longer passwords
+	// only cost hashing time.
+	maxTenantLen   = 63
+	maxUsernameLen = 300
+	maxPasswordLen = 1024
+
+	// tenantCookieName remembers the last tenant signed in to, so that the
+	// next sign-in on this browser starts with it filled in. It holds a slug,
+	// nothing secret, but nothing needs to read it from script either.
+	tenantCookieName   = "gatehouse_tenant"
+	tenantCookieMaxAge = 365 * 24 * time.Hour
+)
+
+// showLogin serves GET /login?authRequestID=…: the form, or a redirect to
+// the callback if the provider has already completed the request from a
+// single sign-on session.
+func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id := r.URL.Query().Get("authRequestID")
+	req, err := h.loginRequest(ctx, id)
+	if err != nil {
+		return err
+	}
+	if req.Done {
+		http.Redirect(w, r, h.callback(ctx, id), http.StatusFound)
+		return nil
+	}
+	tenant, username := splitHint(req.LoginHint)
+	if tenant == "" {
+		tenant = rememberedTenant(r)
+	}
+	h.renderForm(w, r, http.StatusOK, id, req, templates.LoginPage{Tenant: tenant, Username: username})
+	return nil
+}
+
+// submitLogin serves POST /login. Each step refuses before the next one
+// runs: size, CSRF, request, fields, throttles, password; see doc.go.
+func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return &pageError{Code: http.StatusRequestEntityTooLarge, Msg: templates.MsgFormTooLarge, Err: err}
+		}
+		return &pageError{Code: http.StatusBadRequest, Msg: templates.MsgBadRequest, Err: fmt.Errorf("parse form: %w", err)}
+	}
+	form := r.PostForm
+	id := form.Get("authRequestID")
+	if !h.csrf.valid(r, id, form.Get(csrfField)) {
+		return &pageError{Code: http.StatusForbidden, Msg: templates.MsgFormExpired,
+			Err: errors.New("csrf token missing or wrong")}
+	}
+	req, err := h.loginRequest(ctx, id)
+	if err != nil {
+		return err
+	}
+	attrs := []slog.Attr{slog.String("client_id", req.ClientID)}
+	if req.Done {
+		http.Redirect(w, r, h.callback(ctx, id), http.StatusSeeOther)
+		return nil
+	}
+
+	p := templates.LoginPage{
+		Tenant:   strings.TrimSpace(form.Get("tenant")),
+		Username: strings.TrimSpace(form.Get("username")),
+	}
+	pw := form.Get("password")
+	if p.Tenant == "" {
+		// Cumulocity style: "acme/jill" typed as the username.
+		if t, u, ok := strings.Cut(p.Username, "/"); ok {
+			p.Tenant, p.Username = strings.TrimSpace(t), strings.TrimSpace(u)
+		}
+	}
+	if !checkFields(&p, pw) {
+		h.renderForm(w, r, http.StatusBadRequest, id, req, p)
+		return nil
+	}
+	tenantSlug, username := directory.NormalizeSlug(p.Tenant), directory.NormalizeUsername(p.Username)
+	attrs = append(attrs, slog.String("tenant", tenantSlug))
+
+	// The throttles are asked before the password is: a blocked key learns
+	// nothing, not even whether its guess was right. The account key is
+	// counted whether or not the account exists, so that being throttled
+	// does not reveal that either.
+	accountKey := tenantSlug + "/" + username
+	addressKey := clientAddress(r)
+	wait, err := h.blocked(ctx, accountKey, addressKey)
+	if err != nil {
+		return internalError(err, attrs...)
+	}
+	if wait > 0 {
+		h.log.LogAttrs(ctx, slog.LevelWarn, "login throttled", append(attrs, slog.Duration("wait", wait))...)
+		w.Header().Set("Retry-After", strconv.FormatInt(int64((wait+time.Second-1)/time.Second), 10))
+		p.Error, p.RetryMinutes = templates.MsgTooManyAttempts, minutes(wait)
+		h.renderForm(w, r, http.StatusTooManyRequests, id, req, p)
+		return nil
+	}
+
+	user, tenant, err := h.auth.Authenticate(ctx, tenantSlug, username, pw)
+	switch {
+	case errors.Is(err, directory.ErrInvalidCredentials):
+		// One answer for an unknown tenant, an unknown user and a wrong
+		// password: same message, same status, same failures counted.
+		if err := h.failure(ctx, accountKey, addressKey); err != nil {
+			return internalError(err, attrs...)
+		}
+		h.log.LogAttrs(ctx, slog.LevelInfo, "login failed", attrs...)
+		p.Error = templates.MsgInvalidCredentials
+		h.renderForm(w, r, http.StatusUnauthorized, id, req, p)
+		return nil
+	case errors.Is(err, directory.ErrUserDisabled):
+		h.log.LogAttrs(ctx, slog.LevelInfo, "login refused: user disabled", attrs...)
+		p.Error = templates.MsgAccountDisabled
+		h.renderForm(w, r, http.StatusForbidden, id, req, p)
+		return nil
+	case err != nil:
+		return internalError(fmt.Errorf("authenticate: %w", err), attrs...)
+	}
+	attrs = append(attrs, slog.String("tenant_id", tenant.ID), slog.String("user_id", user.ID))
+	return h.finish(w, r, id, req, user, tenant, accountKey, attrs)
+}
+
+// finish turns a proven password into a session and the completed request.
+// The session is only handed to the browser once the request is completed,
+// so that a failure leaves neither behind.
+func (h *Handler) finish(w http.ResponseWriter, r *http.Request, id string, req Request,
+	user directory.User, tenant directory.Tenant, accountKey string, attrs []slog.Attr) error {
+	ctx := r.Context()
+	if err := h.account.Reset(ctx, accountKey); err != nil {
+		return internalError(err, attrs...)
+	}
+	token, sess, err := h.sessions.Create(ctx, user.ID, tenant.ID, []string{"pwd"}, "")
+	if err != nil {
+		return internalError(fmt.Errorf("create session: %w", err), attrs...)
+	}
+	if err := h.requests.CompleteLogin(ctx, id, sess); err != nil {
+		if derr := h.sessions.Delete(ctx, token); derr != nil {
+			h.log.LogAttrs(ctx, slog.LevelWarn, "delete unused session", append(attrs, slog.String("err", derr.Error()))...)
+		}
+		if errors.Is(err, ErrRequestNotFound) {
+			return &pageError{Code: http.StatusBadRequest, Msg: templates.MsgRequestExpired,
+				ClientName: clientName(req), Err: err, Attrs: attrs}
+		}
+		return internalError(fmt.Errorf("complete login: %w", err), attrs...)
+	}
+	// The browser's previous session, if any, is replaced by this one; end
+	// it rather than leave it live and unreachable until it expires.
+	if old := session.TokenFromRequest(r); old != "" {
+		if err := h.sessions.Delete(ctx, old); err != nil {
+			h.log.LogAttrs(ctx, slog.LevelWarn, "delete replaced session", append(attrs, slog.String("err", err.Error()))...)
+		}
+	}
+	h.cookies.Set(w, token, h.sessions.Lifetime())
+	h.rememberTenant(w, tenant.Slug)
+	h.log.LogAttrs(ctx, slog.LevelInfo, "login succeeded", append(attrs, slog.String("session_id", sess.ID))...)
+	http.Redirect(w, r, h.callback(ctx, id), http.StatusSeeOther)
+	return nil
+}
+
+// loginRequest loads the authorization request the page is for. Unknown,
+// expired, missing and absurd ids all read "this sign-in link has expired".
+func (h *Handler) loginRequest(ctx context.Context, id string) (Request, error) {
+	if id == "" || len(id) > maxRequestIDLen {
+		return Request{}, &pageError{Code: http.StatusBadRequest, Msg: templates.MsgRequestExpired,
+			Err: errors.New("missing or oversized authRequestID")}
+	}
+	req, err := h.requests.LoginRequest(ctx, id)
+	if errors.Is(err, ErrRequestNotFound) {
+		return Request{}, &pageError{Code: http.StatusBadRequest, Msg: templates.MsgRequestExpired, Err: err}
+	}
+	if err != nil {
+		return Request{}, internalError(fmt.Errorf("load authorization request: %w", err))
+	}
+	return req, nil
+}
+
+// renderForm renders the login form for request id with a CSRF token bound
+// to it, setting the CSRF cookie if the browser has none.
+func (h *Handler) renderForm(w http.ResponseWriter, r *http.Request, status int, id string, req Request, p templates.LoginPage) {
+	p.ClientName = clientName(req)
+	p.AuthRequestID = id
+	p.CSRFToken = h.csrf.token(h.csrf.cookie(w, r), id)
+	h.render(w, r, status, p)
+}
+
+// blocked returns how long the longer of the two throttles still blocks.
+func (h *Handler) blocked(ctx context.Context, accountKey, addressKey string) (time.Duration, error) {
+	byAddress, err := h.address.Blocked(ctx, addressKey)
+	if err != nil {
+		return 0, err
+	}
+	byAccount, err := h.account.Blocked(ctx, accountKey)
+	if err != nil {
+		return 0, err
+	}
+	return max(byAddress, byAccount), nil
+}
+
+// failure counts a wrong password against both the account and the address.
+func (h *Handler) failure(ctx context.Context, accountKey, addressKey string) error {
+	_, errAddress := h.address.Failure(ctx, addressKey)
+	_, errAccount := h.account.Failure(ctx, accountKey)
+	return errors.Join(errAddress, errAccount)
+}
+
+// checkFields sets the field errors of p and reports whether there are
+// none.
+func checkFields(p *templates.LoginPage, pw string) bool {
+	p.TenantError = fieldError(p.Tenant, maxTenantLen, templates.MsgTenantRequired)
+	p.UsernameError = fieldError(p.Username, maxUsernameLen, templates.MsgUsernameRequired)
+	p.PasswordError = fieldError(pw, maxPasswordLen, templates.MsgPasswordRequired)
+	return p.TenantError == "" && p.UsernameError == "" && p.PasswordError == ""
+}
+
+func fieldError(v string, maxLen int, required templates.Message) templates.Message {
+	switch {
+	case v == "":
+		return required
+	case len(v) > maxLen:
+		return templates.MsgTooLong
+	}
+	return ""
+}
+
+// splitHint reads a login_hint: "acme/jill" names tenant and user, "jill"
+// only the user. A hint that could not be a real value is ignored.
+func splitHint(hint string) (tenant, username string) {
+	hint = strings.TrimSpace(hint)
+	if t, u, ok := strings.Cut(hint, "/"); ok {
+		tenant, username = strings.TrimSpace(t), strings.TrimSpace(u)
+	} else {
+		username = hint
+	}
+	if len(tenant) > maxTenantLen || len(username) > maxUsernameLen {
+		return "", ""
+	}
+	return tenant, username
+}
+
+// rememberedTenant is the tenant of this browser's last sign-in, if its
+// cookie holds a valid slug.
+func rememberedTenant(r *http.Request) string {
+	ck, err := r.Cookie(tenantCookieName)
+	if err != nil || directory.ValidateSlug(ck.Value) != nil {
+		return ""
+	}
+	return ck.Value
+}
+
+func (h *Handler) rememberTenant(w http.ResponseWriter, slug string) {
+	http.SetCookie(w, &http.Cookie{
+		Name: tenantCookieName, Value: slug, Path: "/", MaxAge: int(tenantCookieMaxAge / time.Second),
+		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode,
+	})
+}
+
+// clientName is what the pages call the application: its name, or its id
+// if it has none.
+func clientName(req Request) string {
+	if req.ClientName != "" {
+		return req.ClientName
+	}
+	return req.ClientID
+}
+
+// minutes rounds a wait up to whole minutes, at least one, for "try again
+// in N minutes".
+func minutes(d time.Duration) int {
+	return max(1, int((d+time.Minute-1)/time.Minute))
+}

@@ -1,0 +1,66 @@
+package provider
+
+import (
+	"log/slog"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+// Config holds the provider's settings. Zero durations take the defaults
+// written next to them.
+type Config struct {
+	// Issuer is the issuer identifier, e.g. https://id.example.com: scheme,
+	// host and optional path, no trailing slash.
+	Issuer string
+	// AllowInsecureIssuer permits an http:// issuer (local development only).
+	AllowInsecureIssuer bool
+	// LoginURL is the absolute or issuer-relative path of the login page;
+	// "/login" if empty.
+	LoginPath string
+	// LoggedOutPath is where a logout without post_logout_redirect_uri ends;
+	// "/logged-out" if empty.
+	LoggedOutPath string
+
+	AccessTokenLifetime  time.Duration // 10 minutes
+	IDTokenLifetime      time.Duration // 1 hour
+	RefreshTokenLifetime time.Duration // 30 days since the token was issued
+	CodeLifetime         time.Duration // 1 minute
+	AuthRequestLifetime  time.Duration // 30 minutes to finish logging in
+
+	// CodeKey encrypts authorization codes (AES-256); shared by all nodes.
+	CodeKey [32]byte
+
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+func (c *Config) setDefaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.AccessTokenLifetime, 10*time.Minute)
+	def(&c.IDTokenLifetime, time.Hour)
+	def(&c.RefreshTokenLifetime, 30*24*time.Hour)
+	def(&c.CodeLifetime, time.Minute)
+	def(&c.AuthRequestLifetime, 30*time.Minute)
+	if c.LoginPath == "" {
+		c.LoginPath = "/login"
+	}
+	if c.LoggedOutPath == "" {
+		c.LoggedOutPath = "/logged-out"
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// verifierAlgorithms are the algorithms the library's own verifiers (for
+// id_token_hint at end_session and authorize) accept: every one Gatehouse can
+// sign with.
+var verifierAlgorithms = []string{string(jose.RS256), string(jose.ES256), string(jose.EdDSA)}

@@ -1,0 +1,35 @@
+// Package provider is Gatehouse's OpenID Connect / OAuth 2.0 endpoints, built
+// on github.com/zitadel/oidc/v3's op package.
+//
+// The library parses and validates requests (authorize, end_session, client
+// credentials at the token endpoint), matches redirect URIs exactly, runs the
+// callback that hands out the code and renders OAuth errors. Gatehouse owns
+// everything that decides what a token says or whether one is issued: the
+// Server type embeds op.LegacyServer and replaces
+//
+//   - client authentication (only the method registered for the client),
+//   - the three grants: authorization_code (PKCE S256 required by default,
+//     single-use codes, a replayed code revokes what the first use issued),
+//     refresh_token (rotation; a reused token revokes its family) and
+//     client_credentials (no database write: the hot path signs and returns),
+//   - userinfo, introspection and revocation, which read Gatehouse's own JWT
+//     access tokens,
+//   - discovery, which advertises what Gatehouse really supports.
+//
+// Tokens are minted here, with the keys.Manager signer, so that access tokens
+// carry the RFC 9068 header typ "at+jwt" and the claims package's contract
+// (the library's own minting writes typ "JWT" and drops scope, auth_time and
+// amr from access tokens).
+//
+// A browser login runs like this:
+//
+//	portal → GET /authorize → CreateAuthRequest (stored in the ephemeral store;
+//	         completed at once if the browser's SSO session may be reused)
+//	       → 302 /login?authRequestID=… (package login: tenant, username,
+//	         password; CompleteLogin binds the request to the new session)
+//	       → 302 /authorize/callback?id=… (the library; AuthRequestByID refuses
+//	         a request that belongs to another browser's session)
+//	       → 302 portal?code=…&state=…
+//	portal → POST /oauth/token (CodeExchange) → ID token, access token,
+//	         refresh token with offline_access
+package provider

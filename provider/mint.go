@@ -1,0 +1,166 @@
+package provider
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+
+	"github.com/gatehouse-id/gatehouse/claims"
+	"github.com/gatehouse-id/gatehouse/directory"
+)
+
+// grant is what a token is issued for: who, through which client, with
+// which scopes, after which authentication. The code, refresh and client
+// credentials grants each build one.
+type grant struct {
+	client    *directory.Client
+	subject   string // user id, or the client id for client credentials
+	scopes    []string
+	nonce     string
+	authTime  time.Time // zero for machine clients
+	amr       []string
+	acr       string
+	sessionID string
+	tenantID  string
+	// person is false for client credentials: no ID token, no profile.
+	person bool
+}
+
+// tokenSet is what the token endpoint returns.
+type tokenSet struct {
+	accessToken string
+	jti         string
+	expiresAt   time.Time
+	idToken     string
+}
+
+func newTokenID() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func (s *Server) accessTokenLifetime(c *directory.Client) time.Duration {
+	if c.AccessTokenLifetime > 0 {
+		return c.AccessTokenLifetime
+	}
+	return s.cfg.AccessTokenLifetime
+}
+
+// mint signs the access token (and, for a person with the openid scope, the
+// ID token) for g. It reads the user and tenant once and writes nothing.
+func (s *Server) mint(ctx context.Context, g grant) (tokenSet, error) {
+	now := s.cfg.Now()
+	exp := now.Add(s.accessTokenLifetime(g.client))
+	at := claims.AccessToken{
+		Issuer: s.cfg.Issuer, Subject: g.subject, Audience: []string{g.client.ID},
+		Expiry: exp.Unix(), IssuedAt: now.Unix(), JWTID: newTokenID(), ClientID: g.client.ID,
+		Scope: strings.Join(g.scopes, " "), ACR: g.acr, AMR: g.amr, SessionID: g.sessionID,
+	}
+	if !g.authTime.IsZero() {
+		at.AuthTime = g.authTime.Unix()
+	}
+	var subj claims.Subject
+	if g.person {
+		var err error
+		if subj, err = s.subject(ctx, g.subject, g.tenantID); err != nil {
+			return tokenSet{}, err
+		}
+		if slices.Contains(g.scopes, claims.ScopeTenant) {
+			at.Tenant, at.TenantRole = subj.Tenant, subj.TenantRole
+		}
+	} else if g.tenantID != "" {
+		// A machine client always carries the tenant it is assigned to:
+		// it is what the resource server authorizes it by.
+		t, err := s.dir.Store().TenantByID(ctx, g.tenantID)
+		if err != nil {
+			return tokenSet{}, fmt.Errorf("tenant of client %s: %w", g.client.ID, err)
+		}
+		at.Tenant = tenantClaim(t)
+	}
+	signed, err := s.keys.Sign(at, "at+jwt")
+	if err != nil {
+		return tokenSet{}, fmt.Errorf("sign access token: %w", err)
+	}
+	out := tokenSet{accessToken: signed, jti: at.JWTID, expiresAt: exp}
+	if !g.person || !slices.Contains(g.scopes, oidc.ScopeOpenID) {
+		return out, nil
+	}
+	idt := claims.IDToken{
+		Issuer: s.cfg.Issuer, Subject: g.subject, Audience: []string{g.client.ID},
+		Expiry: now.Add(s.idTokenLifetime(g.client)).Unix(), IssuedAt: now.Unix(), AuthTime: g.authTime.Unix(),
+		Nonce: g.nonce, ACR: g.acr, AMR: g.amr, AZP: g.client.ID, SessionID: g.sessionID,
+		Profile: claims.ProfileFor(subj, g.scopes),
+	}
+	if idt.AccessTokenHash, err = oidc.ClaimHash(signed, s.keys.Active().Algorithm); err != nil {
+		return tokenSet{}, err
+	}
+	if out.idToken, err = s.keys.Sign(idt, "JWT"); err != nil {
+		return tokenSet{}, fmt.Errorf("sign ID token: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Server) idTokenLifetime(c *directory.Client) time.Duration {
+	if c.IDTokenLifetime > 0 {
+		return c.IDTokenLifetime
+	}
+	return s.cfg.IDTokenLifetime
+}
+
+// subject loads what tokens may say about user id acting in tenantID.
+func (s *Server) subject(ctx context.Context, userID, tenantID string) (claims.Subject, error) {
+	u, err := s.dir.ActiveUser(ctx, userID)
+	if err != nil {
+		return claims.Subject{}, err
+	}
+	if tenantID == "" {
+		tenantID = u.TenantID
+	}
+	t, err := s.dir.Store().TenantByID(ctx, tenantID)
+	if err != nil {
+		return claims.Subject{}, fmt.Errorf("tenant %s: %w", tenantID, err)
+	}
+	name := u.DisplayName
+	if name == "" {
+		name = strings.TrimSpace(u.GivenName + " " + u.FamilyName)
+	}
+	return claims.Subject{
+		ID: u.ID, Username: u.Username, Email: u.Email, EmailVerified: u.EmailVerified,
+		GivenName: u.GivenName, FamilyName: u.FamilyName, Name: name, Locale: u.PreferredLanguage,
+		UpdatedAt: u.UpdatedAt, Tenant: tenantClaim(t), TenantRole: string(u.TenantRole),
+	}, nil
+}
+
+func tenantClaim(t directory.Tenant) *claims.Tenant {
+	return &claims.Tenant{ID: t.ID, Slug: t.Slug, Name: t.Name, Level: string(t.Level), Path: t.Path}
+}
+
+// tokenResponse is the token endpoint's answer (RFC 6749 §5.1).
+func tokenResponse(ts tokenSet, refreshToken string, scopes []string, now time.Time) *oidc.AccessTokenResponse {
+	return &oidc.AccessTokenResponse{
+		AccessToken: ts.accessToken, TokenType: oidc.BearerToken, RefreshToken: refreshToken,
+		ExpiresIn: uint64(ts.expiresAt.Sub(now).Round(time.Second).Seconds()), IDToken: ts.idToken,
+		Scope: scopes,
+	}
+}
+
+// hashToken is how refresh tokens are looked up: by SHA-256, never stored
+// in clear.
+func hashToken(t string) []byte {
+	h := sha256.Sum256([]byte(t))
+	return h[:]
+}
+
+func joinScopes(s []string) string { return strings.Join(s, " ") }
+
+func timeUnix(sec int64) time.Time { return time.Unix(sec, 0) }

@@ -1,0 +1,148 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/zitadel/oidc/v3/pkg/op"
+	"golang.org/x/text/language"
+
+	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/ephemeral"
+	"github.com/gatehouse-id/gatehouse/grants"
+	"github.com/gatehouse-id/gatehouse/keys"
+	"github.com/gatehouse-id/gatehouse/session"
+)
+
+// Deps are the parts the provider works with.
+type Deps struct {
+	Directory *directory.Directory
+	Grants    grants.Store
+	Keys      *keys.Manager
+	Ephemeral ephemeral.Store
+	Sessions  *session.Store
+	Cookies   session.Cookies
+	// Health reports whether the stores answer (served at /ready).
+	Health func(context.Context) error
+}
+
+// Provider is the assembled OpenID provider.
+type Provider struct {
+	cfg     Config
+	handler http.Handler
+	store   *storage
+	cookies session.Cookies
+}
+
+// New builds the provider.
+func New(cfg Config, deps Deps) (*Provider, error) {
+	cfg.setDefaults()
+	cfg.Issuer = strings.TrimSuffix(cfg.Issuer, "/")
+	if u, err := url.Parse(cfg.Issuer); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil, fmt.Errorf("provider: issuer %q must be an absolute https URL", cfg.Issuer)
+	}
+	if deps.Health == nil {
+		deps.Health = func(context.Context) error { return nil }
+	}
+	st := &storage{
+		cfg: &cfg, dir: deps.Directory, grants: deps.Grants, keys: deps.Keys, kv: deps.Ephemeral,
+		sessions: deps.Sessions, health: deps.Health, log: cfg.Logger,
+		requests: &authRequests{kv: deps.Ephemeral, lifetime: cfg.AuthRequestLifetime, now: cfg.Now},
+	}
+	opCfg := &op.Config{
+		CryptoKey:                cfg.CodeKey,
+		DefaultLogoutRedirectURI: cfg.Issuer + cfg.LoggedOutPath,
+		CodeMethodS256:           true,
+		AuthMethodPost:           true,
+		GrantTypeRefreshToken:    true,
+		SupportedUILocales:       []language.Tag{language.English},
+	}
+	opts := []op.Option{
+		// Codes are AES-256-GCM only; the library's default would also
+		// accept its old unauthenticated AES-CFB format.
+		op.WithCrypto(op.NewAES256GCMCrypto(cfg.CodeKey, "code-1")),
+		op.WithIDTokenHintVerifierOpts(op.WithSupportedIDTokenHintSigningAlgorithms(verifierAlgorithms...)),
+		op.WithAccessTokenVerifierOpts(op.WithSupportedAccessTokenSigningAlgorithms(verifierAlgorithms...)),
+	}
+	if cfg.AllowInsecureIssuer {
+		opts = append(opts, op.WithAllowInsecure())
+	}
+	opProvider, err := op.NewProvider(opCfg, st, op.StaticIssuer(cfg.Issuer), opts...)
+	if err != nil {
+		return nil, fmt.Errorf("provider: %w", err)
+	}
+	srv := &Server{
+		LegacyServer: op.NewLegacyServer(opProvider, *op.DefaultEndpoints),
+		cfg:          &cfg, dir: deps.Directory, grants: deps.Grants, keys: deps.Keys,
+		kv: deps.Ephemeral, store: st, log: cfg.Logger,
+	}
+	p := &Provider{cfg: cfg, store: st, cookies: deps.Cookies}
+	p.handler = op.RegisterLegacyServer(srv, op.AuthorizeCallbackHandler(opProvider),
+		op.WithHTTPMiddleware(p.middleware),
+		op.WithServerCORSOptions(nil), // the middleware does CORS, narrowly
+	)
+	return p, nil
+}
+
+// ServeHTTP serves the OpenID Connect endpoints.
+func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.handler.ServeHTTP(w, r) }
+
+// Paths lists the paths the provider serves, for mounting it on a mux.
+func Paths() []string {
+	return []string{
+		"/.well-known/openid-configuration", pathAuthorize, pathAuthorize + "/callback", pathToken,
+		pathIntrospect, pathUserinfo, pathRevoke, pathEndSession, pathKeys, "/healthz", "/ready",
+	}
+}
+
+// CallbackURL is where the login pages send the browser once a request is
+// completed.
+func (p *Provider) CallbackURL(_ context.Context, id string) string {
+	return p.cfg.Issuer + pathAuthorize + "/callback?id=" + url.QueryEscape(id)
+}
+
+// LoginRequest is what the login pages need to know about a pending
+// authorization request.
+type LoginRequest struct {
+	ID         string
+	ClientID   string
+	ClientName string
+	LoginHint  string
+	Done       bool
+}
+
+// ErrRequestNotFound: unknown or expired authorization request.
+var ErrRequestNotFound = errRequestNotFound
+
+// LoginRequest returns the pending request id for the login pages.
+func (p *Provider) LoginRequest(ctx context.Context, id string) (LoginRequest, error) {
+	a, err := p.store.requests.get(ctx, id)
+	if err != nil {
+		return LoginRequest{}, err
+	}
+	name := a.ClientID
+	if c, err := p.store.dir.Store().ClientByID(ctx, a.ClientID); err == nil {
+		name = c.Name
+	}
+	return LoginRequest{ID: a.ID, ClientID: a.ClientID, ClientName: name, LoginHint: a.LoginHint, Done: a.Completed}, nil
+}
+
+// CompleteLogin marks request id as completed by the person in sess.
+func (p *Provider) CompleteLogin(ctx context.Context, id string, sess session.Session) error {
+	a, err := p.store.requests.get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if a.HintSubject != "" && a.HintSubject != sess.UserID {
+		// The portal asked for a specific person (id_token_hint) and
+		// someone else logged in: OIDC Core §3.1.2.1 says to return an
+		// error rather than tokens for the wrong person.
+		return errors.New("the person who signed in is not the one the application asked for")
+	}
+	a.complete(sess)
+	return p.store.requests.save(ctx, a)
+}

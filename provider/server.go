@@ -1,0 +1,141 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/ephemeral"
+	"github.com/gatehouse-id/gatehouse/grants"
+	"github.com/gatehouse-id/gatehouse/keys"
+)
+
+// Server is Gatehouse's op.Server: the library's LegacyServer for authorize,
+// end_session, discovery, JWKS and the callback, with Gatehouse's own client
+// authentication, grants, userinfo, introspection and revocation.
+type Server struct {
+	*op.LegacyServer
+	cfg    *Config
+	dir    *directory.Directory
+	grants grants.Store
+	keys   *keys.Manager
+	kv     ephemeral.Store
+	store  *storage
+	log    *slog.Logger
+}
+
+// errUnsupportedGrant answers grants Gatehouse does not offer (yet).
+func errUnsupportedGrant(g oidc.GrantType) error {
+	return oidc.ErrUnsupportedGrantType().WithDescription("grant_type %q is not supported", g)
+}
+
+// invalidClient is 401, as RFC 6749 §5.2 requires when the client tried to
+// authenticate; the middleware adds WWW-Authenticate.
+func invalidClient(desc string) error {
+	return op.NewStatusError(oidc.ErrInvalidClient().WithDescription("%s", desc), http.StatusUnauthorized)
+}
+
+// serverError logs the cause and hands the library an error whose text
+// reveals nothing.
+func (s *Server) serverError(ctx context.Context, msg string, err error) error {
+	s.log.ErrorContext(ctx, msg, "err", err)
+	return oidc.ErrServerError().WithDescription("the server could not complete the request")
+}
+
+// VerifyClient authenticates the client at the token, revocation and
+// introspection endpoints. A client uses exactly the method it is registered
+// with: a confidential client registered for client_secret_basic that sends
+// its secret in the body is refused, and so is a public client sending a
+// secret. Client assertions (private_key_jwt) are not supported yet.
+func (s *Server) VerifyClient(ctx context.Context, r *op.Request[op.ClientCredentials]) (op.Client, error) {
+	cc := r.Data
+	if cc.ClientAssertion != "" || cc.ClientAssertionType != "" {
+		return nil, invalidClient("client assertions are not supported")
+	}
+	c, err := s.dir.Store().ClientByID(ctx, cc.ClientID)
+	if errors.Is(err, directory.ErrNotFound) {
+		return nil, invalidClient("client authentication failed")
+	}
+	if err != nil {
+		return nil, s.serverError(ctx, "load client", err)
+	}
+	used := directory.AuthNone
+	if basicScheme(r.Header.Get("Authorization")) {
+		used = directory.AuthSecretBasic
+	} else if r.Form.Has("client_secret") {
+		used = directory.AuthSecretPost
+	}
+	if used != c.AuthMethod {
+		return nil, invalidClient("this client must authenticate with " + string(c.AuthMethod))
+	}
+	if c.AuthMethod != directory.AuthNone {
+		if _, err := s.dir.VerifyClientSecret(ctx, cc.ClientID, cc.ClientSecret); err != nil {
+			s.log.WarnContext(ctx, "client authentication failed", "client_id", c.ID)
+			return nil, invalidClient("client authentication failed")
+		}
+	}
+	return s.opClient(c), nil
+}
+
+func (s *Server) opClient(c directory.Client) *client {
+	return &client{c: c, loginPath: s.cfg.Issuer + s.cfg.LoginPath, idTTL: s.cfg.IDTokenLifetime}
+}
+
+// JWTProfile (RFC 7523 jwt-bearer grant) is not offered.
+func (s *Server) JWTProfile(context.Context, *op.Request[oidc.JWTProfileGrantRequest]) (*op.Response, error) {
+	return nil, errUnsupportedGrant(oidc.GrantTypeBearer)
+}
+
+// TokenExchange (RFC 8693) arrives with support impersonation.
+func (s *Server) TokenExchange(context.Context, *op.ClientRequest[oidc.TokenExchangeRequest]) (*op.Response, error) {
+	return nil, errUnsupportedGrant(oidc.GrantTypeTokenExchange)
+}
+
+// DeviceToken (RFC 8628) is not offered yet.
+func (s *Server) DeviceToken(context.Context, *op.ClientRequest[oidc.DeviceAccessTokenRequest]) (*op.Response, error) {
+	return nil, errUnsupportedGrant(oidc.GrantTypeDeviceCode)
+}
+
+// Discovery advertises what Gatehouse supports, not the library's defaults
+// (which list the implicit flow, jwt-bearer and private_key_jwt).
+func (s *Server) Discovery(ctx context.Context, r *op.Request[struct{}]) (*op.Response, error) {
+	resp, err := s.LegacyServer.Discovery(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	d, ok := resp.Data.(*oidc.DiscoveryConfiguration)
+	if !ok {
+		return nil, s.serverError(ctx, "discovery", errors.New("unexpected discovery type"))
+	}
+	alg := string(s.keys.Active().Algorithm)
+	authMethods := []oidc.AuthMethod{oidc.AuthMethodBasic, oidc.AuthMethodPost}
+	d.ResponseTypesSupported = []string{string(oidc.ResponseTypeCode)}
+	d.ResponseModesSupported = []string{string(oidc.ResponseModeQuery), string(oidc.ResponseModeFormPost)}
+	d.GrantTypesSupported = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken, oidc.GrantTypeClientCredentials}
+	d.TokenEndpointAuthMethodsSupported = append(slices.Clone(authMethods), oidc.AuthMethodNone)
+	d.TokenEndpointAuthSigningAlgValuesSupported = nil
+	d.RevocationEndpointAuthMethodsSupported = append(slices.Clone(authMethods), oidc.AuthMethodNone)
+	d.RevocationEndpointAuthSigningAlgValuesSupported = nil
+	d.IntrospectionEndpointAuthMethodsSupported = authMethods
+	d.IntrospectionEndpointAuthSigningAlgValuesSupported = nil
+	d.CodeChallengeMethodsSupported = []oidc.CodeChallengeMethod{oidc.CodeChallengeMethodS256}
+	d.IDTokenSigningAlgValuesSupported = []string{alg}
+	d.RequestObjectSigningAlgValuesSupported = nil
+	d.RequestParameterSupported = false
+	d.RequestURIParameterSupported = false
+	d.ScopesSupported = []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess, "tenant"}
+	d.ClaimsSupported = []string{
+		"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid", "at_hash",
+		"name", "given_name", "family_name", "preferred_username", "locale", "updated_at",
+		"email", "email_verified", "tenant", "tenant_role",
+	}
+	d.SubjectTypesSupported = []string{"public"}
+	d.DeviceAuthorizationEndpoint = ""
+	return resp, nil
+}

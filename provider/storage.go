@@ -1,0 +1,317 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/ephemeral"
+	"github.com/gatehouse-id/gatehouse/grants"
+	"github.com/gatehouse-id/gatehouse/keys"
+	"github.com/gatehouse-id/gatehouse/session"
+)
+
+// errNotUsed marks op.Storage methods that only the library's own grant,
+// userinfo, introspection and revocation handlers call. Server replaces all
+// of those, so these methods are unreachable; they fail loudly rather than
+// pretend.
+var errNotUsed = errors.New("provider: this storage method is replaced by provider.Server")
+
+// storage implements op.Storage for the parts of the library Gatehouse uses:
+// authorize, the login callback, end_session, discovery and JWKS.
+type storage struct {
+	cfg      *Config
+	dir      *directory.Directory
+	grants   grants.Store
+	keys     *keys.Manager
+	kv       ephemeral.Store
+	sessions *session.Store
+	requests *authRequests
+	health   func(context.Context) error
+	log      *slog.Logger
+}
+
+var (
+	_ op.Storage                        = (*storage)(nil)
+	_ op.CanTerminateSessionFromRequest = (*storage)(nil)
+)
+
+// CreateAuthRequest stores a validated authorization request. It enforces
+// what the library leaves to storage: PKCE S256 for every client unless the
+// client is a confidential legacy client registered with InsecureSkipPKCE,
+// "plain" never; the response modes Gatehouse supports; and single sign-on:
+// a browser with a live session whose user is still active gets the request
+// completed here, unless prompt=login, max_age or a hint rules that out.
+func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, hintSubject string) (op.AuthRequest, error) {
+	c, err := s.dir.Store().ClientByID(ctx, req.ClientID)
+	if err != nil {
+		return nil, oidc.ErrInvalidClient().WithDescription("unknown client")
+	}
+	switch {
+	case req.CodeChallenge == "" && !c.InsecureSkipPKCE:
+		return nil, oidc.ErrInvalidRequest().WithDescription("code_challenge is required (PKCE with S256)")
+	case req.CodeChallenge != "" && req.CodeChallengeMethod != oidc.CodeChallengeMethodS256:
+		return nil, oidc.ErrInvalidRequest().WithDescription("code_challenge_method must be S256")
+	case req.CodeChallenge != "" && !validChallenge(req.CodeChallenge):
+		return nil, oidc.ErrInvalidRequest().WithDescription("code_challenge must be the base64url SHA-256 of a code_verifier")
+	}
+	a := &authRequest{
+		ID: newRequestID(), CreatedAt: s.cfg.Now().UTC(), ClientID: req.ClientID, RedirectURI: req.RedirectURI,
+		State: req.State, Nonce: req.Nonce, Scopes: req.Scopes, ResponseType: req.ResponseType,
+		ResponseMode: req.ResponseMode, Prompt: req.Prompt, MaxAge: req.MaxAge,
+		LoginHint: req.LoginHint, HintSubject: hintSubject,
+	}
+	if req.CodeChallenge != "" {
+		a.CodeChallenge = &oidc.CodeChallenge{Challenge: req.CodeChallenge, Method: oidc.CodeChallengeMethodS256}
+	}
+	if sess, ok := s.reusableSession(ctx, a); ok {
+		a.complete(sess)
+	} else if slices.Contains(req.Prompt, oidc.PromptNone) {
+		// OIDC Core §3.1.2.6: no interaction allowed and none possible.
+		return nil, oidc.ErrLoginRequired()
+	}
+	if err := s.requests.save(ctx, a); err != nil {
+		return nil, oidc.ErrServerError().WithParent(err)
+	}
+	return a, nil
+}
+
+// validChallenge: an S256 challenge is the unpadded base64url of 32 bytes.
+func validChallenge(c string) bool {
+	if len(c) != 43 {
+		return false
+	}
+	return strings.Trim(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == ""
+}
+
+// reusableSession returns the browser's SSO session if request a may be
+// completed with it without asking the person anything.
+func (s *storage) reusableSession(ctx context.Context, a *authRequest) (session.Session, bool) {
+	sess, err := s.sessions.Lookup(ctx, session.TokenFromContext(ctx))
+	if err != nil {
+		return session.Session{}, false
+	}
+	if slices.Contains(a.Prompt, oidc.PromptLogin) || slices.Contains(a.Prompt, oidc.PromptSelectAccount) {
+		return session.Session{}, false
+	}
+	if a.MaxAge != nil && s.cfg.Now().Sub(sess.AuthTime) > time.Duration(*a.MaxAge)*time.Second {
+		return session.Session{}, false
+	}
+	if a.HintSubject != "" && a.HintSubject != sess.UserID {
+		return session.Session{}, false
+	}
+	user, err := s.dir.ActiveUser(ctx, sess.UserID)
+	if err != nil {
+		return session.Session{}, false
+	}
+	if a.LoginHint != "" && !s.hintMatches(ctx, a.LoginHint, user) {
+		return session.Session{}, false
+	}
+	return sess, true
+}
+
+// hintMatches reports whether login_hint ("username" or "tenant/username")
+// names user.
+func (s *storage) hintMatches(ctx context.Context, hint string, user directory.User) bool {
+	tenantSlug, username, found := strings.Cut(hint, "/")
+	if !found {
+		return directory.NormalizeUsername(hint) == user.Username
+	}
+	t, err := s.dir.Store().TenantByID(ctx, user.TenantID)
+	return err == nil && directory.NormalizeSlug(tenantSlug) == t.Slug && directory.NormalizeUsername(username) == user.Username
+}
+
+// AuthRequestByID serves the login callback. A completed request is only
+// handed out to the browser whose session completed it: anyone else who
+// learns the request id gets it as not done, and the portal gets
+// interaction_required instead of a code.
+func (s *storage) AuthRequestByID(ctx context.Context, id string) (op.AuthRequest, error) {
+	a, err := s.requests.get(ctx, id)
+	if err != nil {
+		if errors.Is(err, errRequestNotFound) {
+			return nil, oidc.ErrInvalidRequest().WithDescription("the sign-in request has expired; start again from the application")
+		}
+		return nil, oidc.ErrServerError().WithParent(err)
+	}
+	if a.Completed {
+		sess, err := s.sessions.Lookup(ctx, session.TokenFromContext(ctx))
+		if err != nil || sess.ID != a.SessionID {
+			a.Completed = false
+		}
+	}
+	return a, nil
+}
+
+// SaveAuthCode stores the completed request under its code, which the token
+// endpoint takes atomically: the code is single-use across all nodes.
+func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
+	a, err := s.requests.get(ctx, id)
+	if err != nil {
+		return oidc.ErrInvalidRequest().WithDescription("the sign-in request has expired")
+	}
+	b, err := marshalRequest(a)
+	if err != nil {
+		return err
+	}
+	if err := s.kv.Set(ctx, codeKey(code), b, s.cfg.CodeLifetime); err != nil {
+		return fmt.Errorf("save code: %w", err)
+	}
+	// The request has done its work; only the code may now be redeemed.
+	return s.requests.delete(ctx, id)
+}
+
+// AuthRequestByCode takes the request behind code, once.
+func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
+	return s.takeCode(ctx, code)
+}
+
+func (s *storage) takeCode(ctx context.Context, code string) (*authRequest, error) {
+	b, err := s.kv.Take(ctx, codeKey(code))
+	if err != nil {
+		return nil, err
+	}
+	return unmarshalRequest(b)
+}
+
+func (s *storage) DeleteAuthRequest(ctx context.Context, id string) error {
+	return s.requests.delete(ctx, id)
+}
+
+func (s *storage) CreateAccessToken(context.Context, op.TokenRequest) (string, time.Time, error) {
+	return "", time.Time{}, errNotUsed
+}
+
+func (s *storage) CreateAccessAndRefreshTokens(context.Context, op.TokenRequest, string) (string, string, time.Time, error) {
+	return "", "", time.Time{}, errNotUsed
+}
+
+func (s *storage) TokenRequestByRefreshToken(context.Context, string) (op.RefreshTokenRequest, error) {
+	return nil, op.ErrInvalidRefreshToken
+}
+
+func (s *storage) TerminateSession(context.Context, string, string) error { return errNotUsed }
+
+func (s *storage) RevokeToken(context.Context, string, string, string) *oidc.Error {
+	return oidc.ErrServerError().WithParent(errNotUsed)
+}
+
+func (s *storage) GetRefreshTokenInfo(context.Context, string, string) (string, string, error) {
+	return "", "", op.ErrInvalidRefreshToken
+}
+
+// TerminateSessionFromRequest ends the browser's SSO session (RP-initiated
+// logout) and revokes every refresh token born in it, so a portal that logs
+// out cannot keep refreshing. With no session cookie but a valid
+// id_token_hint, the hint's sid names the session whose refresh tokens go.
+func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSessionRequest) (string, error) {
+	token := session.TokenFromContext(ctx)
+	sid := ""
+	if sess, err := s.sessions.Lookup(ctx, token); err == nil {
+		sid = sess.ID
+	} else if req.IDTokenHintClaims != nil {
+		sid, _ = req.IDTokenHintClaims.Claims["sid"].(string)
+	}
+	if err := s.sessions.Delete(ctx, token); err != nil {
+		return "", oidc.ErrServerError().WithParent(err)
+	}
+	if sid != "" {
+		if err := s.grants.RevokeSessionRefreshTokens(ctx, sid, s.cfg.Now().UTC()); err != nil {
+			return "", oidc.ErrServerError().WithParent(err)
+		}
+	}
+	s.log.InfoContext(ctx, "session ended", "client_id", req.ClientID, "user_id", req.UserID, "sid", sid)
+	if req.RedirectURI != "" {
+		return req.RedirectURI, nil
+	}
+	return s.cfg.Issuer + s.cfg.LoggedOutPath, nil
+}
+
+// signingKey adapts keys.SigningKey to op.SigningKey.
+type signingKey struct{ k keys.SigningKey }
+
+func (k signingKey) SignatureAlgorithm() jose.SignatureAlgorithm { return k.k.Algorithm }
+func (k signingKey) Key() any                                    { return k.k.Private }
+func (k signingKey) ID() string                                  { return k.k.ID }
+
+func (s *storage) SigningKey(context.Context) (op.SigningKey, error) {
+	return signingKey{s.keys.Active()}, nil
+}
+
+func (s *storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm, error) {
+	return []jose.SignatureAlgorithm{s.keys.Active().Algorithm}, nil
+}
+
+// publicKey adapts a JSON Web Key to op.Key.
+type publicKey struct{ k jose.JSONWebKey }
+
+func (k publicKey) ID() string                         { return k.k.KeyID }
+func (k publicKey) Algorithm() jose.SignatureAlgorithm { return jose.SignatureAlgorithm(k.k.Algorithm) }
+func (k publicKey) Use() string                        { return k.k.Use }
+func (k publicKey) Key() any                           { return k.k.Key }
+
+// KeySet returns every published key, from the manager's memory.
+func (s *storage) KeySet(context.Context) ([]op.Key, error) {
+	pub := s.keys.PublicKeys()
+	out := make([]op.Key, len(pub))
+	for i, k := range pub {
+		out[i] = publicKey{k}
+	}
+	return out, nil
+}
+
+func (s *storage) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
+	c, err := s.dir.Store().ClientByID(ctx, id)
+	if errors.Is(err, directory.ErrNotFound) {
+		return nil, oidc.ErrInvalidClient().WithDescription("unknown client")
+	}
+	if err != nil {
+		return nil, oidc.ErrServerError().WithParent(err)
+	}
+	return &client{c: c, loginPath: s.cfg.Issuer + s.cfg.LoginPath, idTTL: s.cfg.IDTokenLifetime}, nil
+}
+
+func (s *storage) AuthorizeClientIDSecret(ctx context.Context, id, secret string) error {
+	if _, err := s.dir.VerifyClientSecret(ctx, id, secret); err != nil {
+		return oidc.ErrInvalidClient().WithDescription("client authentication failed")
+	}
+	return nil
+}
+
+// SetUserinfoFromScopes is deprecated in the library and left empty, as its
+// documentation asks.
+func (s *storage) SetUserinfoFromScopes(context.Context, *oidc.UserInfo, string, string, []string) error {
+	return nil
+}
+
+func (s *storage) SetUserinfoFromToken(context.Context, *oidc.UserInfo, string, string, string) error {
+	return errNotUsed
+}
+
+func (s *storage) SetIntrospectionFromToken(context.Context, *oidc.IntrospectionResponse, string, string, string) error {
+	return errNotUsed
+}
+
+func (s *storage) GetPrivateClaimsFromScopes(context.Context, string, string, []string) (map[string]any, error) {
+	return nil, errNotUsed
+}
+
+// GetKeyByIDAndClientID: clients have no registered public keys yet
+// (private_key_jwt comes later), so no key is ever found.
+func (s *storage) GetKeyByIDAndClientID(context.Context, string, string) (*jose.JSONWebKey, error) {
+	return nil, oidc.ErrInvalidClient().WithDescription("client has no registered keys")
+}
+
+func (s *storage) ValidateJWTProfileScopes(context.Context, string, []string) ([]string, error) {
+	return nil, oidc.ErrUnsupportedGrantType()
+}
+
+func (s *storage) Health(ctx context.Context) error { return s.health(ctx) }

@@ -1,0 +1,173 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/ephemeral"
+)
+
+// usedCodeMemory is how long a redeemed code is remembered, so that a
+// replay can still revoke what it issued.
+const usedCodeMemory = time.Hour
+
+// usedCode records what a redeemed code issued (RFC 6749 §4.1.2: "If an
+// authorization code is used more than once, the authorization server MUST
+// deny the request and SHOULD revoke (when possible) all tokens previously
+// issued based on that authorization code").
+type usedCode struct {
+	JTI       string    `json:"jti,omitempty"`
+	ExpiresAt time.Time `json:"exp,omitzero"`
+	FamilyID  string    `json:"family,omitempty"`
+	// Replayed is set by a replay that arrived while the first exchange was
+	// still minting; the first exchange then revokes what it minted.
+	Replayed bool `json:"replayed,omitempty"`
+}
+
+// CodeExchange redeems an authorization code (RFC 6749 §4.1.3, RFC 7636
+// §4.6). The code is taken from the store atomically, so of two nodes racing
+// with one code exactly one proceeds.
+func (s *Server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.AccessTokenRequest]) (*op.Response, error) {
+	code := r.Data.Code
+	a, err := s.store.takeCode(ctx, code)
+	if errors.Is(err, ephemeral.ErrNotFound) {
+		s.codeReplayed(ctx, code)
+		return nil, oidc.ErrInvalidGrant().WithDescription("the authorization code is invalid, expired or already used")
+	}
+	if err != nil {
+		return nil, s.serverError(ctx, "take authorization code", err)
+	}
+	if err := s.rememberCode(ctx, code, usedCode{}); err != nil {
+		return nil, s.serverError(ctx, "remember used code", err)
+	}
+	c := r.Client.(*client).c
+	if a.ClientID != c.ID {
+		s.log.WarnContext(ctx, "code presented by another client", "client_id", c.ID)
+		return nil, oidc.ErrInvalidGrant().WithDescription("the authorization code was issued to another client")
+	}
+	if r.Data.RedirectURI != a.RedirectURI {
+		return nil, oidc.ErrInvalidGrant().WithDescription("redirect_uri does not match the authorization request")
+	}
+	if err := checkPKCE(a.CodeChallenge, r.Data.CodeVerifier); err != nil {
+		return nil, err
+	}
+	g := grant{
+		client: &c, subject: a.UserID, scopes: a.Scopes, nonce: a.Nonce, authTime: a.AuthTime,
+		amr: a.AMR, acr: a.ACR, sessionID: a.SessionID, tenantID: a.TenantID, person: true,
+	}
+	ts, err := s.mint(ctx, g)
+	if errors.Is(err, directory.ErrUserDisabled) || errors.Is(err, directory.ErrNotFound) {
+		return nil, oidc.ErrInvalidGrant().WithDescription("the user can no longer sign in")
+	}
+	if err != nil {
+		return nil, s.serverError(ctx, "mint tokens", err)
+	}
+	var refreshToken, familyID string
+	if slices.Contains(a.Scopes, oidc.ScopeOfflineAccess) && c.HasGrant(directory.GrantRefreshToken) {
+		rt, rec := s.newRefreshToken(g, "")
+		if err := s.grants.CreateRefreshToken(ctx, rec); err != nil {
+			return nil, s.serverError(ctx, "store refresh token", err)
+		}
+		refreshToken, familyID = rt, rec.FamilyID
+	}
+	if s.codeWasReplayed(ctx, code, usedCode{JTI: ts.jti, ExpiresAt: ts.expiresAt, FamilyID: familyID}) {
+		s.revokeIssued(ctx, usedCode{JTI: ts.jti, ExpiresAt: ts.expiresAt, FamilyID: familyID})
+		return nil, oidc.ErrInvalidGrant().WithDescription("the authorization code was used more than once")
+	}
+	s.log.InfoContext(ctx, "tokens issued", "grant_type", "authorization_code", "client_id", c.ID,
+		"user_id", a.UserID, "sid", a.SessionID, "refresh", refreshToken != "")
+	return op.NewResponse(tokenResponse(ts, refreshToken, a.Scopes, s.cfg.Now())), nil
+}
+
+// checkPKCE verifies the code_verifier against the stored S256 challenge.
+// A request made without a challenge (only allowed for InsecureSkipPKCE
+// clients) must not send a verifier either.
+func checkPKCE(challenge *oidc.CodeChallenge, verifier string) error {
+	if challenge == nil {
+		if verifier != "" {
+			return oidc.ErrInvalidGrant().WithDescription("code_verifier sent, but the authorization request had no code_challenge")
+		}
+		return nil
+	}
+	if verifier == "" {
+		return oidc.ErrInvalidGrant().WithDescription("code_verifier is required")
+	}
+	if len(verifier) < 43 || len(verifier) > 128 {
+		return oidc.ErrInvalidGrant().WithDescription("code_verifier must be 43 to 128 characters (RFC 7636 §4.1)")
+	}
+	if err := op.AuthorizeCodeChallenge(verifier, challenge); err != nil {
+		return oidc.ErrInvalidGrant().WithDescription("code_verifier does not match the code_challenge")
+	}
+	return nil
+}
+
+func (s *Server) rememberCode(ctx context.Context, code string, u usedCode) error {
+	b, err := json.Marshal(u)
+	if err != nil {
+		return err
+	}
+	return s.kv.Set(ctx, usedCodeKey(code), b, usedCodeMemory)
+}
+
+func (s *Server) loadUsedCode(ctx context.Context, code string) (usedCode, bool) {
+	b, err := s.kv.Get(ctx, usedCodeKey(code))
+	if err != nil {
+		return usedCode{}, false
+	}
+	var u usedCode
+	if json.Unmarshal(b, &u) != nil {
+		return usedCode{}, false
+	}
+	return u, true
+}
+
+// codeReplayed handles a code that is not (or no longer) redeemable: if it
+// was redeemed before, revoke what that redemption issued.
+func (s *Server) codeReplayed(ctx context.Context, code string) {
+	u, ok := s.loadUsedCode(ctx, code)
+	if !ok {
+		return
+	}
+	s.log.WarnContext(ctx, "authorization code replayed; revoking the tokens it issued")
+	if u.JTI == "" && u.FamilyID == "" {
+		u.Replayed = true
+		if err := s.rememberCode(ctx, code, u); err != nil {
+			s.log.ErrorContext(ctx, "mark code replayed", "err", err)
+		}
+		return
+	}
+	s.revokeIssued(ctx, u)
+}
+
+// codeWasReplayed stores what the exchange issued and reports whether a
+// replay came in meanwhile.
+func (s *Server) codeWasReplayed(ctx context.Context, code string, issued usedCode) bool {
+	if u, ok := s.loadUsedCode(ctx, code); ok && u.Replayed {
+		return true
+	}
+	if err := s.rememberCode(ctx, code, issued); err != nil {
+		s.log.ErrorContext(ctx, "remember issued tokens", "err", err)
+	}
+	return false
+}
+
+func (s *Server) revokeIssued(ctx context.Context, u usedCode) {
+	now := s.cfg.Now().UTC()
+	if u.FamilyID != "" {
+		if err := s.grants.RevokeRefreshFamily(ctx, u.FamilyID, now); err != nil {
+			s.log.ErrorContext(ctx, "revoke refresh family", "err", err)
+		}
+	}
+	if u.JTI != "" {
+		if err := s.revokeJTI(ctx, u.JTI, u.ExpiresAt); err != nil {
+			s.log.ErrorContext(ctx, "revoke access token", "err", err)
+		}
+	}
+}

@@ -1,0 +1,96 @@
+package provider
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"slices"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/grants"
+)
+
+// newRefreshToken makes a refresh token for g in family (a new family if
+// empty): 256 random bits for the client, a hashed record for the store.
+func (s *Server) newRefreshToken(g grant, family string) (string, grants.RefreshToken) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	token := base64.RawURLEncoding.EncodeToString(b)
+	if family == "" {
+		family = newTokenID()
+	}
+	lifetime := s.cfg.RefreshTokenLifetime
+	if g.client.RefreshTokenLifetime > 0 {
+		lifetime = g.client.RefreshTokenLifetime
+	}
+	now := s.cfg.Now().UTC()
+	return token, grants.RefreshToken{
+		ID: newTokenID(), Hash: hashToken(token), FamilyID: family, ClientID: g.client.ID,
+		Subject: g.subject, TenantID: g.tenantID, SessionID: g.sessionID, Scopes: g.scopes,
+		Audience: []string{g.client.ID}, AMR: g.amr, ACR: g.acr, AuthTime: g.authTime,
+		CreatedAt: now, ExpiresAt: now.Add(lifetime),
+	}
+}
+
+// RefreshToken exchanges a refresh token for new tokens and a new refresh
+// token (rotation). A refresh token that was already exchanged once revokes
+// its whole family: whoever holds a copy, attacker or client, is cut off
+// (RFC 9700 §4.14.2). A refresh may narrow the scopes, never widen them.
+func (s *Server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.RefreshTokenRequest]) (*op.Response, error) {
+	c := r.Client.(*client).c
+	hash := hashToken(r.Data.RefreshToken)
+	old, err := s.grants.RefreshTokenByHash(ctx, hash)
+	if errors.Is(err, grants.ErrNotFound) {
+		return nil, oidc.ErrInvalidGrant().WithDescription("the refresh token is invalid")
+	}
+	if err != nil {
+		return nil, s.serverError(ctx, "load refresh token", err)
+	}
+	if old.ClientID != c.ID {
+		s.log.WarnContext(ctx, "refresh token presented by another client", "client_id", c.ID)
+		return nil, oidc.ErrInvalidGrant().WithDescription("the refresh token is invalid")
+	}
+	scopes := old.Scopes
+	if len(r.Data.Scopes) > 0 {
+		for _, sc := range r.Data.Scopes {
+			if !slices.Contains(old.Scopes, sc) {
+				return nil, oidc.ErrInvalidScope().WithDescription("scope %q was not granted to this refresh token", sc)
+			}
+		}
+		scopes = r.Data.Scopes
+	}
+	g := grant{
+		client: &c, subject: old.Subject, scopes: old.Scopes, authTime: old.AuthTime, amr: old.AMR,
+		acr: old.ACR, sessionID: old.SessionID, tenantID: old.TenantID, person: true,
+	}
+	if _, err := s.dir.ActiveUser(ctx, old.Subject); err != nil {
+		if errors.Is(err, directory.ErrUserDisabled) || errors.Is(err, directory.ErrNotFound) {
+			_ = s.grants.RevokeRefreshFamily(ctx, old.FamilyID, s.cfg.Now().UTC())
+			return nil, oidc.ErrInvalidGrant().WithDescription("the user can no longer sign in")
+		}
+		return nil, s.serverError(ctx, "load user", err)
+	}
+	token, next := s.newRefreshToken(g, old.FamilyID)
+	switch err := s.grants.RotateRefreshToken(ctx, hash, next, s.cfg.Now().UTC()); {
+	case errors.Is(err, grants.ErrReused):
+		s.log.WarnContext(ctx, "refresh token reused; its family is revoked", "client_id", c.ID, "user_id", old.Subject, "family", old.FamilyID)
+		return nil, oidc.ErrInvalidGrant().WithDescription("the refresh token was already used")
+	case errors.Is(err, grants.ErrNotFound):
+		return nil, oidc.ErrInvalidGrant().WithDescription("the refresh token is invalid or expired")
+	case err != nil:
+		return nil, s.serverError(ctx, "rotate refresh token", err)
+	}
+	g.scopes = scopes
+	ts, err := s.mint(ctx, g)
+	if err != nil {
+		return nil, s.serverError(ctx, "mint tokens", err)
+	}
+	s.log.InfoContext(ctx, "tokens issued", "grant_type", "refresh_token", "client_id", c.ID, "user_id", old.Subject, "sid", old.SessionID)
+	return op.NewResponse(tokenResponse(ts, token, scopes, s.cfg.Now())), nil
+}

@@ -1,0 +1,132 @@
+// Package session is the single sign-on session: what a browser holds after a
+// person has logged in, so that the next portal gets its code without a
+// prompt.
+//
+// The browser keeps a random 256-bit token in an HttpOnly cookie; the server
+// keeps the session in the ephemeral store under the SHA-256 of that token,
+// so that a copy of the store gives no one a usable cookie. The session has
+// its own public id (ID, the "sid" claim) that tokens and audit records
+// carry; it is not the cookie value.
+package session
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gatehouse-id/gatehouse/ephemeral"
+)
+
+// ErrNotFound means there is no live session for a token.
+var ErrNotFound = errors.New("session not found")
+
+// Session is one person's login at Gatehouse.
+type Session struct {
+	ID        string    `json:"id"` // public "sid"
+	UserID    string    `json:"uid"`
+	TenantID  string    `json:"tid"`
+	AuthTime  time.Time `json:"at"`
+	AMR       []string  `json:"amr"`
+	ACR       string    `json:"acr,omitempty"`
+	CreatedAt time.Time `json:"ca"`
+	ExpiresAt time.Time `json:"ea"`
+}
+
+// Config tunes sessions.
+type Config struct {
+	// Lifetime is the absolute maximum of a session (Keycloak's "SSO Session
+	// Max"); 10 hours if zero: a working day, so people log in once a day.
+	Lifetime time.Duration
+	// Now is the clock; time.Now if nil.
+	Now func() time.Time
+}
+
+// Store keeps sessions in an ephemeral store.
+type Store struct {
+	kv       ephemeral.Store
+	lifetime time.Duration
+	now      func() time.Time
+}
+
+// New returns a Store over kv.
+func New(kv ephemeral.Store, cfg Config) *Store {
+	s := &Store{kv: kv, lifetime: cfg.Lifetime, now: cfg.Now}
+	if s.lifetime <= 0 {
+		s.lifetime = 10 * time.Hour
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// Lifetime is the maximum age of a session.
+func (s *Store) Lifetime() time.Duration { return s.lifetime }
+
+// Create starts a session for a person who has just authenticated, and
+// returns the token for the cookie.
+func (s *Store) Create(ctx context.Context, userID, tenantID string, amr []string, acr string) (string, Session, error) {
+	now := s.now().UTC()
+	sess := Session{
+		ID: randomString(16), UserID: userID, TenantID: tenantID, AuthTime: now,
+		AMR: amr, ACR: acr, CreatedAt: now, ExpiresAt: now.Add(s.lifetime),
+	}
+	token := randomString(32)
+	b, err := json.Marshal(sess)
+	if err != nil {
+		return "", Session{}, err
+	}
+	if err := s.kv.Set(ctx, key(token), b, s.lifetime); err != nil {
+		return "", Session{}, fmt.Errorf("store session: %w", err)
+	}
+	return token, sess, nil
+}
+
+// Lookup returns the live session for token, or ErrNotFound.
+func (s *Store) Lookup(ctx context.Context, token string) (Session, error) {
+	if token == "" {
+		return Session{}, ErrNotFound
+	}
+	b, err := s.kv.Get(ctx, key(token))
+	if errors.Is(err, ephemeral.ErrNotFound) {
+		return Session{}, ErrNotFound
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("load session: %w", err)
+	}
+	var sess Session
+	if err := json.Unmarshal(b, &sess); err != nil {
+		return Session{}, fmt.Errorf("decode session: %w", err)
+	}
+	if !s.now().Before(sess.ExpiresAt) {
+		return Session{}, ErrNotFound
+	}
+	return sess, nil
+}
+
+// Delete ends the session for token; an unknown token is not an error.
+func (s *Store) Delete(ctx context.Context, token string) error {
+	if token == "" {
+		return nil
+	}
+	return s.kv.Delete(ctx, key(token))
+}
+
+func key(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return "session:" + hex.EncodeToString(h[:])
+}
+
+func randomString(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}

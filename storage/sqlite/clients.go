@@ -1,0 +1,110 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/gatehouse-id/gatehouse/directory"
+)
+
+const clientColumns = `id, name, tenant_id, type, auth_method, secret_hash, redirect_uris,
+	post_logout_redirect_uris, grant_types, scopes, insecure_skip_pkce, access_token_lifetime,
+	id_token_lifetime, refresh_token_lifetime, created_at, updated_at`
+
+// clientArgs returns c's column values in clientColumns order, id first.
+func clientArgs(c directory.Client) ([]any, error) {
+	lists := make([]string, 4)
+	for i, l := range [][]string{c.RedirectURIs, c.PostLogoutRedirectURIs, c.GrantTypes, c.Scopes} {
+		var err error
+		if lists[i], err = encList(l); err != nil {
+			return nil, err
+		}
+	}
+	return []any{c.ID, c.Name, optString(c.TenantID), string(c.Type), string(c.AuthMethod), c.SecretHash,
+		lists[0], lists[1], lists[2], lists[3], c.InsecureSkipPKCE, int64(c.AccessTokenLifetime),
+		int64(c.IDTokenLifetime), int64(c.RefreshTokenLifetime), encTime(c.CreatedAt), encTime(c.UpdatedAt)}, nil
+}
+
+// CreateClient stores c; a taken id is ErrConflict.
+func (s directoryQueries) CreateClient(ctx context.Context, c directory.Client) error {
+	args, err := clientArgs(c)
+	if err != nil {
+		return fmt.Errorf("create client %q: %w", c.ID, err)
+	}
+	_, err = s.q.ExecContext(ctx, `INSERT INTO clients (`+clientColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+	if err != nil {
+		return fmt.Errorf("create client %q: %w", c.ID, dirErr(err))
+	}
+	return nil
+}
+
+// UpdateClient replaces every field of the client with c.ID.
+func (s directoryQueries) UpdateClient(ctx context.Context, c directory.Client) error {
+	args, err := clientArgs(c)
+	if err != nil {
+		return fmt.Errorf("update client %q: %w", c.ID, err)
+	}
+	// The id moves from the front (for INSERT) to the WHERE clause.
+	args = append(args[1:], c.ID)
+	res, err := s.q.ExecContext(ctx, `UPDATE clients SET name = ?, tenant_id = ?, type = ?, auth_method = ?,
+		secret_hash = ?, redirect_uris = ?, post_logout_redirect_uris = ?, grant_types = ?, scopes = ?,
+		insecure_skip_pkce = ?, access_token_lifetime = ?, id_token_lifetime = ?, refresh_token_lifetime = ?,
+		created_at = ?, updated_at = ? WHERE id = ?`, args...)
+	if err != nil {
+		return fmt.Errorf("update client %q: %w", c.ID, dirErr(err))
+	}
+	return affectedOne(res, fmt.Sprintf("update client %q", c.ID))
+}
+
+// ClientByID returns the client with id, or ErrNotFound.
+func (s directoryQueries) ClientByID(ctx context.Context, id string) (directory.Client, error) {
+	c, err := scanClient(s.q.QueryRowContext(ctx, `SELECT `+clientColumns+` FROM clients WHERE id = ?`, id))
+	if err != nil {
+		return directory.Client{}, fmt.Errorf("get client %q: %w", id, dirErr(err))
+	}
+	return c, nil
+}
+
+// ListClients returns every client, by id.
+func (s directoryQueries) ListClients(ctx context.Context) ([]directory.Client, error) {
+	rows, err := s.q.QueryContext(ctx, `SELECT `+clientColumns+` FROM clients ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list clients: %w", err)
+	}
+	cs, err := collect(rows, scanClient)
+	if err != nil {
+		return nil, fmt.Errorf("list clients: %w", err)
+	}
+	return cs, nil
+}
+
+func scanClient(r scanner) (directory.Client, error) {
+	var (
+		c                        directory.Client
+		tenant                   sql.NullString
+		typ, method              string
+		redirects, postLogout    string
+		grantTypes, scopes       string
+		access, idToken, refresh int64
+		created, updated         string
+	)
+	if err := r.Scan(&c.ID, &c.Name, &tenant, &typ, &method, &c.SecretHash, &redirects, &postLogout,
+		&grantTypes, &scopes, &c.InsecureSkipPKCE, &access, &idToken, &refresh, &created, &updated); err != nil {
+		return directory.Client{}, err
+	}
+	c.TenantID, c.Type, c.AuthMethod = tenant.String, directory.ClientType(typ), directory.AuthMethod(method)
+	c.AccessTokenLifetime = time.Duration(access)
+	c.IDTokenLifetime = time.Duration(idToken)
+	c.RefreshTokenLifetime = time.Duration(refresh)
+	var d decoder
+	c.RedirectURIs, c.PostLogoutRedirectURIs = d.list(redirects), d.list(postLogout)
+	c.GrantTypes, c.Scopes = d.list(grantTypes), d.list(scopes)
+	c.CreatedAt, c.UpdatedAt = d.time(created), d.time(updated)
+	if d.err != nil {
+		return directory.Client{}, d.err
+	}
+	return c, nil
+}

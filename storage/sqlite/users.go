@@ -1,0 +1,90 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gatehouse-id/gatehouse/directory"
+)
+
+const userColumns = `id, tenant_id, username, email, email_verified, given_name, family_name, display_name,
+	preferred_language, tenant_role, password_hash, disabled, created_at, updated_at`
+
+// CreateUser stores u; a taken id, username or email (in u's tenant, in any
+// case) is ErrConflict.
+func (s directoryQueries) CreateUser(ctx context.Context, u directory.User) error {
+	_, err := s.q.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.TenantID, u.Username, u.Email, u.EmailVerified, u.GivenName, u.FamilyName, u.DisplayName,
+		u.PreferredLanguage, string(u.TenantRole), u.PasswordHash, u.Disabled, encTime(u.CreatedAt), encTime(u.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("create user %q: %w", u.Username, dirErr(err))
+	}
+	return nil
+}
+
+// UpdateUser replaces every field of the user with u.ID.
+func (s directoryQueries) UpdateUser(ctx context.Context, u directory.User) error {
+	res, err := s.q.ExecContext(ctx, `UPDATE users SET tenant_id = ?, username = ?, email = ?, email_verified = ?,
+		given_name = ?, family_name = ?, display_name = ?, preferred_language = ?, tenant_role = ?,
+		password_hash = ?, disabled = ?, created_at = ?, updated_at = ? WHERE id = ?`,
+		u.TenantID, u.Username, u.Email, u.EmailVerified, u.GivenName, u.FamilyName, u.DisplayName,
+		u.PreferredLanguage, string(u.TenantRole), u.PasswordHash, u.Disabled, encTime(u.CreatedAt), encTime(u.UpdatedAt),
+		u.ID)
+	if err != nil {
+		return fmt.Errorf("update user %s: %w", u.ID, dirErr(err))
+	}
+	return affectedOne(res, "update user "+u.ID)
+}
+
+// UserByID returns the user with id, or ErrNotFound.
+func (s directoryQueries) UserByID(ctx context.Context, id string) (directory.User, error) {
+	u, err := scanUser(s.q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	if err != nil {
+		return directory.User{}, fmt.Errorf("get user %s: %w", id, dirErr(err))
+	}
+	return u, nil
+}
+
+// UserByUsername returns the user of tenantID with username, or ErrNotFound.
+func (s directoryQueries) UserByUsername(ctx context.Context, tenantID, username string) (directory.User, error) {
+	u, err := scanUser(s.q.QueryRowContext(ctx,
+		`SELECT `+userColumns+` FROM users WHERE tenant_id = ? AND username = ?`, tenantID, username))
+	if err != nil {
+		return directory.User{}, fmt.Errorf("get user %q in tenant %s: %w", username, tenantID, dirErr(err))
+	}
+	return u, nil
+}
+
+// ListUsers returns the users whose home tenant is tenantID, by username.
+func (s directoryQueries) ListUsers(ctx context.Context, tenantID string) ([]directory.User, error) {
+	rows, err := s.q.QueryContext(ctx,
+		`SELECT `+userColumns+` FROM users WHERE tenant_id = ? ORDER BY username, id`, tenantID)
+	if err != nil {
+		return nil, fmt.Errorf("list users of tenant %s: %w", tenantID, err)
+	}
+	us, err := collect(rows, scanUser)
+	if err != nil {
+		return nil, fmt.Errorf("list users of tenant %s: %w", tenantID, err)
+	}
+	return us, nil
+}
+
+func scanUser(r scanner) (directory.User, error) {
+	var (
+		u                directory.User
+		role             string
+		created, updated string
+	)
+	if err := r.Scan(&u.ID, &u.TenantID, &u.Username, &u.Email, &u.EmailVerified, &u.GivenName, &u.FamilyName,
+		&u.DisplayName, &u.PreferredLanguage, &role, &u.PasswordHash, &u.Disabled, &created, &updated); err != nil {
+		return directory.User{}, err
+	}
+	u.TenantRole = directory.TenantRole(role)
+	var d decoder
+	u.CreatedAt, u.UpdatedAt = d.time(created), d.time(updated)
+	if d.err != nil {
+		return directory.User{}, d.err
+	}
+	return u, nil
+}

@@ -1,0 +1,14 @@
+// Package templates holds the HTML pages a person sees at Gatehouse and the
+// one style sheet they use, embedded in the binary and parsed once at start
+// (New), so that a broken template stops the server at boot instead of
+// failing a login at 3 a.m.
+//
+// Every page shares one layout (html/layout.html). Pages are typed values
+// (LoginPage, ErrorPage, LoggedOutPage) so that a handler cannot hand a
+// template data it does not expect. Handlers never carry English text: they
+// pick a Message, and the words for it live in the page's template, which is
+// where a later translation will look for them.
+//
+// The pages work without JavaScript and load nothing but /static/ (Static),
+// so that a Content-Security-Policy of default-src 'self' holds.
+package templates

@@ -1,0 +1,40 @@
+package templates
+
+// Message names something a page has to tell the person. Handlers choose a
+// Message; the sentence itself lives in the templates (login.html,
+// error.html), so that every string a person reads is in one place for
+// translation.
+type Message string
+
+// Messages shown above or beside the login form.
+const (
+	// MsgInvalidCredentials is the one answer to an unknown tenant, an
+	// unknown user and a wrong password alike, so that nobody learns which
+	// accounts exist.
+	MsgInvalidCredentials Message = "invalid_credentials"
+	// MsgAccountDisabled is only shown once the password was right.
+	MsgAccountDisabled Message = "account_disabled"
+	// MsgTooManyAttempts needs LoginPage.RetryMinutes.
+	MsgTooManyAttempts Message = "too_many_attempts"
+	// MsgTenantRequired, MsgUsernameRequired and MsgPasswordRequired mark an
+	// empty field; MsgTooLong a field longer than any real value.
+	MsgTenantRequired   Message = "tenant_required"
+	MsgUsernameRequired Message = "username_required"
+	MsgPasswordRequired Message = "password_required"
+	MsgTooLong          Message = "too_long"
+)
+
+// Messages shown on the error page.
+const (
+	// MsgRequestExpired: the authorization request is unknown or expired.
+	MsgRequestExpired Message = "request_expired"
+	// MsgFormExpired: the form's CSRF token is missing or wrong, or the
+	// browser posted it from another site.
+	MsgFormExpired Message = "form_expired"
+	// MsgBadRequest: the browser sent something no form of ours produces.
+	MsgBadRequest Message = "bad_request"
+	// MsgFormTooLarge: the form body was larger than any real login.
+	MsgFormTooLarge Message = "form_too_large"
+	// MsgInternal: our fault; the cause is in the log, not on the page.
+	MsgInternal Message = "internal"
+)

@@ -1,0 +1,108 @@
+package templates
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+)
+
+//go:embed html/*.html static/*
+var files embed.FS
+
+// ProductName is shown on every page and in every title.
+const ProductName = "Gatehouse"
+
+// pageNames are the pages New parses; each is html/<name>.html on top of the
+// layout.
+var pageNames = [...]string{"login", "error", "logged_out"}
+
+// Set is the parsed pages. It is safe for concurrent use.
+type Set struct {
+	pages map[string]*template.Template
+}
+
+// Page is the data of one page. Only this package's page types implement it,
+// so that each template only ever sees the data it was written for.
+type Page interface {
+	templateName() string
+}
+
+// LoginPage is the form that asks for tenant, username and password.
+type LoginPage struct {
+	// ClientName is the application the person is signing in to.
+	ClientName    string
+	AuthRequestID string
+	CSRFToken     string
+	// Tenant and Username pre-fill the form (from a login hint, the
+	// remembered tenant, or what was typed before).
+	Tenant   string
+	Username string
+	// Error is a message about the whole form (wrong credentials, disabled,
+	// throttled); RetryMinutes goes with MsgTooManyAttempts.
+	Error        Message
+	RetryMinutes int
+	// Field errors, shown beside their inputs.
+	TenantError   Message
+	UsernameError Message
+	PasswordError Message
+}
+
+// ErrorPage tells the person what went wrong and what to do next.
+type ErrorPage struct {
+	Message Message
+	// ClientName, if known, names the application to go back to.
+	ClientName string
+}
+
+// LoggedOutPage is shown after logout when the application gave no
+// post_logout_redirect_uri.
+type LoggedOutPage struct{}
+
+func (LoginPage) templateName() string     { return "login" }
+func (ErrorPage) templateName() string     { return "error" }
+func (LoggedOutPage) templateName() string { return "logged_out" }
+
+// New parses every page. It fails only if a template is broken, which the
+// tests catch; callers treat an error as fatal at start.
+func New() (*Set, error) {
+	css, err := fs.ReadFile(files, "static/gatehouse.css")
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	sum := sha256.Sum256(css)
+	// The style sheet URL carries a hash of its content, so that browsers may
+	// cache it for a year and still get a new one with a new release.
+	cssURL := StaticPath + "gatehouse.css?v=" + hex.EncodeToString(sum[:6])
+	funcs := template.FuncMap{
+		"product":    func() string { return ProductName },
+		"stylesheet": func() string { return cssURL },
+	}
+	s := &Set{pages: make(map[string]*template.Template, len(pageNames))}
+	for _, name := range pageNames {
+		t, err := template.New(name).Funcs(funcs).Option("missingkey=error").
+			ParseFS(files, "html/layout.html", "html/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("templates: parse %s: %w", name, err)
+		}
+		s.pages[name] = t
+	}
+	return s, nil
+}
+
+// Execute writes page p to w. Callers that write to an http.ResponseWriter
+// should render into a buffer first, so that a failing template never leaves
+// half a page behind a 200.
+func (s *Set) Execute(w io.Writer, p Page) error {
+	t, ok := s.pages[p.templateName()]
+	if !ok {
+		return fmt.Errorf("templates: no page %q", p.templateName())
+	}
+	if err := t.ExecuteTemplate(w, "layout", p); err != nil {
+		return fmt.Errorf("templates: render %s: %w", p.templateName(), err)
+	}
+	return nil
+}
