@@ -10,5 +10,5 @@
 // Persistence sits behind Store, which this package declares because it is its
 // consumer; storage backends (SQLite for the embedded default, PostgreSQL in
 // production) implement it and pass the conformance suite in
-// storage/storagetest.
+// directory/directorytest.
 package directory
