@@ -1,12 +1,13 @@
 package demo
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/base64"
+	"crypto/subtle"
+	"embed"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -16,54 +17,93 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/client/rp"
 	httphelper "github.com/zitadel/oidc/v3/pkg/http"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"golang.org/x/oauth2"
 )
+
+//go:embed html/*.html
+var pageFiles embed.FS
 
 // PortalConfig configures the demo portal.
 type PortalConfig struct {
-	Issuer     string
-	HTTPClient *http.Client // for calls to the issuer; http.DefaultClient if nil
-	Logger     *slog.Logger
+	// Issuer is Gatehouse's issuer URL: the portal's OpenID provider is the
+	// very server it runs in.
+	Issuer string
+	// HTTPClient makes the portal's calls to the issuer (discovery, token,
+	// userinfo); the relying-party library's default client if nil.
+	HTTPClient *http.Client
+	// Logger; slog.Default() if nil.
+	Logger *slog.Logger
 }
 
-// Portal is two demo relying parties (the web portal and the single-page
-// portal) living inside Gatehouse itself, so that a newcomer can log in and
-// see what a portal receives. It uses zitadel's relying-party library like
-// a real Go portal would.
+// Portal is two demo relying parties, a web portal (confidential client)
+// and a single-page portal (public client), living inside Gatehouse so that
+// a newcomer can log in and see what a portal receives. They use zitadel's
+// relying-party library as a real Go portal would: authorization code flow
+// with PKCE (S256), state and verifier in encrypted cookies, ID token
+// verified against the published keys.
 type Portal struct {
-	cfg     PortalConfig
-	cookies *httphelper.CookieHandler
-
-	mu  sync.Mutex
-	rps map[string]rp.RelyingParty // by portal name; built on first use
+	issuer  string
+	log     *slog.Logger
+	client  *http.Client
+	pages   *template.Template
+	cookies *httphelper.CookieHandler // path /demo/: the logout state
+	apps    map[string]*app           // by URL name; fixed once NewPortal returns
 }
 
-// portals maps the URL name of each demo portal to its client.
-var portals = map[string]struct{ clientID, secret, other string }{
-	"web": {"demo-web", WebClientSecret, "spa"},
-	"spa": {"demo-spa", "", "web"},
+// app is one demo portal.
+type app struct {
+	name, other string // URL names: "web", "spa"
+	clientID    string
+	secret      string
+	authStyle   oauth2.AuthStyle          // the one client authentication its registration allows
+	cookies     *httphelper.CookieHandler // path /demo/<name>/: state and PKCE verifier
+
+	mu sync.Mutex
+	rp rp.RelyingParty // nil until the first successful discovery
 }
 
-// NewPortal returns the demo portal. Its cookie keys are random: demo
-// logins in progress do not survive a restart, which is fine for a demo.
+// scopes returns what both portals ask for: an ID token, the profile,
+// email and tenant claims, and a refresh token.
+func scopes() []string {
+	return []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess, "tenant"}
+}
+
+const logoutCookie = "demo_logout"
+
+// NewPortal returns the demo portal. Its cookie keys are random: logins in
+// progress do not survive a restart, which is fine for a demo, and nothing
+// needs configuring. Cookies are Secure unless the issuer is plain http
+// (local development).
 func NewPortal(cfg PortalConfig) *Portal {
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = http.DefaultClient
+	issuer := strings.TrimRight(cfg.Issuer, "/")
+	p := &Portal{
+		issuer: issuer, log: cfg.Logger, client: cfg.HTTPClient,
+		pages: template.Must(template.ParseFS(pageFiles, "html/*.html")),
 	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
+	if p.log == nil {
+		p.log = slog.Default()
 	}
-	opts := []httphelper.CookieHandlerOpt{}
-	if strings.HasPrefix(cfg.Issuer, "http://") {
-		opts = append(opts, httphelper.WithUnsecure())
+	hashKey, blockKey := randomKey(), randomKey()
+	cookies := func(path string) *httphelper.CookieHandler {
+		opts := []httphelper.CookieHandlerOpt{httphelper.WithPath(path), httphelper.WithMaxAge(15 * 60)}
+		if strings.HasPrefix(issuer, "http://") {
+			opts = append(opts, httphelper.WithUnsecure())
+		}
+		return httphelper.NewCookieHandler(hashKey, blockKey, opts...)
 	}
-	return &Portal{cfg: cfg, cookies: httphelper.NewCookieHandler(randomKey(), randomKey(), opts...), rps: map[string]rp.RelyingParty{}}
+	p.cookies = cookies("/demo/")
+	p.apps = map[string]*app{
+		"web": {name: "web", other: "spa", clientID: WebClientID, secret: WebClientSecret,
+			authStyle: oauth2.AuthStyleInHeader, cookies: cookies("/demo/web/")},
+		"spa": {name: "spa", other: "web", clientID: SPAClientID,
+			authStyle: oauth2.AuthStyleInParams, cookies: cookies("/demo/spa/")},
+	}
+	return p
 }
 
 func randomKey() []byte {
 	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
+	_, _ = rand.Read(b) // never fails (crypto/rand panics instead)
 	return b
 }
 
@@ -74,116 +114,175 @@ func (p *Portal) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /demo/{portal}/callback", p.callback)
 }
 
-// relyingParty builds the relying party for name on first use: the issuer
-// is this very server, which is not listening yet when the portal is made.
-// A failure is not cached, so the next request tries again.
-func (p *Portal) relyingParty(ctx context.Context, name string) (rp.RelyingParty, error) {
-	pc, ok := portals[name]
-	if !ok {
-		return nil, fmt.Errorf("no demo portal %q", name)
+// relyingParty returns a's relying party, running discovery on first use:
+// the issuer is this very server, which is not listening yet when the
+// portal is built. A failure is not kept, so the next request tries again.
+func (p *Portal) relyingParty(ctx context.Context, a *app) (rp.RelyingParty, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.rp != nil {
+		return a.rp, nil
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if r, ok := p.rps[name]; ok {
-		return r, nil
+	opts := []rp.Option{
+		rp.WithPKCE(a.cookies),
+		rp.WithAuthStyle(a.authStyle),
+		rp.WithSigningAlgsFromDiscovery(),
+		rp.WithErrorHandler(p.providerError),
+		rp.WithUnauthorizedHandler(p.unfinished),
 	}
-	r, err := rp.NewRelyingPartyOIDC(ctx, p.cfg.Issuer, pc.clientID, pc.secret,
-		p.cfg.Issuer+"/demo/"+name+"/callback", []string{"openid", "profile", "email", "offline_access", "tenant"},
-		rp.WithPKCE(p.cookies), rp.WithHTTPClient(p.cfg.HTTPClient),
-		rp.WithVerifierOpts(rp.WithSupportedSigningAlgorithms("RS256", "ES256", "EdDSA")))
+	if p.client != nil {
+		opts = append(opts, rp.WithHTTPClient(p.client))
+	}
+	r, err := rp.NewRelyingPartyOIDC(ctx, p.issuer, a.clientID, a.secret, p.issuer+"/demo/"+a.name+"/callback", scopes(), opts...)
 	if err != nil {
 		return nil, err
 	}
-	p.rps[name] = r
+	a.rp = r
 	return r, nil
 }
 
-func (p *Portal) login(w http.ResponseWriter, r *http.Request) {
-	relying, err := p.relyingParty(r.Context(), r.PathValue("portal"))
-	if err != nil {
-		p.fail(w, r, err)
-		return
+// app returns the portal the request's path names, or answers 404.
+func (p *Portal) app(w http.ResponseWriter, r *http.Request) (*app, rp.RelyingParty, bool) {
+	a, ok := p.apps[r.PathValue("portal")]
+	if !ok {
+		http.NotFound(w, r)
+		return nil, nil, false
 	}
-	rp.AuthURLHandler(func() string { return base64.RawURLEncoding.EncodeToString(randomKey()[:16]) }, relying)(w, r)
+	relying, err := p.relyingParty(r.Context(), a)
+	if err != nil {
+		p.log.WarnContext(r.Context(), "demo portal: discovery failed", "client_id", a.clientID, "err", err)
+		p.render(w, r, http.StatusBadGateway, "error.html", errorPage{
+			Title:   "Gatehouse did not answer",
+			Message: "The demo portal could not read Gatehouse's discovery document. Is the issuer URL right, and reachable from the server itself? Try again in a moment.",
+			Detail:  err.Error(),
+		})
+		return nil, nil, false
+	}
+	return a, relying, true
 }
 
-func (p *Portal) callback(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("portal")
-	relying, err := p.relyingParty(r.Context(), name)
-	if err != nil {
-		p.fail(w, r, err)
+// login starts the authorization code flow: a random state and a PKCE
+// verifier go into cookies, and the browser goes to Gatehouse.
+func (p *Portal) login(w http.ResponseWriter, r *http.Request) {
+	_, relying, ok := p.app(w, r)
+	if !ok {
 		return
 	}
-	show := func(w http.ResponseWriter, r *http.Request, tokens *oidc.Tokens[*oidc.IDTokenClaims], state string, _ rp.RelyingParty, info *oidc.UserInfo) {
-		p.show(w, name, tokens, info)
+	rp.AuthURLHandler(rand.Text, relying)(w, r)
+}
+
+// callback checks the state, redeems the code with the PKCE verifier,
+// verifies the ID token, calls userinfo and renders what came back.
+func (p *Portal) callback(w http.ResponseWriter, r *http.Request) {
+	a, relying, ok := p.app(w, r)
+	if !ok {
+		return
+	}
+	show := func(w http.ResponseWriter, r *http.Request, tokens *oidc.Tokens[*oidc.IDTokenClaims], _ string, relying rp.RelyingParty, info *oidc.UserInfo) {
+		userinfo, err := json.Marshal(info)
+		if err != nil {
+			userinfo = []byte(`"(could not encode the userinfo response)"`)
+		}
+		logout := p.logoutURL(w, relying, tokens.IDToken)
+		page := newClaimsPage(a.name, a.other, tokens.IDToken, tokens.AccessToken, tokens.RefreshToken != "", userinfo, logout)
+		p.log.InfoContext(r.Context(), "demo portal: signed in", "client_id", a.clientID, "sub", info.Subject)
+		// The page carries tokens (and the logout link an ID token): keep it
+		// out of caches and out of the Referer of the links it holds.
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		p.render(w, r, http.StatusOK, "claims.html", page)
 	}
 	rp.CodeExchangeHandler(rp.UserinfoCallback(show), relying)(w, r)
 }
 
-func (p *Portal) fail(w http.ResponseWriter, r *http.Request, err error) {
-	p.cfg.Logger.ErrorContext(r.Context(), "demo portal", "err", err)
-	http.Error(w, "The demo portal could not reach Gatehouse: "+err.Error(), http.StatusBadGateway)
+// logoutURL returns the link for RP-initiated logout: Gatehouse's
+// end_session endpoint with the ID token as hint, and a state that the
+// landing page checks against a cookie when Gatehouse sends the browser
+// back. It is a link the browser follows, not a call from the server,
+// because ending the session needs the browser's Gatehouse cookie.
+func (p *Portal) logoutURL(w http.ResponseWriter, relying rp.RelyingParty, idToken string) string {
+	endpoint := relying.GetEndSessionEndpoint()
+	if endpoint == "" {
+		return ""
+	}
+	state := rand.Text()
+	if err := p.cookies.SetCookie(w, logoutCookie, state); err != nil {
+		return ""
+	}
+	q := url.Values{
+		"id_token_hint":            {idToken},
+		"client_id":                {relying.OAuthConfig().ClientID},
+		"post_logout_redirect_uri": {p.issuer + "/demo/"},
+		"state":                    {state},
+	}
+	sep := "?"
+	if strings.Contains(endpoint, "?") {
+		sep = "&"
+	}
+	return endpoint + sep + q.Encode()
 }
 
-// decodeJWT returns a JWT's header and payload as indented JSON, for
-// display: the portal already verified it.
-func decodeJWT(tok string) (header, payload string) {
-	parts := strings.Split(tok, ".")
-	if len(parts) != 3 {
-		return "(not a JWT)", ""
-	}
-	return prettySegment(parts[0]), prettySegment(parts[1])
-}
-
-func prettySegment(seg string) string {
-	raw, err := base64.RawURLEncoding.DecodeString(seg)
-	if err != nil {
-		return "(undecodable)"
-	}
-	var out bytes.Buffer
-	if json.Indent(&out, raw, "", "  ") != nil {
-		return string(raw)
-	}
-	return out.String()
-}
-
-func pretty(v any) string {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err.Error()
-	}
-	return string(b)
-}
-
-// claimsPage is what the callback shows.
-type claimsPage struct {
-	Portal, Other, Who                     string
-	IDHeader, IDClaims, ATHeader, ATClaims string
-	UserInfo                               string
-	Refresh                                bool
-	LogoutURL                              string
-}
-
-func (p *Portal) show(w http.ResponseWriter, name string, tokens *oidc.Tokens[*oidc.IDTokenClaims], info *oidc.UserInfo) {
-	page := claimsPage{Portal: name, Other: portals[name].other, Refresh: tokens.RefreshToken != "", UserInfo: pretty(info)}
-	page.Who = info.PreferredUsername
-	if page.Who == "" {
-		page.Who = info.Subject
-	}
-	page.IDHeader, page.IDClaims = decodeJWT(tokens.IDToken)
-	page.ATHeader, page.ATClaims = decodeJWT(tokens.AccessToken)
-	q := url.Values{"id_token_hint": {tokens.IDToken}, "post_logout_redirect_uri": {p.cfg.Issuer + "/demo/"}, "state": {"demo"}}
-	page.LogoutURL = p.cfg.Issuer + "/end_session?" + q.Encode()
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := claimsTemplate.Execute(w, page); err != nil {
-		p.cfg.Logger.Error("demo portal page", "err", err)
-	}
+// landingData is what the start page shows.
+type landingData struct {
+	Issuer                               string
+	Accounts                             []Account
+	WebClientID, SPAClientID             string
+	MachineClientID, MachineClientSecret string
+	LoggedOut                            bool
 }
 
 func (p *Portal) landing(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := landingTemplate.Execute(w, Accounts); err != nil {
-		p.cfg.Logger.Error("demo landing page", "err", err)
+	data := landingData{
+		Issuer: p.issuer, Accounts: Accounts, WebClientID: WebClientID, SPAClientID: SPAClientID,
+		MachineClientID: MachineClientID, MachineClientSecret: MachineClientSecret,
 	}
+	if state := r.URL.Query().Get("state"); state != "" {
+		want, err := p.cookies.CheckCookie(r, logoutCookie)
+		data.LoggedOut = err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(state)) == 1
+		p.cookies.DeleteCookie(w, logoutCookie)
+	}
+	p.render(w, r, http.StatusOK, "landing.html", data)
+}
+
+// errorPage is a problem told to the person, with what to do next.
+type errorPage struct {
+	Title, Message, Detail string
+}
+
+// providerError renders an error that Gatehouse sent back to the callback
+// (access_denied when the person has no access to the portal, for example).
+func (p *Portal) providerError(w http.ResponseWriter, r *http.Request, errorType, description, _ string) {
+	status := http.StatusBadRequest
+	if errorType == string(oidc.AccessDenied) {
+		status = http.StatusForbidden
+	}
+	p.log.InfoContext(r.Context(), "demo portal: provider returned an error", "error", errorType, "error_description", description)
+	p.render(w, r, status, "error.html", errorPage{
+		Title:   "Gatehouse did not log you in",
+		Message: fmt.Sprintf("Gatehouse answered %q. %s", errorType, description),
+	})
+}
+
+// unfinished renders a login the portal could not finish: a missing or
+// stale state cookie (a restart, an old tab), or a failed code exchange.
+func (p *Portal) unfinished(w http.ResponseWriter, r *http.Request, description, _ string) {
+	p.log.WarnContext(r.Context(), "demo portal: login not finished", "err", description)
+	p.render(w, r, http.StatusBadRequest, "error.html", errorPage{
+		Title:   "This login could not be finished",
+		Message: "The portal could not complete the login, for example because it was started in another tab or before a restart. Start again from the demo start page.",
+		Detail:  description,
+	})
+}
+
+func (p *Portal) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	var b strings.Builder
+	if err := p.pages.ExecuteTemplate(&b, name, data); err != nil {
+		p.log.ErrorContext(r.Context(), "demo portal: render", "page", name, "err", err)
+		http.Error(w, "The demo portal could not render this page.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(b.String()))
 }

@@ -70,9 +70,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	// Created and read under the write lock (see dsn): as an autocommit
-	// statement, CREATE would start as a reader and could be refused, not
-	// queued, when it upgrades while another process migrates.
+	// In a transaction rather than autocommit, so that the write lock is
+	// queued for, and retried (see begin), when another process is
+	// migrating or closing at the same moment.
 	var latest sql.NullInt64
 	err = inTx(ctx, s.db, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
