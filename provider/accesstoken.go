@@ -28,7 +28,7 @@ func (s *Server) verifyAccessToken(ctx context.Context, raw string) (*claims.Acc
 		return nil, errInvalidToken
 	}
 	var key *jose.JSONWebKey
-	for _, k := range s.keys.PublicKeys() {
+	for _, k := range s.store.keys.PublicKeys() {
 		if k.KeyID == h.KeyID && k.Algorithm == h.Algorithm {
 			key = &k
 			break
@@ -45,10 +45,10 @@ func (s *Server) verifyAccessToken(ctx context.Context, raw string) (*claims.Acc
 	if err := json.Unmarshal(payload, &at); err != nil {
 		return nil, errInvalidToken
 	}
-	if at.Issuer != s.cfg.Issuer || !s.cfg.Now().Before(time.Unix(at.Expiry, 0)) || at.JWTID == "" {
+	if at.Issuer != s.store.cfg.Issuer || !s.store.cfg.Now().Before(time.Unix(at.Expiry, 0)) || at.JWTID == "" {
 		return nil, errInvalidToken
 	}
-	revoked, err := s.kv.Get(ctx, revokedKey(at.JWTID))
+	revoked, err := s.store.kv.Get(ctx, revokedKey(at.JWTID))
 	switch {
 	case err == nil && revoked != nil:
 		return nil, errInvalidToken
@@ -64,9 +64,9 @@ func revokedKey(jti string) string { return "revoked-at:" + jti }
 // have expired anyway. Resource servers that verify offline cannot see this;
 // userinfo and introspection can (docs/claims.md says so).
 func (s *Server) revokeJTI(ctx context.Context, jti string, expiresAt time.Time) error {
-	ttl := expiresAt.Sub(s.cfg.Now()) + time.Minute
+	ttl := expiresAt.Sub(s.store.cfg.Now()) + time.Minute
 	if ttl <= time.Minute {
 		return nil
 	}
-	return s.kv.Set(ctx, revokedKey(jti), []byte{1}, ttl)
+	return s.store.kv.Set(ctx, revokedKey(jti), []byte{1}, ttl)
 }

@@ -75,19 +75,12 @@ func (p *Provider) middleware(next http.Handler) http.Handler {
 	})
 }
 
-// repeatedParam returns the name of a parameter sent more than once in the
-// query or the body, or "".
+// repeatedParam returns the name of a parameter sent more than once, or "".
+// r.Form merges query and body, so a name in both counts as repeated too.
 func repeatedParam(r *http.Request) string {
 	for name, vs := range r.Form {
 		if len(vs) > 1 {
 			return name
-		}
-	}
-	if r.PostForm != nil {
-		for name := range r.PostForm {
-			if r.URL.Query().Has(name) {
-				return name
-			}
 		}
 	}
 	return ""

@@ -29,8 +29,10 @@ type grant struct {
 	acr       string
 	sessionID string
 	tenantID  string
-	// person is false for client credentials: no ID token, no profile.
-	person bool
+	// person is who a person's tokens speak of, loaded once by the grant
+	// (which also uses it to refuse a disabled user); nil for client
+	// credentials: no ID token, no profile.
+	person *claims.Subject
 }
 
 // tokenSet is what the token endpoint returns.
@@ -53,58 +55,54 @@ func (s *Server) accessTokenLifetime(c *directory.Client) time.Duration {
 	if c.AccessTokenLifetime > 0 {
 		return c.AccessTokenLifetime
 	}
-	return s.cfg.AccessTokenLifetime
+	return s.store.cfg.AccessTokenLifetime
 }
 
 // mint signs the access token (and, for a person with the openid scope, the
-// ID token) for g. It reads the user and tenant once and writes nothing.
+// ID token) for g. It writes nothing, and for a person reads nothing either:
+// the grant has loaded the subject.
 func (s *Server) mint(ctx context.Context, g grant) (tokenSet, error) {
-	now := s.cfg.Now()
+	now := s.store.cfg.Now()
 	exp := now.Add(s.accessTokenLifetime(g.client))
 	at := claims.AccessToken{
-		Issuer: s.cfg.Issuer, Subject: g.subject, Audience: []string{g.client.ID},
+		Issuer: s.store.cfg.Issuer, Subject: g.subject, Audience: []string{g.client.ID},
 		Expiry: exp.Unix(), IssuedAt: now.Unix(), JWTID: newTokenID(), ClientID: g.client.ID,
 		Scope: strings.Join(g.scopes, " "), ACR: g.acr, AMR: g.amr, SessionID: g.sessionID,
 	}
 	if !g.authTime.IsZero() {
 		at.AuthTime = g.authTime.Unix()
 	}
-	var subj claims.Subject
-	if g.person {
-		var err error
-		if subj, err = s.subject(ctx, g.subject, g.tenantID); err != nil {
-			return tokenSet{}, err
-		}
+	if g.person != nil {
 		if slices.Contains(g.scopes, claims.ScopeTenant) {
-			at.Tenant, at.TenantRole = subj.Tenant, subj.TenantRole
+			at.Tenant, at.TenantRole = g.person.Tenant, g.person.TenantRole
 		}
 	} else if g.tenantID != "" {
 		// A machine client always carries the tenant it is assigned to:
 		// it is what the resource server authorizes it by.
-		t, err := s.dir.Store().TenantByID(ctx, g.tenantID)
+		t, err := s.store.dir.Store().TenantByID(ctx, g.tenantID)
 		if err != nil {
 			return tokenSet{}, fmt.Errorf("tenant of client %s: %w", g.client.ID, err)
 		}
 		at.Tenant = tenantClaim(t)
 	}
-	signed, err := s.keys.Sign(at, "at+jwt")
+	signed, err := s.store.keys.Sign(at, "at+jwt")
 	if err != nil {
 		return tokenSet{}, fmt.Errorf("sign access token: %w", err)
 	}
 	out := tokenSet{accessToken: signed, jti: at.JWTID, expiresAt: exp}
-	if !g.person || !slices.Contains(g.scopes, oidc.ScopeOpenID) {
+	if g.person == nil || !slices.Contains(g.scopes, oidc.ScopeOpenID) {
 		return out, nil
 	}
 	idt := claims.IDToken{
-		Issuer: s.cfg.Issuer, Subject: g.subject, Audience: []string{g.client.ID},
+		Issuer: s.store.cfg.Issuer, Subject: g.subject, Audience: []string{g.client.ID},
 		Expiry: now.Add(s.idTokenLifetime(g.client)).Unix(), IssuedAt: now.Unix(), AuthTime: g.authTime.Unix(),
 		Nonce: g.nonce, ACR: g.acr, AMR: g.amr, AZP: g.client.ID, SessionID: g.sessionID,
-		Profile: claims.ProfileFor(subj, g.scopes),
+		Profile: claims.ProfileFor(*g.person, g.scopes),
 	}
-	if idt.AccessTokenHash, err = oidc.ClaimHash(signed, s.keys.Active().Algorithm); err != nil {
+	if idt.AccessTokenHash, err = oidc.ClaimHash(signed, s.store.keys.Active().Algorithm); err != nil {
 		return tokenSet{}, err
 	}
-	if out.idToken, err = s.keys.Sign(idt, "JWT"); err != nil {
+	if out.idToken, err = s.store.keys.Sign(idt, "JWT"); err != nil {
 		return tokenSet{}, fmt.Errorf("sign ID token: %w", err)
 	}
 	return out, nil
@@ -114,19 +112,19 @@ func (s *Server) idTokenLifetime(c *directory.Client) time.Duration {
 	if c.IDTokenLifetime > 0 {
 		return c.IDTokenLifetime
 	}
-	return s.cfg.IDTokenLifetime
+	return s.store.cfg.IDTokenLifetime
 }
 
 // subject loads what tokens may say about user id acting in tenantID.
 func (s *Server) subject(ctx context.Context, userID, tenantID string) (claims.Subject, error) {
-	u, err := s.dir.ActiveUser(ctx, userID)
+	u, err := s.store.dir.ActiveUser(ctx, userID)
 	if err != nil {
 		return claims.Subject{}, err
 	}
 	if tenantID == "" {
 		tenantID = u.TenantID
 	}
-	t, err := s.dir.Store().TenantByID(ctx, tenantID)
+	t, err := s.store.dir.Store().TenantByID(ctx, tenantID)
 	if err != nil {
 		return claims.Subject{}, fmt.Errorf("tenant %s: %w", tenantID, err)
 	}

@@ -77,8 +77,7 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 	}
 	srv := &Server{
 		LegacyServer: op.NewLegacyServer(opProvider, *op.DefaultEndpoints),
-		cfg:          &cfg, dir: deps.Directory, grants: deps.Grants, keys: deps.Keys,
-		kv: deps.Ephemeral, store: st, log: cfg.Logger,
+		store:        st,
 	}
 	p := &Provider{cfg: cfg, store: st, cookies: deps.Cookies}
 	p.handler = op.RegisterLegacyServer(srv, op.AuthorizeCallbackHandler(opProvider),

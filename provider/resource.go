@@ -66,7 +66,7 @@ func (s *Server) Introspect(ctx context.Context, r *op.Request[op.IntrospectionR
 	if err == nil {
 		username := ""
 		if at.AuthTime != 0 { // a person: tell the resource server who
-			if u, err := s.dir.ActiveUser(ctx, at.Subject); err == nil {
+			if u, err := s.store.dir.ActiveUser(ctx, at.Subject); err == nil {
 				username = u.Username
 			} else {
 				return inactive, nil
@@ -77,8 +77,8 @@ func (s *Server) Introspect(ctx context.Context, r *op.Request[op.IntrospectionR
 	if !errors.Is(err, errInvalidToken) {
 		return nil, s.serverError(ctx, "verify access token", err)
 	}
-	rt, err := s.grants.RefreshTokenByHash(ctx, hashToken(token))
-	now := s.cfg.Now()
+	rt, err := s.store.grants.RefreshTokenByHash(ctx, hashToken(token))
+	now := s.store.cfg.Now()
 	if err != nil || rt.ClientID != caller.GetID() || !rt.UsedAt.IsZero() || !rt.RevokedAt.IsZero() || !now.Before(rt.ExpiresAt) {
 		if err != nil && !errors.Is(err, grants.ErrNotFound) {
 			return nil, s.serverError(ctx, "load refresh token", err)
@@ -87,7 +87,7 @@ func (s *Server) Introspect(ctx context.Context, r *op.Request[op.IntrospectionR
 	}
 	return op.NewResponse(claims.Introspection{
 		Active: true, TokenType: "refresh_token", ClientID: rt.ClientID, Subject: rt.Subject,
-		Scope: joinScopes(rt.Scopes), Expiry: rt.ExpiresAt.Unix(), IssuedAt: rt.CreatedAt.Unix(), Issuer: s.cfg.Issuer,
+		Scope: joinScopes(rt.Scopes), Expiry: rt.ExpiresAt.Unix(), IssuedAt: rt.CreatedAt.Unix(), Issuer: s.store.cfg.Issuer,
 	}), nil
 }
 
@@ -104,16 +104,16 @@ func (s *Server) Revocation(ctx context.Context, r *op.ClientRequest[oidc.Revoca
 			if err := s.revokeJTI(ctx, at.JWTID, timeUnix(at.Expiry)); err != nil {
 				return nil, s.serverError(ctx, "revoke access token", err)
 			}
-			s.log.InfoContext(ctx, "access token revoked", "client_id", clientID, "user_id", at.Subject)
+			s.store.log.InfoContext(ctx, "access token revoked", "client_id", clientID, "user_id", at.Subject)
 		}
 		return op.NewResponse(nil), nil
 	}
-	rt, err := s.grants.RefreshTokenByHash(ctx, hashToken(token))
+	rt, err := s.store.grants.RefreshTokenByHash(ctx, hashToken(token))
 	if err == nil && rt.ClientID == clientID {
-		if err := s.grants.RevokeRefreshFamily(ctx, rt.FamilyID, s.cfg.Now().UTC()); err != nil {
+		if err := s.store.grants.RevokeRefreshFamily(ctx, rt.FamilyID, s.store.cfg.Now().UTC()); err != nil {
 			return nil, s.serverError(ctx, "revoke refresh token", err)
 		}
-		s.log.InfoContext(ctx, "refresh token revoked", "client_id", clientID, "user_id", rt.Subject, "family", rt.FamilyID)
+		s.store.log.InfoContext(ctx, "refresh token revoked", "client_id", clientID, "user_id", rt.Subject, "family", rt.FamilyID)
 	} else if err != nil && !errors.Is(err, grants.ErrNotFound) {
 		return nil, s.serverError(ctx, "load refresh token", err)
 	}

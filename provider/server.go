@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"slices"
 
@@ -11,9 +10,6 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/gatehouse-id/gatehouse/directory"
-	"github.com/gatehouse-id/gatehouse/ephemeral"
-	"github.com/gatehouse-id/gatehouse/grants"
-	"github.com/gatehouse-id/gatehouse/keys"
 )
 
 // Server is Gatehouse's op.Server: the library's LegacyServer for authorize,
@@ -21,13 +17,9 @@ import (
 // authentication, grants, userinfo, introspection and revocation.
 type Server struct {
 	*op.LegacyServer
-	cfg    *Config
-	dir    *directory.Directory
-	grants grants.Store
-	keys   *keys.Manager
-	kv     ephemeral.Store
-	store  *storage
-	log    *slog.Logger
+	// store holds everything the overrides work with: the configuration,
+	// the directory, refresh tokens, keys and the ephemeral store.
+	store *storage
 }
 
 // errUnsupportedGrant answers grants Gatehouse does not offer (yet).
@@ -44,7 +36,7 @@ func invalidClient(desc string) error {
 // serverError logs the cause and hands the library an error whose text
 // reveals nothing.
 func (s *Server) serverError(ctx context.Context, msg string, err error) error {
-	s.log.ErrorContext(ctx, msg, "err", err)
+	s.store.log.ErrorContext(ctx, msg, "err", err)
 	return oidc.ErrServerError().WithDescription("the server could not complete the request")
 }
 
@@ -58,7 +50,7 @@ func (s *Server) VerifyClient(ctx context.Context, r *op.Request[op.ClientCreden
 	if cc.ClientAssertion != "" || cc.ClientAssertionType != "" {
 		return nil, invalidClient("client assertions are not supported")
 	}
-	c, err := s.dir.Store().ClientByID(ctx, cc.ClientID)
+	c, err := s.store.dir.Store().ClientByID(ctx, cc.ClientID)
 	if errors.Is(err, directory.ErrNotFound) {
 		return nil, invalidClient("client authentication failed")
 	}
@@ -75,17 +67,15 @@ func (s *Server) VerifyClient(ctx context.Context, r *op.Request[op.ClientCreden
 		return nil, invalidClient("this client must authenticate with " + string(c.AuthMethod))
 	}
 	if c.AuthMethod != directory.AuthNone {
-		if _, err := s.dir.VerifyClientSecret(ctx, cc.ClientID, cc.ClientSecret); err != nil {
-			s.log.WarnContext(ctx, "client authentication failed", "client_id", c.ID)
+		if _, err := s.store.dir.VerifyClientSecret(ctx, cc.ClientID, cc.ClientSecret); err != nil {
+			s.store.log.WarnContext(ctx, "client authentication failed", "client_id", c.ID)
 			return nil, invalidClient("client authentication failed")
 		}
 	}
 	return s.opClient(c), nil
 }
 
-func (s *Server) opClient(c directory.Client) *client {
-	return &client{c: c, loginPath: s.cfg.Issuer + s.cfg.LoginPath, idTTL: s.cfg.IDTokenLifetime}
-}
+func (s *Server) opClient(c directory.Client) *client { return s.store.opClient(c) }
 
 // JWTProfile (RFC 7523 jwt-bearer grant) is not offered.
 func (s *Server) JWTProfile(context.Context, *op.Request[oidc.JWTProfileGrantRequest]) (*op.Response, error) {
@@ -113,7 +103,7 @@ func (s *Server) Discovery(ctx context.Context, r *op.Request[struct{}]) (*op.Re
 	if !ok {
 		return nil, s.serverError(ctx, "discovery", errors.New("unexpected discovery type"))
 	}
-	alg := string(s.keys.Active().Algorithm)
+	alg := string(s.store.keys.Active().Algorithm)
 	authMethods := []oidc.AuthMethod{oidc.AuthMethodBasic, oidc.AuthMethodPost}
 	d.ResponseTypesSupported = []string{string(oidc.ResponseTypeCode)}
 	d.ResponseModesSupported = []string{string(oidc.ResponseModeQuery), string(oidc.ResponseModeFormPost)}

@@ -276,7 +276,13 @@ func (s *storage) GetClientByClientID(ctx context.Context, id string) (op.Client
 	if err != nil {
 		return nil, oidc.ErrServerError().WithParent(err)
 	}
-	return &client{c: c, loginPath: s.cfg.Issuer + s.cfg.LoginPath, idTTL: s.cfg.IDTokenLifetime}, nil
+	return s.opClient(c), nil
+}
+
+// opClient adapts c for the library, with the login URL and default ID
+// token lifetime from the configuration.
+func (s *storage) opClient(c directory.Client) *client {
+	return &client{c: c, loginPath: s.cfg.Issuer + s.cfg.LoginPath, idTTL: s.cfg.IDTokenLifetime}
 }
 
 func (s *storage) AuthorizeClientIDSecret(ctx context.Context, id, secret string) error {

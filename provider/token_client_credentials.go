@@ -27,5 +27,5 @@ func (s *Server) ClientCredentialsExchange(ctx context.Context, r *op.ClientRequ
 	if err != nil {
 		return nil, s.serverError(ctx, "mint client credentials token", err)
 	}
-	return op.NewResponse(tokenResponse(ts, "", scopes, s.cfg.Now())), nil
+	return op.NewResponse(tokenResponse(ts, "", scopes, s.store.cfg.Now())), nil
 }

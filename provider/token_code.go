@@ -49,7 +49,7 @@ func (s *Server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 	}
 	c := r.Client.(*client).c
 	if a.ClientID != c.ID {
-		s.log.WarnContext(ctx, "code presented by another client", "client_id", c.ID)
+		s.store.log.WarnContext(ctx, "code presented by another client", "client_id", c.ID)
 		return nil, oidc.ErrInvalidGrant().WithDescription("the authorization code was issued to another client")
 	}
 	if r.Data.RedirectURI != a.RedirectURI {
@@ -58,21 +58,25 @@ func (s *Server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 	if err := checkPKCE(a.CodeChallenge, r.Data.CodeVerifier); err != nil {
 		return nil, err
 	}
-	g := grant{
-		client: &c, subject: a.UserID, scopes: a.Scopes, nonce: a.Nonce, authTime: a.AuthTime,
-		amr: a.AMR, acr: a.ACR, sessionID: a.SessionID, tenantID: a.TenantID, person: true,
-	}
-	ts, err := s.mint(ctx, g)
+	person, err := s.subject(ctx, a.UserID, a.TenantID)
 	if errors.Is(err, directory.ErrUserDisabled) || errors.Is(err, directory.ErrNotFound) {
 		return nil, oidc.ErrInvalidGrant().WithDescription("the user can no longer sign in")
 	}
+	if err != nil {
+		return nil, s.serverError(ctx, "load user", err)
+	}
+	g := grant{
+		client: &c, subject: a.UserID, scopes: a.Scopes, nonce: a.Nonce, authTime: a.AuthTime,
+		amr: a.AMR, acr: a.ACR, sessionID: a.SessionID, tenantID: a.TenantID, person: &person,
+	}
+	ts, err := s.mint(ctx, g)
 	if err != nil {
 		return nil, s.serverError(ctx, "mint tokens", err)
 	}
 	var refreshToken, familyID string
 	if slices.Contains(a.Scopes, oidc.ScopeOfflineAccess) && c.HasGrant(directory.GrantRefreshToken) {
 		rt, rec := s.newRefreshToken(g, "")
-		if err := s.grants.CreateRefreshToken(ctx, rec); err != nil {
+		if err := s.store.grants.CreateRefreshToken(ctx, rec); err != nil {
 			return nil, s.serverError(ctx, "store refresh token", err)
 		}
 		refreshToken, familyID = rt, rec.FamilyID
@@ -81,9 +85,9 @@ func (s *Server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 		s.revokeIssued(ctx, usedCode{JTI: ts.jti, ExpiresAt: ts.expiresAt, FamilyID: familyID})
 		return nil, oidc.ErrInvalidGrant().WithDescription("the authorization code was used more than once")
 	}
-	s.log.InfoContext(ctx, "tokens issued", "grant_type", "authorization_code", "client_id", c.ID,
+	s.store.log.InfoContext(ctx, "tokens issued", "grant_type", "authorization_code", "client_id", c.ID,
 		"user_id", a.UserID, "sid", a.SessionID, "refresh", refreshToken != "")
-	return op.NewResponse(tokenResponse(ts, refreshToken, a.Scopes, s.cfg.Now())), nil
+	return op.NewResponse(tokenResponse(ts, refreshToken, a.Scopes, s.store.cfg.Now())), nil
 }
 
 // checkPKCE verifies the code_verifier against the stored S256 challenge.
@@ -113,11 +117,11 @@ func (s *Server) rememberCode(ctx context.Context, code string, u usedCode) erro
 	if err != nil {
 		return err
 	}
-	return s.kv.Set(ctx, usedCodeKey(code), b, usedCodeMemory)
+	return s.store.kv.Set(ctx, usedCodeKey(code), b, usedCodeMemory)
 }
 
 func (s *Server) loadUsedCode(ctx context.Context, code string) (usedCode, bool) {
-	b, err := s.kv.Get(ctx, usedCodeKey(code))
+	b, err := s.store.kv.Get(ctx, usedCodeKey(code))
 	if err != nil {
 		return usedCode{}, false
 	}
@@ -135,11 +139,11 @@ func (s *Server) codeReplayed(ctx context.Context, code string) {
 	if !ok {
 		return
 	}
-	s.log.WarnContext(ctx, "authorization code replayed; revoking the tokens it issued")
+	s.store.log.WarnContext(ctx, "authorization code replayed; revoking the tokens it issued")
 	if u.JTI == "" && u.FamilyID == "" {
 		u.Replayed = true
 		if err := s.rememberCode(ctx, code, u); err != nil {
-			s.log.ErrorContext(ctx, "mark code replayed", "err", err)
+			s.store.log.ErrorContext(ctx, "mark code replayed", "err", err)
 		}
 		return
 	}
@@ -153,21 +157,21 @@ func (s *Server) codeWasReplayed(ctx context.Context, code string, issued usedCo
 		return true
 	}
 	if err := s.rememberCode(ctx, code, issued); err != nil {
-		s.log.ErrorContext(ctx, "remember issued tokens", "err", err)
+		s.store.log.ErrorContext(ctx, "remember issued tokens", "err", err)
 	}
 	return false
 }
 
 func (s *Server) revokeIssued(ctx context.Context, u usedCode) {
-	now := s.cfg.Now().UTC()
+	now := s.store.cfg.Now().UTC()
 	if u.FamilyID != "" {
-		if err := s.grants.RevokeRefreshFamily(ctx, u.FamilyID, now); err != nil {
-			s.log.ErrorContext(ctx, "revoke refresh family", "err", err)
+		if err := s.store.grants.RevokeRefreshFamily(ctx, u.FamilyID, now); err != nil {
+			s.store.log.ErrorContext(ctx, "revoke refresh family", "err", err)
 		}
 	}
 	if u.JTI != "" {
 		if err := s.revokeJTI(ctx, u.JTI, u.ExpiresAt); err != nil {
-			s.log.ErrorContext(ctx, "revoke access token", "err", err)
+			s.store.log.ErrorContext(ctx, "revoke access token", "err", err)
 		}
 	}
 }

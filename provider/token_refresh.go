@@ -25,11 +25,11 @@ func (s *Server) newRefreshToken(g grant, family string) (string, grants.Refresh
 	if family == "" {
 		family = newTokenID()
 	}
-	lifetime := s.cfg.RefreshTokenLifetime
+	lifetime := s.store.cfg.RefreshTokenLifetime
 	if g.client.RefreshTokenLifetime > 0 {
 		lifetime = g.client.RefreshTokenLifetime
 	}
-	now := s.cfg.Now().UTC()
+	now := s.store.cfg.Now().UTC()
 	return token, grants.RefreshToken{
 		ID: newTokenID(), Hash: hashToken(token), FamilyID: family, ClientID: g.client.ID,
 		Subject: g.subject, TenantID: g.tenantID, SessionID: g.sessionID, Scopes: g.scopes,
@@ -45,7 +45,7 @@ func (s *Server) newRefreshToken(g grant, family string) (string, grants.Refresh
 func (s *Server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.RefreshTokenRequest]) (*op.Response, error) {
 	c := r.Client.(*client).c
 	hash := hashToken(r.Data.RefreshToken)
-	old, err := s.grants.RefreshTokenByHash(ctx, hash)
+	old, err := s.store.grants.RefreshTokenByHash(ctx, hash)
 	if errors.Is(err, grants.ErrNotFound) {
 		return nil, oidc.ErrInvalidGrant().WithDescription("the refresh token is invalid")
 	}
@@ -53,7 +53,7 @@ func (s *Server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 		return nil, s.serverError(ctx, "load refresh token", err)
 	}
 	if old.ClientID != c.ID {
-		s.log.WarnContext(ctx, "refresh token presented by another client", "client_id", c.ID)
+		s.store.log.WarnContext(ctx, "refresh token presented by another client", "client_id", c.ID)
 		return nil, oidc.ErrInvalidGrant().WithDescription("the refresh token is invalid")
 	}
 	scopes := old.Scopes
@@ -65,21 +65,24 @@ func (s *Server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 		}
 		scopes = r.Data.Scopes
 	}
-	g := grant{
-		client: &c, subject: old.Subject, scopes: old.Scopes, authTime: old.AuthTime, amr: old.AMR,
-		acr: old.ACR, sessionID: old.SessionID, tenantID: old.TenantID, person: true,
+	// The user must still be allowed in: a disabled or deleted user's
+	// refresh fails and takes the family with it.
+	person, err := s.subject(ctx, old.Subject, old.TenantID)
+	if errors.Is(err, directory.ErrUserDisabled) || errors.Is(err, directory.ErrNotFound) {
+		_ = s.store.grants.RevokeRefreshFamily(ctx, old.FamilyID, s.store.cfg.Now().UTC())
+		return nil, oidc.ErrInvalidGrant().WithDescription("the user can no longer sign in")
 	}
-	if _, err := s.dir.ActiveUser(ctx, old.Subject); err != nil {
-		if errors.Is(err, directory.ErrUserDisabled) || errors.Is(err, directory.ErrNotFound) {
-			_ = s.grants.RevokeRefreshFamily(ctx, old.FamilyID, s.cfg.Now().UTC())
-			return nil, oidc.ErrInvalidGrant().WithDescription("the user can no longer sign in")
-		}
+	if err != nil {
 		return nil, s.serverError(ctx, "load user", err)
 	}
+	g := grant{
+		client: &c, subject: old.Subject, scopes: old.Scopes, authTime: old.AuthTime, amr: old.AMR,
+		acr: old.ACR, sessionID: old.SessionID, tenantID: old.TenantID, person: &person,
+	}
 	token, next := s.newRefreshToken(g, old.FamilyID)
-	switch err := s.grants.RotateRefreshToken(ctx, hash, next, s.cfg.Now().UTC()); {
+	switch err := s.store.grants.RotateRefreshToken(ctx, hash, next, s.store.cfg.Now().UTC()); {
 	case errors.Is(err, grants.ErrReused):
-		s.log.WarnContext(ctx, "refresh token reused; its family is revoked", "client_id", c.ID, "user_id", old.Subject, "family", old.FamilyID)
+		s.store.log.WarnContext(ctx, "refresh token reused; its family is revoked", "client_id", c.ID, "user_id", old.Subject, "family", old.FamilyID)
 		return nil, oidc.ErrInvalidGrant().WithDescription("the refresh token was already used")
 	case errors.Is(err, grants.ErrNotFound):
 		return nil, oidc.ErrInvalidGrant().WithDescription("the refresh token is invalid or expired")
@@ -91,6 +94,6 @@ func (s *Server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 	if err != nil {
 		return nil, s.serverError(ctx, "mint tokens", err)
 	}
-	s.log.InfoContext(ctx, "tokens issued", "grant_type", "refresh_token", "client_id", c.ID, "user_id", old.Subject, "sid", old.SessionID)
-	return op.NewResponse(tokenResponse(ts, token, scopes, s.cfg.Now())), nil
+	s.store.log.InfoContext(ctx, "tokens issued", "grant_type", "refresh_token", "client_id", c.ID, "user_id", old.Subject, "sid", old.SessionID)
+	return op.NewResponse(tokenResponse(ts, token, scopes, s.store.cfg.Now())), nil
 }

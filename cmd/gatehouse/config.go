@@ -48,9 +48,6 @@ func env(name, def string) string {
 // resolve fills derived settings and refuses settings that only make sense
 // on a laptop unless this is a demo. Every refusal names the setting to fix.
 func (c *config) resolve() error {
-	if c.KEK == "" {
-		c.KEK = os.Getenv("GATEHOUSE_KEK")
-	}
 	if c.Issuer == "" {
 		if !c.Demo {
 			return errors.New("set the issuer: --issuer or GATEHOUSE_ISSUER (e.g. https://id.example.com)")
@@ -65,11 +62,23 @@ func (c *config) resolve() error {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if !c.Demo && !isLoopback(u.Hostname()) {
-			return fmt.Errorf("issuer %q: plain http is only allowed for localhost; use https (GATEHOUSE_ISSUER), or --demo on a laptop", c.Issuer)
+		// Also in demo mode: clients may only register http redirect URIs
+		// on loopback addresses, so the demo portals could not exist.
+		if !isLoopback(u.Hostname()) {
+			return fmt.Errorf("issuer %q: plain http is only allowed for localhost; use https (GATEHOUSE_ISSUER)", c.Issuer)
 		}
 	default:
 		return fmt.Errorf("issuer %q: scheme must be https", c.Issuer)
+	}
+	return c.resolveKEK()
+}
+
+// resolveKEK takes the key-encryption key from GATEHOUSE_KEK when no flag
+// gave one, and refuses to go on without a key outside demo mode (where a
+// key is generated in the data folder).
+func (c *config) resolveKEK() error {
+	if c.KEK == "" {
+		c.KEK = os.Getenv("GATEHOUSE_KEK")
 	}
 	if c.KEK == "" && c.KEKFile == "" && !c.Demo {
 		return errors.New("set a key-encryption key: GATEHOUSE_KEK or GATEHOUSE_KEK_FILE (32 random bytes, base64: openssl rand -base64 32); it seals signing keys and secrets at rest")

@@ -29,11 +29,10 @@ func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fs.Usage()
 		return errUsage
 	}
-	if cfg.KEK == "" {
-		cfg.KEK = os.Getenv("GATEHOUSE_KEK")
-	}
-	if cfg.KEK == "" && cfg.KEKFile == "" && !cfg.Demo {
-		return fmt.Errorf("set the key-encryption key the server uses: GATEHOUSE_KEK or GATEHOUSE_KEK_FILE (or --demo for the demo data folder)")
+	// The server's key-encryption key: it unseals the key that hashes
+	// client secrets.
+	if err := cfg.resolveKEK(); err != nil {
+		return err
 	}
 	name := fs.Arg(0)
 	data, err := os.ReadFile(name)
@@ -66,7 +65,8 @@ func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	return nil
 }
 
-// migrateCommand applies the embedded schema migrations and exits.
+// migrateCommand applies the embedded schema migrations and exits; opening
+// the store is what applies them.
 func migrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg config
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
@@ -82,8 +82,7 @@ func migrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
+	if err := db.Close(); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: schema up to date\n", cfg.databasePath())
