@@ -1,17 +1,25 @@
 package claims
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"time"
 )
 
 // Scopes Gatehouse understands beyond OpenID Connect's openid, profile, email
-// and offline_access.
+// and offline_access. A client may be registered to receive any of them on
+// every request (its default scopes).
 const (
-	// ScopeTenant releases the tenant the session acts in and the user's
-	// tenant role there.
+	// ScopeTenant releases the tenant the session acts in and the tenant
+	// role there.
 	ScopeTenant = "tenant"
+	// ScopeRoles releases global_roles, service_roles, groups and the flat
+	// roles projection.
+	ScopeRoles = "roles"
+	// ScopePermissions releases the effective permissions of the global
+	// roles.
+	ScopePermissions = "permissions"
 )
 
 // Standard OpenID Connect scopes (OIDC Core §5.4).
@@ -34,8 +42,24 @@ type Tenant struct {
 	Path  []string `json:"path"`
 }
 
+// Actor is the "act" claim (RFC 8693 §4.1): present exactly when a support
+// user acts as the token's subject, and naming that support user.
+type Actor struct {
+	Subject           string       `json:"sub"`
+	PreferredUsername string       `json:"preferred_username,omitempty"`
+	Tenant            *ActorTenant `json:"tenant,omitempty"`
+}
+
+// ActorTenant is the support user's own (home) tenant.
+type ActorTenant struct {
+	ID   string `json:"id"`
+	Slug string `json:"slug"`
+}
+
 // Subject is what Gatehouse knows about a person (or a machine client) that
-// tokens may tell.
+// tokens may tell: the profile, and the principal resolved for the tenant
+// the session acts in. ServiceRoles holds only the services of the client
+// the tokens are for.
 type Subject struct {
 	ID            string
 	Username      string
@@ -48,24 +72,27 @@ type Subject struct {
 	UpdatedAt     time.Time
 	Tenant        *Tenant
 	TenantRole    string
+	GlobalRoles   []string
+	Permissions   []string
+	ServiceRoles  map[string][]string
+	Groups        []string
+	Actor         *Actor
 }
 
-// Profile holds the claims released by the profile, email and tenant
-// scopes. It is embedded in IDToken and UserInfo.
+// Profile holds the claims released by the profile and email scopes. It is
+// embedded in IDToken and UserInfo.
 type Profile struct {
-	Name              string  `json:"name,omitempty"`
-	GivenName         string  `json:"given_name,omitempty"`
-	FamilyName        string  `json:"family_name,omitempty"`
-	PreferredUsername string  `json:"preferred_username,omitempty"`
-	Locale            string  `json:"locale,omitempty"`
-	UpdatedAt         int64   `json:"updated_at,omitempty"`
-	Email             string  `json:"email,omitempty"`
-	EmailVerified     *bool   `json:"email_verified,omitempty"`
-	Tenant            *Tenant `json:"tenant,omitempty"`
-	TenantRole        string  `json:"tenant_role,omitempty"`
+	Name              string `json:"name,omitempty"`
+	GivenName         string `json:"given_name,omitempty"`
+	FamilyName        string `json:"family_name,omitempty"`
+	PreferredUsername string `json:"preferred_username,omitempty"`
+	Locale            string `json:"locale,omitempty"`
+	UpdatedAt         int64  `json:"updated_at,omitempty"`
+	Email             string `json:"email,omitempty"`
+	EmailVerified     *bool  `json:"email_verified,omitempty"`
 }
 
-// ProfileFor returns the claims of s that scopes release.
+// ProfileFor returns the profile claims of s that scopes release.
 func ProfileFor(s Subject, scopes []string) Profile {
 	var p Profile
 	if slices.Contains(scopes, ScopeProfile) {
@@ -79,10 +106,85 @@ func ProfileFor(s Subject, scopes []string) Profile {
 		v := s.EmailVerified
 		p.Email, p.EmailVerified = s.Email, &v
 	}
-	if slices.Contains(scopes, ScopeTenant) {
-		p.Tenant, p.TenantRole = s.Tenant, s.TenantRole
-	}
 	return p
+}
+
+// Access holds the claims portals authorize by: the tenant, the roles and
+// the actor. It is embedded, with the same JSON names, in the ID token, the
+// access token, userinfo and introspection, so that a portal reads them the
+// same way wherever they come from. An absent list means an empty one.
+type Access struct {
+	Tenant     *Tenant `json:"tenant,omitempty"`
+	TenantRole string  `json:"tenant_role,omitempty"`
+	// GlobalRoles are the names of the tenant's global roles the subject
+	// holds, directly, through groups or by default; sorted.
+	GlobalRoles []string `json:"global_roles,omitempty"`
+	// Permissions are "resource:level" strings (level read, change, create
+	// or admin, admin meaning all three); sorted.
+	Permissions []string `json:"permissions,omitempty"`
+	// ServiceRoles maps a service to the subject's roles in it, for the
+	// services the client is configured for; each list sorted.
+	ServiceRoles map[string][]string `json:"service_roles,omitempty"`
+	Groups       []string            `json:"groups,omitempty"`
+	// Roles is the flat projection: the global roles, then "service:role"
+	// for each service role; sorted.
+	Roles []string `json:"roles,omitempty"`
+	Act   *Actor   `json:"act,omitempty"`
+}
+
+// AccessFor returns the access claims of s that scopes release. act is
+// released whatever the scopes: a portal must always be able to tell that
+// support is acting.
+func AccessFor(s Subject, scopes []string) Access {
+	a := Access{Act: s.Actor}
+	if slices.Contains(scopes, ScopeTenant) {
+		a.Tenant, a.TenantRole = s.Tenant, s.TenantRole
+	}
+	if slices.Contains(scopes, ScopeRoles) {
+		a.GlobalRoles = sortedCopy(s.GlobalRoles)
+		a.Groups = sortedCopy(s.Groups)
+		if len(s.ServiceRoles) > 0 {
+			a.ServiceRoles = make(map[string][]string, len(s.ServiceRoles))
+			for svc, roles := range s.ServiceRoles {
+				if len(roles) > 0 {
+					a.ServiceRoles[svc] = sortedCopy(roles)
+				}
+			}
+			if len(a.ServiceRoles) == 0 {
+				a.ServiceRoles = nil
+			}
+		}
+		a.Roles = FlatRoles(a.GlobalRoles, a.ServiceRoles)
+	}
+	if slices.Contains(scopes, ScopePermissions) {
+		a.Permissions = sortedCopy(s.Permissions)
+	}
+	return a
+}
+
+// FlatRoles is the roles claim: the global roles, and "service:role" for
+// each service role, sorted.
+func FlatRoles(global []string, service map[string][]string) []string {
+	out := slices.Clone(global)
+	for _, svc := range slices.Sorted(maps.Keys(service)) {
+		for _, r := range service[svc] {
+			out = append(out, svc+":"+r)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func sortedCopy(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // AccessToken is the payload of a Gatehouse JWT access token, following
@@ -102,10 +204,7 @@ type AccessToken struct {
 	ACR       string   `json:"acr,omitempty"`
 	AMR       []string `json:"amr,omitempty"`
 	SessionID string   `json:"sid,omitempty"`
-	// Tenant and TenantRole are present when the tenant scope was granted
-	// (for a machine client: the tenant it is assigned to).
-	Tenant     *Tenant `json:"tenant,omitempty"`
-	TenantRole string  `json:"tenant_role,omitempty"`
+	Access
 }
 
 // Scopes splits the token's scope claim.
@@ -128,34 +227,35 @@ type IDToken struct {
 	// SHA-256 of the access token, base64url.
 	AccessTokenHash string `json:"at_hash,omitempty"`
 	Profile
+	Access
 }
 
 // UserInfo is the userinfo response (OIDC Core §5.3.2).
 type UserInfo struct {
 	Subject string `json:"sub"`
 	Profile
+	Access
 }
 
 // Introspection is the introspection response (RFC 7662 §2.2) for an active
 // token; an inactive token is answered with {"active": false} only.
 type Introspection struct {
-	Active     bool     `json:"active"`
-	Scope      string   `json:"scope,omitempty"`
-	ClientID   string   `json:"client_id,omitempty"`
-	Username   string   `json:"username,omitempty"`
-	TokenType  string   `json:"token_type,omitempty"`
-	Expiry     int64    `json:"exp,omitempty"`
-	IssuedAt   int64    `json:"iat,omitempty"`
-	Subject    string   `json:"sub,omitempty"`
-	Audience   []string `json:"aud,omitempty"`
-	Issuer     string   `json:"iss,omitempty"`
-	JWTID      string   `json:"jti,omitempty"`
-	AuthTime   int64    `json:"auth_time,omitempty"`
-	ACR        string   `json:"acr,omitempty"`
-	AMR        []string `json:"amr,omitempty"`
-	SessionID  string   `json:"sid,omitempty"`
-	Tenant     *Tenant  `json:"tenant,omitempty"`
-	TenantRole string   `json:"tenant_role,omitempty"`
+	Active    bool     `json:"active"`
+	Scope     string   `json:"scope,omitempty"`
+	ClientID  string   `json:"client_id,omitempty"`
+	Username  string   `json:"username,omitempty"`
+	TokenType string   `json:"token_type,omitempty"`
+	Expiry    int64    `json:"exp,omitempty"`
+	IssuedAt  int64    `json:"iat,omitempty"`
+	Subject   string   `json:"sub,omitempty"`
+	Audience  []string `json:"aud,omitempty"`
+	Issuer    string   `json:"iss,omitempty"`
+	JWTID     string   `json:"jti,omitempty"`
+	AuthTime  int64    `json:"auth_time,omitempty"`
+	ACR       string   `json:"acr,omitempty"`
+	AMR       []string `json:"amr,omitempty"`
+	SessionID string   `json:"sid,omitempty"`
+	Access
 }
 
 // Introspect returns the introspection response for a live access token.
@@ -164,6 +264,6 @@ func Introspect(at *AccessToken, username string) Introspection {
 		Active: true, Scope: at.Scope, ClientID: at.ClientID, Username: username, TokenType: "Bearer",
 		Expiry: at.Expiry, IssuedAt: at.IssuedAt, Subject: at.Subject, Audience: at.Audience,
 		Issuer: at.Issuer, JWTID: at.JWTID, AuthTime: at.AuthTime, ACR: at.ACR, AMR: at.AMR,
-		SessionID: at.SessionID, Tenant: at.Tenant, TenantRole: at.TenantRole,
+		SessionID: at.SessionID, Access: at.Access,
 	}
 }

@@ -4,6 +4,12 @@
 // portal developers; a change to one is a change to the other in the same
 // commit.
 //
-// The package depends on the standard library only, so that relying parties
-// can import it (a verifier for portals follows with the roles work).
+// It is also the relying-party side: Verifier checks ID tokens and JWT
+// access tokens offline against the issuer's JWKS (discovered, cached,
+// refetched on an unknown kid at most once per interval), the methods on
+// Access answer authorization questions from a token alone, and Middleware
+// and Require protect net/http resource servers. The package imports the
+// standard library and go-jose only (deps_test.go checks it), so that
+// relying parties can import it without pulling in Gatehouse's storage or
+// its OpenID provider.
 package claims

@@ -41,9 +41,9 @@ type Account struct {
 var Accounts = []Account{
 	{"gatehouse", "admin", "admin-demo-pw", "system administrator"},
 	{"acme-iot", "alice", "alice-demo-pw", "provider administrator"},
-	{"acme-iot", "bob", "bob-demo-pw", "provider read-only user"},
+	{"acme-iot", "bob", "bob-demo-pw", "provider read-only user on the support desk, external user of contoso and fabrikam"},
 	{"contoso", "carol", "carol-demo-pw", "customer administrator"},
-	{"contoso", "dave", "dave-demo-pw", "customer read-only user"},
+	{"contoso", "dave", "dave-demo-pw", "customer read-only user in rotterdam-team, sub-user of carol"},
 	{"contoso-rotterdam", "erin", "erin-demo-pw", "sub-customer read-only user"},
 	{"fabrikam", "frank", "frank-demo-pw", "customer administrator"},
 }

@@ -66,7 +66,7 @@ func TestDeclarationsMatchDirectory(t *testing.T) {
 			!slices.Equal(c.PostLogoutRedirectURIs, []string{issuer + "/demo/"}) {
 			t.Errorf("%s: redirect URIs %v, post-logout %v", c.ID, c.RedirectURIs, c.PostLogoutRedirectURIs)
 		}
-		for _, s := range scopes()[1:] { // all but openid
+		for _, s := range scopes(name)[1:] { // all but openid
 			if !slices.Contains(c.Scopes, s) {
 				t.Errorf("%s may not ask for %q, which the portal asks for", c.ID, s)
 			}

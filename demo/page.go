@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -13,10 +15,13 @@ type claimsPage struct {
 	Portal, Other string // "web" or "spa"
 	// Who is logged in, from the userinfo response and the ID token.
 	Username, Name, Email, Tenant, Role string
-	IDToken, AccessToken                jwtView
-	UserInfo                            string // indented JSON
-	Refresh                             bool   // whether a refresh token was issued
-	LogoutURL                           string // RP-initiated logout at Gatehouse; empty if unsupported
+	// What the portal may let the person do, from the roles claims.
+	GlobalRoles, Groups, Permissions []string
+	ServiceRoles                     []string // "service: role, role"
+	IDToken, AccessToken             jwtView
+	UserInfo                         string // indented JSON
+	Refresh                          bool   // whether a refresh token was issued
+	LogoutURL                        string // RP-initiated logout at Gatehouse; empty if unsupported
 }
 
 // jwtView is a JWT taken apart for display.
@@ -46,6 +51,15 @@ func newClaimsPage(portal, other, idToken, accessToken string, refresh bool, use
 			page.Tenant += " (" + slug + ", " + level + ")"
 		}
 	}
+	// Userinfo is read from the directory now; the ID token is as of login.
+	roles := info
+	if len(roles.GlobalRoles) == 0 && len(roles.ServiceRoles) == 0 && roles.Tenant.Slug == "" {
+		roles = id
+	}
+	page.GlobalRoles, page.Groups, page.Permissions = roles.GlobalRoles, roles.Groups, roles.Permissions
+	for _, svc := range slices.Sorted(maps.Keys(roles.ServiceRoles)) {
+		page.ServiceRoles = append(page.ServiceRoles, svc+": "+strings.Join(roles.ServiceRoles[svc], ", "))
+	}
 	switch first(info.TenantRole, id.TenantRole) {
 	case "admin":
 		page.Role = "administrator"
@@ -55,16 +69,20 @@ func newClaimsPage(portal, other, idToken, accessToken string, refresh bool, use
 	return page
 }
 
-// claimSet holds the claims the page names the person by. The tenant claim
-// is Gatehouse's (docs/claims.md).
+// claimSet holds the claims the page names the person by and shows the
+// roles from. The tenant and roles claims are Gatehouse's (docs/claims.md).
 type claimSet struct {
-	Subject           string `json:"sub"`
-	PreferredUsername string `json:"preferred_username"`
-	Name              string `json:"name"`
-	GivenName         string `json:"given_name"`
-	FamilyName        string `json:"family_name"`
-	Email             string `json:"email"`
-	TenantRole        string `json:"tenant_role"`
+	Subject           string              `json:"sub"`
+	PreferredUsername string              `json:"preferred_username"`
+	Name              string              `json:"name"`
+	GivenName         string              `json:"given_name"`
+	FamilyName        string              `json:"family_name"`
+	Email             string              `json:"email"`
+	TenantRole        string              `json:"tenant_role"`
+	GlobalRoles       []string            `json:"global_roles"`
+	Permissions       []string            `json:"permissions"`
+	ServiceRoles      map[string][]string `json:"service_roles"`
+	Groups            []string            `json:"groups"`
 	Tenant            struct {
 		Slug  string `json:"slug"`
 		Name  string `json:"name"`

@@ -18,6 +18,8 @@ import (
 	httphelper "github.com/zitadel/oidc/v3/pkg/http"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"golang.org/x/oauth2"
+
+	"github.com/gatehouse-id/gatehouse/claims"
 )
 
 //go:embed html/*.html
@@ -62,10 +64,16 @@ type app struct {
 	rp rp.RelyingParty // nil until the first successful discovery
 }
 
-// scopes returns what both portals ask for: an ID token, the profile,
-// email and tenant claims, and a refresh token.
-func scopes() []string {
-	return []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess, "tenant"}
+// scopes returns what a portal asks for: an ID token, the profile, email,
+// tenant and roles claims and a refresh token; the web portal also asks for
+// the permissions, to show them.
+func scopes(portal string) []string {
+	s := []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess,
+		claims.ScopeTenant, claims.ScopeRoles}
+	if portal == "web" {
+		s = append(s, claims.ScopePermissions)
+	}
+	return s
 }
 
 const logoutCookie = "demo_logout"
@@ -78,7 +86,9 @@ func NewPortal(cfg PortalConfig) *Portal {
 	issuer := strings.TrimRight(cfg.Issuer, "/")
 	p := &Portal{
 		issuer: issuer, log: cfg.Logger, client: cfg.HTTPClient,
-		pages: template.Must(template.ParseFS(pageFiles, "html/*.html")),
+		pages: template.Must(template.New("demo").Funcs(template.FuncMap{
+			"join": func(s []string) string { return strings.Join(s, ", ") },
+		}).ParseFS(pageFiles, "html/*.html")),
 	}
 	if p.log == nil {
 		p.log = slog.Default()
@@ -133,7 +143,7 @@ func (p *Portal) relyingParty(ctx context.Context, a *app) (rp.RelyingParty, err
 	if p.client != nil {
 		opts = append(opts, rp.WithHTTPClient(p.client))
 	}
-	r, err := rp.NewRelyingPartyOIDC(ctx, p.issuer, a.clientID, a.secret, p.issuer+"/demo/"+a.name+"/callback", scopes(), opts...)
+	r, err := rp.NewRelyingPartyOIDC(ctx, p.issuer, a.clientID, a.secret, p.issuer+"/demo/"+a.name+"/callback", scopes(a.name), opts...)
 	if err != nil {
 		return nil, err
 	}

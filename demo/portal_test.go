@@ -220,7 +220,7 @@ func TestLoginStartsCodeFlowWithPKCE(t *testing.T) {
 	q := loc.Query()
 	if loc.Path != "/authorize" || q.Get("client_id") != WebClientID || q.Get("response_type") != "code" ||
 		q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "" || q.Get("state") == "" ||
-		q.Get("redirect_uri") != op.URL+"/demo/web/callback" || q.Get("scope") != "openid profile email offline_access tenant" {
+		q.Get("redirect_uri") != op.URL+"/demo/web/callback" || q.Get("scope") != "openid profile email offline_access tenant roles permissions" {
 		t.Errorf("authorization request = %s", loc)
 	}
 	var names []string

@@ -143,7 +143,7 @@ func (d *Directory) CreateTenant(ctx context.Context, slug, name string, level L
 		if err != nil {
 			return err
 		}
-		if err := s.CreateTenant(ctx, t); err != nil {
+		if err := d.storeTenant(ctx, s, t); err != nil {
 			return err
 		}
 		created = t
@@ -215,28 +215,21 @@ type NewUser struct {
 	DisplayName       string
 	PreferredLanguage string
 	TenantRole        TenantRole
-	Password          string
-	PasswordHash      string
-	Disabled          bool
+	GlobalRoles       []string
+	ServiceRoles      ServiceRoles
+	Groups            []string
+	// Owner is the username of the user's owner in the same tenant; empty
+	// for none. The user may hold at most what its owner holds.
+	Owner        string
+	Password     string
+	PasswordHash string
+	Disabled     bool
 }
 
 // CreateUser adds a user to a tenant.
 func (d *Directory) CreateUser(ctx context.Context, nu NewUser) (User, error) {
-	tenant, err := d.store.TenantBySlug(ctx, NormalizeSlug(nu.TenantSlug))
-	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return User{}, fieldErr("tenant", "no tenant %q", nu.TenantSlug)
-		}
-		return User{}, err
-	}
-	u, err := d.BuildUser(tenant, nu)
-	if err != nil {
-		return User{}, err
-	}
-	if err := d.store.CreateUser(ctx, u); err != nil {
-		return User{}, err
-	}
-	return u, nil
+	u, _, err := d.PutUser(ctx, d.store, nu)
+	return u, err
 }
 
 // BuildUser validates nu and returns the User it describes in tenant, with a
@@ -253,6 +246,17 @@ func (d *Directory) BuildUser(tenant Tenant, nu NewUser) (User, error) {
 	if !nu.TenantRole.Valid() {
 		return User{}, fieldErr("role", "must be admin or user")
 	}
+	if err := validateNames(nu.GlobalRoles, nu.ServiceRoles, nu.Groups); err != nil {
+		return User{}, err
+	}
+	if nu.Owner != "" {
+		if err := ValidateUsername(NormalizeUsername(nu.Owner)); err != nil {
+			return User{}, fieldErr("owner", "must be the username of a user of the same tenant")
+		}
+		if NormalizeUsername(nu.Owner) == username {
+			return User{}, fieldErr("owner", "a user cannot own itself")
+		}
+	}
 	hash, err := d.passwordHash(nu.Password, nu.PasswordHash)
 	if err != nil {
 		return User{}, err
@@ -261,7 +265,8 @@ func (d *Directory) BuildUser(tenant Tenant, nu NewUser) (User, error) {
 	return User{
 		ID: NewID(), TenantID: tenant.ID, Username: username, Email: email, EmailVerified: nu.EmailVerified,
 		GivenName: nu.GivenName, FamilyName: nu.FamilyName, DisplayName: nu.DisplayName,
-		PreferredLanguage: nu.PreferredLanguage, TenantRole: nu.TenantRole, PasswordHash: hash,
+		PreferredLanguage: nu.PreferredLanguage, TenantRole: nu.TenantRole, GlobalRoles: sortedNames(nu.GlobalRoles),
+		ServiceRoles: nu.ServiceRoles.Normalize(), Groups: sortedNames(nu.Groups), PasswordHash: hash,
 		Disabled: nu.Disabled, CreatedAt: now, UpdatedAt: now,
 	}, nil
 }
@@ -290,6 +295,9 @@ func (d *Directory) passwordHash(pw, hash string) (string, error) {
 func (d *Directory) CreateClient(ctx context.Context, c Client, secret string) (Client, string, error) {
 	c, secret, err := d.BuildClient(c, secret)
 	if err != nil {
+		return Client{}, "", err
+	}
+	if err := d.checkClientRefs(ctx, d.store, &c); err != nil {
 		return Client{}, "", err
 	}
 	if err := d.store.CreateClient(ctx, c); err != nil {

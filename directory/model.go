@@ -64,9 +64,21 @@ type Tenant struct {
 	// Path is the ancestry from the root down to and including this tenant,
 	// as ids. Portals use it (in the token's tenant claim) to decide whether a
 	// resource lies in the user's subtree without calling back.
-	Path      []string
+	Path []string
+	// Settings are the tenant's own policies; later work adds the user
+	// quota, the MFA policy and the support policy here.
+	Settings  TenantSettings
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// TenantSettings are a tenant's policies.
+type TenantSettings struct {
+	// UserRoles are the global roles every user (tenant role "user") of the
+	// tenant holds by default, linked external users included. A new tenant
+	// starts with ["readers"]: a read-only user reads (seed 001). A tenant
+	// administrator always holds "admins" and needs no default.
+	UserRoles []string
 }
 
 // TenantRole is what a user may do at its home tenant's level and below
@@ -94,13 +106,53 @@ type User struct {
 	FamilyName        string
 	DisplayName       string
 	PreferredLanguage string // BCP 47 tag, optional
-	TenantRole        TenantRole
+	// TenantRole, GlobalRoles, ServiceRoles and Groups are what the user
+	// holds in its home tenant (see Assignment); a Link holds the same for
+	// another tenant.
+	TenantRole   TenantRole
+	GlobalRoles  []string
+	ServiceRoles ServiceRoles
+	Groups       []string
+	// OwnerID is the user that owns this one (seed 004's user hierarchies):
+	// an owner manages its sub-users, who hold at most what it holds. Empty
+	// for a user without an owner. An owner lives in the same tenant.
+	OwnerID string
 	// PasswordHash is a PHC-format argon2id string (package password); empty
 	// means the user cannot log in with a password (yet).
 	PasswordHash string
 	Disabled     bool
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+}
+
+// Assignment returns what u holds in its home tenant.
+func (u User) Assignment() Assignment {
+	return Assignment{TenantRole: u.TenantRole, GlobalRoles: u.GlobalRoles, ServiceRoles: u.ServiceRoles, Groups: u.Groups}
+}
+
+// SetAssignment replaces what u holds in its home tenant by a.
+func (u *User) SetAssignment(a Assignment) {
+	u.TenantRole, u.GlobalRoles, u.ServiceRoles, u.Groups = a.TenantRole, a.GlobalRoles, a.ServiceRoles, a.Groups
+}
+
+// Link makes a user an external user of a tenant other than its home
+// (seed 003's external support users): it holds a tenant role, roles and
+// groups there, and may choose that tenant to act in at login. A user has
+// at most one link per tenant, and never one to its home tenant.
+type Link struct {
+	UserID       string
+	TenantID     string
+	TenantRole   TenantRole
+	GlobalRoles  []string
+	ServiceRoles ServiceRoles
+	Groups       []string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Assignment returns what the link grants.
+func (l Link) Assignment() Assignment {
+	return Assignment{TenantRole: l.TenantRole, GlobalRoles: l.GlobalRoles, ServiceRoles: l.ServiceRoles, Groups: l.Groups}
 }
 
 // ClientType tells whether a client can keep a secret (RFC 6749 §2.1).
@@ -146,6 +198,18 @@ type Client struct {
 	GrantTypes             []string
 	// Scopes lists the scopes the client may ask for beyond openid.
 	Scopes []string
+	// DefaultScopes are granted on every request whether asked for or not
+	// (a subset of Scopes): a portal that always needs the tenant and roles
+	// claims need not ask for them.
+	DefaultScopes []string
+	// Services are the services the client consumes: its tokens carry the
+	// person's roles in these services only, so that tokens stay small and
+	// a portal learns nothing about services that are not its business.
+	Services []string
+	// GlobalRoles and ServiceRoles are what a machine client holds in its
+	// tenant (client credentials tokens carry them); portals hold none.
+	GlobalRoles  []string
+	ServiceRoles ServiceRoles
 	// InsecureSkipPKCE lets a confidential legacy client use the code flow
 	// without PKCE. PKCE S256 is required for every other client; "plain" is
 	// never accepted.

@@ -2,7 +2,8 @@ package directory
 
 import "context"
 
-// Store is the durable home of tenants, users and clients. Implementations
+// Store is the durable home of tenants, users, links, global roles, groups,
+// services, resources and clients. Implementations
 // return errors wrapping ErrNotFound and ErrConflict, take ctx into every
 // query, and hand back copies (a caller mutating a returned value changes
 // nothing stored).
@@ -31,6 +32,39 @@ type Store interface {
 	UpdateClient(ctx context.Context, c Client) error
 	ClientByID(ctx context.Context, id string) (Client, error)
 	ListClients(ctx context.Context) ([]Client, error)
+
+	// LinksOfUser returns the user's links to tenants other than its home,
+	// ordered by tenant id; LinksToTenant the links of external users to
+	// tenantID, ordered by user id.
+	CreateLink(ctx context.Context, l Link) error
+	UpdateLink(ctx context.Context, l Link) error
+	LinkOf(ctx context.Context, userID, tenantID string) (Link, error)
+	LinksOfUser(ctx context.Context, userID string) ([]Link, error)
+	LinksToTenant(ctx context.Context, tenantID string) ([]Link, error)
+
+	// Global roles and groups belong to a tenant and are unique by name
+	// within it; lists are ordered by name.
+	CreateGlobalRole(ctx context.Context, r GlobalRole) error
+	UpdateGlobalRole(ctx context.Context, r GlobalRole) error
+	GlobalRoleByName(ctx context.Context, tenantID, name string) (GlobalRole, error)
+	ListGlobalRoles(ctx context.Context, tenantID string) ([]GlobalRole, error)
+
+	CreateGroup(ctx context.Context, g Group) error
+	UpdateGroup(ctx context.Context, g Group) error
+	GroupByName(ctx context.Context, tenantID, name string) (Group, error)
+	ListGroups(ctx context.Context, tenantID string) ([]Group, error)
+
+	// Services and operator-defined resources are platform-wide and unique
+	// by name; lists are ordered by name. Built-in resources are not
+	// stored.
+	CreateService(ctx context.Context, s Service) error
+	UpdateService(ctx context.Context, s Service) error
+	ServiceByName(ctx context.Context, name string) (Service, error)
+	ListServices(ctx context.Context) ([]Service, error)
+
+	CreateResource(ctx context.Context, r Resource) error
+	UpdateResource(ctx context.Context, r Resource) error
+	ListResources(ctx context.Context) ([]Resource, error)
 
 	// InTx runs fn with a Store bound to one transaction: if fn returns an
 	// error, nothing fn wrote is kept. Nested calls on the bound Store join

@@ -49,7 +49,7 @@ func (d *Directory) PutTenant(ctx context.Context, s Store, slug, name string, l
 		if err != nil {
 			return Tenant{}, Unchanged, err
 		}
-		if err := s.CreateTenant(ctx, t); err != nil {
+		if err := d.storeTenant(ctx, s, t); err != nil {
 			return Tenant{}, Unchanged, err
 		}
 		return t, Created, nil
@@ -89,7 +89,9 @@ func (d *Directory) PutTenant(ctx context.Context, s Store, slug, name string, l
 }
 
 // PutUser creates the user nu.Username in tenant nu.TenantSlug, or updates an
-// existing one's profile, role and disabled flag. Password and PasswordHash
+// existing one's profile, roles, groups, owner and disabled flag. Roles,
+// groups and service roles must exist in the tenant, and a user with an
+// owner may hold only what the owner holds. Password and PasswordHash
 // are initial credentials: they are used when the user is created and
 // ignored afterwards, so that re-applying an import never resets a password
 // its owner has since changed.
@@ -103,10 +105,19 @@ func (d *Directory) PutUser(ctx context.Context, s Store, nu NewUser) (User, Cha
 	}
 	cur, err := s.UserByUsername(ctx, tenant.ID, NormalizeUsername(nu.Username))
 	if errors.Is(err, ErrNotFound) {
+		// Check cheaply before paying for a password hash.
+		built, err := checker().BuildUser(tenant, nu)
+		if err != nil {
+			return User{}, Unchanged, err
+		}
+		if err := d.checkUserRoles(ctx, s, tenant, &built, nu.Owner); err != nil {
+			return User{}, Unchanged, err
+		}
 		u, err := d.BuildUser(tenant, nu)
 		if err != nil {
 			return User{}, Unchanged, err
 		}
+		u.OwnerID = built.OwnerID
 		if err := s.CreateUser(ctx, u); err != nil {
 			return User{}, Unchanged, err
 		}
@@ -122,10 +133,16 @@ func (d *Directory) PutUser(ctx context.Context, s Store, nu NewUser) (User, Cha
 	if err != nil {
 		return User{}, Unchanged, err
 	}
+	built.ID = cur.ID
+	if err := d.checkUserRoles(ctx, s, tenant, &built, nu.Owner); err != nil {
+		return User{}, Unchanged, err
+	}
 	next := cur
 	next.Email, next.EmailVerified = built.Email, built.EmailVerified
 	next.GivenName, next.FamilyName, next.DisplayName = built.GivenName, built.FamilyName, built.DisplayName
-	next.PreferredLanguage, next.TenantRole, next.Disabled = built.PreferredLanguage, built.TenantRole, built.Disabled
+	next.PreferredLanguage, next.Disabled = built.PreferredLanguage, built.Disabled
+	next.SetAssignment(built.Assignment())
+	next.OwnerID = built.OwnerID
 	if sameProfile(cur, next) {
 		return cur, Unchanged, nil
 	}
@@ -148,6 +165,9 @@ func (d *Directory) PutClient(ctx context.Context, s Store, c Client, secret str
 	// generates one when none is given.
 	built, generated, err := d.BuildClient(c, secret)
 	if err != nil {
+		return Client{}, "", Unchanged, err
+	}
+	if err := d.checkClientRefs(ctx, s, &built); err != nil {
 		return Client{}, "", Unchanged, err
 	}
 	if secret != "" || built.Type != ClientConfidential {
@@ -185,6 +205,8 @@ func sameClient(a, b Client) bool {
 		slices.Equal(a.RedirectURIs, b.RedirectURIs) &&
 		slices.Equal(a.PostLogoutRedirectURIs, b.PostLogoutRedirectURIs) &&
 		slices.Equal(a.GrantTypes, b.GrantTypes) && slices.Equal(a.Scopes, b.Scopes) &&
+		slices.Equal(a.DefaultScopes, b.DefaultScopes) && slices.Equal(a.Services, b.Services) &&
+		slices.Equal(a.GlobalRoles, b.GlobalRoles) && a.ServiceRoles.Equal(b.ServiceRoles) &&
 		a.InsecureSkipPKCE == b.InsecureSkipPKCE && a.AccessTokenLifetime == b.AccessTokenLifetime &&
 		a.IDTokenLifetime == b.IDTokenLifetime && a.RefreshTokenLifetime == b.RefreshTokenLifetime
 }
@@ -193,5 +215,7 @@ func sameClient(a, b Client) bool {
 func sameProfile(a, b User) bool {
 	return a.Email == b.Email && a.EmailVerified == b.EmailVerified && a.GivenName == b.GivenName &&
 		a.FamilyName == b.FamilyName && a.DisplayName == b.DisplayName &&
-		a.PreferredLanguage == b.PreferredLanguage && a.TenantRole == b.TenantRole && a.Disabled == b.Disabled
+		a.PreferredLanguage == b.PreferredLanguage && a.TenantRole == b.TenantRole && a.Disabled == b.Disabled &&
+		slices.Equal(a.GlobalRoles, b.GlobalRoles) && a.ServiceRoles.Equal(b.ServiceRoles) &&
+		slices.Equal(a.Groups, b.Groups) && a.OwnerID == b.OwnerID
 }

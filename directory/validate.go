@@ -25,7 +25,20 @@ var (
 	slugRE     = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
 	usernameRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9._@+-]{0,126}[a-z0-9])?$`)
 	clientIDRE = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,126}[A-Za-z0-9])?$`)
+	// nameRE is the shape of the names of resources, global roles, groups,
+	// services and service roles: they appear in tokens ("service:role",
+	// "resource:access"), so they are plain and have no ':' or spaces.
+	nameRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$`)
 )
+
+// ValidateName checks the name of a resource, global role, group, service or
+// service role; field names the input it came from.
+func ValidateName(field, s string) error {
+	if !nameRE.MatchString(s) {
+		return fieldErr(field, "%q must be 1-64 lower-case letters, digits or . _ -, starting and ending with a letter or digit", s)
+	}
+	return nil
+}
 
 // NormalizeSlug lower-cases and trims a tenant slug as typed by a person.
 func NormalizeSlug(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
@@ -124,6 +137,26 @@ func ValidateClient(c *Client) error {
 		if s == "" || strings.ContainsAny(s, " \t\"\\") {
 			return fieldErr("scopes", "%q is not a valid scope", s)
 		}
+	}
+	for _, s := range c.DefaultScopes {
+		if !c.AllowsScope(s) {
+			return fieldErr("default_scopes", "%q is not one of the client's scopes", s)
+		}
+	}
+	for _, svc := range c.Services {
+		if err := ValidateName("services", svc); err != nil {
+			return err
+		}
+	}
+	if err := validateNames(c.GlobalRoles, c.ServiceRoles, nil); err != nil {
+		return err
+	}
+	if (len(c.GlobalRoles) > 0 || len(c.ServiceRoles) > 0) && !c.HasGrant(GrantClientCredentials) {
+		field := "global_roles"
+		if len(c.GlobalRoles) == 0 {
+			field = "service_roles"
+		}
+		return fieldErr(field, "only a machine client (client_credentials) holds roles; a portal's tokens carry the person's")
 	}
 	if c.AccessTokenLifetime < 0 || c.IDTokenLifetime < 0 || c.RefreshTokenLifetime < 0 {
 		return fieldErr("lifetimes", "must not be negative")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 
 	"github.com/gatehouse-id/gatehouse/directory"
 )
@@ -13,8 +14,15 @@ import (
 // Result counts what Apply changed. Applying a file a second time gives all
 // zeros.
 type Result struct {
+	ResourcesCreated, ResourcesUpdated int
+	ServicesCreated, ServicesUpdated   int
+	// A tenant whose settings changed counts as updated, unless Apply
+	// created it.
 	TenantsCreated, TenantsUpdated int
+	RolesCreated, RolesUpdated     int
+	GroupsCreated, GroupsUpdated   int
 	UsersCreated, UsersUpdated     int
+	LinksCreated, LinksUpdated     int
 	ClientsCreated, ClientsUpdated int
 	// GeneratedSecrets maps the id of each confidential client created
 	// without a secret in the file to the secret Gatehouse generated for it.
@@ -22,9 +30,44 @@ type Result struct {
 	GeneratedSecrets map[string]string
 }
 
+// kindCount is what Apply did to one kind of entry.
+type kindCount struct {
+	kind             string // plural, as in the file
+	created, updated int
+}
+
+// counts lists r's counts in the order Apply applies the kinds.
+func (r Result) counts() []kindCount {
+	return []kindCount{
+		{"resources", r.ResourcesCreated, r.ResourcesUpdated},
+		{"services", r.ServicesCreated, r.ServicesUpdated},
+		{"tenants", r.TenantsCreated, r.TenantsUpdated},
+		{"roles", r.RolesCreated, r.RolesUpdated},
+		{"groups", r.GroupsCreated, r.GroupsUpdated},
+		{"users", r.UsersCreated, r.UsersUpdated},
+		{"links", r.LinksCreated, r.LinksUpdated},
+		{"clients", r.ClientsCreated, r.ClientsUpdated},
+	}
+}
+
+// Summary says what Apply did, kind by kind, for people: "tenants 2
+// created, 0 updated; users ...".
+func (r Result) Summary() string {
+	parts := make([]string, 0, 8)
+	for _, c := range r.counts() {
+		parts = append(parts, fmt.Sprintf("%s %d created, %d updated", c.kind, c.created, c.updated))
+	}
+	return strings.Join(parts, "; ")
+}
+
 // Changed reports whether Apply changed anything.
 func (r Result) Changed() bool {
-	return r.TenantsCreated+r.TenantsUpdated+r.UsersCreated+r.UsersUpdated+r.ClientsCreated+r.ClientsUpdated > 0
+	for _, c := range r.counts() {
+		if c.created+c.updated > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // LogValue gives the counts and the ids of clients with generated secrets,
@@ -35,32 +78,44 @@ func (r Result) LogValue() slog.Value {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	return slog.GroupValue(
-		slog.Int("tenants_created", r.TenantsCreated), slog.Int("tenants_updated", r.TenantsUpdated),
-		slog.Int("users_created", r.UsersCreated), slog.Int("users_updated", r.UsersUpdated),
-		slog.Int("clients_created", r.ClientsCreated), slog.Int("clients_updated", r.ClientsUpdated),
-		slog.Any("generated_secrets_for", ids),
-	)
+	var attrs []slog.Attr
+	for _, c := range r.counts() {
+		attrs = append(attrs, slog.Int(c.kind+"_created", c.created), slog.Int(c.kind+"_updated", c.updated))
+	}
+	attrs = append(attrs, slog.Any("generated_secrets_for", ids))
+	return slog.GroupValue(attrs...)
 }
 
 // Apply brings the directory in line with f: it creates what is missing and
-// updates what differs, matching tenants by slug, users by tenant and
-// username, clients by id. It is idempotent and all-or-nothing: everything
-// happens in one transaction, so if any entry fails (a rule of the tenant
-// tree, a reference to a missing tenant, a uniqueness conflict with what is
-// stored) nothing is kept, and the error is an *Error naming the entries.
+// updates what differs, matching resources and services by name, tenants by
+// slug, roles and groups by tenant and name, users by tenant and username,
+// links by user and tenant, clients by id. It is idempotent and
+// all-or-nothing: everything happens in one transaction, so if any entry
+// fails (a rule of the tenant tree, a reference to something missing, a
+// sub-user granted more than its owner holds, a uniqueness conflict with
+// what is stored) nothing is kept, and the error is an *Error naming the
+// entries.
 //
-// Every entry is checked (each Put validates its entry fully before writing
-// it) so that one run reports all the problems it can; the first error from
-// the store itself ends the run, since a transaction that saw a failed write
-// may not be usable any more.
+// The kinds are applied in the order they depend on each other: resources,
+// services, tenants (parents first), roles, groups, tenant settings, users
+// (owners first), links, clients. Every entry is checked (each Put
+// validates its entry fully before writing it) so that one run reports all
+// the problems it can, except that an entry referring to one that failed
+// is skipped rather than reported again; the first error from the store
+// itself ends the run, since a transaction that saw a failed write may not
+// be usable any more.
 func (f *File) Apply(ctx context.Context, d *directory.Directory) (Result, error) {
 	var res Result
 	err := d.Store().InTx(ctx, func(s directory.Store) error {
-		a := &applier{d: d, s: s, problems: problems{file: f.Name}, failed: map[string]bool{}}
 		res = Result{}
-		if err := a.apply(ctx, f, &res); err != nil {
-			return err
+		a := &applier{d: d, s: s, problems: problems{file: f.Name}, failed: map[ref]bool{},
+			tenantChange: map[string]directory.Change{}, res: &res}
+		for _, step := range []func(context.Context, *File) error{
+			a.resources, a.services, a.tenants, a.roles, a.groups, a.settings, a.users, a.links, a.clients,
+		} {
+			if err := step(ctx, f); err != nil {
+				break // errStop: the store failed, and said so in a's problems
+			}
 		}
 		return a.err()
 	})
@@ -75,112 +130,82 @@ type applier struct {
 	d *directory.Directory
 	s directory.Store
 	problems
-	// failed holds the slugs of tenants that could not be applied, so that
-	// what refers to them is skipped rather than reported again.
-	failed map[string]bool
+	// failed holds what could not be applied, so that what refers to it is
+	// skipped rather than reported again.
+	failed map[ref]bool
+	// tenantChange holds what PutTenant did to each tenant, by slug.
+	tenantChange map[string]directory.Change
+	res          *Result
+}
+
+// ref names an entity of the directory by its natural key.
+type ref struct {
+	kind   string // "resource", "service", "tenant", "settings", "role", "group", "user", "link", "client"
+	tenant string // slug, for roles, groups and users
+	name   string
+}
+
+func tenantRef(slug string) ref { return ref{kind: "tenant", name: directory.NormalizeSlug(slug)} }
+
+func userRef(tenant, username string) ref {
+	return ref{kind: "user", tenant: directory.NormalizeSlug(tenant), name: directory.NormalizeUsername(username)}
 }
 
 // errStop ends a run at the first store error, already recorded.
 var errStop = errors.New("stop")
 
-func (a *applier) apply(ctx context.Context, f *File, res *Result) error {
-	for _, t := range a.tenantOrder(f.Tenants) {
-		slug := directory.NormalizeSlug(t.Slug)
-		if a.failed[directory.NormalizeSlug(t.Parent)] {
-			a.failed[slug] = true
-			continue
-		}
-		_, ch, err := a.d.PutTenant(ctx, a.s, t.Slug, t.Name, t.Level, t.Parent)
-		if err := a.check(t.src, err, nil); err != nil {
-			a.failed[slug] = true
-			if errors.Is(err, errStop) {
-				return a.err()
-			}
-			continue
-		}
-		count(ch, &res.TenantsCreated, &res.TenantsUpdated)
-	}
-	for _, u := range f.Users {
-		if a.failed[directory.NormalizeSlug(u.Tenant)] {
-			continue
-		}
-		_, ch, err := a.d.PutUser(ctx, a.s, u.newUser())
-		if err := a.check(u.src, err, nil); err != nil {
-			if errors.Is(err, errStop) {
-				return a.err()
-			}
-			continue
-		}
-		count(ch, &res.UsersCreated, &res.UsersUpdated)
-	}
-	for _, c := range f.Clients {
-		tenantID, err := a.clientTenant(ctx, c)
-		if err != nil {
-			if errors.Is(err, errStop) {
-				return a.err()
-			}
-			continue
-		}
-		_, secret, ch, err := a.d.PutClient(ctx, a.s, c.client(tenantID), c.Secret)
-		if err := a.check(c.src, err, c.lists()); err != nil {
-			if errors.Is(err, errStop) {
-				return a.err()
-			}
-			continue
-		}
-		count(ch, &res.ClientsCreated, &res.ClientsUpdated)
-		if secret != "" {
-			if res.GeneratedSecrets == nil {
-				res.GeneratedSecrets = map[string]string{}
-			}
-			res.GeneratedSecrets[c.ID] = secret
-		}
-	}
-	return nil
-}
-
-// check records err against the entry e and returns it; a store error
-// comes back as errStop.
-func (a *applier) check(e entry, err error, lists map[string][]string) error {
+// put records the outcome of applying the entry e, which stands for self:
+// on err it records the problem, marks self failed and returns false, with
+// errStop if the store itself failed, which ends the run.
+func (a *applier) put(e entry, self ref, err error, alias map[string]string) (bool, error) {
 	if err == nil {
-		return nil
+		return true, nil
 	}
+	a.failed[self] = true
 	var fe *directory.FieldError
 	if errors.As(err, &fe) {
-		a.fieldError(e, fe, lists)
-		return err
+		a.fieldError(e, fe, alias)
+		return false, nil
 	}
 	a.list = append(a.list, Problem{
 		File: a.file, Line: e.at.Line, Column: e.at.Column, Path: e.path,
 		Message: "cannot be stored: " + err.Error(), Err: err,
 	})
-	return errStop
+	return false, errStop
 }
 
 // fieldError is parser.fieldError for the applier's problems.
-func (a *applier) fieldError(e entry, fe *directory.FieldError, lists map[string][]string) {
+func (a *applier) fieldError(e entry, fe *directory.FieldError, alias map[string]string) {
 	p := parser{problems: problems{file: a.file}}
-	p.fieldError(e, fe, lists)
+	p.fieldError(e, fe, alias)
 	a.list = append(a.list, p.list...)
 }
 
-// clientTenant returns the id of the tenant c acts in, or "" for none.
-func (a *applier) clientTenant(ctx context.Context, c Client) (string, error) {
-	if c.Tenant == "" {
-		return "", nil
+// anyFailed reports whether any of refs failed.
+func (a *applier) anyFailed(refs ...ref) bool {
+	for _, r := range refs {
+		if a.failed[r] {
+			return true
+		}
 	}
-	slug := directory.NormalizeSlug(c.Tenant)
-	if a.failed[slug] {
-		return "", errors.New("tenant failed")
+	return false
+}
+
+// assignmentRefs returns what an assignment in tenant refers to: the
+// tenant, its roles and groups, and the services.
+func assignmentRefs(tenant string, roles []string, sr directory.ServiceRoles, groups []string) []ref {
+	slug := directory.NormalizeSlug(tenant)
+	refs := []ref{tenantRef(slug)}
+	for _, r := range roles {
+		refs = append(refs, ref{kind: "role", tenant: slug, name: r})
 	}
-	t, err := a.s.TenantBySlug(ctx, slug)
-	if errors.Is(err, directory.ErrNotFound) {
-		err = &directory.FieldError{Field: "tenant", Reason: fmt.Sprintf("no tenant %q", c.Tenant)}
+	for _, g := range groups {
+		refs = append(refs, ref{kind: "group", tenant: slug, name: g})
 	}
-	if err := a.check(c.src, err, nil); err != nil {
-		return "", err
+	for svc := range sr {
+		refs = append(refs, ref{kind: "service", name: svc})
 	}
-	return t.ID, nil
+	return refs
 }
 
 func count(ch directory.Change, created, updated *int) {
@@ -192,47 +217,39 @@ func count(ch directory.Change, created, updated *int) {
 	}
 }
 
-// tenantOrder returns the tenants parents first, so that a file may list
-// them in any order. A tenant whose parents form a cycle within the file is
-// reported and left out.
-func (a *applier) tenantOrder(tenants []Tenant) []Tenant {
-	index := map[string]int{}
-	for i, t := range tenants {
-		if _, dup := index[directory.NormalizeSlug(t.Slug)]; !dup {
-			index[directory.NormalizeSlug(t.Slug)] = i
-		}
-	}
+// parentsFirst returns the indexes 0..n-1 ordered so that each comes after
+// its parent within the file (parent returns an index, or -1 for a parent
+// that is not in the file or none). The entries of a cycle are left out and
+// each passed to cyclic; those below a cycle are kept, after it, for the
+// caller to skip as depending on a failed entry.
+func parentsFirst(n int, parent func(i int) int, cyclic func(i int)) []int {
 	const (
 		unseen = iota
-		visiting
+		onPath
 		done
 	)
-	state := make([]int, len(tenants))
-	order := make([]Tenant, 0, len(tenants))
-	var visit func(i int) bool
-	visit = func(i int) bool {
-		switch state[i] {
-		case done:
-			return true
-		case visiting:
-			return false
+	state := make([]int, n)
+	order := make([]int, 0, n)
+	for i := range n {
+		var path []int // i and its ancestors not yet ordered, i first
+		j := i
+		for j >= 0 && state[j] == unseen {
+			state[j] = onPath
+			path = append(path, j)
+			j = parent(j)
 		}
-		state[i] = visiting
-		t := tenants[i]
-		if j, ok := index[directory.NormalizeSlug(t.Parent)]; ok && t.Parent != "" {
-			if !visit(j) {
-				state[i] = done
-				a.add(t.src.pos("parent"), join(t.src.path, "parent"), "the parents form a cycle: a tenant cannot be its own ancestor")
-				a.failed[directory.NormalizeSlug(t.Slug)] = true
-				return false
+		if j >= 0 && state[j] == onPath { // the walk came back to j: a cycle
+			k := slices.Index(path, j)
+			for _, c := range path[k:] {
+				state[c] = done
+				cyclic(c)
 			}
+			path = path[:k]
 		}
-		state[i] = done
-		order = append(order, t)
-		return true
-	}
-	for i := range tenants {
-		visit(i)
+		for _, c := range slices.Backward(path) {
+			state[c] = done
+			order = append(order, c)
+		}
 	}
 	return order
 }

@@ -2,6 +2,10 @@ package directoryfile_test
 
 import (
 	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -27,9 +31,7 @@ func TestApplyCreatesEverything(t *testing.T) {
 	d, _ := newDirectory(t)
 	ctx := t.Context()
 	res := apply(t, d, "base.yaml", baseFile(t))
-	if got, want := counts(res), counts(directoryfile.Result{TenantsCreated: 3, UsersCreated: 2, ClientsCreated: 3}); got != want {
-		t.Errorf("counts = %v, want %v", got, want)
-	}
+	wantCounts(t, res, directoryfile.Result{TenantsCreated: 3, UsersCreated: 2, ClientsCreated: 3})
 	if _, _, err := d.Authenticate(ctx, "acme-iot", "alice", "alice-password"); err != nil {
 		t.Errorf("alice's initial password: %v", err)
 	}
@@ -105,9 +107,7 @@ func TestApplyEditedFileUpdates(t *testing.T) {
     grant_types: [authorization_code]
 `
 	res := apply(t, d, "base.yaml", edited)
-	if got, want := counts(res), counts(directoryfile.Result{TenantsUpdated: 1, UsersUpdated: 1, ClientsCreated: 1, ClientsUpdated: 2}); got != want {
-		t.Errorf("counts = %v, want %v", got, want)
-	}
+	wantCounts(t, res, directoryfile.Result{TenantsUpdated: 1, UsersUpdated: 1, ClientsCreated: 1, ClientsUpdated: 2})
 	if _, ok := res.GeneratedSecrets["portal-new"]; !ok || len(res.GeneratedSecrets) != 1 {
 		t.Errorf("generated secrets for %v, want portal-new only", keys(res.GeneratedSecrets))
 	}
@@ -217,9 +217,181 @@ users:
 	}
 }
 
-// counts returns r's counts: tenants, users and clients created and updated.
-func counts(r directoryfile.Result) [6]int {
-	return [6]int{r.TenantsCreated, r.TenantsUpdated, r.UsersCreated, r.UsersUpdated, r.ClientsCreated, r.ClientsUpdated}
+// TestApplyFullRoundTrip applies a file with every kind of entry and reads
+// it back through the store: what was written, and what it resolves to.
+func TestApplyFullRoundTrip(t *testing.T) {
+	d, _ := newDirectory(t)
+	ctx, s := t.Context(), d.Store()
+	res := apply(t, d, "full.yaml", full)
+	// The defaults readers and admins of contoso exist already: editing
+	// them is an update.
+	wantCounts(t, res, directoryfile.Result{ResourcesCreated: 1, ServicesCreated: 2, TenantsCreated: 4,
+		RolesCreated: 3, RolesUpdated: 2, GroupsCreated: 2, UsersCreated: 3, LinksCreated: 2, ClientsCreated: 2})
+	if len(res.GeneratedSecrets) != 2 {
+		t.Errorf("generated secrets for %v, want both clients", keys(res.GeneratedSecrets))
+	}
+
+	resources, err := s.ListResources(ctx)
+	must(t, err)
+	wantSame(t, "resources", resources, []directory.Resource{{Name: "dashboards", Description: "Portal dashboards",
+		Levels: []directory.Level{directory.LevelCustomer, directory.LevelSubcustomer}}})
+	tm, err := s.ServiceByName(ctx, "things-manager")
+	must(t, err)
+	shop, err := s.ServiceByName(ctx, "webshop")
+	must(t, err)
+	wantSame(t, "services", [][]any{{tm.DisplayName, tm.Roles}, {shop.DisplayName, shop.Roles}},
+		[][]any{{"Things Manager", []string{"admin", "editor", "read-only"}}, {"webshop", []string{"quotation", "read-only"}}})
+
+	contoso, err := s.TenantBySlug(ctx, "contoso")
+	must(t, err)
+	fabrikam, err := s.TenantBySlug(ctx, "fabrikam")
+	must(t, err)
+	wantSame(t, "contoso's user_roles", contoso.Settings.UserRoles, []string{"fleet-viewers", "readers"})
+	wantSame(t, "fabrikam's user_roles", fabrikam.Settings.UserRoles, []string{"readers"})
+	roles := map[string]directory.GlobalRole{}
+	list, err := s.ListGlobalRoles(ctx, contoso.ID)
+	must(t, err)
+	for _, r := range list {
+		roles[r.Name] = r
+	}
+	wantSame(t, "contoso's roles", slices.Sorted(maps.Keys(roles)),
+		[]string{"admins", "devices", "fleet-operators", "fleet-viewers", "readers"})
+	wantSame(t, "fleet-operators", []any{roles["fleet-operators"].Description, roles["fleet-operators"].Permissions},
+		[]any{"Operate the fleet", perms(t, "alarms:admin", "dashboards:read", "inventory:change", "inventory:read")})
+	wantSame(t, "readers", roles["readers"].Permissions, perms(t, "alarms:read", "inventory:read"))
+	wantSame(t, "admins", []any{roles["admins"].Description, len(roles["admins"].Permissions)}, []any{"Contoso's administrators", 0})
+	team, err := s.GroupByName(ctx, contoso.ID, "rotterdam-team")
+	must(t, err)
+	wantSame(t, "rotterdam-team", []any{team.Description, team.GlobalRoles, team.ServiceRoles.Normalize()},
+		[]any{"The Rotterdam site", []string{"fleet-operators"}, directory.ServiceRoles{"things-manager": {"editor"}}})
+
+	carol, err := s.UserByUsername(ctx, contoso.ID, "carol")
+	must(t, err)
+	dave, err := s.UserByUsername(ctx, contoso.ID, "dave")
+	must(t, err)
+	wantSame(t, "dave", []any{dave.TenantRole, dave.GlobalRoles, dave.ServiceRoles.Normalize(), dave.Groups, dave.OwnerID},
+		[]any{directory.TenantRoleUser, []string{"fleet-viewers"}, directory.ServiceRoles{"things-manager": {"read-only"}},
+			[]string{"rotterdam-team"}, carol.ID})
+	// What dave holds, resolved: his own roles, his group's, and contoso's
+	// default user roles.
+	_, p, err := d.PrincipalOf(ctx, dave.ID, "")
+	must(t, err)
+	wantSame(t, "dave's principal", []any{p.GlobalRoles, p.Permissions.Has("alarms", directory.AccessAdmin),
+		p.Permissions.Has("dashboards", directory.AccessRead), p.ServiceRoles},
+		[]any{[]string{"fleet-operators", "fleet-viewers", "readers"}, true, true,
+			directory.ServiceRoles{"things-manager": {"editor", "read-only"}}})
+
+	acme, err := s.TenantBySlug(ctx, "acme-iot")
+	must(t, err)
+	sam, err := s.UserByUsername(ctx, acme.ID, "sam")
+	must(t, err)
+	links := map[string]directory.Link{}
+	ls, err := s.LinksOfUser(ctx, sam.ID)
+	must(t, err)
+	for _, l := range ls {
+		links[l.TenantID] = l
+	}
+	lc, lf := links[contoso.ID], links[fabrikam.ID]
+	wantSame(t, "sam's links", []any{len(links), lc.TenantRole, lc.GlobalRoles, lc.ServiceRoles.Normalize(), lc.Groups,
+		lf.TenantRole, lf.GlobalRoles, lf.Groups},
+		[]any{2, directory.TenantRoleUser, []string{"fleet-operators"}, directory.ServiceRoles{"things-manager": {"read-only"}}, []string(nil),
+			directory.TenantRoleAdmin, []string(nil), []string{"auditors"}})
+	_, p, err = d.PrincipalOf(ctx, sam.ID, contoso.ID)
+	must(t, err)
+	wantSame(t, "sam in contoso", p.GlobalRoles, []string{"fleet-operators", "fleet-viewers", "readers"})
+
+	portal, err := s.ClientByID(ctx, "contoso-portal")
+	must(t, err)
+	wantSame(t, "contoso-portal", []any{portal.Services, portal.DefaultScopes, len(portal.GlobalRoles), len(portal.ServiceRoles)},
+		[]any{[]string{"things-manager", "webshop"}, []string{"tenant", "roles"}, 0, 0})
+	importer, err := s.ClientByID(ctx, "fleet-importer")
+	must(t, err)
+	wantSame(t, "fleet-importer", []any{importer.TenantID, importer.Services, importer.GlobalRoles, importer.ServiceRoles.Normalize()},
+		[]any{contoso.ID, []string{"things-manager"}, []string{"devices"}, directory.ServiceRoles{"things-manager": {"read-only"}}})
+}
+
+func TestApplyFullTwiceChangesNothing(t *testing.T) {
+	d, clk := newDirectory(t)
+	apply(t, d, "full.yaml", full)
+	before := dump(t, d)
+	clk.now = clk.now.Add(time.Hour) // an update would show in updated=
+	res := apply(t, d, "full.yaml", full)
+	wantCounts(t, res, directoryfile.Result{})
+	if res.Changed() || len(res.GeneratedSecrets) != 0 {
+		t.Errorf("second apply = %+v, want nothing changed", res)
+	}
+	if after := dump(t, d); after != before {
+		t.Errorf("second apply changed the store:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+// TestApplyFullEdited checks that a change to each kind of entry counts as
+// an update of that kind, and that a tenant left without settings gets
+// those of a new tenant back.
+func TestApplyFullEdited(t *testing.T) {
+	d, clk := newDirectory(t)
+	ctx := t.Context()
+	apply(t, d, "full.yaml", full)
+	clk.now = clk.now.Add(time.Hour)
+	edited := strings.NewReplacer(
+		"description: Portal dashboards", "description: Dashboards of the portals",
+		"roles: [quotation, read-only]", "roles: [quotation, read-only, voucher-manager]",
+		"    settings:\n      user_roles: [readers, fleet-viewers]\n", "",
+		"description: Operate the fleet", "description: Operate the whole fleet",
+		"description: The Rotterdam site", "description: Rotterdam",
+		"    groups: [rotterdam-team]\n", "",
+		"        global_roles: [fleet-operators]\n", "",
+		"default_scopes: [tenant, roles]", "default_scopes: [tenant]",
+	).Replace(full)
+	res := apply(t, d, "full.yaml", edited)
+	wantCounts(t, res, directoryfile.Result{ResourcesUpdated: 1, ServicesUpdated: 1, TenantsUpdated: 1, RolesUpdated: 1,
+		GroupsUpdated: 1, UsersUpdated: 1, LinksUpdated: 1, ClientsUpdated: 1})
+	contoso, err := d.Store().TenantBySlug(ctx, "contoso")
+	must(t, err)
+	wantSame(t, "contoso's user_roles", contoso.Settings.UserRoles, []string{"readers"})
+	dave, err := d.Store().UserByUsername(ctx, contoso.ID, "dave")
+	must(t, err)
+	wantSame(t, "dave's groups", len(dave.Groups), 0)
+}
+
+// TestResultLogValue checks that the log line has every count and names the
+// clients with generated secrets, never the secrets.
+func TestResultLogValue(t *testing.T) {
+	var b strings.Builder
+	log := slog.New(slog.NewTextHandler(&b, nil))
+	log.Info("applied", "result", directoryfile.Result{RolesCreated: 2, LinksUpdated: 1,
+		GeneratedSecrets: map[string]string{"fleet-importer": "the-generated-secret"}})
+	for _, want := range []string{"result.resources_created=0", "result.roles_created=2", "result.links_updated=1",
+		"result.clients_updated=0", "result.generated_secrets_for=[fleet-importer]"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("log line %q lacks %s", b.String(), want)
+		}
+	}
+	if strings.Contains(b.String(), "the-generated-secret") {
+		t.Errorf("log line %q shows the secret", b.String())
+	}
+}
+
+// counts returns r's counts, created and updated for each kind.
+func counts(r directoryfile.Result) map[string][2]int {
+	return map[string][2]int{
+		"resources": {r.ResourcesCreated, r.ResourcesUpdated},
+		"services":  {r.ServicesCreated, r.ServicesUpdated},
+		"tenants":   {r.TenantsCreated, r.TenantsUpdated},
+		"roles":     {r.RolesCreated, r.RolesUpdated},
+		"groups":    {r.GroupsCreated, r.GroupsUpdated},
+		"users":     {r.UsersCreated, r.UsersUpdated},
+		"links":     {r.LinksCreated, r.LinksUpdated},
+		"clients":   {r.ClientsCreated, r.ClientsUpdated},
+	}
+}
+
+// wantCounts fails t unless r counts as want.
+func wantCounts(t *testing.T, r, want directoryfile.Result) {
+	t.Helper()
+	if got, want := counts(r), counts(want); !maps.Equal(got, want) {
+		t.Errorf("counts = %v, want %v", got, want)
+	}
 }
 
 func keys(m map[string]string) []string {
@@ -228,4 +400,31 @@ func keys(m map[string]string) []string {
 		ks = append(ks, k)
 	}
 	return ks
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wantSame fails t unless got and want print the same: a nil and an empty
+// list alike, as stores may hand back either.
+func wantSame(t *testing.T, what string, got, want any) {
+	t.Helper()
+	if g, w := fmt.Sprintf("%v", got), fmt.Sprintf("%v", want); g != w {
+		t.Errorf("%s = %s, want %s", what, g, w)
+	}
+}
+
+func perms(t *testing.T, ps ...string) []directory.Permission {
+	t.Helper()
+	var out []directory.Permission
+	for _, s := range ps {
+		p, err := directory.ParsePermission(s)
+		must(t, err)
+		out = append(out, p)
+	}
+	return out
 }

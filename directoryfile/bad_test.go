@@ -9,16 +9,17 @@ import (
 )
 
 // badFile is a file that must be refused, with the exact problems
-// reported. A seeded case runs against a store that already holds base.
+// reported. A seeded case runs against a store that already holds what
+// seed returns (baseFile or fullFile).
 type badFile struct {
-	name   string
-	seeded bool
-	file   string
-	want   []string
+	name string
+	seed func(*testing.T) string
+	file string
+	want []string
 }
 
 func badFiles() []badFile {
-	return []badFile{
+	return append([]badFile{
 		{
 			name: "yaml syntax",
 			file: "version: 1\ntenants:\n  - slug: a\n   name: b\n",
@@ -337,8 +338,8 @@ tenants:
 			},
 		},
 		{
-			name:   "second system tenant",
-			seeded: true,
+			name: "second system tenant",
+			seed: baseFile,
 			file: `version: 1
 tenants:
   - slug: root
@@ -350,8 +351,8 @@ tenants:
 			},
 		},
 		{
-			name:   "level and parent cannot change",
-			seeded: true,
+			name: "level and parent cannot change",
+			seed: baseFile,
 			file: `version: 1
 tenants:
   - slug: gatehouse
@@ -375,7 +376,7 @@ tenants:
 				`demo.yaml:13:13: tenants[2].parent: tenant "contoso" is below "acme-iot"; a tenant cannot move to another parent`,
 			},
 		},
-	}
+	}, accessBadFiles()...)
 }
 
 // TestBadFiles checks that each bad file is refused with exactly the
@@ -384,8 +385,8 @@ func TestBadFiles(t *testing.T) {
 	for _, tc := range badFiles() {
 		t.Run(tc.name, func(t *testing.T) {
 			d, _ := newDirectory(t)
-			if tc.seeded {
-				f, err := directoryfile.Parse("base.yaml", []byte(baseFile(t)))
+			if tc.seed != nil {
+				f, err := directoryfile.Parse("seed.yaml", []byte(tc.seed(t)))
 				if err != nil {
 					t.Fatal(err)
 				}

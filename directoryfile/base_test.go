@@ -70,3 +70,112 @@ func baseFile(t *testing.T) string {
 	}
 	return strings.Replace(base, "HASH", hash, 1)
 }
+
+// full is a valid file using every kind of entry: an added resource, two
+// services, tenants with settings, roles (new ones and edited defaults),
+// groups, a sub-user listed before its owner, an external user linked to
+// two customers, a portal consuming services and a machine client holding
+// roles.
+const full = `version: 1
+resources:
+  - name: dashboards
+    description: Portal dashboards
+    levels: [customer, subcustomer]
+services:
+  - name: things-manager
+    display_name: Things Manager
+    roles: [admin, editor, read-only]
+  - name: webshop
+    roles: [quotation, read-only]
+tenants:
+  - slug: gatehouse
+    name: Gatehouse
+    level: system
+  - slug: acme-iot
+    name: Acme IoT
+    level: provider
+    parent: gatehouse
+  - slug: contoso
+    name: Contoso BV
+    level: customer
+    parent: acme-iot
+    settings:
+      user_roles: [readers, fleet-viewers]
+  - slug: fabrikam
+    name: Fabrikam GmbH
+    level: customer
+    parent: acme-iot
+roles:
+  - tenant: contoso
+    name: fleet-operators
+    description: Operate the fleet
+    permissions: [inventory:read, inventory:change, alarms:admin, dashboards:read]
+  - tenant: contoso
+    name: fleet-viewers
+    permissions: [inventory:read]
+  - tenant: contoso
+    name: readers
+    description: Reads devices only
+    permissions: [inventory:read, alarms:read]
+  - tenant: contoso
+    name: admins
+    description: Contoso's administrators
+  - tenant: acme-iot
+    name: support-desk
+    permissions: [support:read, users:read]
+groups:
+  - tenant: contoso
+    name: rotterdam-team
+    description: The Rotterdam site
+    global_roles: [fleet-operators]
+    service_roles:
+      things-manager: [editor]
+  - tenant: fabrikam
+    name: auditors
+    global_roles: [readers]
+users:
+  - tenant: contoso
+    username: dave
+    owner: carol
+    global_roles: [fleet-viewers]
+    service_roles:
+      things-manager: [read-only]
+    groups: [rotterdam-team]
+    password: dave-password
+  - tenant: contoso
+    username: carol
+    role: admin
+    service_roles:
+      things-manager: [admin, editor, read-only]
+      webshop: [quotation]
+  - tenant: acme-iot
+    username: sam
+    global_roles: [support-desk]
+    links:
+      - tenant: contoso
+        global_roles: [fleet-operators]
+        service_roles: {things-manager: [read-only]}
+      - tenant: fabrikam
+        role: admin
+        groups: [auditors]
+clients:
+  - id: contoso-portal
+    name: Contoso portal
+    type: confidential
+    redirect_uris: [https://portal.contoso.example/callback]
+    grant_types: [authorization_code, refresh_token]
+    scopes: [profile, email, tenant, roles]
+    default_scopes: [tenant, roles]
+    services: [things-manager, webshop]
+  - id: fleet-importer
+    name: Fleet importer
+    type: confidential
+    grant_types: [client_credentials]
+    tenant: contoso
+    services: [things-manager]
+    global_roles: [devices]
+    service_roles: {things-manager: [read-only]}
+`
+
+// fullFile returns full; a func like baseFile, to seed bad-file cases.
+func fullFile(*testing.T) string { return full }

@@ -1,10 +1,6 @@
 package directoryfile
 
 import (
-	"errors"
-	"strconv"
-	"strings"
-
 	"gopkg.in/yaml.v3"
 
 	"github.com/gatehouse-id/gatehouse/directory"
@@ -22,7 +18,11 @@ func (p *parser) client(path string, n *yaml.Node) Client {
 		{key: "post_logout_redirect_uris", decode: strList(&c.PostLogoutRedirectURIs)},
 		{key: "grant_types", required: true, decode: strList(&c.GrantTypes)},
 		{key: "scopes", decode: strList(&c.Scopes)},
+		{key: "default_scopes", decode: strList(&c.DefaultScopes)},
+		{key: "services", decode: strList(&c.Services)},
 		{key: "tenant", decode: str(&c.Tenant)},
+		{key: "global_roles", decode: strList(&c.GlobalRoles)},
+		{key: "service_roles", decode: serviceRoles(&c.ServiceRoles)},
 		{key: "insecure_skip_pkce", decode: boolean(&c.InsecureSkipPKCE)},
 		{key: "access_token_lifetime", decode: duration(&c.AccessTokenLifetime)},
 		{key: "id_token_lifetime", decode: duration(&c.IDTokenLifetime)},
@@ -42,9 +42,12 @@ func (p *parser) client(path string, n *yaml.Node) Client {
 	if !ok {
 		return c
 	}
-	// As for users: ask again with each bad value replaced by a good one, to
-	// report every problem rather than the first.
+	// As for users: names are checked here, and the client is asked about
+	// again with each bad value replaced by a good one, to report every
+	// problem rather than the first.
 	dc, secret := c.client(""), c.Secret
+	dc.Services = p.names(e, "services", dc.Services)
+	dc.GlobalRoles, dc.ServiceRoles, _ = p.assignmentNames(e, dc.GlobalRoles, dc.ServiceRoles, nil)
 	reported := map[directory.FieldError]bool{}
 	for range 16 {
 		fe, ok := asFieldError(directory.ValidateNewClient(dc, secret))
@@ -52,7 +55,7 @@ func (p *parser) client(path string, n *yaml.Node) Client {
 			break
 		}
 		reported[*fe] = true
-		p.fieldError(e, fe, c.lists())
+		p.fieldError(e, fe, c.aliases())
 		switch fe.Field {
 		case "id":
 			dc.ID = "x"
@@ -71,6 +74,10 @@ func (p *parser) client(path string, n *yaml.Node) Client {
 			dc.PostLogoutRedirectURIs = dropNamed(dc.PostLogoutRedirectURIs, fe.Reason, "")
 		case "scopes":
 			dc.Scopes = dropNamed(dc.Scopes, fe.Reason, "")
+		case "default_scopes":
+			dc.DefaultScopes = dropNamed(dc.DefaultScopes, fe.Reason, "")
+		case "global_roles", "service_roles": // roles on a portal
+			dc.GlobalRoles, dc.ServiceRoles = nil, nil
 		case "lifetimes":
 			dc.AccessTokenLifetime, dc.IDTokenLifetime, dc.RefreshTokenLifetime = 0, 0, 0
 		case "secret":
@@ -88,23 +95,19 @@ func (c Client) client(tenantID string) directory.Client {
 	return directory.Client{
 		ID: c.ID, Name: c.Name, TenantID: tenantID, Type: c.Type, AuthMethod: c.AuthMethod,
 		RedirectURIs: c.RedirectURIs, PostLogoutRedirectURIs: c.PostLogoutRedirectURIs,
-		GrantTypes: c.GrantTypes, Scopes: c.Scopes, InsecureSkipPKCE: c.InsecureSkipPKCE,
+		GrantTypes: c.GrantTypes, Scopes: c.Scopes, DefaultScopes: c.DefaultScopes, Services: c.Services,
+		GlobalRoles: c.GlobalRoles, ServiceRoles: c.ServiceRoles, InsecureSkipPKCE: c.InsecureSkipPKCE,
 		AccessTokenLifetime: c.AccessTokenLifetime, IDTokenLifetime: c.IDTokenLifetime,
 		RefreshTokenLifetime: c.RefreshTokenLifetime,
 	}
 }
 
-// lists returns the list-valued keys of c, so that a FieldError about one
-// element of a list can point at that element's line.
-func (c Client) lists() map[string][]string {
-	lists := map[string][]string{
-		"redirect_uris":             c.RedirectURIs,
-		"post_logout_redirect_uris": c.PostLogoutRedirectURIs,
-		"grant_types":               c.GrantTypes,
-		"scopes":                    c.Scopes,
-	}
-	// ValidateClient reports a negative lifetime as "lifetimes"; point at
-	// the first negative one.
+// aliases maps the fields package directory names that are not the key at
+// fault in c's entry to the key that is: ValidateClient reports a negative
+// lifetime as "lifetimes", and roles on a portal as "global_roles" even
+// when the file gives service_roles only.
+func (c Client) aliases() map[string]string {
+	alias := map[string]string{}
 	for _, l := range []struct {
 		key string
 		neg bool
@@ -114,71 +117,12 @@ func (c Client) lists() map[string][]string {
 		{"refresh_token_lifetime", c.RefreshTokenLifetime < 0},
 	} {
 		if l.neg {
-			lists["lifetimes"] = []string{l.key}
+			alias["lifetimes"] = l.key
 			break
 		}
 	}
-	return lists
-}
-
-// named returns the index of the first element of list that reason quotes,
-// as directory's messages do (`"ftp://x": must be an absolute URI`), or -1.
-func named(list []string, reason string) int {
-	for i, v := range list {
-		if strings.Contains(reason, strconv.Quote(v)) {
-			return i
-		}
+	if _, set := c.src.keys["global_roles"]; !set {
+		alias["global_roles"] = "service_roles"
 	}
-	return -1
-}
-
-// dropNamed returns list with the element reason names replaced by good, or
-// removed if good is empty. If reason names no element, the list itself was
-// at fault (empty where it may not be), and good alone replaces it.
-func dropNamed(list []string, reason, good string) []string {
-	i := named(list, reason)
-	if i < 0 {
-		if good == "" {
-			return nil
-		}
-		return []string{good}
-	}
-	out := append([]string(nil), list[:i]...)
-	if good != "" {
-		out = append(out, good)
-	}
-	return append(out, list[i+1:]...)
-}
-
-func asFieldError(err error) (*directory.FieldError, bool) {
-	var fe *directory.FieldError
-	ok := errors.As(err, &fe)
-	return fe, ok
-}
-
-// fieldError records a *directory.FieldError (other errors are recorded at
-// the entry) at the key it names, or at the element of a list value that
-// its reason quotes. lists holds the entry's list values, and maps
-// "lifetimes" to the key of the lifetime at fault.
-func (p *parser) fieldError(e entry, err error, lists map[string][]string) {
-	fe, ok := asFieldError(err)
-	if !ok {
-		p.add(e.at, e.path, err.Error())
-		return
-	}
-	if e.bad[fe.Field] {
-		return // already reported as missing or of the wrong type
-	}
-	key := fe.Field
-	if fe.Field == "lifetimes" && len(lists["lifetimes"]) == 1 {
-		key = lists["lifetimes"][0]
-	} else if i := named(lists[fe.Field], fe.Reason); i >= 0 {
-		key += "[" + strconv.Itoa(i) + "]"
-	}
-	if _, inFile := e.keys[key]; !inFile {
-		if _, inFile := e.keys[fe.Field]; inFile {
-			key = fe.Field
-		}
-	}
-	p.add(e.pos(key), join(e.path, key), fe.Reason)
+	return alias
 }

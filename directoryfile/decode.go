@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/gatehouse-id/gatehouse/directory"
 )
 
 // The file is decoded from a yaml.Node tree by hand rather than with
@@ -140,9 +142,14 @@ func firstBadLine(data []byte, line int, msg string) int {
 type entry struct {
 	path string
 	at   Pos
-	// keys maps a key to the position of its value, and key[i] to that of
-	// the i-th element of a list value.
+	// keys maps a key to the position of its value, key[i] to that of the
+	// i-th element of a list value, and, for a mapping value such as
+	// service_roles, key.sub to the position of the sub-key and key.sub[i]
+	// to that of the i-th element of its list.
 	keys map[string]Pos
+	// vals holds the text of the list elements keys locates (key[i],
+	// key.sub[i]), so that a complaint quoting one can point at it.
+	vals map[string]string
 	// bad holds the keys already reported as missing or of the wrong type,
 	// so that the checks that follow do not report them a second time.
 	bad map[string]bool
@@ -157,6 +164,21 @@ func (e entry) pos(key string) Pos {
 	return e.at
 }
 
+// record notes where the elements of v sit, if v is a list, as key[i].
+func (e entry) record(key string, v *yaml.Node) {
+	if v.Kind != yaml.SequenceNode {
+		return
+	}
+	for j, it := range v.Content {
+		it = resolve(it)
+		k := key + "[" + strconv.Itoa(j) + "]"
+		e.keys[k] = posOf(it)
+		if it.Kind == yaml.ScalarNode {
+			e.vals[k] = it.Value
+		}
+	}
+}
+
 // field describes one key a mapping may have.
 type field struct {
 	key      string
@@ -169,7 +191,7 @@ type field struct {
 // required keys. It reports false if n is not a mapping at all.
 func (p *parser) mapping(path string, n *yaml.Node, fields []field) (entry, bool) {
 	n = resolve(n)
-	e := entry{path: path, at: posOf(n), keys: map[string]Pos{}, bad: map[string]bool{}}
+	e := entry{path: path, at: posOf(n), keys: map[string]Pos{}, vals: map[string]string{}, bad: map[string]bool{}}
 	if n.Kind != yaml.MappingNode {
 		p.add(e.at, path, "must be a mapping of keys to values")
 		return e, false
@@ -192,9 +214,13 @@ func (p *parser) mapping(path string, n *yaml.Node, fields []field) (entry, bool
 			continue
 		}
 		e.keys[f.key] = posOf(v)
-		if v.Kind == yaml.SequenceNode {
-			for j, it := range v.Content {
-				e.keys[f.key+"["+strconv.Itoa(j)+"]"] = posOf(resolve(it))
+		e.record(f.key, v)
+		if v.Kind == yaml.MappingNode {
+			for j := 0; j+1 < len(v.Content); j += 2 {
+				if sub := resolve(v.Content[j]); sub.Kind == yaml.ScalarNode {
+					e.keys[f.key+"."+sub.Value] = posOf(sub)
+					e.record(f.key+"."+sub.Value, resolve(v.Content[j+1]))
+				}
 			}
 		}
 		if !f.decode(p, join(path, f.key), v) {
@@ -312,7 +338,7 @@ func duration(dst *time.Duration) func(*parser, string, *yaml.Node) bool {
 	}
 }
 
-func strList(dst *[]string) func(*parser, string, *yaml.Node) bool {
+func strList[S ~string](dst *[]S) func(*parser, string, *yaml.Node) bool {
 	return func(p *parser, path string, n *yaml.Node) bool {
 		if isNull(n) {
 			*dst = nil
@@ -323,7 +349,7 @@ func strList(dst *[]string) func(*parser, string, *yaml.Node) bool {
 			return false
 		}
 		ok := true
-		out := make([]string, 0, len(n.Content))
+		out := make([]S, 0, len(n.Content))
 		for i, it := range n.Content {
 			it = resolve(it)
 			if it.Kind != yaml.ScalarNode || isNull(it) {
@@ -331,7 +357,47 @@ func strList(dst *[]string) func(*parser, string, *yaml.Node) bool {
 				ok = false
 				continue
 			}
-			out = append(out, it.Value)
+			out = append(out, S(it.Value))
+		}
+		*dst = out
+		return ok
+	}
+}
+
+// serviceRoles decodes roles in services: a mapping from a service's name
+// to a list of its roles, like {things-manager: [editor]}.
+func serviceRoles(dst *directory.ServiceRoles) func(*parser, string, *yaml.Node) bool {
+	return func(p *parser, path string, n *yaml.Node) bool {
+		if isNull(n) {
+			*dst = nil
+			return true
+		}
+		if n.Kind != yaml.MappingNode {
+			p.add(posOf(n), path, "must be a mapping of services to lists of their roles, like {things-manager: [editor]}")
+			return false
+		}
+		ok := true
+		out := directory.ServiceRoles{}
+		seen := map[string]int{} // service -> line of its first occurrence
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+			if k.Kind != yaml.ScalarNode || isNull(k) {
+				p.add(posOf(k), path, "a key must be the name of a service")
+				ok = false
+				continue
+			}
+			if line, dup := seen[k.Value]; dup {
+				p.add(posOf(k), path, fmt.Sprintf("duplicate key %q (first at line %d)", k.Value, line))
+				ok = false
+				continue
+			}
+			seen[k.Value] = k.Line
+			var roles []string
+			if !strList(&roles)(p, join(path, k.Value), v) {
+				ok = false
+				continue
+			}
+			out[k.Value] = roles
 		}
 		*dst = out
 		return ok

@@ -33,7 +33,38 @@ func TestDocumentedExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.TenantsCreated != 3 || res.UsersCreated != 1 || res.ClientsCreated != 2 || len(res.GeneratedSecrets) != 2 {
-		t.Errorf("example applied as %+v", res)
+	wantCounts(t, res, directoryfile.Result{ResourcesCreated: 1, ServicesCreated: 2, TenantsCreated: 4,
+		RolesCreated: 2, RolesUpdated: 1, GroupsCreated: 1, UsersCreated: 3, LinksCreated: 1, ClientsCreated: 2})
+	if len(res.GeneratedSecrets) != 2 {
+		t.Errorf("generated secrets for %v, want both clients", keys(res.GeneratedSecrets))
+	}
+	// What the comments promise: dave is carol's sub-user, alice may act
+	// in fabrikam, and the portal's tokens carry its services' roles.
+	ctx, s := t.Context(), d.Store()
+	contoso, err := s.TenantBySlug(ctx, "contoso")
+	must(t, err)
+	carol, err := s.UserByUsername(ctx, contoso.ID, "carol")
+	must(t, err)
+	dave, err := s.UserByUsername(ctx, contoso.ID, "dave")
+	must(t, err)
+	wantSame(t, "dave's owner", dave.OwnerID, carol.ID)
+	acme, err := s.TenantBySlug(ctx, "acme-iot")
+	must(t, err)
+	alice, err := s.UserByUsername(ctx, acme.ID, "alice")
+	must(t, err)
+	tenants, err := d.TenantsOf(ctx, alice)
+	must(t, err)
+	var slugs []string
+	for _, tn := range tenants {
+		slugs = append(slugs, tn.Slug)
+	}
+	wantSame(t, "alice's tenants", slugs, []string{"acme-iot", "fabrikam"})
+	portal, err := s.ClientByID(ctx, "portal-web")
+	must(t, err)
+	wantSame(t, "portal-web", []any{portal.Services, portal.DefaultScopes},
+		[]any{[]string{"things-manager", "webshop"}, []string{"tenant", "roles"}})
+	// And applying it again changes nothing.
+	if res, err := f.Apply(ctx, d); err != nil || res.Changed() {
+		t.Errorf("second apply = %+v, %v", res, err)
 	}
 }

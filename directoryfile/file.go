@@ -3,6 +3,8 @@ package directoryfile
 import (
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,13 +18,18 @@ import (
 const Version = 1
 
 // File is a parsed directory file. Its entries are as written, apart from
-// the defaults Parse fills in (a user's role, a client's auth_method).
+// the defaults Parse fills in (a user's role, a client's auth_method, a
+// tenant's settings).
 type File struct {
-	Name    string // the name problems are reported against, usually the path
-	Version int
-	Tenants []Tenant
-	Users   []User
-	Clients []Client
+	Name      string // the name problems are reported against, usually the path
+	Version   int
+	Resources []Resource
+	Services  []Service
+	Tenants   []Tenant
+	Roles     []Role
+	Groups    []Group
+	Users     []User
+	Clients   []Client
 }
 
 // Tenant is one entry of tenants.
@@ -31,7 +38,11 @@ type Tenant struct {
 	Name   string
 	Level  directory.Level
 	Parent string // slug; empty for the system tenant
-	src    entry
+	// Settings are the tenant's settings; a tenant without any in the file
+	// gets those of a new tenant (user_roles [readers]).
+	Settings directory.TenantSettings
+	src      entry
+	settings entry // the settings mapping; src when the file has none
 }
 
 // User is one entry of users. Password and PasswordHash are initial
@@ -46,10 +57,30 @@ type User struct {
 	DisplayName       string
 	PreferredLanguage string
 	Role              directory.TenantRole
+	GlobalRoles       []string
+	ServiceRoles      directory.ServiceRoles
+	Groups            []string
+	Owner             string // username of a user of the same tenant; empty for none
 	Password          string
 	PasswordHash      string
 	Disabled          bool
+	Links             []Link
 	src               entry
+}
+
+// Link is one entry of a user's links: a tenant other than its home that it
+// may act in (an external user), and what it holds there.
+type Link struct {
+	Tenant       string // slug
+	Role         directory.TenantRole
+	GlobalRoles  []string
+	ServiceRoles directory.ServiceRoles
+	Groups       []string
+	src          entry
+}
+
+func (l Link) assignment() directory.Assignment {
+	return directory.Assignment{TenantRole: l.Role, GlobalRoles: l.GlobalRoles, ServiceRoles: l.ServiceRoles, Groups: l.Groups}
 }
 
 // LogValue leaves out the password and its hash.
@@ -68,7 +99,11 @@ type Client struct {
 	PostLogoutRedirectURIs []string
 	GrantTypes             []string
 	Scopes                 []string
+	DefaultScopes          []string
+	Services               []string
 	Tenant                 string // slug; optional
+	GlobalRoles            []string
+	ServiceRoles           directory.ServiceRoles
 	InsecureSkipPKCE       bool
 	AccessTokenLifetime    time.Duration
 	IDTokenLifetime        time.Duration
@@ -96,8 +131,20 @@ func Parse(name string, data []byte) (*File, error) {
 	f := &File{Name: name}
 	p.mapping("", root, []field{
 		{key: "version", required: true, decode: version(&f.Version)},
+		{key: "resources", decode: list("resources", func(path string, n *yaml.Node) {
+			f.Resources = append(f.Resources, p.resource(path, n))
+		})},
+		{key: "services", decode: list("services", func(path string, n *yaml.Node) {
+			f.Services = append(f.Services, p.service(path, n))
+		})},
 		{key: "tenants", decode: list("tenants", func(path string, n *yaml.Node) {
 			f.Tenants = append(f.Tenants, p.tenant(path, n))
+		})},
+		{key: "roles", decode: list("roles", func(path string, n *yaml.Node) {
+			f.Roles = append(f.Roles, p.role(path, n))
+		})},
+		{key: "groups", decode: list("groups", func(path string, n *yaml.Node) {
+			f.Groups = append(f.Groups, p.group(path, n))
 		})},
 		{key: "users", decode: list("users", func(path string, n *yaml.Node) {
 			f.Users = append(f.Users, p.user(path, n))
@@ -130,8 +177,16 @@ func (p *parser) tenant(path string, n *yaml.Node) Tenant {
 		{key: "name", required: true, decode: str(&t.Name)},
 		{key: "level", required: true, decode: str(&t.Level)},
 		{key: "parent", decode: str(&t.Parent)},
+		{key: "settings", decode: func(p *parser, path string, n *yaml.Node) bool {
+			var ok bool
+			t.settings, ok = p.tenantSettings(path, n, &t.Settings)
+			return ok
+		}},
 	})
 	t.src = e
+	if t.settings.path == "" { // no settings: those of a new tenant
+		t.settings, t.Settings = e, directory.TenantSettings{UserRoles: []string{directory.RoleReaders}}
+	}
 	if !ok {
 		return t
 	}
@@ -152,12 +207,25 @@ func (p *parser) tenant(path string, n *yaml.Node) Tenant {
 	return t
 }
 
-func levels() string {
-	s := make([]string, len(directory.Levels))
-	for i, l := range directory.Levels {
-		s[i] = string(l)
+// tenantSettings decodes a tenant's settings into dst and returns their
+// entry, or a zero entry for a null.
+func (p *parser) tenantSettings(path string, n *yaml.Node, dst *directory.TenantSettings) (entry, bool) {
+	if isNull(resolve(n)) {
+		return entry{}, true
 	}
-	return strings.Join(s, ", ")
+	e, ok := p.mapping(path, n, []field{
+		{key: "user_roles", decode: strList(&dst.UserRoles)},
+	})
+	if !ok {
+		return e, false
+	}
+	if _, set := e.keys["user_roles"]; !set {
+		dst.UserRoles = []string{directory.RoleReaders}
+	} else if dst.UserRoles == nil {
+		dst.UserRoles = []string{} // user_roles: with nothing after it
+	}
+	p.names(e, "user_roles", dst.UserRoles)
+	return e, len(e.bad) == 0
 }
 
 func (p *parser) user(path string, n *yaml.Node) User {
@@ -172,9 +240,16 @@ func (p *parser) user(path string, n *yaml.Node) User {
 		{key: "display_name", decode: str(&u.DisplayName)},
 		{key: "preferred_language", decode: str(&u.PreferredLanguage)},
 		{key: "role", decode: str(&u.Role)},
+		{key: "global_roles", decode: strList(&u.GlobalRoles)},
+		{key: "service_roles", decode: serviceRoles(&u.ServiceRoles)},
+		{key: "groups", decode: strList(&u.Groups)},
+		{key: "owner", decode: str(&u.Owner)},
 		{key: "password", decode: str(&u.Password)},
 		{key: "password_hash", decode: str(&u.PasswordHash)},
 		{key: "disabled", decode: boolean(&u.Disabled)},
+		{key: "links", decode: list("links", func(path string, n *yaml.Node) {
+			u.Links = append(u.Links, p.link(path, n))
+		})},
 	})
 	u.src = e
 	if _, set := e.keys["role"]; !set {
@@ -183,9 +258,12 @@ func (p *parser) user(path string, n *yaml.Node) User {
 	if !ok {
 		return u
 	}
+	// Names are checked here, each at its own line; ValidateNewUser sees
+	// only the good ones.
+	nu := u.newUser()
+	nu.GlobalRoles, nu.ServiceRoles, nu.Groups = p.assignmentNames(e, nu.GlobalRoles, nu.ServiceRoles, nu.Groups)
 	// ValidateNewUser stops at the first problem; replacing each bad value
 	// with a good one and asking again finds the others.
-	nu := u.newUser()
 	reported := map[directory.FieldError]bool{}
 	for range 8 {
 		fe, ok := asFieldError(directory.ValidateNewUser(nu))
@@ -201,6 +279,8 @@ func (p *parser) user(path string, n *yaml.Node) User {
 			nu.Email = ""
 		case "role":
 			nu.TenantRole = directory.TenantRoleUser
+		case "owner":
+			nu.Owner = ""
 		case "password", "password_hash":
 			nu.Password, nu.PasswordHash = "", ""
 		default:
@@ -215,8 +295,81 @@ func (u User) newUser() directory.NewUser {
 		TenantSlug: u.Tenant, Username: u.Username, Email: u.Email, EmailVerified: u.EmailVerified,
 		GivenName: u.GivenName, FamilyName: u.FamilyName, DisplayName: u.DisplayName,
 		PreferredLanguage: u.PreferredLanguage, TenantRole: u.Role,
+		GlobalRoles: u.GlobalRoles, ServiceRoles: u.ServiceRoles, Groups: u.Groups, Owner: u.Owner,
 		Password: u.Password, PasswordHash: u.PasswordHash, Disabled: u.Disabled,
 	}
+}
+
+func (p *parser) link(path string, n *yaml.Node) Link {
+	var l Link
+	e, ok := p.mapping(path, n, []field{
+		{key: "tenant", required: true, decode: str(&l.Tenant)},
+		{key: "role", decode: str(&l.Role)},
+		{key: "global_roles", decode: strList(&l.GlobalRoles)},
+		{key: "service_roles", decode: serviceRoles(&l.ServiceRoles)},
+		{key: "groups", decode: strList(&l.Groups)},
+	})
+	l.src = e
+	if _, set := e.keys["role"]; !set {
+		l.Role = directory.TenantRoleUser
+	}
+	if !ok {
+		return l
+	}
+	p.slugRef(e, "tenant", l.Tenant)
+	if !l.Role.Valid() && !e.bad["role"] {
+		p.add(e.pos("role"), join(path, "role"), "must be admin or user")
+	}
+	p.assignmentNames(e, l.GlobalRoles, l.ServiceRoles, l.Groups)
+	return l
+}
+
+// slugRef reports the value of key, a reference to a tenant, if it cannot
+// be a slug.
+func (p *parser) slugRef(e entry, key, slug string) {
+	if e.bad[key] || slug == "" {
+		return
+	}
+	if err := directory.ValidateSlug(directory.NormalizeSlug(slug)); err != nil {
+		p.add(e.pos(key), join(e.path, key), "must be the slug of a tenant")
+	}
+}
+
+// names reports each element of the list at key that is not a valid name
+// (of a role, group, service or resource) and returns the others.
+func (p *parser) names(e entry, key string, list []string) []string {
+	if e.bad[key] {
+		return nil
+	}
+	var good []string
+	for i, v := range list {
+		if fe, ok := asFieldError(directory.ValidateName(key, v)); ok {
+			k := key + "[" + strconv.Itoa(i) + "]"
+			p.add(e.pos(k), join(e.path, k), fe.Reason)
+			continue
+		}
+		good = append(good, v)
+	}
+	return good
+}
+
+// assignmentNames checks the names of what an entry grants (global_roles,
+// service_roles, groups) and returns the good ones.
+func (p *parser) assignmentNames(e entry, roles []string, sr directory.ServiceRoles, groups []string) ([]string, directory.ServiceRoles, []string) {
+	roles, groups = p.names(e, "global_roles", roles), p.names(e, "groups", groups)
+	if e.bad["service_roles"] || sr == nil {
+		return roles, nil, groups
+	}
+	good := directory.ServiceRoles{}
+	for _, svc := range slices.Sorted(maps.Keys(sr)) {
+		key := "service_roles." + svc
+		if fe, ok := asFieldError(directory.ValidateName("service_roles", svc)); ok {
+			p.add(e.pos(key), join(e.path, key), fe.Reason)
+			continue
+		}
+		good[svc] = p.names(e, key, sr[svc])
+	}
+	return roles, good, groups
 }
 
 // duplicates reports entries that share a natural key within the file:
@@ -233,10 +386,28 @@ func (p *parser) duplicates(f *File) {
 		}
 		seen[key] = first{name, e.pos(field).Line}
 	}
+	resources := map[string]first{}
+	for _, r := range f.Resources {
+		dup(resources, r.Name, fmt.Sprintf("resource %q", r.Name), r.src, "name")
+	}
+	services := map[string]first{}
+	for _, s := range f.Services {
+		dup(services, s.Name, fmt.Sprintf("service %q", s.Name), s.src, "name")
+	}
 	slugs := map[string]first{}
 	for _, t := range f.Tenants {
 		s := directory.NormalizeSlug(t.Slug)
 		dup(slugs, s, fmt.Sprintf("tenant %q", s), t.src, "slug")
+	}
+	roles := map[string]first{}
+	for _, r := range f.Roles {
+		tenant := directory.NormalizeSlug(r.Tenant)
+		dup(roles, tenant+"\x00"+r.Name, fmt.Sprintf("role %q in tenant %q", r.Name, tenant), r.src, "name")
+	}
+	groups := map[string]first{}
+	for _, g := range f.Groups {
+		tenant := directory.NormalizeSlug(g.Tenant)
+		dup(groups, tenant+"\x00"+g.Name, fmt.Sprintf("group %q in tenant %q", g.Name, tenant), g.src, "name")
 	}
 	names, emails := map[string]first{}, map[string]first{}
 	for _, u := range f.Users {
@@ -245,6 +416,11 @@ func (p *parser) duplicates(f *File) {
 		if email := strings.TrimSpace(u.Email); email != "" {
 			// The store compares addresses without regard to case.
 			dup(emails, tenant+"\x00"+strings.ToLower(email), fmt.Sprintf("email %q in tenant %q", email, tenant), u.src, "email")
+		}
+		links := map[string]first{}
+		for _, l := range u.Links {
+			to := directory.NormalizeSlug(l.Tenant)
+			dup(links, to, fmt.Sprintf("the link of %q to tenant %q", name, to), l.src, "tenant")
 		}
 	}
 	ids := map[string]first{}

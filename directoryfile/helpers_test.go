@@ -42,28 +42,62 @@ func dump(t *testing.T, d *directory.Directory) string {
 	t.Helper()
 	ctx, s := t.Context(), d.Store()
 	var b strings.Builder
-	tenants, err := s.ListTenants(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tn := range tenants {
-		fmt.Fprintf(&b, "tenant %s %q %s updated=%s\n", tn.Slug, tn.Name, tn.Level, tn.UpdatedAt.Format(time.RFC3339))
-		users, err := s.ListUsers(ctx, tn.ID)
+	must := func(err error) {
+		t.Helper()
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+	resources, err := s.ListResources(ctx)
+	must(err)
+	for _, r := range resources {
+		fmt.Fprintf(&b, "resource %s %q %v\n", r.Name, r.Description, r.Levels)
+	}
+	services, err := s.ListServices(ctx)
+	must(err)
+	for _, sv := range services {
+		fmt.Fprintf(&b, "service %s %q %v updated=%s\n", sv.Name, sv.DisplayName, sv.Roles, sv.UpdatedAt.Format(time.RFC3339))
+	}
+	tenants, err := s.ListTenants(ctx)
+	must(err)
+	slugs := map[string]string{}
+	for _, tn := range tenants {
+		slugs[tn.ID] = tn.Slug
+	}
+	for _, tn := range tenants {
+		fmt.Fprintf(&b, "tenant %s %q %s user_roles=%v updated=%s\n", tn.Slug, tn.Name, tn.Level,
+			tn.Settings.UserRoles, tn.UpdatedAt.Format(time.RFC3339))
+		roles, err := s.ListGlobalRoles(ctx, tn.ID)
+		must(err)
+		for _, r := range roles {
+			fmt.Fprintf(&b, "  role %s %q %v updated=%s\n", r.Name, r.Description, r.Permissions, r.UpdatedAt.Format(time.RFC3339))
+		}
+		groups, err := s.ListGroups(ctx, tn.ID)
+		must(err)
+		for _, g := range groups {
+			fmt.Fprintf(&b, "  group %s %q %v %v updated=%s\n", g.Name, g.Description, g.GlobalRoles,
+				g.ServiceRoles.Normalize(), g.UpdatedAt.Format(time.RFC3339))
+		}
+		users, err := s.ListUsers(ctx, tn.ID)
+		must(err)
 		for _, u := range users {
-			fmt.Fprintf(&b, "  user %s %s %s %q %q disabled=%t hash=%t updated=%s\n", u.Username, u.TenantRole,
-				u.Email, u.GivenName, u.FamilyName, u.Disabled, u.PasswordHash != "", u.UpdatedAt.Format(time.RFC3339))
+			fmt.Fprintf(&b, "  user %s %s %s %q %q disabled=%t hash=%t %v %v %v owner=%s updated=%s\n", u.Username, u.TenantRole,
+				u.Email, u.GivenName, u.FamilyName, u.Disabled, u.PasswordHash != "", u.GlobalRoles,
+				u.ServiceRoles.Normalize(), u.Groups, u.OwnerID, u.UpdatedAt.Format(time.RFC3339))
+			links, err := s.LinksOfUser(ctx, u.ID)
+			must(err)
+			for _, l := range links {
+				fmt.Fprintf(&b, "    link %s %s %v %v %v updated=%s\n", slugs[l.TenantID], l.TenantRole, l.GlobalRoles,
+					l.ServiceRoles.Normalize(), l.Groups, l.UpdatedAt.Format(time.RFC3339))
+			}
 		}
 	}
 	clients, err := s.ListClients(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	must(err)
 	for _, c := range clients {
-		fmt.Fprintf(&b, "client %s %q %s %s %v %v %x updated=%s\n", c.ID, c.Name, c.Type, c.AuthMethod,
-			c.RedirectURIs, c.Scopes, c.SecretHash, c.UpdatedAt.Format(time.RFC3339))
+		fmt.Fprintf(&b, "client %s %q %s %s %v %v %v %v %v %v %x updated=%s\n", c.ID, c.Name, c.Type, c.AuthMethod,
+			c.RedirectURIs, c.Scopes, c.DefaultScopes, c.Services, c.GlobalRoles, c.ServiceRoles.Normalize(),
+			c.SecretHash, c.UpdatedAt.Format(time.RFC3339))
 	}
 	return b.String()
 }

@@ -18,10 +18,14 @@
 //     fields, the per-address and per-account throttles (a blocked key gets
 //     no answer about its password), and only then the password
 //     (directory.Authenticate, which costs the same for unknown users).
-//  4. On success it starts a session (session.Store), completes the
-//     request for it (Requests.CompleteLogin), sets the session cookie and
-//     sends the browser with 303 See Other to the callback, where the
-//     provider issues the code.
+//  4. A person linked to tenants besides its home (an external user) is
+//     sent to GET /login/tenant to choose the tenant to act in; POST
+//     /login/tenant accepts only a tenant that was offered, from the same
+//     browser, once (tenant.go).
+//  5. On success it starts a session (session.Store) acting in the home or
+//     chosen tenant, completes the request for it (Requests.CompleteLogin),
+//     sets the session cookie and sends the browser with 303 See Other to
+//     the callback, where the provider issues the code.
 //
 // Every page carries the same security headers (no caching, no framing, a
 // Content-Security-Policy that allows only our own style sheet), and every

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/ephemeral"
 	"github.com/gatehouse-id/gatehouse/session"
 	"github.com/gatehouse-id/gatehouse/templates"
 	"github.com/gatehouse-id/gatehouse/throttle"
@@ -50,13 +51,28 @@ type Authenticator interface {
 	Authenticate(ctx context.Context, tenantSlug, username, password string) (directory.User, directory.Tenant, error)
 }
 
+// Tenants answers the tenant choice's questions; *directory.Directory
+// implements it.
+type Tenants interface {
+	// TenantsOf lists the tenants the user may act in, home first.
+	TenantsOf(ctx context.Context, u directory.User) ([]directory.Tenant, error)
+	TenantByID(ctx context.Context, id string) (directory.Tenant, error)
+	// ActiveUser returns the user unless it is gone or disabled.
+	ActiveUser(ctx context.Context, id string) (directory.User, error)
+}
+
 // Config is what a Handler needs. Every field is required except Logger
 // and SecureCookies.
 type Config struct {
 	Requests      Requests
 	Authenticator Authenticator
-	Sessions      *session.Store
-	Cookies       session.Cookies
+	// Tenants lists where a person may act, for the tenant choice.
+	Tenants Tenants
+	// Pending keeps a proven password while the person chooses a tenant;
+	// shared by every node, like the sessions.
+	Pending  ephemeral.Store
+	Sessions *session.Store
+	Cookies  session.Cookies
 	// CallbackURL says where to send the browser once the request is done;
 	// the provider injects it so that login never imports it.
 	CallbackURL func(ctx context.Context, authRequestID string) string
@@ -83,6 +99,8 @@ type Config struct {
 type Handler struct {
 	requests  Requests
 	auth      Authenticator
+	tenants   Tenants
+	pending   ephemeral.Store
 	sessions  *session.Store
 	cookies   session.Cookies
 	callback  func(ctx context.Context, authRequestID string) string
@@ -102,6 +120,10 @@ func New(cfg Config) (*Handler, error) {
 		return nil, errors.New("login: Config.Requests is required")
 	case cfg.Authenticator == nil:
 		return nil, errors.New("login: Config.Authenticator is required")
+	case cfg.Tenants == nil:
+		return nil, errors.New("login: Config.Tenants is required")
+	case cfg.Pending == nil:
+		return nil, errors.New("login: Config.Pending is required")
 	case cfg.Sessions == nil:
 		return nil, errors.New("login: Config.Sessions is required")
 	case cfg.CallbackURL == nil:
@@ -116,6 +138,8 @@ func New(cfg Config) (*Handler, error) {
 	h := &Handler{
 		requests: cfg.Requests,
 		auth:     cfg.Authenticator,
+		tenants:  cfg.Tenants,
+		pending:  cfg.Pending,
 		sessions: cfg.Sessions,
 		cookies:  cfg.Cookies,
 		callback: cfg.CallbackURL,
@@ -141,6 +165,8 @@ func New(cfg Config) (*Handler, error) {
 //
 //	GET  /login?authRequestID=…  the form (or a redirect if already done)
 //	POST /login                  the password check
+//	GET  /login/tenant           the tenant choice, for a person linked to several
+//	POST /login/tenant           the choice made
 //	GET  /logged-out             shown after logout without a redirect URI
 //	GET  /static/                the pages' style sheet (templates.Static)
 //
@@ -149,6 +175,8 @@ func New(cfg Config) (*Handler, error) {
 func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /login", h.crossSite.Handler(h.page(h.showLogin)))
 	mux.Handle("POST /login", h.crossSite.Handler(h.page(h.submitLogin)))
+	mux.Handle("GET /login/tenant", h.crossSite.Handler(h.page(h.showTenantChoice)))
+	mux.Handle("POST /login/tenant", h.crossSite.Handler(h.page(h.submitTenantChoice)))
 	mux.Handle("GET /logged-out", h.crossSite.Handler(h.page(h.loggedOut)))
 	mux.Handle("GET "+templates.StaticPath, templates.Static())
 }

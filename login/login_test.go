@@ -92,13 +92,15 @@ func (f *fakeRequests) session(id string) (session.Session, bool) {
 	return s, ok
 }
 
-// memDirectory is a directory.Store holding only what Authenticate reads.
+// memDirectory is a directory.Store holding only what Authenticate and the
+// tenant choice read.
 // The embedded nil Store makes any other call panic, which a test would
 // notice.
 type memDirectory struct {
 	directory.Store
 	tenants map[string]directory.Tenant // by slug
 	users   map[string]directory.User   // by tenant id + "/" + username
+	links   map[string][]directory.Link // by user id
 }
 
 func (m *memDirectory) TenantBySlug(_ context.Context, slug string) (directory.Tenant, error) {
@@ -107,6 +109,28 @@ func (m *memDirectory) TenantBySlug(_ context.Context, slug string) (directory.T
 		return directory.Tenant{}, fmt.Errorf("tenant %q: %w", slug, directory.ErrNotFound)
 	}
 	return t, nil
+}
+
+func (m *memDirectory) TenantByID(_ context.Context, id string) (directory.Tenant, error) {
+	for _, t := range m.tenants {
+		if t.ID == id {
+			return t, nil
+		}
+	}
+	return directory.Tenant{}, fmt.Errorf("tenant %s: %w", id, directory.ErrNotFound)
+}
+
+func (m *memDirectory) UserByID(_ context.Context, id string) (directory.User, error) {
+	for _, u := range m.users {
+		if u.ID == id {
+			return u, nil
+		}
+	}
+	return directory.User{}, fmt.Errorf("user %s: %w", id, directory.ErrNotFound)
+}
+
+func (m *memDirectory) LinksOfUser(_ context.Context, userID string) ([]directory.Link, error) {
+	return m.links[userID], nil
 }
 
 func (m *memDirectory) UserByUsername(_ context.Context, tenantID, username string) (directory.User, error) {
@@ -137,6 +161,7 @@ const (
 	noTenants                      // nothing at all
 	tenantNoUsers                  // tenant acme, nobody in it
 	jillOtherPassword              // jill exists with another password
+	jillLinked                     // fullWorld, and jill is linked to tenant globex
 )
 
 type options struct {
@@ -196,6 +221,11 @@ func newHarness(t testing.TB, o options) *harness {
 		store.tenants["acme"] = h.tenant
 		h.jill = addUser("jill", goodPassword, false)
 		addUser("bob", goodPassword, true)
+	case jillLinked:
+		store.tenants["acme"] = h.tenant
+		store.tenants["globex"] = directory.Tenant{ID: "t-globex", Slug: "globex", Name: "Globex", Level: directory.LevelCustomer}
+		h.jill = addUser("jill", goodPassword, false)
+		store.links = map[string][]directory.Link{h.jill.ID: {{UserID: h.jill.ID, TenantID: "t-globex", TenantRole: "user"}}}
 	case tenantNoUsers:
 		store.tenants["acme"] = h.tenant
 	case jillOtherPassword:
@@ -222,6 +252,8 @@ func newHarness(t testing.TB, o options) *harness {
 	h.handler, err = New(Config{
 		Requests:       h.requests,
 		Authenticator:  h.auth,
+		Tenants:        dir,
+		Pending:        kv,
 		Sessions:       h.sessions,
 		Cookies:        session.Cookies{Secure: o.secure},
 		CallbackURL:    func(_ context.Context, id string) string { return "/authorize/callback?id=" + url.QueryEscape(id) },

@@ -61,29 +61,12 @@ func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) error {
 // runs: size, CSRF, request, fields, throttles, password; see doc.go.
 func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return &pageError{Code: http.StatusRequestEntityTooLarge, Msg: templates.MsgFormTooLarge, Err: err}
-		}
-		return &pageError{Code: http.StatusBadRequest, Msg: templates.MsgBadRequest, Err: fmt.Errorf("parse form: %w", err)}
-	}
-	form := r.PostForm
-	id := form.Get("authRequestID")
-	if !h.csrf.valid(r, id, form.Get(csrfField)) {
-		return &pageError{Code: http.StatusForbidden, Msg: templates.MsgFormExpired,
-			Err: errors.New("csrf token missing or wrong")}
-	}
-	req, err := h.loginRequest(ctx, id)
-	if err != nil {
+	id, req, err := h.postedForm(w, r)
+	if err != nil || req.Done {
 		return err
 	}
+	form := r.PostForm
 	attrs := []slog.Attr{slog.String("client_id", req.ClientID)}
-	if req.Done {
-		http.Redirect(w, r, h.callback(ctx, id), http.StatusSeeOther)
-		return nil
-	}
 
 	p := templates.LoginPage{
 		Tenant:   strings.TrimSpace(form.Get("tenant")),
@@ -142,14 +125,55 @@ func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) error {
 		return internalError(fmt.Errorf("authenticate: %w", err), attrs...)
 	}
 	attrs = append(attrs, slog.String("tenant_id", tenant.ID), slog.String("user_id", user.ID))
-	return h.finish(w, r, id, req, user, tenant, accountKey, attrs)
+	if offered, err := h.offerTenants(w, r, id, user, accountKey, attrs); offered || err != nil {
+		return err
+	}
+	return h.finish(w, r, id, req, user, tenant, tenant.Slug, accountKey, attrs)
 }
 
-// finish turns a proven password into a session and the completed request.
-// The session is only handed to the browser once the request is completed,
-// so that a failure leaves neither behind.
+// postedForm runs the checks every login form's POST starts with, in
+// order: size, CSRF, then the authorization request it is for. A request
+// already done is answered here with the redirect to the callback
+// (req.Done tells the caller to stop).
+func (h *Handler) postedForm(w http.ResponseWriter, r *http.Request) (string, Request, error) {
+	if err := h.parseForm(w, r); err != nil {
+		return "", Request{}, err
+	}
+	id := r.PostForm.Get("authRequestID")
+	if !h.csrf.valid(r, id, r.PostForm.Get(csrfField)) {
+		return "", Request{}, &pageError{Code: http.StatusForbidden, Msg: templates.MsgFormExpired,
+			Err: errors.New("csrf token missing or wrong")}
+	}
+	req, err := h.loginRequest(r.Context(), id)
+	if err != nil {
+		return "", Request{}, err
+	}
+	if req.Done {
+		http.Redirect(w, r, h.callback(r.Context(), id), http.StatusSeeOther)
+	}
+	return id, req, nil
+}
+
+// parseForm reads a POST body of at most maxFormBytes.
+func (h *Handler) parseForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return &pageError{Code: http.StatusRequestEntityTooLarge, Msg: templates.MsgFormTooLarge, Err: err}
+		}
+		return &pageError{Code: http.StatusBadRequest, Msg: templates.MsgBadRequest, Err: fmt.Errorf("parse form: %w", err)}
+	}
+	return nil
+}
+
+// finish turns a proven password into a session acting in tenant and the
+// completed request. The session is only handed to the browser once the
+// request is completed, so that a failure leaves neither behind. homeSlug is
+// remembered for the next sign-in's form: it is where the person logs in,
+// whichever tenant they then act in.
 func (h *Handler) finish(w http.ResponseWriter, r *http.Request, id string, req Request,
-	user directory.User, tenant directory.Tenant, accountKey string, attrs []slog.Attr) error {
+	user directory.User, tenant directory.Tenant, homeSlug, accountKey string, attrs []slog.Attr) error {
 	ctx := r.Context()
 	if err := h.account.Reset(ctx, accountKey); err != nil {
 		return internalError(err, attrs...)
@@ -176,7 +200,7 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, id string, req 
 		}
 	}
 	h.cookies.Set(w, token, h.sessions.Lifetime())
-	h.rememberTenant(w, tenant.Slug)
+	h.rememberTenant(w, homeSlug)
 	h.log.LogAttrs(ctx, slog.LevelInfo, "login succeeded", append(attrs, slog.String("session_id", sess.ID))...)
 	http.Redirect(w, r, h.callback(ctx, id), http.StatusSeeOther)
 	return nil

@@ -73,17 +73,15 @@ func (s *Server) mint(ctx context.Context, g grant) (tokenSet, error) {
 		at.AuthTime = g.authTime.Unix()
 	}
 	if g.person != nil {
-		if slices.Contains(g.scopes, claims.ScopeTenant) {
-			at.Tenant, at.TenantRole = g.person.Tenant, g.person.TenantRole
-		}
+		at.Access = claims.AccessFor(*g.person, g.scopes)
 	} else if g.tenantID != "" {
-		// A machine client always carries the tenant it is assigned to:
-		// it is what the resource server authorizes it by.
-		t, err := s.store.dir.Store().TenantByID(ctx, g.tenantID)
+		// A machine client always carries its tenant and roles: they are
+		// what resource servers authorize it by.
+		m, err := s.machine(ctx, g.client)
 		if err != nil {
-			return tokenSet{}, fmt.Errorf("tenant of client %s: %w", g.client.ID, err)
+			return tokenSet{}, err
 		}
-		at.Tenant = tenantClaim(t)
+		at.Access = claims.AccessFor(m, append(slices.Clone(g.scopes), claims.ScopeTenant, claims.ScopeRoles))
 	}
 	signed, err := s.store.keys.Sign(at, "at+jwt")
 	if err != nil {
@@ -97,7 +95,7 @@ func (s *Server) mint(ctx context.Context, g grant) (tokenSet, error) {
 		Issuer: s.store.cfg.Issuer, Subject: g.subject, Audience: []string{g.client.ID},
 		Expiry: now.Add(s.idTokenLifetime(g.client)).Unix(), IssuedAt: now.Unix(), AuthTime: g.authTime.Unix(),
 		Nonce: g.nonce, ACR: g.acr, AMR: g.amr, AZP: g.client.ID, SessionID: g.sessionID,
-		Profile: claims.ProfileFor(*g.person, g.scopes),
+		Profile: claims.ProfileFor(*g.person, g.scopes), Access: claims.AccessFor(*g.person, g.scopes),
 	}
 	if idt.AccessTokenHash, err = oidc.ClaimHash(signed, s.store.keys.Active().Algorithm); err != nil {
 		return tokenSet{}, err
@@ -115,28 +113,46 @@ func (s *Server) idTokenLifetime(c *directory.Client) time.Duration {
 	return s.store.cfg.IDTokenLifetime
 }
 
-// subject loads what tokens may say about user id acting in tenantID.
-func (s *Server) subject(ctx context.Context, userID, tenantID string) (claims.Subject, error) {
-	u, err := s.store.dir.ActiveUser(ctx, userID)
+// subject loads what tokens for client c may say about user id acting in
+// tenantID: the profile, and the principal resolved there with the service
+// roles narrowed to the services c consumes.
+func (s *Server) subject(ctx context.Context, userID, tenantID string, c *directory.Client) (claims.Subject, error) {
+	u, p, err := s.store.dir.PrincipalOf(ctx, userID, tenantID)
 	if err != nil {
 		return claims.Subject{}, err
-	}
-	if tenantID == "" {
-		tenantID = u.TenantID
-	}
-	t, err := s.store.dir.Store().TenantByID(ctx, tenantID)
-	if err != nil {
-		return claims.Subject{}, fmt.Errorf("tenant %s: %w", tenantID, err)
 	}
 	name := u.DisplayName
 	if name == "" {
 		name = strings.TrimSpace(u.GivenName + " " + u.FamilyName)
 	}
-	return claims.Subject{
+	subj := claims.Subject{
 		ID: u.ID, Username: u.Username, Email: u.Email, EmailVerified: u.EmailVerified,
 		GivenName: u.GivenName, FamilyName: u.FamilyName, Name: name, Locale: u.PreferredLanguage,
-		UpdatedAt: u.UpdatedAt, Tenant: tenantClaim(t), TenantRole: string(u.TenantRole),
-	}, nil
+		UpdatedAt: u.UpdatedAt,
+	}
+	withPrincipal(&subj, p, p.ServiceRoles.Only(c.Services))
+	return subj, nil
+}
+
+// machine loads what a machine client's tokens say about it: its tenant and
+// the roles it holds there.
+func (s *Server) machine(ctx context.Context, c *directory.Client) (claims.Subject, error) {
+	p, err := s.store.dir.ClientPrincipal(ctx, c)
+	if err != nil {
+		return claims.Subject{}, fmt.Errorf("principal of client %s: %w", c.ID, err)
+	}
+	subj := claims.Subject{ID: c.ID}
+	withPrincipal(&subj, p, p.ServiceRoles) // its own roles, whatever it consumes
+	return subj, nil
+}
+
+// withPrincipal copies a resolved principal into subj, with the service
+// roles the tokens' client may see.
+func withPrincipal(subj *claims.Subject, p directory.Principal, services directory.ServiceRoles) {
+	subj.Tenant, subj.TenantRole = tenantClaim(p.Tenant), string(p.TenantRole)
+	subj.GlobalRoles, subj.Groups = p.GlobalRoles, p.Groups
+	subj.Permissions = p.Permissions.Strings()
+	subj.ServiceRoles = services
 }
 
 func tenantClaim(t directory.Tenant) *claims.Tenant {

@@ -39,14 +39,23 @@ func (s *Server) UserInfo(ctx context.Context, r *op.Request[oidc.UserInfoReques
 	if at.Tenant != nil {
 		tenantID = at.Tenant.ID
 	}
-	subj, err := s.subject(ctx, at.Subject, tenantID)
+	c, err := s.store.dir.Store().ClientByID(ctx, at.ClientID)
+	if errors.Is(err, directory.ErrNotFound) {
+		return nil, invalidToken()
+	}
+	if err != nil {
+		return nil, s.serverError(ctx, "load client", err)
+	}
+	subj, err := s.subject(ctx, at.Subject, tenantID, &c)
 	if errors.Is(err, directory.ErrNotFound) || errors.Is(err, directory.ErrUserDisabled) {
 		return nil, invalidToken()
 	}
 	if err != nil {
 		return nil, s.serverError(ctx, "load user", err)
 	}
-	return op.NewResponse(claims.UserInfo{Subject: at.Subject, Profile: claims.ProfileFor(subj, scopes)}), nil
+	subj.Actor = at.Act
+	return op.NewResponse(claims.UserInfo{Subject: at.Subject, Profile: claims.ProfileFor(subj, scopes),
+		Access: claims.AccessFor(subj, scopes)}), nil
 }
 
 // Introspect answers RFC 7662 for Gatehouse's access tokens and for refresh

@@ -9,6 +9,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
+	"github.com/gatehouse-id/gatehouse/claims"
 	"github.com/gatehouse-id/gatehouse/directory"
 )
 
@@ -119,11 +120,13 @@ func (s *Server) Discovery(ctx context.Context, r *op.Request[struct{}]) (*op.Re
 	d.RequestObjectSigningAlgValuesSupported = nil
 	d.RequestParameterSupported = false
 	d.RequestURIParameterSupported = false
-	d.ScopesSupported = []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess, "tenant"}
+	d.ScopesSupported = []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess,
+		claims.ScopeTenant, claims.ScopeRoles, claims.ScopePermissions}
 	d.ClaimsSupported = []string{
 		"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid", "at_hash",
 		"name", "given_name", "family_name", "preferred_username", "locale", "updated_at",
-		"email", "email_verified", "tenant", "tenant_role",
+		"email", "email_verified", "tenant", "tenant_role", "global_roles", "permissions", "service_roles",
+		"groups", "roles", "act",
 	}
 	d.SubjectTypesSupported = []string{"public"}
 	d.DeviceAuthorizationEndpoint = ""

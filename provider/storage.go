@@ -66,7 +66,7 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	}
 	a := &authRequest{
 		ID: newRequestID(), CreatedAt: s.cfg.Now().UTC(), ClientID: req.ClientID, RedirectURI: req.RedirectURI,
-		State: req.State, Nonce: req.Nonce, Scopes: req.Scopes, ResponseType: req.ResponseType,
+		State: req.State, Nonce: req.Nonce, Scopes: withDefaultScopes(req.Scopes, c.DefaultScopes), ResponseType: req.ResponseType,
 		ResponseMode: req.ResponseMode, Prompt: req.Prompt, MaxAge: req.MaxAge,
 		LoginHint: req.LoginHint, HintSubject: hintSubject,
 	}
@@ -83,6 +83,18 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 		return nil, oidc.ErrServerError().WithParent(err)
 	}
 	return a, nil
+}
+
+// withDefaultScopes adds the client's default scopes (always granted, asked
+// for or not) to the requested ones, keeping the request's order.
+func withDefaultScopes(scopes, defaults []string) []string {
+	out := slices.Clone(scopes)
+	for _, d := range defaults {
+		if !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // validChallenge: an S256 challenge is the unpadded base64url of 32 bytes.

@@ -10,7 +10,7 @@ import (
 // ClientCredentialsExchange issues a machine client its access token (RFC
 // 6749 §4.4). This is the hot path of device fleets: the client was
 // authenticated with a keyed hash, and minting reads the client's tenant and
-// signs; nothing is written. Without a scope parameter the client gets every
+// roles and signs; nothing is written. Without a scope parameter the client gets every
 // scope it is registered for (RFC 6749 §3.3 lets the server pick a default).
 func (s *Server) ClientCredentialsExchange(ctx context.Context, r *op.ClientRequest[oidc.ClientCredentialsRequest]) (*op.Response, error) {
 	c := r.Client.(*client).c
@@ -18,6 +18,7 @@ func (s *Server) ClientCredentialsExchange(ctx context.Context, r *op.ClientRequ
 	if len(scopes) == 0 {
 		scopes = c.Scopes
 	}
+	scopes = withDefaultScopes(scopes, c.DefaultScopes)
 	for _, sc := range scopes {
 		if sc == oidc.ScopeOpenID || sc == oidc.ScopeOfflineAccess || !c.AllowsScope(sc) {
 			return nil, oidc.ErrInvalidScope().WithDescription("scope %q is not available to this client", sc)

@@ -67,7 +67,7 @@ func (s *Server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 	}
 	// The user must still be allowed in: a disabled or deleted user's
 	// refresh fails and takes the family with it.
-	person, err := s.subject(ctx, old.Subject, old.TenantID)
+	person, err := s.subject(ctx, old.Subject, old.TenantID, &c)
 	if errors.Is(err, directory.ErrUserDisabled) || errors.Is(err, directory.ErrNotFound) {
 		_ = s.store.grants.RevokeRefreshFamily(ctx, old.FamilyID, s.store.cfg.Now().UTC())
 		return nil, oidc.ErrInvalidGrant().WithDescription("the user can no longer sign in")

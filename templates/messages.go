@@ -22,6 +22,8 @@ const (
 	MsgUsernameRequired Message = "username_required"
 	MsgPasswordRequired Message = "password_required"
 	MsgTooLong          Message = "too_long"
+	// MsgChooseTenant: the tenant choice was submitted without a choice.
+	MsgChooseTenant Message = "choose_tenant"
 )
 
 // Messages shown on the error page.

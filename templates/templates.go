@@ -18,7 +18,7 @@ const ProductName = "Gatehouse"
 
 // pageNames are the pages New parses; each is html/<name>.html on top of the
 // layout.
-var pageNames = [...]string{"login", "error", "logged_out"}
+var pageNames = [...]string{"login", "tenant_choice", "error", "logged_out"}
 
 // Set is the parsed pages. It is safe for concurrent use.
 type Set struct {
@@ -51,6 +51,24 @@ type LoginPage struct {
 	PasswordError Message
 }
 
+// TenantChoicePage asks a person who may act in several tenants (its home
+// and those it is linked to as an external user) which one to act in.
+type TenantChoicePage struct {
+	ClientName    string
+	AuthRequestID string
+	CSRFToken     string
+	Username      string
+	Tenants       []TenantOption
+	// Error is MsgChooseTenant when the form came back without a choice.
+	Error Message
+}
+
+// TenantOption is one tenant on the choice page.
+type TenantOption struct {
+	ID, Name, Slug, Level string
+	Home, Checked         bool
+}
+
 // ErrorPage tells the person what went wrong and what to do next.
 type ErrorPage struct {
 	Message Message
@@ -62,9 +80,10 @@ type ErrorPage struct {
 // post_logout_redirect_uri.
 type LoggedOutPage struct{}
 
-func (LoginPage) templateName() string     { return "login" }
-func (ErrorPage) templateName() string     { return "error" }
-func (LoggedOutPage) templateName() string { return "logged_out" }
+func (LoginPage) templateName() string        { return "login" }
+func (ErrorPage) templateName() string        { return "error" }
+func (TenantChoicePage) templateName() string { return "tenant_choice" }
+func (LoggedOutPage) templateName() string    { return "logged_out" }
 
 // New parses every page. It fails only if a template is broken, which the
 // tests catch; callers treat an error as fatal at start.

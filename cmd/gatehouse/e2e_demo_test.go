@@ -40,13 +40,15 @@ func TestDemoPortal(t *testing.T) {
 	acc := demo.Accounts[3] // carol, customer administrator
 	resp, body = b.submitLogin(resp, body, acc.Tenant, acc.Username, acc.Password)
 	body = html.UnescapeString(body)
-	for _, want := range []string{"Signed in to the web portal as carol", "at+jwt", `"tenant"`, `"amr"`, "Refresh token issued: yes"} {
+	for _, want := range []string{"Signed in to the web portal as carol", "at+jwt", `"tenant"`, `"amr"`, "Refresh token issued: yes",
+		"What this portal may let you do", "<dd>admins</dd>", "<div>things-manager: admin, editor</div>", "<div>invoices: viewer</div>",
+		`"global_roles"`, `"service_roles"`, "users:admin"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("claims page lacks %q (status %d)", want, resp.StatusCode)
 		}
 	}
 	resp, body = b.get(cfg.Issuer + "/demo/spa/login")
-	if !strings.Contains(body, "Signed in to the spa portal as carol") {
+	if !strings.Contains(body, "Signed in to the spa portal as carol") || strings.Contains(body, "invoices") {
 		t.Errorf("second portal without single sign-on: %d %.200s", resp.StatusCode, body)
 	}
 	// Restart on the same data folder: the directory and keys survive, and

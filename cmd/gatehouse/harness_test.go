@@ -60,6 +60,17 @@ const (
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	data, err := os.ReadFile("testdata/directory.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newHarnessWith(t, "testdata/directory.yaml", func(string) []byte { return data })
+}
+
+// newHarnessWith starts a harness whose directory is the file dir returns
+// for the issuer; "{{issuer}}" in it becomes the issuer.
+func newHarnessWith(t *testing.T, name string, dir func(issuer string) []byte) *harness {
+	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	issuer := "http://" + srv.Listener.Addr().String()
 	cfg := &config{
@@ -77,11 +88,7 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile("testdata/directory.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := directoryfile.Parse("testdata/directory.yaml", []byte(strings.ReplaceAll(string(data), "{{issuer}}", issuer)))
+	f, err := directoryfile.Parse(name, []byte(strings.ReplaceAll(string(dir(issuer)), "{{issuer}}", issuer)))
 	if err != nil {
 		t.Fatal(err)
 	}

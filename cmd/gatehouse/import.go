@@ -52,8 +52,7 @@ func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s applied: tenants %d created, %d updated; users %d created, %d updated; clients %d created, %d updated\n",
-		name, res.TenantsCreated, res.TenantsUpdated, res.UsersCreated, res.UsersUpdated, res.ClientsCreated, res.ClientsUpdated)
+	fmt.Fprintf(stdout, "%s applied: %s\n", name, res.Summary())
 	ids := make([]string, 0, len(res.GeneratedSecrets))
 	for id := range res.GeneratedSecrets {
 		ids = append(ids, id)

@@ -99,6 +99,6 @@ func loadDemo(ctx context.Context, dir *directory.Directory, issuer string, log 
 	if err != nil {
 		return fmt.Errorf("demo directory: %w", err)
 	}
-	log.Info("demo directory loaded", "tenants_created", res.TenantsCreated, "users_created", res.UsersCreated, "clients_created", res.ClientsCreated)
+	log.Info("demo directory loaded", "result", res)
 	return nil
 }

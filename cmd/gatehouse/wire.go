@@ -79,6 +79,10 @@ func openDirectory(ctx context.Context, cfg *config, opt options) (*sqlite.Store
 		return nil, nil, nil, err
 	}
 	dir := directory.New(db, directory.NewSecretHasher(hashKey), directory.Config{PasswordParams: opt.passwordParams, Now: opt.now})
+	if err := dir.EnsureTenantDefaults(ctx); err != nil {
+		db.Close()
+		return nil, nil, nil, err
+	}
 	return db, dir, sealer, nil
 }
 
@@ -135,7 +139,8 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 		return err
 	}
 	lh, err := login.New(login.Config{
-		Requests: loginRequests{prov}, Authenticator: a.directory, Sessions: sessions, Cookies: cookies,
+		Requests: loginRequests{prov}, Authenticator: a.directory, Tenants: a.directory, Pending: a.kv,
+		Sessions: sessions, Cookies: cookies,
 		CallbackURL:    prov.CallbackURL,
 		AccountLimiter: throttle.New(a.kv, "login-account", accountPolicy),
 		AddressLimiter: throttle.New(a.kv, "login-address", addressPolicy),

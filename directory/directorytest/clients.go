@@ -20,6 +20,13 @@ func testClients(t *testing.T, newStore func(t *testing.T) directory.Store) {
 					AuthMethod: directory.AuthNone, RedirectURIs: []string{"https://portal.example/cb"},
 					GrantTypes: []string{directory.GrantAuthorizationCode}, CreatedAt: at(1), UpdatedAt: at(1)}
 			}},
+			{"empty rather than nil lists", func(directory.Tenant) directory.Client {
+				return directory.Client{ID: "portal", Name: "Portal", Type: directory.ClientPublic,
+					AuthMethod: directory.AuthNone, SecretHash: []byte{}, RedirectURIs: []string{},
+					PostLogoutRedirectURIs: []string{}, GrantTypes: []string{}, Scopes: []string{},
+					DefaultScopes: []string{}, Services: []string{}, GlobalRoles: []string{},
+					ServiceRoles: directory.ServiceRoles{}, CreatedAt: at(1), UpdatedAt: at(1)}
+			}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				s := newStore(t)
@@ -52,6 +59,15 @@ func testClients(t *testing.T, newStore func(t *testing.T) directory.Store) {
 		wantErr(t, s.CreateClient(t.Context(), other), directory.ErrConflict)
 	})
 
+	t.Run("MissingTenant", func(t *testing.T) {
+		s := newStore(t)
+		seed(t, s)
+		err := s.CreateClient(t.Context(), newClient("machine", "t-nope"))
+		wantMissing(t, err, "t-nope")
+		_, err = s.ClientByID(t.Context(), "machine")
+		wantErr(t, err, directory.ErrNotFound)
+	})
+
 	t.Run("Update", func(t *testing.T) {
 		for _, tc := range []struct {
 			name   string
@@ -62,8 +78,14 @@ func testClients(t *testing.T, newStore func(t *testing.T) directory.Store) {
 				*c = directory.Client{ID: c.ID, Name: "Renamed", Type: directory.ClientPublic,
 					AuthMethod: directory.AuthNone, RedirectURIs: []string{"https://new.example/cb"},
 					GrantTypes: []string{directory.GrantAuthorizationCode}, Scopes: []string{"permissions"},
+					DefaultScopes: []string{"permissions"}, Services: []string{"webshop"},
+					GlobalRoles: []string{directory.RoleReaders}, ServiceRoles: directory.ServiceRoles{"webshop": {"read-only"}},
 					AccessTokenLifetime: 1, CreatedAt: at(30), UpdatedAt: at(31)}
 			}, nil},
+			{"roles and services cleared", func(c *directory.Client) {
+				c.DefaultScopes, c.Services, c.GlobalRoles, c.ServiceRoles = nil, nil, nil, nil
+			}, nil},
+			{"missing tenant", func(c *directory.Client) { c.TenantID = "t-nope" }, directory.ErrNotFound},
 			{"missing row", func(c *directory.Client) { c.ID = "nope" }, directory.ErrNotFound},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
@@ -75,6 +97,9 @@ func testClients(t *testing.T, newStore func(t *testing.T) directory.Store) {
 				tc.change(&changed)
 				err := s.UpdateClient(t.Context(), changed)
 				wantErr(t, err, tc.want)
+				if tc.want == directory.ErrNotFound && changed.ID == orig.ID {
+					wantMissing(t, err, changed.TenantID)
+				}
 				want := changed
 				if err != nil {
 					want = orig

@@ -9,16 +9,27 @@
 // The suite imports nothing but the contract and the standard library, so a
 // backend brings no test dependency it does not already have. What it
 // expects beyond the interface's doc comments, so that backends agree:
-//   - times come back in UTC, the same instant to the microsecond (the
-//     fixtures use microseconds, PostgreSQL's precision);
-//   - a nil and an empty list (or byte slice) may come back either way;
-//   - Update replaces every field of the stored row, CreatedAt included.
+//   - times come back in UTC, the same instant to the microsecond: the
+//     fixtures carry microseconds and never nanoseconds, since PostgreSQL
+//     keeps microseconds (and rounds, rather than truncates, what is finer),
+//     so comparing them exactly compares them at microsecond precision;
+//   - a nil and an empty list, byte slice or service-roles map may come back
+//     either way: "none" is stored, not how it was spelled (see normalize);
+//   - lists keep their order, permissions and service roles included;
+//   - Update replaces every field of the stored row, CreatedAt included; it
+//     finds the row by its id (by name for services and resources, by user
+//     and tenant for links);
+//   - a write that refers to a row that does not exist (a tenant, a user, an
+//     owner) fails with ErrNotFound and an error naming the missing id;
+//   - a list of children of an unknown tenant or user is empty, not an
+//     error.
 package directorytest
 
 import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,6 +42,11 @@ func Run(t *testing.T, newStore func(t *testing.T) directory.Store) {
 	t.Run("Tenants", func(t *testing.T) { testTenants(t, newStore) })
 	t.Run("Users", func(t *testing.T) { testUsers(t, newStore) })
 	t.Run("Clients", func(t *testing.T) { testClients(t, newStore) })
+	t.Run("Links", func(t *testing.T) { testLinks(t, newStore) })
+	t.Run("GlobalRoles", func(t *testing.T) { testGlobalRoles(t, newStore) })
+	t.Run("Groups", func(t *testing.T) { testGroups(t, newStore) })
+	t.Run("Services", func(t *testing.T) { testServices(t, newStore) })
+	t.Run("Resources", func(t *testing.T) { testResources(t, newStore) })
 	t.Run("InTx", func(t *testing.T) { testInTx(t, newStore) })
 	t.Run("Copies", func(t *testing.T) { testCopies(t, newStore) })
 }
@@ -47,7 +63,9 @@ func at(m int) time.Time {
 func newTenant(id, slug string, parent *directory.Tenant) directory.Tenant {
 	t := directory.Tenant{
 		ID: id, Slug: slug, Name: "Tenant " + slug, Level: directory.LevelSystem,
-		Path: []string{id}, CreatedAt: at(1), UpdatedAt: at(2),
+		Path:      []string{id},
+		Settings:  directory.TenantSettings{UserRoles: []string{directory.RoleReaders, "operators"}},
+		CreatedAt: at(1), UpdatedAt: at(2),
 	}
 	if parent != nil {
 		t.Level, _ = parent.Level.ChildLevel()
@@ -58,12 +76,20 @@ func newTenant(id, slug string, parent *directory.Tenant) directory.Tenant {
 }
 
 // newUser returns a user with every field set to something other than its
-// zero value, so that a column the backend forgets shows up.
+// zero value, so that a column the backend forgets shows up; all but
+// OwnerID, which must name a stored user (see the Users/Owner test).
 func newUser(id, tenantID, username, email string) directory.User {
 	return directory.User{
 		ID: id, TenantID: tenantID, Username: username, Email: email, EmailVerified: true,
 		GivenName: "Given " + username, FamilyName: "Family " + username, DisplayName: "Display " + username,
 		PreferredLanguage: "nl-NL", TenantRole: directory.TenantRoleAdmin,
+		// Out of order, to catch a store that sorts.
+		GlobalRoles: []string{directory.RoleReaders, directory.RoleDevices},
+		ServiceRoles: directory.ServiceRoles{
+			"things-manager": {"editor", "admin"},
+			"invoices":       {"viewer"},
+		},
+		Groups:       []string{"field", directory.GroupAdministrators},
 		PasswordHash: "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", Disabled: true,
 		CreatedAt: at(3), UpdatedAt: at(4),
 	}
@@ -78,12 +104,68 @@ func newClient(id, tenantID string) directory.Client {
 		RedirectURIs:           []string{"https://" + id + ".example/cb", "https://" + id + ".example/cb2"},
 		PostLogoutRedirectURIs: []string{"https://" + id + ".example/bye"},
 		GrantTypes:             []string{directory.GrantAuthorizationCode, directory.GrantRefreshToken},
-		Scopes:                 []string{"tenant", "roles"},
+		Scopes:                 []string{"tenant", "roles", "permissions"},
+		DefaultScopes:          []string{"roles", "tenant"},
+		Services:               []string{"things-manager", "invoices"},
+		GlobalRoles:            []string{directory.RoleDevices},
+		ServiceRoles:           directory.ServiceRoles{"things-manager": {"read-only"}},
 		InsecureSkipPKCE:       true,
 		AccessTokenLifetime:    5*time.Minute + 1,
 		IDTokenLifetime:        time.Hour + time.Millisecond,
 		RefreshTokenLifetime:   720 * time.Hour,
 		CreatedAt:              at(5), UpdatedAt: at(6),
+	}
+}
+
+// newLink returns a link of userID to tenantID with every field set.
+func newLink(userID, tenantID string) directory.Link {
+	return directory.Link{
+		UserID: userID, TenantID: tenantID, TenantRole: directory.TenantRoleUser,
+		GlobalRoles:  []string{directory.RoleReaders, "support"},
+		ServiceRoles: directory.ServiceRoles{"things-support": {"user"}, "webshop": {"read-only", "quotation"}},
+		Groups:       []string{"support", "external"},
+		CreatedAt:    at(7), UpdatedAt: at(8),
+	}
+}
+
+// newRole returns a global role with every field set.
+func newRole(id, tenantID, name string) directory.GlobalRole {
+	return directory.GlobalRole{
+		ID: id, TenantID: tenantID, Name: name, Description: "Role " + name,
+		Permissions: []directory.Permission{
+			{Resource: "inventory", Access: directory.AccessRead},
+			{Resource: "alarms", Access: directory.AccessAdmin},
+			{Resource: "operations", Access: directory.AccessChange},
+			{Resource: "measurements", Access: directory.AccessCreate},
+		},
+		CreatedAt: at(9), UpdatedAt: at(10),
+	}
+}
+
+// newGroup returns a group with every field set.
+func newGroup(id, tenantID, name string) directory.Group {
+	return directory.Group{
+		ID: id, TenantID: tenantID, Name: name, Description: "Group " + name,
+		GlobalRoles:  []string{directory.RoleReaders, directory.RoleDevices},
+		ServiceRoles: directory.ServiceRoles{"webshop": {"quotation", "forecasting"}, "invoices": {"viewer"}},
+		CreatedAt:    at(11), UpdatedAt: at(12),
+	}
+}
+
+// newService returns a service with every field set.
+func newService(name string) directory.Service {
+	return directory.Service{
+		Name: name, DisplayName: "Service " + name, Roles: []string{"read-only", "admin", "editor"},
+		CreatedAt: at(13), UpdatedAt: at(14),
+	}
+}
+
+// newResource returns an operator-defined resource with every stored field
+// set. Builtin is not: built-in resources are never stored.
+func newResource(name string) directory.Resource {
+	return directory.Resource{
+		Name: name, Description: "Resource " + name,
+		Levels: []directory.Level{directory.LevelProvider, directory.LevelCustomer},
 	}
 }
 
@@ -115,6 +197,16 @@ func wantErr(t *testing.T, err, want error) {
 	}
 }
 
+// wantMissing fails unless err wraps ErrNotFound and names id, the row a
+// write referred to that does not exist.
+func wantMissing(t *testing.T, err error, id string) {
+	t.Helper()
+	wantErr(t, err, directory.ErrNotFound)
+	if !strings.Contains(err.Error(), id) {
+		t.Fatalf("error = %v, want one naming the missing %s", err, id)
+	}
+}
+
 // wantEqual compares deeply after mapping empty slices to nil (see the
 // package doc). DeepEqual also tells a UTC time from the same instant in
 // another location, which is what the suite wants.
@@ -130,43 +222,83 @@ func normalize(v any) any {
 	switch x := v.(type) {
 	case directory.Tenant:
 		x.Path = nilIfEmpty(x.Path)
+		x.Settings.UserRoles = nilIfEmpty(x.Settings.UserRoles)
+		return x
+	case directory.User:
+		x.GlobalRoles, x.ServiceRoles, x.Groups = nilIfEmpty(x.GlobalRoles), normRoles(x.ServiceRoles), nilIfEmpty(x.Groups)
+		return x
+	case directory.Link:
+		x.GlobalRoles, x.ServiceRoles, x.Groups = nilIfEmpty(x.GlobalRoles), normRoles(x.ServiceRoles), nilIfEmpty(x.Groups)
 		return x
 	case directory.Client:
-		if len(x.SecretHash) == 0 {
-			x.SecretHash = nil
-		}
+		x.SecretHash = nilIfEmpty(x.SecretHash)
 		x.RedirectURIs = nilIfEmpty(x.RedirectURIs)
 		x.PostLogoutRedirectURIs = nilIfEmpty(x.PostLogoutRedirectURIs)
 		x.GrantTypes = nilIfEmpty(x.GrantTypes)
 		x.Scopes = nilIfEmpty(x.Scopes)
+		x.DefaultScopes = nilIfEmpty(x.DefaultScopes)
+		x.Services = nilIfEmpty(x.Services)
+		x.GlobalRoles, x.ServiceRoles = nilIfEmpty(x.GlobalRoles), normRoles(x.ServiceRoles)
+		return x
+	case directory.GlobalRole:
+		x.Permissions = nilIfEmpty(x.Permissions)
+		return x
+	case directory.Group:
+		x.GlobalRoles, x.ServiceRoles = nilIfEmpty(x.GlobalRoles), normRoles(x.ServiceRoles)
+		return x
+	case directory.Service:
+		x.Roles = nilIfEmpty(x.Roles)
+		return x
+	case directory.Resource:
+		x.Levels = nilIfEmpty(x.Levels)
 		return x
 	case []directory.Tenant:
-		out := make([]any, len(x))
-		for i := range x {
-			out[i] = normalize(x[i])
-		}
-		return out
+		return normalizeAll(x)
 	case []directory.User:
-		out := make([]any, len(x))
-		for i := range x {
-			out[i] = x[i]
-		}
-		return out
+		return normalizeAll(x)
+	case []directory.Link:
+		return normalizeAll(x)
 	case []directory.Client:
-		out := make([]any, len(x))
-		for i := range x {
-			out[i] = normalize(x[i])
-		}
-		return out
+		return normalizeAll(x)
+	case []directory.GlobalRole:
+		return normalizeAll(x)
+	case []directory.Group:
+		return normalizeAll(x)
+	case []directory.Service:
+		return normalizeAll(x)
+	case []directory.Resource:
+		return normalizeAll(x)
 	}
 	return v
 }
 
-func nilIfEmpty(s []string) []string {
+func normalizeAll[T any](xs []T) []any {
+	out := make([]any, len(xs))
+	for i := range xs {
+		out[i] = normalize(xs[i])
+	}
+	return out
+}
+
+func nilIfEmpty[E any](s []E) []E {
 	if len(s) == 0 {
 		return nil
 	}
 	return s
+}
+
+// normRoles maps an empty map to nil, and each service's empty list to nil.
+// It keeps every service and the order of its roles: unlike
+// ServiceRoles.Normalize, it hides no difference a store must not make.
+func normRoles(sr directory.ServiceRoles) directory.ServiceRoles {
+	if len(sr) == 0 {
+		return nil
+	}
+	out := make(directory.ServiceRoles, len(sr))
+	for svc, roles := range sr {
+		out[svc] = nilIfEmpty(roles)
+	}
+	return out
 }
 
 // ids returns the ids of xs, for ordering checks with short messages.

@@ -1,6 +1,7 @@
 package directorytest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -61,11 +62,19 @@ func testTenants(t *testing.T, newStore func(t *testing.T) directory.Store) {
 			{"duplicate slug", func(sys directory.Tenant) directory.Tenant { return newTenant("t-other", "acme", &sys) }, directory.ErrConflict},
 			{"duplicate id", func(sys directory.Tenant) directory.Tenant { return newTenant("t-acme", "other", &sys) }, directory.ErrConflict},
 			{"new slug and id", func(sys directory.Tenant) directory.Tenant { return newTenant("t-other", "other", &sys) }, nil},
+			{"missing parent", func(sys directory.Tenant) directory.Tenant {
+				p := newTenant("t-nope", "nope", &sys)
+				return newTenant("t-other", "other", &p)
+			}, directory.ErrNotFound},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				s := newStore(t)
 				sys, _ := seed(t, s)
-				wantErr(t, s.CreateTenant(t.Context(), tc.tenant(sys)), tc.want)
+				err := s.CreateTenant(t.Context(), tc.tenant(sys))
+				wantErr(t, err, tc.want)
+				if tc.want == directory.ErrNotFound {
+					wantMissing(t, err, "t-nope")
+				}
 			})
 		}
 	})
@@ -78,7 +87,11 @@ func testTenants(t *testing.T, newStore func(t *testing.T) directory.Store) {
 		}{
 			{"every field", func(a *directory.Tenant) {
 				a.Slug, a.Name, a.CreatedAt, a.UpdatedAt = "acme-renamed", "ACME Holding", at(10), at(11)
+				a.Settings = directory.TenantSettings{UserRoles: []string{directory.RoleDevices}}
 			}, nil},
+			{"settings cleared", func(a *directory.Tenant) { a.Settings = directory.TenantSettings{} }, nil},
+			{"settings emptied", func(a *directory.Tenant) { a.Settings.UserRoles = []string{} }, nil},
+			{"missing parent", func(a *directory.Tenant) { a.ParentID = "t-nope" }, directory.ErrNotFound},
 			{"slug of another tenant", func(a *directory.Tenant) { a.Slug = "sys" }, directory.ErrConflict},
 			{"missing row", func(a *directory.Tenant) { a.ID = "t-nope" }, directory.ErrNotFound},
 		} {
@@ -87,9 +100,13 @@ func testTenants(t *testing.T, newStore func(t *testing.T) directory.Store) {
 				_, acme := seed(t, s)
 				before := acme
 				before.Path = append([]string(nil), acme.Path...)
+				before.Settings.UserRoles = append([]string(nil), acme.Settings.UserRoles...)
 				tc.change(&acme)
 				err := s.UpdateTenant(t.Context(), acme)
 				wantErr(t, err, tc.want)
+				if errors.Is(err, directory.ErrNotFound) && acme.ID == before.ID {
+					wantMissing(t, err, acme.ParentID)
+				}
 				want := acme
 				if err != nil {
 					want = before // a failed update leaves the row as it was
@@ -97,7 +114,7 @@ func testTenants(t *testing.T, newStore func(t *testing.T) directory.Store) {
 				got, err := s.TenantByID(t.Context(), before.ID)
 				mustDo(t, err)
 				wantEqual(t, "after update", got, want)
-				if tc.want == directory.ErrNotFound {
+				if acme.ID != before.ID { // the update made no row
 					_, err := s.TenantByID(t.Context(), acme.ID)
 					wantErr(t, err, directory.ErrNotFound)
 				}

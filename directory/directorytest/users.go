@@ -26,6 +26,38 @@ func testUsers(t *testing.T, newStore func(t *testing.T) directory.Store) {
 		got, err = s.UserByID(t.Context(), plain.ID)
 		mustDo(t, err)
 		wantEqual(t, "UserByID (zero fields)", got, plain)
+
+		// Empty rather than nil lists and map: either may come back.
+		empty := directory.User{ID: "u-eve", TenantID: acme.ID, Username: "eve", TenantRole: directory.TenantRoleUser,
+			GlobalRoles: []string{}, ServiceRoles: directory.ServiceRoles{}, Groups: []string{},
+			CreatedAt: at(1), UpdatedAt: at(1)}
+		mustDo(t, s.CreateUser(t.Context(), empty))
+		got, err = s.UserByID(t.Context(), empty.ID)
+		mustDo(t, err)
+		wantEqual(t, "UserByID (empty lists)", got, empty)
+	})
+
+	t.Run("Owner", func(t *testing.T) {
+		s := newStore(t)
+		_, acme := seed(t, s)
+		owner := newUser("u-owner", acme.ID, "owner", "")
+		mustDo(t, s.CreateUser(t.Context(), owner))
+		sub := newUser("u-sub", acme.ID, "sub", "")
+		sub.OwnerID = owner.ID
+		mustDo(t, s.CreateUser(t.Context(), sub))
+		got, err := s.UserByID(t.Context(), sub.ID)
+		mustDo(t, err)
+		wantEqual(t, "sub-user", got, sub)
+		list, err := s.ListUsers(t.Context(), acme.ID)
+		mustDo(t, err)
+		wantEqual(t, "ListUsers", list, []directory.User{owner, sub})
+
+		// Releasing the sub-user clears the owner.
+		sub.OwnerID, sub.UpdatedAt = "", at(40)
+		mustDo(t, s.UpdateUser(t.Context(), sub))
+		got, err = s.UserByID(t.Context(), sub.ID)
+		mustDo(t, err)
+		wantEqual(t, "released sub-user", got, sub)
 	})
 
 	t.Run("NotFound", func(t *testing.T) {
@@ -69,12 +101,27 @@ func testUsers(t *testing.T, newStore func(t *testing.T) directory.Store) {
 			{"duplicate id", func(_, acme directory.Tenant) directory.User {
 				return newUser("u-1", acme.ID, "john", "john@example.com")
 			}, directory.ErrConflict},
+			{"missing tenant", func(_, _ directory.Tenant) directory.User {
+				return newUser("u-2", "t-nope", "john", "john@example.com")
+			}, directory.ErrNotFound},
+			{"missing owner", func(_, acme directory.Tenant) directory.User {
+				u := newUser("u-2", acme.ID, "john", "john@example.com")
+				u.OwnerID = "u-nope"
+				return u
+			}, directory.ErrNotFound},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				s := newStore(t)
 				sys, acme := seed(t, s)
 				mustDo(t, s.CreateUser(t.Context(), newUser("u-1", acme.ID, "jill", "jill@example.com")))
-				wantErr(t, s.CreateUser(t.Context(), tc.second(sys, acme)), tc.want)
+				second := tc.second(sys, acme)
+				err := s.CreateUser(t.Context(), second)
+				wantErr(t, err, tc.want)
+				if tc.want == directory.ErrNotFound {
+					wantMissing(t, err, missingRef(second))
+					_, err := s.UserByID(t.Context(), second.ID)
+					wantErr(t, err, directory.ErrNotFound)
+				}
 			})
 		}
 	})
@@ -95,8 +142,19 @@ func testUsers(t *testing.T, newStore func(t *testing.T) directory.Store) {
 			{"every field", func(u *directory.User) {
 				*u = directory.User{ID: u.ID, TenantID: u.TenantID, Username: "jill2", Email: "jill2@example.com",
 					GivenName: "J", FamilyName: "F", DisplayName: "JF", PreferredLanguage: "de",
-					TenantRole: directory.TenantRoleUser, PasswordHash: "other", CreatedAt: at(20), UpdatedAt: at(21)}
+					TenantRole: directory.TenantRoleUser, GlobalRoles: []string{"operators"},
+					ServiceRoles: directory.ServiceRoles{"webshop": {"voucher-manager"}},
+					Groups:       []string{"night-shift"}, OwnerID: "u-john",
+					PasswordHash: "other", CreatedAt: at(20), UpdatedAt: at(21)}
 			}, nil},
+			{"roles and groups cleared", func(u *directory.User) {
+				u.GlobalRoles, u.ServiceRoles, u.Groups = nil, nil, nil
+			}, nil},
+			{"one service's roles changed", func(u *directory.User) {
+				u.ServiceRoles = directory.ServiceRoles{"things-manager": {"read-only"}, "invoices": {"viewer"}}
+			}, nil},
+			{"missing owner", func(u *directory.User) { u.OwnerID = "u-nope" }, directory.ErrNotFound},
+			{"missing tenant", func(u *directory.User) { u.TenantID = "t-nope" }, directory.ErrNotFound},
 			{"email of another user in other case", func(u *directory.User) { u.Email = "John@Example.com" }, directory.ErrConflict},
 			{"username of another user", func(u *directory.User) { u.Username = "john" }, directory.ErrConflict},
 			{"missing row", func(u *directory.User) { u.ID = "u-nope" }, directory.ErrNotFound},
@@ -111,6 +169,9 @@ func testUsers(t *testing.T, newStore func(t *testing.T) directory.Store) {
 				tc.change(&changed)
 				err := s.UpdateUser(t.Context(), changed)
 				wantErr(t, err, tc.want)
+				if tc.want == directory.ErrNotFound && changed.ID == jill.ID {
+					wantMissing(t, err, missingRef(changed))
+				}
 				want := changed
 				if err != nil {
 					want = jill
@@ -146,4 +207,13 @@ func testUsers(t *testing.T, newStore func(t *testing.T) directory.Store) {
 			t.Fatalf("ListUsers of unknown tenant = %v, %v; want none", got, err)
 		}
 	})
+}
+
+// missingRef returns the id that u refers to and the tests made sure does
+// not exist: its tenant, else its owner.
+func missingRef(u directory.User) string {
+	if u.TenantID == "t-nope" {
+		return u.TenantID
+	}
+	return u.OwnerID
 }

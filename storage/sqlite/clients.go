@@ -10,33 +10,31 @@ import (
 )
 
 const clientColumns = `id, name, tenant_id, type, auth_method, secret_hash, redirect_uris,
-	post_logout_redirect_uris, grant_types, scopes, insecure_skip_pkce, access_token_lifetime,
-	id_token_lifetime, refresh_token_lifetime, created_at, updated_at`
+	post_logout_redirect_uris, grant_types, scopes, default_scopes, services, global_roles, service_roles,
+	insecure_skip_pkce, access_token_lifetime, id_token_lifetime, refresh_token_lifetime, created_at, updated_at`
 
 // clientArgs returns c's column values in clientColumns order, id first.
 func clientArgs(c directory.Client) ([]any, error) {
-	lists := make([]string, 4)
-	for i, l := range [][]string{c.RedirectURIs, c.PostLogoutRedirectURIs, c.GrantTypes, c.Scopes} {
-		var err error
-		if lists[i], err = encList(l); err != nil {
-			return nil, err
-		}
-	}
-	return []any{c.ID, c.Name, optString(c.TenantID), string(c.Type), string(c.AuthMethod), c.SecretHash,
-		lists[0], lists[1], lists[2], lists[3], c.InsecureSkipPKCE, int64(c.AccessTokenLifetime),
-		int64(c.IDTokenLifetime), int64(c.RefreshTokenLifetime), encTime(c.CreatedAt), encTime(c.UpdatedAt)}, nil
+	var e encoder
+	args := []any{c.ID, c.Name, optString(c.TenantID), string(c.Type), string(c.AuthMethod), c.SecretHash,
+		e.list(c.RedirectURIs), e.list(c.PostLogoutRedirectURIs), e.list(c.GrantTypes), e.list(c.Scopes),
+		e.list(c.DefaultScopes), e.list(c.Services), e.list(c.GlobalRoles), e.serviceRoles(c.ServiceRoles),
+		c.InsecureSkipPKCE, int64(c.AccessTokenLifetime), int64(c.IDTokenLifetime), int64(c.RefreshTokenLifetime),
+		encTime(c.CreatedAt), encTime(c.UpdatedAt)}
+	return args, e.err
 }
 
-// CreateClient stores c; a taken id is ErrConflict.
+// CreateClient stores c; a taken id is ErrConflict, a missing tenant
+// ErrNotFound.
 func (s directoryQueries) CreateClient(ctx context.Context, c directory.Client) error {
 	args, err := clientArgs(c)
 	if err != nil {
 		return fmt.Errorf("create client %q: %w", c.ID, err)
 	}
 	_, err = s.q.ExecContext(ctx, `INSERT INTO clients (`+clientColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	if err != nil {
-		return fmt.Errorf("create client %q: %w", c.ID, dirErr(err))
+		return fmt.Errorf("create client %q: %w", c.ID, s.writeErr(ctx, err, ref{"tenant", "tenants", c.TenantID}))
 	}
 	return nil
 }
@@ -51,10 +49,11 @@ func (s directoryQueries) UpdateClient(ctx context.Context, c directory.Client) 
 	args = append(args[1:], c.ID)
 	res, err := s.q.ExecContext(ctx, `UPDATE clients SET name = ?, tenant_id = ?, type = ?, auth_method = ?,
 		secret_hash = ?, redirect_uris = ?, post_logout_redirect_uris = ?, grant_types = ?, scopes = ?,
+		default_scopes = ?, services = ?, global_roles = ?, service_roles = ?,
 		insecure_skip_pkce = ?, access_token_lifetime = ?, id_token_lifetime = ?, refresh_token_lifetime = ?,
 		created_at = ?, updated_at = ? WHERE id = ?`, args...)
 	if err != nil {
-		return fmt.Errorf("update client %q: %w", c.ID, dirErr(err))
+		return fmt.Errorf("update client %q: %w", c.ID, s.writeErr(ctx, err, ref{"tenant", "tenants", c.TenantID}))
 	}
 	return affectedOne(res, fmt.Sprintf("update client %q", c.ID))
 }
@@ -88,11 +87,14 @@ func scanClient(r scanner) (directory.Client, error) {
 		typ, method              string
 		redirects, postLogout    string
 		grantTypes, scopes       string
+		defaultScopes, services  string
+		globalRoles, svcRoles    string
 		access, idToken, refresh int64
 		created, updated         string
 	)
 	if err := r.Scan(&c.ID, &c.Name, &tenant, &typ, &method, &c.SecretHash, &redirects, &postLogout,
-		&grantTypes, &scopes, &c.InsecureSkipPKCE, &access, &idToken, &refresh, &created, &updated); err != nil {
+		&grantTypes, &scopes, &defaultScopes, &services, &globalRoles, &svcRoles, &c.InsecureSkipPKCE,
+		&access, &idToken, &refresh, &created, &updated); err != nil {
 		return directory.Client{}, err
 	}
 	c.TenantID, c.Type, c.AuthMethod = tenant.String, directory.ClientType(typ), directory.AuthMethod(method)
@@ -102,9 +104,11 @@ func scanClient(r scanner) (directory.Client, error) {
 	var d decoder
 	c.RedirectURIs, c.PostLogoutRedirectURIs = d.list(redirects), d.list(postLogout)
 	c.GrantTypes, c.Scopes = d.list(grantTypes), d.list(scopes)
+	c.DefaultScopes, c.Services = d.list(defaultScopes), d.list(services)
+	c.GlobalRoles, c.ServiceRoles = d.list(globalRoles), d.serviceRoles(svcRoles)
 	c.CreatedAt, c.UpdatedAt = d.time(created), d.time(updated)
 	if d.err != nil {
-		return directory.Client{}, d.err
+		return directory.Client{}, fmt.Errorf("client %q: %w", c.ID, d.err)
 	}
 	return c, nil
 }

@@ -36,33 +36,40 @@ func (s txStore) InTx(_ context.Context, fn func(directory.Store) error) error {
 	return fn(s)
 }
 
-const tenantColumns = `id, slug, name, level, parent_id, path, created_at, updated_at`
+const tenantColumns = `id, slug, name, level, parent_id, path, settings, created_at, updated_at`
 
-// CreateTenant stores t; a taken id or slug is ErrConflict.
+// tenantArgs returns t's column values in tenantColumns order, id first.
+func tenantArgs(t directory.Tenant) ([]any, error) {
+	var e encoder
+	args := []any{t.ID, t.Slug, t.Name, string(t.Level), optString(t.ParentID), e.list(t.Path),
+		e.settings(t.Settings), encTime(t.CreatedAt), encTime(t.UpdatedAt)}
+	return args, e.err
+}
+
+// CreateTenant stores t; a taken id or slug is ErrConflict, a missing parent
+// ErrNotFound.
 func (s directoryQueries) CreateTenant(ctx context.Context, t directory.Tenant) error {
-	path, err := encList(t.Path)
+	args, err := tenantArgs(t)
 	if err != nil {
 		return fmt.Errorf("create tenant %q: %w", t.Slug, err)
 	}
-	_, err = s.q.ExecContext(ctx, `INSERT INTO tenants (`+tenantColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.ID, t.Slug, t.Name, string(t.Level), optString(t.ParentID), path, encTime(t.CreatedAt), encTime(t.UpdatedAt))
+	_, err = s.q.ExecContext(ctx, `INSERT INTO tenants (`+tenantColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	if err != nil {
-		return fmt.Errorf("create tenant %q: %w", t.Slug, dirErr(err))
+		return fmt.Errorf("create tenant %q: %w", t.Slug, s.writeErr(ctx, err, ref{"parent tenant", "tenants", t.ParentID}))
 	}
 	return nil
 }
 
 // UpdateTenant replaces every field of the tenant with t.ID.
 func (s directoryQueries) UpdateTenant(ctx context.Context, t directory.Tenant) error {
-	path, err := encList(t.Path)
+	args, err := tenantArgs(t)
 	if err != nil {
 		return fmt.Errorf("update tenant %s: %w", t.ID, err)
 	}
 	res, err := s.q.ExecContext(ctx, `UPDATE tenants SET slug = ?, name = ?, level = ?, parent_id = ?, path = ?,
-		created_at = ?, updated_at = ? WHERE id = ?`,
-		t.Slug, t.Name, string(t.Level), optString(t.ParentID), path, encTime(t.CreatedAt), encTime(t.UpdatedAt), t.ID)
+		settings = ?, created_at = ?, updated_at = ? WHERE id = ?`, append(args[1:], t.ID)...)
 	if err != nil {
-		return fmt.Errorf("update tenant %s: %w", t.ID, dirErr(err))
+		return fmt.Errorf("update tenant %s: %w", t.ID, s.writeErr(ctx, err, ref{"parent tenant", "tenants", t.ParentID}))
 	}
 	return affectedOne(res, "update tenant "+t.ID)
 }
@@ -112,14 +119,16 @@ func scanTenant(r scanner) (directory.Tenant, error) {
 		t                directory.Tenant
 		level, path      string
 		parent           sql.NullString
+		settings         string
 		created, updated string
 	)
-	if err := r.Scan(&t.ID, &t.Slug, &t.Name, &level, &parent, &path, &created, &updated); err != nil {
+	if err := r.Scan(&t.ID, &t.Slug, &t.Name, &level, &parent, &path, &settings, &created, &updated); err != nil {
 		return directory.Tenant{}, err
 	}
 	t.Level, t.ParentID = directory.Level(level), parent.String
 	var d decoder
-	t.Path, t.CreatedAt, t.UpdatedAt = d.list(path), d.time(created), d.time(updated)
+	t.Path, t.Settings = d.list(path), d.settings(settings)
+	t.CreatedAt, t.UpdatedAt = d.time(created), d.time(updated)
 	if d.err != nil {
 		return directory.Tenant{}, d.err
 	}
@@ -144,15 +153,43 @@ func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) 
 }
 
 // dirErr translates driver errors into the directory sentinels, keeping the
-// driver's message for the log.
+// driver's message for the log. A foreign key that fails means a row the
+// write refers to does not exist; writeErr says which.
 func dirErr(err error) error {
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return directory.ErrNotFound
 	case isUnique(err):
 		return fmt.Errorf("%w: %v", directory.ErrConflict, err)
+	case isForeignKey(err):
+		return fmt.Errorf("a row it refers to: %w (%v)", directory.ErrNotFound, err)
 	}
 	return err
+}
+
+// ref is a row that a write refers to through a foreign key: what it is
+// called in messages, its table, and its id (empty: no reference).
+type ref struct{ what, table, id string }
+
+// writeErr is dirErr for a write with foreign keys to refs. SQLite reports
+// that a foreign key failed but not which one, so on that error each ref is
+// looked up, in the write's transaction, and the first missing one named:
+// "tenant t-1: not found".
+func (s directoryQueries) writeErr(ctx context.Context, err error, refs ...ref) error {
+	if !isForeignKey(err) {
+		return dirErr(err)
+	}
+	for _, r := range refs {
+		if r.id == "" {
+			continue
+		}
+		var one int
+		e := s.q.QueryRowContext(ctx, `SELECT 1 FROM `+r.table+` WHERE id = ?`, r.id).Scan(&one)
+		if errors.Is(e, sql.ErrNoRows) {
+			return fmt.Errorf("%s %s: %w", r.what, r.id, directory.ErrNotFound)
+		}
+	}
+	return dirErr(err)
 }
 
 // affectedOne turns an UPDATE that matched no row into ErrNotFound.

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -153,6 +152,13 @@ func isUnique(err error) bool {
 	return false
 }
 
+// isForeignKey reports whether err is a FOREIGN KEY violation: a write
+// referring to a row that does not exist.
+func isForeignKey(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}
+
 // timeLayout is RFC 3339 in UTC with exactly nine fractional digits. The fixed
 // width makes the text sort in time order, so SQL comparisons such as
 // expires_at > ? work on it; unlike unix nanoseconds it also covers the zero
@@ -191,24 +197,6 @@ func optString(s string) sql.NullString {
 	return sql.NullString{String: s, Valid: s != ""}
 }
 
-// encList stores a list as JSON text. A nil list is stored as null and an
-// empty one as [], so both come back as they went in.
-func encList(v []string) (string, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", fmt.Errorf("encode list: %w", err)
-	}
-	return string(b), nil
-}
-
-func decList(s string) ([]string, error) {
-	var v []string
-	if err := json.Unmarshal([]byte(s), &v); err != nil {
-		return nil, fmt.Errorf("decode list: %w", err)
-	}
-	return v, nil
-}
-
 // decoder decodes a row's text columns and keeps the first error, so that a
 // scan function reads as a list of fields rather than a ladder of ifs.
 type decoder struct{ err error }
@@ -223,12 +211,6 @@ func (d *decoder) optTime(s sql.NullString) time.Time {
 	t, err := decOptTime(s)
 	d.keep(err)
 	return t
-}
-
-func (d *decoder) list(s string) []string {
-	l, err := decList(s)
-	d.keep(err)
-	return l
 }
 
 func (d *decoder) keep(err error) {

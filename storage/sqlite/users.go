@@ -2,37 +2,57 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/gatehouse-id/gatehouse/directory"
 )
 
 const userColumns = `id, tenant_id, username, email, email_verified, given_name, family_name, display_name,
-	preferred_language, tenant_role, password_hash, disabled, created_at, updated_at`
+	preferred_language, tenant_role, global_roles, service_roles, groups, owner_id, password_hash, disabled,
+	created_at, updated_at`
+
+// userArgs returns u's column values in userColumns order, id first.
+func userArgs(u directory.User) ([]any, error) {
+	var e encoder
+	args := []any{u.ID, u.TenantID, u.Username, u.Email, u.EmailVerified, u.GivenName, u.FamilyName, u.DisplayName,
+		u.PreferredLanguage, string(u.TenantRole), e.list(u.GlobalRoles), e.serviceRoles(u.ServiceRoles),
+		e.list(u.Groups), optString(u.OwnerID), u.PasswordHash, u.Disabled, encTime(u.CreatedAt), encTime(u.UpdatedAt)}
+	return args, e.err
+}
+
+// userRefs are the rows a user refers to, for writeErr.
+func userRefs(u directory.User) []ref {
+	return []ref{{"tenant", "tenants", u.TenantID}, {"owner", "users", u.OwnerID}}
+}
 
 // CreateUser stores u; a taken id, username or email (in u's tenant, in any
-// case) is ErrConflict.
+// case) is ErrConflict, a missing tenant or owner ErrNotFound.
 func (s directoryQueries) CreateUser(ctx context.Context, u directory.User) error {
-	_, err := s.q.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.TenantID, u.Username, u.Email, u.EmailVerified, u.GivenName, u.FamilyName, u.DisplayName,
-		u.PreferredLanguage, string(u.TenantRole), u.PasswordHash, u.Disabled, encTime(u.CreatedAt), encTime(u.UpdatedAt))
+	args, err := userArgs(u)
 	if err != nil {
-		return fmt.Errorf("create user %q: %w", u.Username, dirErr(err))
+		return fmt.Errorf("create user %q: %w", u.Username, err)
+	}
+	_, err = s.q.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+	if err != nil {
+		return fmt.Errorf("create user %q: %w", u.Username, s.writeErr(ctx, err, userRefs(u)...))
 	}
 	return nil
 }
 
 // UpdateUser replaces every field of the user with u.ID.
 func (s directoryQueries) UpdateUser(ctx context.Context, u directory.User) error {
+	args, err := userArgs(u)
+	if err != nil {
+		return fmt.Errorf("update user %s: %w", u.ID, err)
+	}
 	res, err := s.q.ExecContext(ctx, `UPDATE users SET tenant_id = ?, username = ?, email = ?, email_verified = ?,
 		given_name = ?, family_name = ?, display_name = ?, preferred_language = ?, tenant_role = ?,
-		password_hash = ?, disabled = ?, created_at = ?, updated_at = ? WHERE id = ?`,
-		u.TenantID, u.Username, u.Email, u.EmailVerified, u.GivenName, u.FamilyName, u.DisplayName,
-		u.PreferredLanguage, string(u.TenantRole), u.PasswordHash, u.Disabled, encTime(u.CreatedAt), encTime(u.UpdatedAt),
-		u.ID)
+		global_roles = ?, service_roles = ?, groups = ?, owner_id = ?, password_hash = ?, disabled = ?,
+		created_at = ?, updated_at = ? WHERE id = ?`, append(args[1:], u.ID)...)
 	if err != nil {
-		return fmt.Errorf("update user %s: %w", u.ID, dirErr(err))
+		return fmt.Errorf("update user %s: %w", u.ID, s.writeErr(ctx, err, userRefs(u)...))
 	}
 	return affectedOne(res, "update user "+u.ID)
 }
@@ -72,19 +92,24 @@ func (s directoryQueries) ListUsers(ctx context.Context, tenantID string) ([]dir
 
 func scanUser(r scanner) (directory.User, error) {
 	var (
-		u                directory.User
-		role             string
-		created, updated string
+		u                   directory.User
+		role                string
+		globalRoles, groups string
+		serviceRoles        string
+		owner               sql.NullString
+		created, updated    string
 	)
 	if err := r.Scan(&u.ID, &u.TenantID, &u.Username, &u.Email, &u.EmailVerified, &u.GivenName, &u.FamilyName,
-		&u.DisplayName, &u.PreferredLanguage, &role, &u.PasswordHash, &u.Disabled, &created, &updated); err != nil {
+		&u.DisplayName, &u.PreferredLanguage, &role, &globalRoles, &serviceRoles, &groups, &owner,
+		&u.PasswordHash, &u.Disabled, &created, &updated); err != nil {
 		return directory.User{}, err
 	}
-	u.TenantRole = directory.TenantRole(role)
+	u.TenantRole, u.OwnerID = directory.TenantRole(role), owner.String
 	var d decoder
+	u.GlobalRoles, u.ServiceRoles, u.Groups = d.list(globalRoles), d.serviceRoles(serviceRoles), d.list(groups)
 	u.CreatedAt, u.UpdatedAt = d.time(created), d.time(updated)
 	if d.err != nil {
-		return directory.User{}, d.err
+		return directory.User{}, fmt.Errorf("user %s: %w", u.ID, d.err)
 	}
 	return u, nil
 }

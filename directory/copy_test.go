@@ -1,0 +1,133 @@
+package directory_test
+
+import (
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/gatehouse-id/gatehouse/directory"
+)
+
+// rolesWorld is a customer tenant with a team group, an administrator
+// carol, her sub-user dave and a user erin.
+func rolesWorld(t *testing.T) (*directory.Directory, map[string]directory.User) {
+	t.Helper()
+	d := newDirectory(t)
+	ctx, s := t.Context(), d.Store()
+	if _, err := d.CreateTenant(ctx, "sys", "System", directory.LevelSystem, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.CreateTenant(ctx, "acme", "Acme", directory.LevelProvider, "sys"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.CreateTenant(ctx, "contoso", "Contoso", directory.LevelCustomer, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	for _, svc := range directory.SeedServices {
+		if _, _, err := d.PutService(ctx, s, svc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := d.PutGlobalRole(ctx, s, "contoso", directory.GlobalRole{Name: "operators", Permissions: perms("inventory:read", "inventory:change")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := d.PutGroup(ctx, s, "contoso", directory.Group{Name: "team", GlobalRoles: []string{"operators"},
+		ServiceRoles: directory.ServiceRoles{"things-manager": {"editor"}}}); err != nil {
+		t.Fatal(err)
+	}
+	users := map[string]directory.User{}
+	for _, nu := range []directory.NewUser{
+		{Username: "carol", TenantRole: "admin", ServiceRoles: directory.ServiceRoles{"things-manager": {"editor", "admin"}, "webshop": {"quotation"}}},
+		{Username: "dave", TenantRole: "user", Owner: "carol", Groups: []string{"team"}},
+		{Username: "erin", TenantRole: "user", ServiceRoles: directory.ServiceRoles{"webshop": {"read-only"}}},
+	} {
+		nu.TenantSlug = "contoso"
+		u, err := d.CreateUser(ctx, nu)
+		if err != nil {
+			t.Fatalf("create %s: %v", nu.Username, err)
+		}
+		users[u.Username] = u
+	}
+	return d, users
+}
+
+func TestCopyRoles(t *testing.T) {
+	d, u := rolesWorld(t)
+	ctx := t.Context()
+	got, err := d.CopyRoles(ctx, nil, u["dave"].ID, u["erin"].ID, directory.CopyMerge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Groups, []string{"team"}) || !got.ServiceRoles.Equal(directory.ServiceRoles{"webshop": {"read-only"}}) || got.TenantRole != "user" {
+		t.Errorf("merge: %+v", got.Assignment())
+	}
+	got, err = d.CopyRoles(ctx, nil, u["carol"].ID, u["erin"].ID, directory.CopyReplace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Groups) != 0 || !got.ServiceRoles.Equal(u["carol"].ServiceRoles) || got.TenantRole != "user" {
+		t.Errorf("replace: %+v (the tenant role is never copied)", got.Assignment())
+	}
+	stored, _ := d.Store().UserByID(ctx, u["erin"].ID)
+	if !stored.ServiceRoles.Equal(got.ServiceRoles) {
+		t.Errorf("stored %v, returned %v", stored.ServiceRoles, got.ServiceRoles)
+	}
+}
+
+func TestSetRolesRefusesMoreThanHeld(t *testing.T) {
+	d, u := rolesWorld(t)
+	ctx := t.Context()
+	b, err := d.Book(ctx, d.Store(), u["erin"].TenantID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dave := u["dave"]
+	daveAsGranter := b.Resolve(dave.Assignment())
+	tests := []struct {
+		name    string
+		granter *directory.Principal
+		target  string
+		a       directory.Assignment
+		field   string
+	}{
+		{"dave cannot grant a service role he lacks", &daveAsGranter, "erin",
+			directory.Assignment{TenantRole: "user", ServiceRoles: directory.ServiceRoles{"webshop": {"quotation"}}}, "service_roles"},
+		{"dave cannot make an administrator", &daveAsGranter, "erin",
+			directory.Assignment{TenantRole: "admin"}, "role"},
+		{"dave's owner does not hold webshop:read-only, so dave may not either", nil, "dave",
+			directory.Assignment{TenantRole: "user", ServiceRoles: directory.ServiceRoles{"webshop": {"read-only"}}}, "service_roles"},
+		{"an unknown group", nil, "erin",
+			directory.Assignment{TenantRole: "user", Groups: []string{"nosuch"}}, "groups"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before, _ := d.Store().UserByID(ctx, u[tt.target].ID)
+			_, err := d.SetRoles(ctx, tt.granter, u[tt.target].ID, tt.a)
+			var fe *directory.FieldError
+			if !errors.As(err, &fe) || fe.Field != tt.field {
+				t.Fatalf("SetRoles = %v, want a FieldError on %s", err, tt.field)
+			}
+			after, _ := d.Store().UserByID(ctx, u[tt.target].ID)
+			if !slices.Equal(before.GlobalRoles, after.GlobalRoles) || !before.ServiceRoles.Equal(after.ServiceRoles) ||
+				before.TenantRole != after.TenantRole || !slices.Equal(before.Groups, after.Groups) {
+				t.Errorf("a refused change was written: %+v -> %+v", before.Assignment(), after.Assignment())
+			}
+		})
+	}
+	// Within what he holds, dave may grant.
+	if _, err := d.SetRoles(ctx, &daveAsGranter, u["erin"].ID, directory.Assignment{TenantRole: "user", Groups: []string{"team"}}); err != nil {
+		t.Errorf("granting what one holds: %v", err)
+	}
+}
+
+func TestOwnerCycleRefused(t *testing.T) {
+	d, u := rolesWorld(t)
+	ctx := t.Context()
+	// carol owned by dave, who is owned by carol.
+	_, _, err := d.PutUser(ctx, d.Store(), directory.NewUser{TenantSlug: "contoso", Username: "carol", TenantRole: "admin",
+		ServiceRoles: u["carol"].ServiceRoles, Owner: "dave"})
+	var fe *directory.FieldError
+	if !errors.As(err, &fe) || fe.Field != "owner" {
+		t.Fatalf("owner cycle: %v", err)
+	}
+}

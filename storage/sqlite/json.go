@@ -1,0 +1,127 @@
+package sqlite
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/gatehouse-id/gatehouse/directory"
+)
+
+// Lists, service roles, permissions and settings are JSON in TEXT columns.
+// A nil list or map is stored as null and an empty one as [] or {}, so both
+// come back as they went in.
+
+// encList stores a list as JSON text.
+func encList(v []string) (string, error) { return encJSON("list", v) }
+
+func decList(s string) ([]string, error) { return decJSON[[]string]("list", s) }
+
+func encJSON(what string, v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("encode %s: %w", what, err)
+	}
+	return string(b), nil
+}
+
+func decJSON[T any](what, s string) (T, error) {
+	var v T
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		return v, fmt.Errorf("decode %s %.40q: %w", what, s, err)
+	}
+	return v, nil
+}
+
+// settingsJSON is the stored form of directory.TenantSettings, with names
+// of its own so that renaming a Go field does not orphan stored data.
+type settingsJSON struct {
+	UserRoles []string `json:"user_roles"`
+}
+
+// encPermissions stores permissions in their token form, "resource:access".
+// A permission that would not parse back is refused here rather than
+// written, since the row could not be read again.
+func encPermissions(ps []directory.Permission) (string, error) {
+	var ss []string
+	if ps != nil {
+		ss = make([]string, len(ps))
+	}
+	for i, p := range ps {
+		back, err := directory.ParsePermission(p.String())
+		if err != nil {
+			return "", fmt.Errorf("encode permissions: %w", err)
+		}
+		if back != p {
+			return "", fmt.Errorf("encode permissions: %q does not read back as itself", p)
+		}
+		ss[i] = p.String()
+	}
+	return encJSON("permissions", ss)
+}
+
+func decPermissions(s string) ([]directory.Permission, error) {
+	ss, err := decJSON[[]string]("permissions", s)
+	if err != nil || ss == nil {
+		return nil, err
+	}
+	ps := make([]directory.Permission, len(ss))
+	for i, v := range ss {
+		if ps[i], err = directory.ParsePermission(v); err != nil {
+			return nil, fmt.Errorf("decode permissions: %w", err)
+		}
+	}
+	return ps, nil
+}
+
+// encoder encodes a row's JSON columns and keeps the first error, the
+// counterpart of decoder.
+type encoder struct{ err error }
+
+func (e *encoder) keep(s string, err error) string {
+	if e.err == nil {
+		e.err = err
+	}
+	return s
+}
+
+func (e *encoder) list(v []string) string { return e.keep(encList(v)) }
+
+func (e *encoder) serviceRoles(v directory.ServiceRoles) string {
+	return e.keep(encJSON("service roles", v))
+}
+
+func (e *encoder) permissions(v []directory.Permission) string { return e.keep(encPermissions(v)) }
+
+func (e *encoder) settings(v directory.TenantSettings) string {
+	return e.keep(encJSON("settings", settingsJSON{UserRoles: v.UserRoles}))
+}
+
+func (d *decoder) list(s string) []string {
+	l, err := decList(s)
+	d.keep(err)
+	return l
+}
+
+func (d *decoder) serviceRoles(s string) directory.ServiceRoles {
+	v, err := decJSON[directory.ServiceRoles]("service roles", s)
+	d.keep(err)
+	return v
+}
+
+func (d *decoder) permissions(s string) []directory.Permission {
+	v, err := decPermissions(s)
+	d.keep(err)
+	return v
+}
+
+func (d *decoder) levels(s string) []directory.Level {
+	v, err := decJSON[[]directory.Level]("levels", s)
+	d.keep(err)
+	return v
+}
+
+func (d *decoder) settings(s string) directory.TenantSettings {
+	v, err := decJSON[settingsJSON]("settings", s)
+	d.keep(err)
+	return directory.TenantSettings{UserRoles: v.UserRoles}
+}
