@@ -131,3 +131,60 @@ func TestOwnerCycleRefused(t *testing.T) {
 		t.Fatalf("owner cycle: %v", err)
 	}
 }
+
+// An external user acts in a tenant it is linked to with what the link
+// grants there, and nowhere it is not linked.
+func TestPrincipalOfExternalUser(t *testing.T) {
+	d, u := rolesWorld(t)
+	ctx, s := t.Context(), d.Store()
+	if _, err := d.CreateTenant(ctx, "fabrikam", "Fabrikam", directory.LevelCustomer, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	jill, err := d.CreateUser(ctx, directory.NewUser{TenantSlug: "acme", Username: "jill", TenantRole: "admin",
+		ServiceRoles: directory.ServiceRoles{"things-support": {"user"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := d.PutLink(ctx, s, "acme", "jill", "contoso", directory.Assignment{TenantRole: "user", Groups: []string{"team"}}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		tenant       string
+		role         directory.TenantRole
+		globalRoles  []string
+		serviceRoles directory.ServiceRoles
+	}{
+		{"", "admin", []string{"admins"}, directory.ServiceRoles{"things-support": {"user"}}},
+		{"contoso", "user", []string{"operators", "readers"}, directory.ServiceRoles{"things-manager": {"editor"}}},
+	}
+	for _, tt := range tests {
+		tenantID := ""
+		if tt.tenant != "" {
+			tn, _ := s.TenantBySlug(ctx, tt.tenant)
+			tenantID = tn.ID
+		}
+		_, p, err := d.PrincipalOf(ctx, jill.ID, tenantID)
+		if err != nil {
+			t.Fatalf("in %q: %v", tt.tenant, err)
+		}
+		if p.TenantRole != tt.role || !slices.Equal(p.GlobalRoles, tt.globalRoles) || !p.ServiceRoles.Equal(tt.serviceRoles) {
+			t.Errorf("jill in %q: %s %v %v", tt.tenant, p.TenantRole, p.GlobalRoles, p.ServiceRoles)
+		}
+		if tt.tenant == "contoso" && p.Tenant.ID != tenantID {
+			t.Errorf("acting in %s, want contoso only", p.Tenant.Slug)
+		}
+	}
+	fab, _ := s.TenantBySlug(ctx, "fabrikam")
+	if _, _, err := d.PrincipalOf(ctx, jill.ID, fab.ID); !errors.Is(err, directory.ErrNotFound) {
+		t.Errorf("jill in a tenant she is not linked to: %v, want ErrNotFound", err)
+	}
+	if _, _, err := d.PrincipalOf(ctx, u["carol"].ID, fab.ID); !errors.Is(err, directory.ErrNotFound) {
+		t.Errorf("carol in another tenant: %v, want ErrNotFound", err)
+	}
+	// A link to one's own home is refused.
+	_, _, err = d.PutLink(ctx, s, "acme", "jill", "acme", directory.Assignment{TenantRole: "user"})
+	var fe *directory.FieldError
+	if !errors.As(err, &fe) || fe.Field != "tenant" {
+		t.Errorf("link to home: %v", err)
+	}
+}

@@ -264,9 +264,9 @@ func TestAuthorizeBadInput(t *testing.T) {
 func TestNoRequestMakesTheServerFail(t *testing.T) {
 	h := newHarness(t)
 	paths := []string{"/authorize", "/authorize/callback", "/oauth/token", "/oauth/introspect", "/userinfo", "/revoke",
-		"/end_session", "/keys", "/.well-known/openid-configuration", "/login", "/logged-out"}
+		"/end_session", "/keys", "/.well-known/openid-configuration", "/login", "/login/tenant", "/logged-out"}
 	bodies := []string{"", "%%%", "a=1&a=2", "grant_type=authorization_code&code=%00", strings.Repeat("x", 70<<10),
-		"grant_type=refresh_token&refresh_token=" + strings.Repeat("A", 5000), "token=a.b.c", "id=" + strings.Repeat("%", 10)}
+		"grant_type=refresh_token&refresh_token=" + strings.Repeat("A", 5000), "token=a.b.c", "id=" + strings.Repeat("%", 10), "authRequestID=x&tenant_id=y&csrf_token=z"}
 	queries := []string{"", "id=x", "id_token_hint=a.b.c", "client_id=portal-a&response_type=code", "authRequestID=../../etc"}
 	for _, p := range paths {
 		for _, q := range queries {
