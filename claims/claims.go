@@ -132,12 +132,14 @@ type Access struct {
 	Act   *Actor   `json:"act,omitempty"`
 }
 
-// AccessFor returns the access claims of s that scopes release. act is
+// AccessFor returns the access claims of s that scopes release. The roles
+// and permissions scopes release the tenant too: roles are held in one
+// tenant, and a token must never leave a portal to guess which. act is
 // released whatever the scopes: a portal must always be able to tell that
 // support is acting.
 func AccessFor(s Subject, scopes []string) Access {
 	a := Access{Act: s.Actor}
-	if slices.Contains(scopes, ScopeTenant) {
+	if slices.Contains(scopes, ScopeTenant) || slices.Contains(scopes, ScopeRoles) || slices.Contains(scopes, ScopePermissions) {
 		a.Tenant, a.TenantRole = s.Tenant, s.TenantRole
 	}
 	if slices.Contains(scopes, ScopeRoles) {

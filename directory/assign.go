@@ -148,6 +148,11 @@ func (d *Directory) PutLink(ctx context.Context, s Store, homeSlug, username, te
 	if err := b.CheckAssignment(a, false); err != nil {
 		return Link{}, Unchanged, err
 	}
+	if u.OwnerID != "" {
+		if err := d.checkLinkOwner(ctx, s, b, u, a); err != nil {
+			return Link{}, Unchanged, err
+		}
+	}
 	now := d.now().UTC()
 	next := Link{UserID: u.ID, TenantID: t.ID, TenantRole: a.TenantRole, GlobalRoles: sortedNames(a.GlobalRoles),
 		ServiceRoles: a.ServiceRoles.Normalize(), Groups: sortedNames(a.Groups), CreatedAt: now, UpdatedAt: now}
@@ -169,6 +174,35 @@ func (d *Directory) PutLink(ctx context.Context, s Store, homeSlug, username, te
 		return Link{}, Unchanged, err
 	}
 	return next, Updated, nil
+}
+
+// checkLinkOwner applies the owner rule to a sub-user's link: in the
+// linked tenant too, it holds at most what its owner holds there, and
+// nothing where its owner holds nothing.
+func (d *Directory) checkLinkOwner(ctx context.Context, s Store, b *Book, u User, a Assignment) error {
+	owner, err := s.UserByID(ctx, u.OwnerID)
+	if err != nil {
+		return fmt.Errorf("owner of %q: %w", u.Username, err)
+	}
+	ownerHolds := owner.Assignment()
+	if owner.TenantID != b.Tenant.ID {
+		l, err := s.LinkOf(ctx, owner.ID, b.Tenant.ID)
+		if errors.Is(err, ErrNotFound) {
+			return fieldErr("tenant", "owner %q has no access to tenant %q, so its sub-user %q cannot have any either", owner.Username, b.Tenant.Slug, u.Username)
+		}
+		if err != nil {
+			return err
+		}
+		ownerHolds = l.Assignment()
+	}
+	if err := b.CheckGrant(b.Resolve(ownerHolds), a); err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			return fieldErr(fe.Field, "owner %q: %s (a sub-user holds at most what its owner holds)", owner.Username, fe.Reason)
+		}
+		return err
+	}
+	return nil
 }
 
 func sameAssignment(a, b Assignment) bool {

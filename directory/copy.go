@@ -4,61 +4,87 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 )
+
+// checkManages refuses a granter that may not manage the users of tenant t:
+// it must act in t or in one of its ancestors (tenant isolation: never a
+// sibling's or a parent's users), and hold users:change. Outside its
+// subtree the answer is ErrNotFound, so that it learns nothing about what
+// exists there.
+func checkManages(granter *Principal, t Tenant, userID string) error {
+	if !slices.Contains(t.Path, granter.Tenant.ID) {
+		return fmt.Errorf("user %s: %w", userID, ErrNotFound)
+	}
+	if !granter.Permissions.Has("users", AccessChange) {
+		return fieldErr("users", "managing users needs the users:change permission")
+	}
+	return nil
+}
 
 // SetRoles replaces what the user userID holds in its home tenant by a, as
 // granter. granter nil means the operator (an import, the command line),
-// who may grant anything; otherwise CheckGrant applies. The owner rule
-// applies either way.
+// who may grant anything; otherwise the granter must manage the user's
+// tenant (checkManages) and CheckGrant applies. The owner rule applies
+// either way.
 func (d *Directory) SetRoles(ctx context.Context, granter *Principal, userID string, a Assignment) (User, error) {
 	var out User
 	err := d.store.InTx(ctx, func(s Store) error {
-		u, err := s.UserByID(ctx, userID)
-		if err != nil {
-			return err
-		}
-		t, err := s.TenantByID(ctx, u.TenantID)
-		if err != nil {
-			return err
-		}
-		if err := validateNames(a.GlobalRoles, a.ServiceRoles, a.Groups); err != nil {
-			return err
-		}
-		next := u
-		next.SetAssignment(Assignment{TenantRole: a.TenantRole, GlobalRoles: sortedNames(a.GlobalRoles),
-			ServiceRoles: a.ServiceRoles.Normalize(), Groups: sortedNames(a.Groups)})
-		owner := ""
-		if u.OwnerID != "" {
-			o, err := s.UserByID(ctx, u.OwnerID)
-			if err != nil {
-				return fmt.Errorf("owner of %q: %w", u.Username, err)
-			}
-			owner = o.Username
-		}
-		if err := d.checkUserRoles(ctx, s, t, &next, owner); err != nil {
-			return err
-		}
-		if granter != nil {
-			b, err := d.bookOf(ctx, s, t)
-			if err != nil {
-				return err
-			}
-			if err := b.CheckGrant(*granter, next.Assignment()); err != nil {
-				return err
-			}
-		}
-		if sameAssignment(u.Assignment(), next.Assignment()) {
-			out = u
-			return nil
-		}
-		next.UpdatedAt = d.now().UTC()
-		if err := s.UpdateUser(ctx, next); err != nil {
-			return err
-		}
-		out = next
-		return nil
+		var err error
+		out, err = d.setRoles(ctx, s, granter, userID, a)
+		return err
 	})
 	return out, err
+}
+
+func (d *Directory) setRoles(ctx context.Context, s Store, granter *Principal, userID string, a Assignment) (User, error) {
+	u, err := s.UserByID(ctx, userID)
+	if err != nil {
+		return User{}, err
+	}
+	t, err := s.TenantByID(ctx, u.TenantID)
+	if err != nil {
+		return User{}, err
+	}
+	if granter != nil {
+		if err := checkManages(granter, t, userID); err != nil {
+			return User{}, err
+		}
+	}
+	if err := validateNames(a.GlobalRoles, a.ServiceRoles, a.Groups); err != nil {
+		return User{}, err
+	}
+	next := u
+	next.SetAssignment(Assignment{TenantRole: a.TenantRole, GlobalRoles: sortedNames(a.GlobalRoles),
+		ServiceRoles: a.ServiceRoles.Normalize(), Groups: sortedNames(a.Groups)})
+	owner := ""
+	if u.OwnerID != "" {
+		o, err := s.UserByID(ctx, u.OwnerID)
+		if err != nil {
+			return User{}, fmt.Errorf("owner of %q: %w", u.Username, err)
+		}
+		owner = o.Username
+	}
+	if err := d.checkUserRoles(ctx, s, t, &next, owner); err != nil {
+		return User{}, err
+	}
+	if granter != nil {
+		b, err := d.bookOf(ctx, s, t)
+		if err != nil {
+			return User{}, err
+		}
+		if err := b.CheckGrant(*granter, next.Assignment()); err != nil {
+			return User{}, err
+		}
+	}
+	if sameAssignment(u.Assignment(), next.Assignment()) {
+		return u, nil
+	}
+	next.UpdatedAt = d.now().UTC()
+	if err := s.UpdateUser(ctx, next); err != nil {
+		return User{}, err
+	}
+	return next, nil
 }
 
 // CopyMode says what CopyRoles does with what the target already holds.
@@ -74,31 +100,45 @@ const (
 )
 
 // CopyRoles copies the global roles, service roles and groups of user
-// fromID onto user toID, both of the same tenant; the tenant role is not
-// copied (making someone an administrator is its own decision). The rules of
-// SetRoles apply, granter's included.
+// fromID onto user toID, both of the same tenant, in one transaction. What
+// makes an administrator is never copied: not the tenant role, and not the
+// administrators group (the target keeps its own membership); making
+// someone an administrator is its own decision. The rules of SetRoles
+// apply, granter's included; a granter must also manage the source's
+// tenant, which is the same.
 func (d *Directory) CopyRoles(ctx context.Context, granter *Principal, fromID, toID string, mode CopyMode) (User, error) {
-	from, err := d.store.UserByID(ctx, fromID)
-	if err != nil {
-		return User{}, err
-	}
-	to, err := d.store.UserByID(ctx, toID)
-	if err != nil {
-		return User{}, err
-	}
-	if from.TenantID != to.TenantID {
-		return User{}, fieldErr("from", "roles can only be copied between users of the same tenant")
-	}
-	if from.ID == to.ID {
-		return User{}, fieldErr("from", "a user cannot copy roles from itself")
-	}
-	next := Assignment{TenantRole: to.TenantRole, GlobalRoles: from.GlobalRoles, ServiceRoles: from.ServiceRoles, Groups: from.Groups}
-	if mode == CopyMerge {
-		next.GlobalRoles = append(append([]string(nil), to.GlobalRoles...), from.GlobalRoles...)
-		next.Groups = append(append([]string(nil), to.Groups...), from.Groups...)
-		next.ServiceRoles = to.ServiceRoles.Merge(from.ServiceRoles)
-	} else if mode != CopyReplace {
+	if mode != CopyMerge && mode != CopyReplace {
 		return User{}, errors.New("copy roles: unknown mode")
 	}
-	return d.SetRoles(ctx, granter, toID, next)
+	var out User
+	err := d.store.InTx(ctx, func(s Store) error {
+		from, err := s.UserByID(ctx, fromID)
+		if err != nil {
+			return err
+		}
+		to, err := s.UserByID(ctx, toID)
+		if err != nil {
+			return err
+		}
+		if from.TenantID != to.TenantID {
+			return fieldErr("from", "roles can only be copied between users of the same tenant")
+		}
+		if from.ID == to.ID {
+			return fieldErr("from", "a user cannot copy roles from itself")
+		}
+		notAdmins := func(g string) bool { return g == GroupAdministrators }
+		next := Assignment{TenantRole: to.TenantRole, GlobalRoles: from.GlobalRoles, ServiceRoles: from.ServiceRoles,
+			Groups: slices.DeleteFunc(slices.Clone(from.Groups), notAdmins)}
+		if slices.Contains(to.Groups, GroupAdministrators) {
+			next.Groups = append(next.Groups, GroupAdministrators)
+		}
+		if mode == CopyMerge {
+			next.GlobalRoles = append(slices.Clone(to.GlobalRoles), from.GlobalRoles...)
+			next.Groups = append(slices.Clone(to.Groups), next.Groups...)
+			next.ServiceRoles = to.ServiceRoles.Merge(from.ServiceRoles)
+		}
+		out, err = d.setRoles(ctx, s, granter, toID, next)
+		return err
+	})
+	return out, err
 }

@@ -31,6 +31,9 @@ func rolesWorld(t *testing.T) (*directory.Directory, map[string]directory.User) 
 	if _, _, err := d.PutGlobalRole(ctx, s, "contoso", directory.GlobalRole{Name: "operators", Permissions: perms("inventory:read", "inventory:change")}); err != nil {
 		t.Fatal(err)
 	}
+	if _, _, err := d.PutGlobalRole(ctx, s, "contoso", directory.GlobalRole{Name: "user-managers", Permissions: perms("users:read", "users:change")}); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := d.PutGroup(ctx, s, "contoso", directory.Group{Name: "team", GlobalRoles: []string{"operators"},
 		ServiceRoles: directory.ServiceRoles{"things-manager": {"editor"}}}); err != nil {
 		t.Fatal(err)
@@ -38,8 +41,9 @@ func rolesWorld(t *testing.T) (*directory.Directory, map[string]directory.User) 
 	users := map[string]directory.User{}
 	for _, nu := range []directory.NewUser{
 		{Username: "carol", TenantRole: "admin", ServiceRoles: directory.ServiceRoles{"things-manager": {"editor", "admin"}, "webshop": {"quotation"}}},
-		{Username: "dave", TenantRole: "user", Owner: "carol", Groups: []string{"team"}},
+		{Username: "dave", TenantRole: "user", Owner: "carol", Groups: []string{"team"}, GlobalRoles: []string{"user-managers"}},
 		{Username: "erin", TenantRole: "user", ServiceRoles: directory.ServiceRoles{"webshop": {"read-only"}}},
+		{Username: "frank", TenantRole: "user", Owner: "erin"},
 	} {
 		nu.TenantSlug = "contoso"
 		u, err := d.CreateUser(ctx, nu)
@@ -72,6 +76,18 @@ func TestCopyRoles(t *testing.T) {
 	if !stored.ServiceRoles.Equal(got.ServiceRoles) {
 		t.Errorf("stored %v, returned %v", stored.ServiceRoles, got.ServiceRoles)
 	}
+	// Administration is never copied: not through the administrators group.
+	if _, err := d.SetRoles(ctx, nil, u["carol"].ID, directory.Assignment{TenantRole: "admin", Groups: []string{"administrators"},
+		ServiceRoles: u["carol"].ServiceRoles}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = d.CopyRoles(ctx, nil, u["carol"].ID, u["erin"].ID, directory.CopyMerge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(got.Groups, "administrators") {
+		t.Errorf("copying made erin an administrator: %v", got.Groups)
+	}
 }
 
 func TestSetRolesRefusesMoreThanHeld(t *testing.T) {
@@ -94,8 +110,8 @@ func TestSetRolesRefusesMoreThanHeld(t *testing.T) {
 			directory.Assignment{TenantRole: "user", ServiceRoles: directory.ServiceRoles{"webshop": {"quotation"}}}, "service_roles"},
 		{"dave cannot make an administrator", &daveAsGranter, "erin",
 			directory.Assignment{TenantRole: "admin"}, "role"},
-		{"dave's owner does not hold webshop:read-only, so dave may not either", nil, "dave",
-			directory.Assignment{TenantRole: "user", ServiceRoles: directory.ServiceRoles{"webshop": {"read-only"}}}, "service_roles"},
+		{"frank's owner erin does not hold webshop:quotation, so frank may not either", nil, "frank",
+			directory.Assignment{TenantRole: "user", ServiceRoles: directory.ServiceRoles{"webshop": {"quotation"}}}, "service_roles"},
 		{"an unknown group", nil, "erin",
 			directory.Assignment{TenantRole: "user", Groups: []string{"nosuch"}}, "groups"},
 	}
@@ -113,6 +129,34 @@ func TestSetRolesRefusesMoreThanHeld(t *testing.T) {
 				t.Errorf("a refused change was written: %+v -> %+v", before.Assignment(), after.Assignment())
 			}
 		})
+	}
+	// Managing users needs users:change, and a tenant at or above the
+	// user's: erin (a reader) and fabrikam's administrator get nowhere.
+	erin := u["erin"]
+	reader := b.Resolve(erin.Assignment())
+	if _, err := d.SetRoles(ctx, &reader, u["dave"].ID, directory.Assignment{TenantRole: "user"}); err == nil {
+		t.Error("a reader changed another user's roles")
+	}
+	if _, err := d.CreateTenant(ctx, "fabrikam", "Fabrikam", directory.LevelCustomer, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	fab, _ := d.Store().TenantBySlug(ctx, "fabrikam")
+	fb, err := d.Book(ctx, d.Store(), fab.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fabAdmin := fb.Resolve(directory.Assignment{TenantRole: "admin"})
+	if _, err := d.SetRoles(ctx, &fabAdmin, u["erin"].ID, directory.Assignment{TenantRole: "user"}); !errors.Is(err, directory.ErrNotFound) {
+		t.Errorf("another customer's administrator: %v, want ErrNotFound", err)
+	}
+	acme, _ := d.Store().TenantBySlug(ctx, "acme")
+	ab, err := d.Book(ctx, d.Store(), acme.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	providerAdmin := ab.Resolve(directory.Assignment{TenantRole: "admin"})
+	if _, err := d.SetRoles(ctx, &providerAdmin, u["erin"].ID, directory.Assignment{TenantRole: "user", Groups: []string{"team"}}); err != nil {
+		t.Errorf("the provider's administrator manages its customer's users: %v", err)
 	}
 	// Within what he holds, dave may grant.
 	if _, err := d.SetRoles(ctx, &daveAsGranter, u["erin"].ID, directory.Assignment{TenantRole: "user", Groups: []string{"team"}}); err != nil {
@@ -186,5 +230,28 @@ func TestPrincipalOfExternalUser(t *testing.T) {
 	var fe *directory.FieldError
 	if !errors.As(err, &fe) || fe.Field != "tenant" {
 		t.Errorf("link to home: %v", err)
+	}
+}
+
+// A sub-user's links obey the owner rule too.
+func TestSubUserLinkWithinOwner(t *testing.T) {
+	d, _ := rolesWorld(t)
+	ctx, s := t.Context(), d.Store()
+	if _, err := d.CreateTenant(ctx, "fabrikam", "Fabrikam", directory.LevelCustomer, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := d.PutLink(ctx, s, "contoso", "dave", "fabrikam", directory.Assignment{TenantRole: "user"})
+	var fe *directory.FieldError
+	if !errors.As(err, &fe) || fe.Field != "tenant" {
+		t.Fatalf("link of a sub-user where its owner has no access: %v", err)
+	}
+	if _, _, err := d.PutLink(ctx, s, "contoso", "carol", "fabrikam", directory.Assignment{TenantRole: "user"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := d.PutLink(ctx, s, "contoso", "dave", "fabrikam", directory.Assignment{TenantRole: "admin"}); !errors.As(err, &fe) || fe.Field != "role" {
+		t.Fatalf("sub-user linked as admin where its owner is a user: %v", err)
+	}
+	if _, _, err := d.PutLink(ctx, s, "contoso", "dave", "fabrikam", directory.Assignment{TenantRole: "user"}); err != nil {
+		t.Errorf("within what the owner holds there: %v", err)
 	}
 }

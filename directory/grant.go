@@ -12,7 +12,8 @@ import (
 //     in its tenant (CheckAssignment);
 //   - nobody grants a tenant role, permission or service role that they do
 //     not hold themselves (CheckGrant, seed 004): a sub-user holds at most
-//     what its owner holds.
+//     what its owner holds. An administrator counts as holding every
+//     service role: it could grant any to itself.
 
 // CheckAssignment reports the first name in a that the book's tenant does
 // not know, as a *FieldError naming the field and the item. machine is true
@@ -113,7 +114,13 @@ func (b *Book) checkRole(granter Principal, field, name, group string) error {
 	return fieldErr(field, "cannot grant %q: it includes %s, which you do not hold", name, missing[0])
 }
 
+// checkServiceGrant: a service role is granted by holding it, or by being
+// an administrator, who may grant itself any service role of its tenant and
+// so gains nothing by being refused.
 func checkServiceGrant(granter Principal, field string, sr ServiceRoles, group string) error {
+	if granter.IsAdmin() {
+		return nil
+	}
 	var err error
 	sr.Each(func(svc, role string) {
 		if err != nil || granter.ServiceRoles.Has(svc, role) {

@@ -98,6 +98,9 @@ func (d *Directory) PutTenantSettings(ctx context.Context, s Store, slug string,
 		return Unchanged, err
 	}
 	for _, r := range settings.UserRoles {
+		if r == RoleAdmins {
+			return Unchanged, fieldErr("user_roles", "admins cannot be a default user role: it would make every user an administrator in all but name")
+		}
 		if !slices.ContainsFunc(roles, func(g GlobalRole) bool { return g.Name == r }) {
 			return Unchanged, fieldErr("user_roles", "tenant %q has no global role %q", t.Slug, r)
 		}

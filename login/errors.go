@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/gatehouse-id/gatehouse/storage"
 	"github.com/gatehouse-id/gatehouse/templates"
 )
 
@@ -31,8 +32,12 @@ func (e *pageError) Error() string {
 func (e *pageError) Unwrap() error { return e.Err }
 
 // internalError is an unexpected failure: the person reads "something went
-// wrong on our side", the log gets err at Error level.
+// wrong on our side", the log gets err at Error level. An outage of the
+// database or Redis is a 503 that says to try again in a moment.
 func internalError(err error, attrs ...slog.Attr) error {
+	if errors.Is(err, storage.ErrUnavailable) {
+		return &pageError{Code: http.StatusServiceUnavailable, Msg: templates.MsgUnavailable, Err: err, Attrs: attrs}
+	}
 	return &pageError{Code: http.StatusInternalServerError, Msg: templates.MsgInternal, Err: err, Attrs: attrs}
 }
 

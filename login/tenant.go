@@ -178,8 +178,11 @@ func (h *Handler) submitTenantChoice(w http.ResponseWriter, r *http.Request) err
 		return internalError(err, attrs...)
 	}
 	tenant, err := h.tenants.TenantByID(ctx, chosen)
-	if err != nil {
+	if errors.Is(err, directory.ErrNotFound) { // removed since it was offered
 		return &pageError{Code: http.StatusBadRequest, Msg: templates.MsgRequestExpired, ClientName: clientName(req), Err: err, Attrs: attrs}
+	}
+	if err != nil {
+		return internalError(fmt.Errorf("load chosen tenant: %w", err), attrs...)
 	}
 	home, err := h.tenants.TenantByID(ctx, user.TenantID)
 	if err != nil {

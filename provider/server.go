@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/claims"
 	"github.com/gatehouse-id/gatehouse/directory"
+	backend "github.com/gatehouse-id/gatehouse/storage"
 )
 
 // Server is Gatehouse's op.Server: the library's LegacyServer for authorize,
@@ -37,6 +38,13 @@ func invalidClient(desc string) error {
 // serverError logs the cause and hands the library an error whose text
 // reveals nothing.
 func (s *Server) serverError(ctx context.Context, msg string, err error) error {
+	if errors.Is(err, backend.ErrUnavailable) {
+		// A database or Redis outage: nothing was changed, and the client
+		// may simply try again.
+		s.store.log.WarnContext(ctx, msg, "err", err)
+		return op.NewStatusError(oidc.ErrServerError().WithDescription("the server is temporarily unavailable; try again shortly"),
+			http.StatusServiceUnavailable)
+	}
 	s.store.log.ErrorContext(ctx, msg, "err", err)
 	return oidc.ErrServerError().WithDescription("the server could not complete the request")
 }

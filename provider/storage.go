@@ -121,7 +121,9 @@ func (s *storage) reusableSession(ctx context.Context, a *authRequest) (session.
 	if a.HintSubject != "" && a.HintSubject != sess.UserID {
 		return session.Session{}, false
 	}
-	user, err := s.dir.ActiveUser(ctx, sess.UserID)
+	// The user must still be active, and still be allowed in the tenant
+	// the session acts in (an external user's link may be gone).
+	user, _, err := s.dir.PrincipalOf(ctx, sess.UserID, sess.TenantID)
 	if err != nil {
 		return session.Session{}, false
 	}

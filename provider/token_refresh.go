@@ -63,7 +63,10 @@ func (s *Server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 				return nil, oidc.ErrInvalidScope().WithDescription("scope %q was not granted to this refresh token", sc)
 			}
 		}
-		scopes = r.Data.Scopes
+		// A client's default scopes are granted on every request, a
+		// narrowed refresh included (those the grant holds).
+		scopes = withDefaultScopes(r.Data.Scopes, slices.DeleteFunc(slices.Clone(c.DefaultScopes),
+			func(sc string) bool { return !slices.Contains(old.Scopes, sc) }))
 	}
 	// The user must still be allowed in: a disabled or deleted user's
 	// refresh fails and takes the family with it.

@@ -37,6 +37,9 @@ const (
 	MsgBadRequest Message = "bad_request"
 	// MsgFormTooLarge: the form body was larger than any real login.
 	MsgFormTooLarge Message = "form_too_large"
+	// MsgUnavailable: a database or Redis outage; nothing was changed and
+	// trying again shortly will work.
+	MsgUnavailable Message = "unavailable"
 	// MsgInternal: our fault; the cause is in the log, not on the page.
 	MsgInternal Message = "internal"
 )

@@ -120,6 +120,7 @@ func TestMessagesHaveWords(t *testing.T) {
 		MsgFormExpired:    "Your sign-in form expired.",
 		MsgBadRequest:     "could not understand",
 		MsgFormTooLarge:   "too large",
+		MsgUnavailable:    "briefly unavailable",
 		MsgInternal:       fallbackError,
 	}
 	for m, want := range errs {
