@@ -69,5 +69,14 @@ type Store interface {
 	// InTx runs fn with a Store bound to one transaction: if fn returns an
 	// error, nothing fn wrote is kept. Nested calls on the bound Store join
 	// the same transaction.
+	//
+	// Transactions may run side by side. Of two that write the same row,
+	// each commits whole or fails with an error and keeps nothing; the row
+	// is what the last to commit wrote, never a mix of both; neither waits
+	// for ever. A backend may abort a transaction that conflicts with
+	// another and run fn again from the start (PostgreSQL does; SQLite runs
+	// one at a time), so fn must have no effect beyond the bound Store and
+	// the results it sets, and should return an error the bound Store gives
+	// it: the transaction may be unusable after one.
 	InTx(ctx context.Context, fn func(Store) error) error
 }

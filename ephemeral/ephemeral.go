@@ -7,16 +7,33 @@
 // GETDEL, DEL, INCR+PEXPIRE) and onto a map in process memory for the embedded
 // default. Typed state is built on top by its owners. Every backend passes
 // ephemeraltest.Run.
+//
+// Errors: ErrNotFound for a key that is not there; ErrUnavailable wrapped in
+// any failure of a networked backend to answer (Redis down, unreachable, too
+// slow, failing over), so that a caller can tell "try again shortly" (503)
+// from a bug (500). The memory backend never returns ErrUnavailable.
 package ephemeral
 
 import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/gatehouse-id/gatehouse/storage"
 )
 
 // ErrNotFound is returned for a key that does not exist or has expired.
 var ErrNotFound = errors.New("ephemeral: not found")
+
+// ErrUnavailable is wrapped in errors of a backend that could not be reached
+// or did not answer in time: a network failure, a timeout, a server that is
+// loading, read-only or failing over. The operation may have taken effect or
+// not; the same request may succeed a moment later. Callers test it with
+// errors.Is and answer "temporarily unavailable, try again" (HTTP 503)
+// instead of an internal error. A cancelled context is not unavailability and
+// does not wrap it. It is storage.ErrUnavailable itself, so that a caller
+// tests one error whichever backend failed.
+var ErrUnavailable = storage.ErrUnavailable
 
 // Store is the ephemeral key/value contract. Every key carries a time to
 // live, which must be positive; a Store never keeps a key forever.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // config is everything the binary reads from flags and the environment.
@@ -23,6 +24,15 @@ type config struct {
 	SigningAlg string
 	LogLevel   string
 	Demo       bool
+	// DatabaseURL selects PostgreSQL instead of the embedded SQLite;
+	// RedisURL selects Redis instead of process memory for ephemeral
+	// state. Several nodes need both.
+	DatabaseURL string
+	RedisURL    string
+	RedisPrefix string
+	// ConnectTimeout bounds how long start-up waits for PostgreSQL and
+	// Redis to answer before giving up.
+	ConnectTimeout time.Duration
 }
 
 // bindFlags registers the serve flags on fs, with defaults from the
@@ -35,7 +45,25 @@ func (c *config) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.KEKFile, "kek-file", env("GATEHOUSE_KEK_FILE", ""), "file holding the key-encryption key (GATEHOUSE_KEK_FILE)")
 	fs.StringVar(&c.SigningAlg, "signing-alg", env("GATEHOUSE_SIGNING_ALG", "RS256"), "token signing algorithm: RS256, ES256 or EdDSA (GATEHOUSE_SIGNING_ALG)")
 	fs.StringVar(&c.LogLevel, "log-level", env("GATEHOUSE_LOG_LEVEL", "info"), "debug, info, warn or error (GATEHOUSE_LOG_LEVEL)")
+	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL URL, postgres://user:pass@host:5432/db?sslmode=verify-full (prefer GATEHOUSE_DATABASE_URL: flags show in ps); empty: embedded SQLite in --data-dir")
+	fs.StringVar(&c.RedisURL, "redis-url", "", "Redis URL, redis://, rediss:// (TLS), Sentinel or Cluster (prefer GATEHOUSE_REDIS_URL); empty: process memory (one node only)")
+	fs.StringVar(&c.RedisPrefix, "redis-prefix", env("GATEHOUSE_REDIS_PREFIX", "gatehouse:"), "prefix of every Redis key, so installations can share a Redis (GATEHOUSE_REDIS_PREFIX)")
+	fs.DurationVar(&c.ConnectTimeout, "connect-timeout", envDuration("GATEHOUSE_CONNECT_TIMEOUT", time.Minute), "how long start-up retries PostgreSQL and Redis before giving up (GATEHOUSE_CONNECT_TIMEOUT)")
 	fs.BoolVar(&c.Demo, "demo", env("GATEHOUSE_DEMO", "") == "true", "load the demo directory and serve the demo portal; allows laptop-only settings (GATEHOUSE_DEMO=true)")
+}
+
+// envDuration reads a duration from the environment; a value that does not
+// parse is left for resolve to refuse by name, as a negative duration.
+func envDuration(name string, def time.Duration) time.Duration {
+	v, ok := os.LookupEnv(name)
+	if !ok {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return -1
+	}
+	return d
 }
 
 func env(name, def string) string {
@@ -70,7 +98,29 @@ func (c *config) resolve() error {
 	default:
 		return fmt.Errorf("issuer %q: scheme must be https", c.Issuer)
 	}
+	if err := c.resolveBackends(); err != nil {
+		return err
+	}
 	return c.resolveKEK()
+}
+
+// resolveBackends takes the database and Redis URLs from the environment
+// when no flag gave them (they hold passwords, so the environment is where
+// they belong), and checks the connect timeout.
+func (c *config) resolveBackends() error {
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = os.Getenv("GATEHOUSE_DATABASE_URL")
+	}
+	if c.RedisURL == "" {
+		c.RedisURL = os.Getenv("GATEHOUSE_REDIS_URL")
+	}
+	if c.ConnectTimeout == 0 {
+		c.ConnectTimeout = time.Minute
+	}
+	if c.ConnectTimeout < 0 {
+		return errors.New("GATEHOUSE_CONNECT_TIMEOUT / --connect-timeout must be a positive duration such as 60s")
+	}
+	return nil
 }
 
 // resolveKEK takes the key-encryption key from GATEHOUSE_KEK when no flag

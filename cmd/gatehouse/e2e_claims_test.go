@@ -36,9 +36,9 @@ func newDemoHarness(t *testing.T) *harness {
 	return newHarnessWith(t, "demo/directory.yaml", func(string) []byte { return demo.Directory("http://localhost") })
 }
 
-// volatile claims change with every run; the golden files leave them out
+// volatileClaims change with every run; the golden files leave them out
 // (other tests check them).
-var volatile = []string{"exp", "iat", "auth_time", "jti", "nonce", "at_hash", "sid", "updated_at", "iss"}
+var volatileClaims = []string{"exp", "iat", "auth_time", "jti", "nonce", "at_hash", "sid", "updated_at", "iss"}
 
 // normalizer replaces the ids a run generates with stable names.
 type normalizer map[string]string
@@ -80,7 +80,7 @@ func (n normalizer) view(t *testing.T, raw []byte) map[string]any {
 	if err := json.Unmarshal([]byte(s), &m); err != nil {
 		t.Fatalf("claims are not a JSON object: %v", err)
 	}
-	for _, k := range volatile {
+	for _, k := range volatileClaims {
 		delete(m, k)
 	}
 	return m

@@ -73,28 +73,9 @@ func newHarnessWith(t *testing.T, name string, dir func(issuer string) []byte) *
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	issuer := "http://" + srv.Listener.Addr().String()
-	cfg := &config{
-		Addr: srv.Listener.Addr().String(), Issuer: issuer, DataDir: t.TempDir(),
-		KEK: base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef")), SigningAlg: "RS256", LogLevel: "debug",
-	}
-	if err := cfg.resolve(); err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	clk := &clock{}
-	// A cheap argon2id cost keeps the suite fast; the format and code path
-	// are the production ones.
-	a, err := build(t.Context(), cfg, log, options{now: clk.Now, passwordParams: password.Params{Memory: 64, Time: 1, Threads: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := directoryfile.Parse(name, []byte(strings.ReplaceAll(string(dir(issuer)), "{{issuer}}", issuer)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.Apply(t.Context(), a.directory); err != nil {
-		t.Fatal(err)
-	}
+	a := buildNode(t, testConfig(t, issuer, "", "", ""), clk)
+	applyFile(t, a, name, dir(issuer), issuer)
 	srv.Config.Handler = a.handler
 	srv.Start()
 	t.Cleanup(func() { srv.Close(); a.Close() })
@@ -103,6 +84,48 @@ func newHarnessWith(t *testing.T, name string, dir func(issuer string) []byte) *
 		t.Fatalf("go-oidc rejects the discovery document: %v", err)
 	}
 	return &harness{t: t, issuer: issuer, app: a, clock: clk, oidc: p}
+}
+
+// testConfig is a node's configuration in tests: the issuer, a fixed
+// key-encryption key, and PostgreSQL and Redis when their URLs are given
+// (else SQLite in a temporary folder and process memory).
+func testConfig(t *testing.T, issuer, dbURL, redisURL, redisPrefix string) *config {
+	t.Helper()
+	cfg := &config{
+		Addr: "127.0.0.1:0", Issuer: issuer, DataDir: t.TempDir(), SigningAlg: "RS256", LogLevel: "debug",
+		KEK:         base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef")),
+		DatabaseURL: dbURL, RedisURL: redisURL, RedisPrefix: redisPrefix,
+	}
+	if err := cfg.resolve(); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// buildNode wires a node as serve does, logging to the test, on the
+// test's clock. A cheap argon2id cost keeps the suite fast; the format and
+// code path are the production ones.
+func buildNode(t *testing.T, cfg *config, clk *clock, logAttrs ...any) *app {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug})).With(logAttrs...)
+	a, err := build(t.Context(), cfg, log, options{now: clk.Now, passwordParams: password.Params{Memory: 64, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// applyFile loads a directory file into a's directory, with "{{issuer}}"
+// replaced by issuer.
+func applyFile(t *testing.T, a *app, name string, data []byte, issuer string) {
+	t.Helper()
+	f, err := directoryfile.Parse(name, []byte(strings.ReplaceAll(string(data), "{{issuer}}", issuer)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Apply(t.Context(), a.directory); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // portal is a relying party: x/oauth2 for the protocol, go-oidc to verify.

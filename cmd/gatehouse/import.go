@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sort"
 
@@ -29,8 +30,11 @@ func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fs.Usage()
 		return errUsage
 	}
-	// The server's key-encryption key: it unseals the key that hashes
-	// client secrets.
+	// The server's database and key-encryption key: the key unseals the
+	// key that hashes client secrets.
+	if err := cfg.resolveBackends(); err != nil {
+		return err
+	}
 	if err := cfg.resolveKEK(); err != nil {
 		return err
 	}
@@ -43,7 +47,7 @@ func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	db, dir, _, err := openDirectory(ctx, &cfg, options{})
+	db, dir, _, err := openDirectory(ctx, &cfg, commandLogger(stderr), options{})
 	if err != nil {
 		return err
 	}
@@ -74,16 +78,26 @@ func migrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+	if err := cfg.resolveBackends(); err != nil {
 		return err
 	}
-	db, err := openSQLite(ctx, &cfg)
+	db, err := openDurable(ctx, &cfg, commandLogger(stderr))
 	if err != nil {
 		return err
 	}
 	if err := db.Close(); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: schema up to date\n", cfg.databasePath())
+	where := cfg.databasePath()
+	if cfg.DatabaseURL != "" {
+		where = redactURL(cfg.DatabaseURL)
+	}
+	fmt.Fprintf(stdout, "%s: schema up to date\n", where)
 	return nil
+}
+
+// commandLogger is the log of the one-shot commands: warnings (such as a
+// database not ready yet) on stderr.
+func commandLogger(stderr io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }

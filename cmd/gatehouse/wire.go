@@ -16,13 +16,11 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/demo"
 	"github.com/gatehouse-id/gatehouse/directory"
-	"github.com/gatehouse-id/gatehouse/ephemeral/memory"
 	"github.com/gatehouse-id/gatehouse/keys"
 	"github.com/gatehouse-id/gatehouse/login"
 	"github.com/gatehouse-id/gatehouse/password"
 	"github.com/gatehouse-id/gatehouse/provider"
 	"github.com/gatehouse-id/gatehouse/session"
-	"github.com/gatehouse-id/gatehouse/storage/sqlite"
 	"github.com/gatehouse-id/gatehouse/templates"
 	"github.com/gatehouse-id/gatehouse/throttle"
 )
@@ -47,8 +45,8 @@ type options struct {
 type app struct {
 	handler   http.Handler
 	directory *directory.Directory
-	db        *sqlite.Store
-	kv        *memory.Store
+	db        durable
+	kv        volatile
 }
 
 func (a *app) Close() error {
@@ -57,7 +55,7 @@ func (a *app) Close() error {
 }
 
 // openDirectory opens the durable store and the directory service over it.
-func openDirectory(ctx context.Context, cfg *config, opt options) (*sqlite.Store, *directory.Directory, *keys.Sealer, error) {
+func openDirectory(ctx context.Context, cfg *config, log *slog.Logger, opt options) (durable, *directory.Directory, *keys.Sealer, error) {
 	kek, err := loadKEK(cfg)
 	if err != nil {
 		return nil, nil, nil, err
@@ -66,10 +64,7 @@ func openDirectory(ctx context.Context, cfg *config, opt options) (*sqlite.Store
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, nil, nil, fmt.Errorf("data folder: %w", err)
-	}
-	db, err := openSQLite(ctx, cfg)
+	db, err := openDurable(ctx, cfg, log)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -91,11 +86,16 @@ func build(ctx context.Context, cfg *config, log *slog.Logger, opt options) (*ap
 	if opt.now == nil {
 		opt.now = time.Now
 	}
-	db, dir, sealer, err := openDirectory(ctx, cfg, opt)
+	db, dir, sealer, err := openDirectory(ctx, cfg, log, opt)
 	if err != nil {
 		return nil, err
 	}
-	a := &app{db: db, directory: dir, kv: memory.New(opt.now)}
+	kv, err := openVolatile(ctx, cfg, log, opt.now)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &app{db: db, directory: dir, kv: kv}
 	if err := a.wire(ctx, cfg, log, opt, sealer); err != nil {
 		a.Close()
 		return nil, err
@@ -129,7 +129,7 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 		Logger: log, Now: opt.now,
 	}, provider.Deps{
 		Directory: a.directory, Grants: a.db, Keys: km, Ephemeral: a.kv, Sessions: sessions,
-		Cookies: cookies, Health: a.db.Ping,
+		Cookies: cookies, Health: a.ready,
 	})
 	if err != nil {
 		return err
@@ -154,6 +154,7 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 		mux.Handle(p, prov)
 	}
 	lh.Routes(mux)
+	mux.Handle("GET /readyz", a.readyz())
 	if cfg.Demo {
 		portal := demo.NewPortal(demo.PortalConfig{Issuer: cfg.Issuer, HTTPClient: opt.httpClient, Logger: log})
 		portal.Routes(mux)
@@ -218,8 +219,4 @@ func loadKEK(cfg *config) ([]byte, error) {
 		return kek, nil
 	}
 	return nil, errors.New("no key-encryption key configured")
-}
-
-func openSQLite(ctx context.Context, cfg *config) (*sqlite.Store, error) {
-	return sqlite.Open(ctx, cfg.databasePath())
 }

@@ -6,12 +6,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"path"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/gatehouse-id/gatehouse/storage"
 )
 
 // migrationFiles holds the schema history. Files are named NNNN_what.sql; the
@@ -21,39 +18,9 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
 // migrations returns the embedded migrations in version order.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, name := range names {
-		base := path.Base(name)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must start with a positive version number and '_'", base)
-		}
-		b, err := migrationFiles.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
-	for i := 1; i < len(ms); i++ {
-		if ms[i].version == ms[i-1].version {
-			return nil, fmt.Errorf("migrations %s and %s share version %d", ms[i-1].name, ms[i].name, ms[i].version)
-		}
-	}
-	return ms, nil
+func migrations() ([]storage.Migration, error) {
+	return storage.LoadMigrations(migrationFiles, "migrations/*.sql")
 }
 
 // Migrate applies, in order, every embedded migration the database has not
@@ -86,12 +53,12 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrate: schema_migrations: %w", err)
 	}
-	if len(ms) > 0 && latest.Valid && int(latest.Int64) > ms[len(ms)-1].version {
-		return fmt.Errorf("migrate: database is at version %d, newer than this binary's %d", latest.Int64, ms[len(ms)-1].version)
+	if len(ms) > 0 && latest.Valid && int(latest.Int64) > ms[len(ms)-1].Version {
+		return fmt.Errorf("migrate: database is at version %d, newer than this binary's %d", latest.Int64, ms[len(ms)-1].Version)
 	}
 	for _, m := range ms {
 		if err := s.apply(ctx, m); err != nil {
-			return fmt.Errorf("migrate: %s: %w", m.name, err)
+			return fmt.Errorf("migrate: %s: %w", m.Name, err)
 		}
 	}
 	return nil
@@ -99,21 +66,21 @@ func (s *Store) Migrate(ctx context.Context) error {
 
 // apply runs m unless it is recorded. The check is inside the transaction, so
 // a concurrent Migrate that got there first is seen.
-func (s *Store) apply(ctx context.Context, m migration) error {
+func (s *Store) apply(ctx context.Context, m storage.Migration) error {
 	return inTx(ctx, s.db, func(tx *sql.Tx) error {
 		var one int
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM schema_migrations WHERE version = ?`, m.version).Scan(&one)
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM schema_migrations WHERE version = ?`, m.Version).Scan(&one)
 		if err == nil {
 			return nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
-			m.version, encTime(time.Now()))
+			m.Version, encTime(time.Now()))
 		return err
 	})
 }

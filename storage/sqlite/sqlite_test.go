@@ -206,7 +206,7 @@ func wantVersions(t *testing.T, s *Store) {
 	if err := s.db.QueryRowContext(t.Context(), `SELECT count(*), max(version) FROM schema_migrations`).Scan(&n, &maxVersion); err != nil {
 		t.Fatal(err)
 	}
-	if n != len(ms) || maxVersion != ms[len(ms)-1].version {
-		t.Errorf("schema_migrations has %d rows up to version %d, want %d up to %d", n, maxVersion, len(ms), ms[len(ms)-1].version)
+	if n != len(ms) || maxVersion != ms[len(ms)-1].Version {
+		t.Errorf("schema_migrations has %d rows up to version %d, want %d up to %d", n, maxVersion, len(ms), ms[len(ms)-1].Version)
 	}
 }

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-id/gatehouse/storage"
+)
+
+func TestConnectRetriesOnlyWhatWaitingCures(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	t.Run("an unreachable backend that comes up", func(t *testing.T) {
+		calls := 0
+		v, err := connect(t.Context(), log, "Redis", "GATEHOUSE_REDIS_URL=redis://x", 10*time.Second, func(context.Context) (int, error) {
+			if calls++; calls < 3 {
+				return 0, fmt.Errorf("dial: %w", storage.ErrUnavailable)
+			}
+			return 7, nil
+		})
+		if err != nil || v != 7 || calls != 3 {
+			t.Fatalf("got %d, %v after %d calls", v, err, calls)
+		}
+	})
+	t.Run("a wrong setting fails at once, naming it", func(t *testing.T) {
+		calls := 0
+		_, err := connect(t.Context(), log, "PostgreSQL", "GATEHOUSE_DATABASE_URL=postgres://db/x", 10*time.Second, func(context.Context) (int, error) {
+			calls++
+			return 0, errors.New("password authentication failed")
+		})
+		if err == nil || calls != 1 || !strings.Contains(err.Error(), "GATEHOUSE_DATABASE_URL") {
+			t.Fatalf("%v after %d calls", err, calls)
+		}
+	})
+	t.Run("an unreachable backend gives up after the timeout", func(t *testing.T) {
+		start := time.Now()
+		_, err := connect(t.Context(), log, "Redis", "GATEHOUSE_REDIS_URL=redis://x", 600*time.Millisecond, func(context.Context) (int, error) {
+			return 0, storage.ErrUnavailable
+		})
+		if err == nil || !strings.Contains(err.Error(), "GATEHOUSE_REDIS_URL") || time.Since(start) > 3*time.Second {
+			t.Fatalf("%v after %s", err, time.Since(start))
+		}
+	})
+}

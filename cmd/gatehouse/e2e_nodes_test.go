@@ -1,0 +1,136 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/gatehouse-id/gatehouse/ephemeral/redis/redistest"
+	"github.com/gatehouse-id/gatehouse/storage/postgres/pgtest"
+)
+
+// cluster is two Gatehouse nodes on one PostgreSQL schema and one Redis
+// key prefix, behind a "load balancer" whose target the test chooses per
+// step. The nodes share nothing in memory: each is built by build from its
+// own configuration, exactly as a separate process would be.
+type cluster struct {
+	*harness
+	nodes  [2]*httptest.Server
+	target atomic.Int32
+}
+
+// use sends the following requests to node n (0 or 1).
+func (c *cluster) use(n int) { c.target.Store(int32(n)) }
+
+func newCluster(t *testing.T) *cluster {
+	t.Helper()
+	dbURL, redisURL := pgtest.FreshSchemaURL(t), redistest.URL(t)
+	prefix := redistest.Prefix(t, redisURL)
+	lb := httptest.NewUnstartedServer(nil)
+	issuer := "http://" + lb.Listener.Addr().String()
+	clk := &clock{}
+	c := &cluster{}
+	var apps [2]*app
+	for i := range apps {
+		a := buildNode(t, testConfig(t, issuer, dbURL, redisURL, prefix), clk, "node", i+1)
+		apps[i] = a
+		c.nodes[i] = httptest.NewServer(a.handler)
+		t.Cleanup(func() { c.nodes[i].Close(); a.Close() })
+		if i == 0 { // the directory is shared: load it once
+			applyFile(t, a, "testdata/directory.yaml", mustRead(t, "testdata/directory.yaml"), issuer)
+		}
+	}
+	lb.Config.Handler = &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		u, _ := url.Parse(c.nodes[c.target.Load()].URL)
+		r.SetURL(u)
+		r.Out.Host = r.In.Host
+	}}
+	lb.Start()
+	t.Cleanup(lb.Close)
+	p, err := gooidc.NewProvider(t.Context(), issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.harness = &harness{t: t, issuer: issuer, app: apps[0], clock: clk, oidc: p}
+	return c
+}
+
+// TestFlowAcrossTwoNodes: login on node 1, the code redeemed on node 2, the
+// refresh on node 1, logout on node 2, and the refresh token then refused
+// on node 1.
+func TestFlowAcrossTwoNodes(t *testing.T) {
+	c := newCluster(t)
+	b := c.browser()
+	pa := c.portalA()
+
+	c.use(0)
+	a, code := b.login(pa, "contoso", "carol", "carol-password")
+
+	c.use(1)
+	tok, err := pa.exchange(t.Context(), code, a)
+	if err != nil {
+		t.Fatalf("code from node 1 redeemed on node 2: %v", err)
+	}
+	c.verifyAccessToken(t, tok.AccessToken, "portal-a")
+
+	c.use(0)
+	fresh, err := pa.conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	if err != nil {
+		t.Fatalf("refresh on node 1: %v", err)
+	}
+	if fresh.RefreshToken == tok.RefreshToken {
+		t.Fatal("refresh token not rotated")
+	}
+
+	c.use(1)
+	q := url.Values{"id_token_hint": {tok.Extra("id_token").(string)}, "post_logout_redirect_uri": {"http://localhost/a/"}}
+	if resp, _ := b.get(c.issuer + "/end_session?" + q.Encode()); resp.StatusCode != http.StatusFound {
+		t.Fatalf("logout on node 2 answered %d", resp.StatusCode)
+	}
+
+	c.use(0)
+	_, err = pa.conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: fresh.RefreshToken}).Token()
+	wantOAuthError(t, err, "invalid_grant")
+	// And the session is gone on every node: node 1 asks to log in again.
+	if _, _, body := b.start(pa); !strings.Contains(body, "csrf_token") {
+		t.Error("after logout on node 2, node 1 still had the session")
+	}
+}
+
+// TestCodeSingleUseAcrossNodes: a code redeemed on one node cannot be
+// redeemed on the other, and the replay revokes what the first redemption
+// issued, wherever it is used next.
+func TestCodeSingleUseAcrossNodes(t *testing.T) {
+	c := newCluster(t)
+	pa := c.portalA()
+	c.use(0)
+	a, code := c.browser().login(pa, "contoso", "carol", "carol-password")
+	c.use(1)
+	tok, err := pa.exchange(t.Context(), code, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.use(0)
+	_, err = pa.exchange(t.Context(), code, a)
+	wantOAuthError(t, err, "invalid_grant")
+	c.use(1)
+	_, err = pa.conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	wantOAuthError(t, err, "invalid_grant")
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

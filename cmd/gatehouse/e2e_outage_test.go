@@ -1,0 +1,205 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/gatehouse-id/gatehouse/ephemeral/redis/redistest"
+	"github.com/gatehouse-id/gatehouse/storage/postgres/pgtest"
+)
+
+// tcpProxy forwards one address to another and can be cut and restored,
+// to play a backend going away and coming back without touching the real
+// one, which other tests share.
+type tcpProxy struct {
+	t      *testing.T
+	addr   string // stays the same across stop and start
+	target string
+	mu     sync.Mutex
+	ln     net.Listener
+	conns  map[net.Conn]bool
+}
+
+func newTCPProxy(t *testing.T, target string) *tcpProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &tcpProxy{t: t, addr: ln.Addr().String(), target: target, conns: map[net.Conn]bool{}}
+	p.serve(ln)
+	t.Cleanup(p.stop)
+	return p
+}
+
+func (p *tcpProxy) serve(ln net.Listener) {
+	p.mu.Lock()
+	p.ln = ln
+	p.mu.Unlock()
+	go func() {
+		for {
+			in, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", p.target)
+			if err != nil {
+				in.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns[in], p.conns[out] = true, true
+			p.mu.Unlock()
+			go func() { io.Copy(out, in); out.Close() }()
+			go func() { io.Copy(in, out); in.Close() }()
+		}
+	}()
+}
+
+// stop refuses new connections and cuts the open ones.
+func (p *tcpProxy) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ln != nil {
+		p.ln.Close()
+		p.ln = nil
+	}
+	for c := range p.conns {
+		c.Close()
+	}
+	clear(p.conns)
+}
+
+// start listens again on the same address.
+func (p *tcpProxy) start() {
+	p.t.Helper()
+	ln, err := net.Listen("tcp", p.addr)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.serve(ln)
+}
+
+// viaProxy returns rawURL with its host replaced by a proxy to that host.
+func viaProxy(t *testing.T, rawURL string) (string, *tcpProxy) {
+	t.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newTCPProxy(t, u.Host)
+	u.Host = p.addr
+	return u.String(), p
+}
+
+// TestOutagesAreTemporary cuts Redis, then PostgreSQL, under a running
+// node: people and machines get a clear "temporarily unavailable" (503,
+// never a 500, never a panic), readiness says which dependency is missing,
+// and the node serves again as soon as the backend is back, without a
+// restart.
+func TestOutagesAreTemporary(t *testing.T) {
+	dbURL, dbProxy := viaProxy(t, pgtest.FreshSchemaURL(t))
+	rawRedis := redistest.URL(t)
+	prefix := redistest.Prefix(t, rawRedis)
+	redisURL, redisProxy := viaProxy(t, rawRedis)
+
+	srv := httptest.NewUnstartedServer(nil)
+	issuer := "http://" + srv.Listener.Addr().String()
+	clk := &clock{}
+	a := buildNode(t, testConfig(t, issuer, dbURL, redisURL, prefix), clk)
+	applyFile(t, a, "testdata/directory.yaml", mustRead(t, "testdata/directory.yaml"), issuer)
+	srv.Config.Handler = a.handler
+	srv.Start()
+	t.Cleanup(func() { srv.Close(); a.Close() })
+	p, err := gooidc.NewProvider(t.Context(), issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, issuer: issuer, app: a, clock: clk, oidc: p}
+	machine := clientcredentials.Config{ClientID: "machine", ClientSecret: machineSecret, TokenURL: p.Endpoint().TokenURL}
+
+	ready := func() (int, map[string]string) {
+		resp, err := http.Get(issuer + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]string
+		_ = json.NewDecoder(resp.Body).Decode(&m)
+		return resp.StatusCode, m
+	}
+	login := func() error {
+		b := h.browser()
+		pa := h.portalA()
+		a, c := b.login(pa, "contoso", "carol", "carol-password")
+		_, err := pa.exchange(t.Context(), c, a)
+		return err
+	}
+	if code, m := ready(); code != http.StatusOK || m["database"] != "ok" || m["ephemeral"] != "ok" {
+		t.Fatalf("readyz before the outages: %d %v", code, m)
+	}
+
+	// Redis goes away.
+	redisProxy.stop()
+	b := h.browser()
+	_, resp, body := b.start(h.portalA())
+	if resp.StatusCode >= 500 && resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("authorize during a Redis outage: %d", resp.StatusCode)
+	}
+	if loc := resp.Request.URL; loc.Host == "localhost" && loc.Query().Get("error") == "" {
+		t.Errorf("authorize during a Redis outage went on to the portal without an error: %s", loc)
+	}
+	resp, body = b.get(issuer + "/login?authRequestID=abc")
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "briefly unavailable") {
+		t.Errorf("login page during a Redis outage: %d\n%.300s", resp.StatusCode, body)
+	}
+	if code, m := ready(); code != http.StatusServiceUnavailable || m["ephemeral"] != "unavailable" || m["database"] != "ok" {
+		t.Errorf("readyz during a Redis outage: %d %v", code, m)
+	}
+	redisProxy.start()
+	if err := login(); err != nil {
+		t.Fatalf("login once Redis is back: %v", err)
+	}
+
+	// PostgreSQL goes away while a person is on the login page.
+	b = h.browser()
+	_, loginPage, loginBody := b.start(h.portalA())
+	if !strings.Contains(loginBody, "csrf_token") {
+		t.Fatalf("no login page: %d", loginPage.StatusCode)
+	}
+	dbProxy.stop()
+	_, err = machine.Token(t.Context())
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) || re.Response.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("client credentials during a PostgreSQL outage: %v", err)
+	}
+	resp, body = b.submitLogin(loginPage, loginBody, "contoso", "carol", "carol-password")
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "briefly unavailable") {
+		t.Errorf("login during a PostgreSQL outage: %d\n%.300s", resp.StatusCode, body)
+	}
+	if code, m := ready(); code != http.StatusServiceUnavailable || m["database"] != "unavailable" {
+		t.Errorf("readyz during a PostgreSQL outage: %d %v", code, m)
+	}
+	dbProxy.start()
+	if _, err := machine.Token(t.Context()); err != nil {
+		t.Errorf("client credentials once PostgreSQL is back: %v", err)
+	}
+	if err := login(); err != nil {
+		t.Errorf("login once PostgreSQL is back: %v", err)
+	}
+	if code, m := ready(); code != http.StatusOK {
+		t.Errorf("readyz after the outages: %d %v", code, m)
+	}
+}
