@@ -12,8 +12,10 @@ type Group struct {
 	Description  string
 	GlobalRoles  []string
 	ServiceRoles ServiceRoles
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// RequireMFA makes TOTP required for the group's members.
+	RequireMFA bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // GroupAdministrators is the built-in group of every tenant (seed 003): its

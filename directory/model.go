@@ -79,6 +79,39 @@ type TenantSettings struct {
 	// starts with ["readers"]: a read-only user reads (seed 001). A tenant
 	// administrator always holds "admins" and needs no default.
 	UserRoles []string
+	// MFA is the tenant's two-factor policy; empty inherits the parent's.
+	// A child may tighten its parent's policy, never loosen it (see
+	// EffectiveMFA).
+	MFA MFAPolicy
+}
+
+// MFAPolicy says whether people of a tenant use TOTP.
+type MFAPolicy string
+
+// The policies, from the loosest: off (TOTP is not offered; a person who
+// enrolled still uses it), optional (a person may enrol from the account
+// page) and required (every login needs TOTP; a person without it enrols
+// before any token is issued).
+const (
+	MFAInherit  MFAPolicy = ""
+	MFAOff      MFAPolicy = "off"
+	MFAOptional MFAPolicy = "optional"
+	MFARequired MFAPolicy = "required"
+)
+
+// Valid reports whether p is a policy (or inherit).
+func (p MFAPolicy) Valid() bool {
+	return p == MFAInherit || p == MFAOff || p == MFAOptional || p == MFARequired
+}
+
+func (p MFAPolicy) strength() int {
+	switch p {
+	case MFAOptional:
+		return 1
+	case MFARequired:
+		return 2
+	}
+	return 0
 }
 
 // TenantRole is what a user may do at its home tenant's level and below

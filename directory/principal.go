@@ -18,6 +18,9 @@ type Principal struct {
 	Permissions  PermissionSet
 	ServiceRoles ServiceRoles // every service; see ServiceRoles.Only for a client's view
 	Groups       []string     // sorted
+	// MFARequiredBy names a global role or group held that requires TOTP
+	// (RequireMFA), or is empty when none does.
+	MFARequiredBy string
 }
 
 // IsAdmin reports whether the principal administers its tenant.
@@ -90,6 +93,9 @@ func (b *Book) Resolve(a Assignment) Principal {
 			continue
 		}
 		p.Groups = append(p.Groups, name)
+		if g.RequireMFA && p.MFARequiredBy == "" {
+			p.MFARequiredBy = "group " + name
+		}
 		if name == GroupAdministrators {
 			p.TenantRole = TenantRoleAdmin
 		}
@@ -119,6 +125,11 @@ func (b *Book) Resolve(a Assignment) Principal {
 		p.Permissions.AddAll(r.effectivePermissions(b.Catalog, b.Tenant.Level))
 	}
 	slices.Sort(p.GlobalRoles)
+	for _, name := range p.GlobalRoles { // sorted, so the reason is stable
+		if b.Roles[name].RequireMFA && p.MFARequiredBy == "" {
+			p.MFARequiredBy = "role " + name
+		}
+	}
 	slices.Sort(p.Groups)
 	p.Groups = slices.Compact(p.Groups)
 	p.ServiceRoles = service.Normalize()

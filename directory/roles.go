@@ -15,8 +15,11 @@ type GlobalRole struct {
 	// admin access to every resource of the catalog that applies at its
 	// tenant's level, including resources added later, and cannot lose any.
 	Permissions []Permission
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// RequireMFA makes TOTP required for everyone holding the role
+	// ("everyone holding admins must use TOTP"), whatever the tenant policy.
+	RequireMFA bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // The default roles every new tenant gets (seed 004). They may be edited

@@ -105,16 +105,19 @@ func (d *Directory) PutTenantSettings(ctx context.Context, s Store, slug string,
 			return Unchanged, fieldErr("user_roles", "tenant %q has no global role %q", t.Slug, r)
 		}
 	}
+	if !settings.MFA.Valid() {
+		return Unchanged, fieldErr("mfa", "must be off, optional or required (or empty to inherit the parent's)")
+	}
 	next := slices.Clone(settings.UserRoles)
 	slices.Sort(next)
 	next = slices.Compact(next)
 	if next == nil {
 		next = []string{}
 	}
-	if slices.Equal(next, t.Settings.UserRoles) {
+	if slices.Equal(next, t.Settings.UserRoles) && settings.MFA == t.Settings.MFA {
 		return Unchanged, nil
 	}
-	t.Settings.UserRoles, t.UpdatedAt = next, d.now().UTC()
+	t.Settings.UserRoles, t.Settings.MFA, t.UpdatedAt = next, settings.MFA, d.now().UTC()
 	if err := s.UpdateTenant(ctx, t); err != nil {
 		return Unchanged, err
 	}
@@ -167,11 +170,11 @@ func (d *Directory) PutGlobalRole(ctx context.Context, s Store, tenantSlug strin
 	if err != nil {
 		return GlobalRole{}, Unchanged, err
 	}
-	if cur.Description == r.Description && slices.Equal(normalizePermissions(cur.Permissions), r.Permissions) {
+	if cur.Description == r.Description && slices.Equal(normalizePermissions(cur.Permissions), r.Permissions) && cur.RequireMFA == r.RequireMFA {
 		return cur, Unchanged, nil
 	}
 	next := cur
-	next.Description, next.Permissions, next.UpdatedAt = r.Description, r.Permissions, now
+	next.Description, next.Permissions, next.RequireMFA, next.UpdatedAt = r.Description, r.Permissions, r.RequireMFA, now
 	if err := s.UpdateGlobalRole(ctx, next); err != nil {
 		return GlobalRole{}, Unchanged, err
 	}
@@ -198,6 +201,7 @@ func (d *Directory) PutGroup(ctx context.Context, s Store, tenantSlug string, g 
 		return Group{}, Unchanged, err
 	}
 	if g.Name == GroupAdministrators && (len(g.GlobalRoles) > 0 || len(g.ServiceRoles) > 0) {
+		// (RequireMFA is allowed: "administrators must use TOTP".)
 		return Group{}, Unchanged, fieldErr("global_roles", "the administrators group grants full administration and carries no other roles")
 	}
 	b, err := d.bookOf(ctx, s, t)
@@ -218,11 +222,12 @@ func (d *Directory) PutGroup(ctx context.Context, s Store, tenantSlug string, g 
 		}
 		return g, Created, nil
 	}
-	if cur.Description == g.Description && slices.Equal(sortedNames(cur.GlobalRoles), g.GlobalRoles) && cur.ServiceRoles.Equal(g.ServiceRoles) {
+	if cur.Description == g.Description && slices.Equal(sortedNames(cur.GlobalRoles), g.GlobalRoles) && cur.ServiceRoles.Equal(g.ServiceRoles) &&
+		cur.RequireMFA == g.RequireMFA {
 		return cur, Unchanged, nil
 	}
 	next := cur
-	next.Description, next.GlobalRoles, next.ServiceRoles, next.UpdatedAt = g.Description, g.GlobalRoles, g.ServiceRoles, now
+	next.Description, next.GlobalRoles, next.ServiceRoles, next.RequireMFA, next.UpdatedAt = g.Description, g.GlobalRoles, g.ServiceRoles, g.RequireMFA, now
 	if err := s.UpdateGroup(ctx, next); err != nil {
 		return Group{}, Unchanged, err
 	}

@@ -62,7 +62,7 @@ tenants:
     parent: acme-iot
     settings:
       user_roles: [Readers]
-      mfa: required
+      mfa: sometimes
 roles:
   - tenant: contoso
     name: fleet:operators
@@ -98,7 +98,7 @@ clients:
 				`demo.yaml:6:11: services[0].name: "things manager" must be 1-64 lower-case letters, digits or . _ -, starting and ending with a letter or digit`,
 				`demo.yaml:7:20: services[0].roles[1]: "Read Only" must be 1-64 lower-case letters, digits or . _ -, starting and ending with a letter or digit`,
 				`demo.yaml:14:20: tenants[0].settings.user_roles[0]: "Readers" must be 1-64 lower-case letters, digits or . _ -, starting and ending with a letter or digit`,
-				`demo.yaml:15:7: tenants[0].settings: unknown field "mfa"`,
+				`demo.yaml:15:12: tenants[0].settings.mfa: must be off, optional or required (leave it out to inherit the parent's)`,
 				`demo.yaml:18:11: roles[0].name: "fleet:operators" must be 1-64 lower-case letters, digits or . _ -, starting and ending with a letter or digit`,
 				`demo.yaml:19:35: roles[0].permissions[1]: "inventory" is not a permission: write resource:access, access one of read, change, create, admin`,
 				`demo.yaml:19:46: roles[0].permissions[2]: "alarms:write" is not a permission: write resource:access, access one of read, change, create, admin`,

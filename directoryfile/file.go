@@ -215,9 +215,13 @@ func (p *parser) tenantSettings(path string, n *yaml.Node, dst *directory.Tenant
 	}
 	e, ok := p.mapping(path, n, []field{
 		{key: "user_roles", decode: strList(&dst.UserRoles)},
+		{key: "mfa", decode: str(&dst.MFA)},
 	})
 	if !ok {
 		return e, false
+	}
+	if !dst.MFA.Valid() && !e.bad["mfa"] {
+		p.add(e.pos("mfa"), join(path, "mfa"), "must be off, optional or required (leave it out to inherit the parent's)")
 	}
 	if _, set := e.keys["user_roles"]; !set {
 		dst.UserRoles = []string{directory.RoleReaders}

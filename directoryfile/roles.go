@@ -16,11 +16,12 @@ type Role struct {
 	Name        string
 	Description string
 	Permissions []directory.Permission
+	RequireMFA  bool
 	src         entry
 }
 
 func (r Role) role() directory.GlobalRole {
-	return directory.GlobalRole{Name: r.Name, Description: r.Description, Permissions: r.Permissions}
+	return directory.GlobalRole{Name: r.Name, Description: r.Description, Permissions: r.Permissions, RequireMFA: r.RequireMFA}
 }
 
 // Group is one entry of groups: a group of a tenant and what it grants its
@@ -31,11 +32,13 @@ type Group struct {
 	Description  string
 	GlobalRoles  []string
 	ServiceRoles directory.ServiceRoles
+	RequireMFA   bool
 	src          entry
 }
 
 func (g Group) group() directory.Group {
-	return directory.Group{Name: g.Name, Description: g.Description, GlobalRoles: g.GlobalRoles, ServiceRoles: g.ServiceRoles}
+	return directory.Group{Name: g.Name, Description: g.Description, GlobalRoles: g.GlobalRoles, ServiceRoles: g.ServiceRoles,
+		RequireMFA: g.RequireMFA}
 }
 
 func (p *parser) role(path string, n *yaml.Node) Role {
@@ -46,6 +49,7 @@ func (p *parser) role(path string, n *yaml.Node) Role {
 		{key: "name", required: true, decode: str(&r.Name)},
 		{key: "description", decode: str(&r.Description)},
 		{key: "permissions", decode: strList(&perms)},
+		{key: "require_mfa", decode: boolean(&r.RequireMFA)},
 	})
 	r.src = e
 	if !ok {
@@ -73,6 +77,7 @@ func (p *parser) group(path string, n *yaml.Node) Group {
 		{key: "description", decode: str(&g.Description)},
 		{key: "global_roles", decode: strList(&g.GlobalRoles)},
 		{key: "service_roles", decode: serviceRoles(&g.ServiceRoles)},
+		{key: "require_mfa", decode: boolean(&g.RequireMFA)},
 	})
 	g.src = e
 	if !ok {

@@ -46,10 +46,11 @@ type Manager struct {
 	sealer *Sealer
 	cfg    Config
 
-	mu      sync.RWMutex
-	active  SigningKey
-	public  []jose.JSONWebKey
-	signers map[string]jose.Signer // by JOSE typ header
+	mu       sync.RWMutex
+	loadedAt time.Time
+	active   SigningKey
+	public   []jose.JSONWebKey
+	signers  map[string]jose.Signer // by JOSE typ header
 }
 
 // NewManager loads the keys in store, creating and storing an active key of
@@ -106,19 +107,29 @@ func (m *Manager) Reload(ctx context.Context) error {
 	var (
 		active SigningKey
 		public []jose.JSONWebKey
+		chosen *Record
 	)
-	for _, r := range recs {
+	for i, r := range recs {
 		var jwk jose.JSONWebKey
 		if err := json.Unmarshal(r.PublicJWK, &jwk); err != nil {
 			return fmt.Errorf("signing key %s: public key: %w", r.ID, err)
 		}
 		public = append(public, jwk)
-		// The newest active key of the configured algorithm signs; an
+		// The oldest active key of the configured algorithm signs (an
 		// operator who changes the algorithm gets a new key on start, and
-		// the old one stays published for the tokens it signed.
+		// the old one stays published for the tokens it signed). Oldest,
+		// by creation time then id, so that every node picks the same one
+		// from the same data even when two nodes starting at once each
+		// created a key.
 		if r.State != StateActive || jose.SignatureAlgorithm(r.Algorithm) != m.cfg.Algorithm {
 			continue
 		}
+		if chosen == nil || r.CreatedAt.Before(chosen.CreatedAt) || (r.CreatedAt.Equal(chosen.CreatedAt) && r.ID < chosen.ID) {
+			chosen = &recs[i]
+		}
+	}
+	if chosen != nil {
+		r := *chosen
 		der, err := m.sealer.Open(r.Sealed, []byte("signing-key:"+r.ID))
 		if err != nil {
 			return fmt.Errorf("signing key %s: %w", r.ID, err)
@@ -136,7 +147,41 @@ func (m *Manager) Reload(ctx context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.active, m.public, m.signers = active, public, map[string]jose.Signer{}
+	m.loadedAt = m.cfg.Now()
 	return nil
+}
+
+// ReloadIfStale reloads the keys unless they were loaded less than minAge
+// ago. Nodes share one key store but each serves its keys from memory; a
+// node that meets a key id it does not know calls this before refusing
+// the token.
+func (m *Manager) ReloadIfStale(ctx context.Context, minAge time.Duration) error {
+	m.mu.RLock()
+	fresh := m.cfg.Now().Sub(m.loadedAt) < minAge
+	m.mu.RUnlock()
+	if fresh {
+		return nil
+	}
+	return m.Reload(ctx)
+}
+
+// ReloadEvery reloads the keys every interval until ctx ends, so that every
+// node publishes, within interval, a key another node created (until key
+// rotation, issue 7, coordinates it). Errors are logged and retried at the
+// next tick: the keys in memory stay valid meanwhile.
+func (m *Manager) ReloadEvery(ctx context.Context, interval time.Duration, logErr func(error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := m.Reload(ctx); err != nil && ctx.Err() == nil {
+				logErr(err)
+			}
+		}
+	}
 }
 
 // createActive generates a key of the configured algorithm, seals it and

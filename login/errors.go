@@ -92,8 +92,9 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, p t
 	_, _ = w.Write(buf.Bytes())
 }
 
-// contentSecurityPolicy allows our own style sheet and nothing else to load,
-// and no one to frame the pages (clickjacking of the password form).
+// contentSecurityPolicy allows our own style sheet and images and nothing
+// else to load, and no one to frame the pages (clickjacking of the
+// password form).
 //
 // It has no form-action directive on purpose: Chromium applies form-action
 // to every redirect that follows a form submission, and a successful POST
@@ -101,7 +102,10 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, p t
 // portal's redirect_uri on another origin, which form-action 'self' would
 // block. The form's action is a fixed path in a template that html/template
 // escapes, and base-uri 'none' stops an injected <base> from moving it.
-const contentSecurityPolicy = "default-src 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+//
+// img-src allows data: for the enrolment page's QR code, which the server
+// draws into the page so that no one else sees the secret.
+const contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
 
 // setSecurityHeaders sets the headers every login response carries: nothing
 // is cached (the pages hold CSRF tokens and typed usernames), nothing is

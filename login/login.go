@@ -8,6 +8,7 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/directory"
 	"github.com/gatehouse-id/gatehouse/ephemeral"
+	"github.com/gatehouse-id/gatehouse/mfa"
 	"github.com/gatehouse-id/gatehouse/session"
 	"github.com/gatehouse-id/gatehouse/templates"
 	"github.com/gatehouse-id/gatehouse/throttle"
@@ -30,6 +31,9 @@ type Request struct {
 	// Done means the request is already completed (single sign-on): the
 	// browser only needs to go on to the callback.
 	Done bool
+	// MFARequested is true when the application demanded multi-factor
+	// authentication (acr_values=mfa).
+	MFARequested bool
 }
 
 // Requests is the provider's store of pending authorization requests, as
@@ -59,6 +63,19 @@ type Tenants interface {
 	TenantByID(ctx context.Context, id string) (directory.Tenant, error)
 	// ActiveUser returns the user unless it is gone or disabled.
 	ActiveUser(ctx context.Context, id string) (directory.User, error)
+	// DecideMFAFor says whether the user acting in the tenant must pass
+	// TOTP; asked is true when the application demanded it.
+	DecideMFAFor(ctx context.Context, userID, tenantID string, asked bool) (directory.MFADecision, error)
+}
+
+// Authenticators is the TOTP second factor; *mfa.Service implements it.
+type Authenticators interface {
+	Enrolled(ctx context.Context, userID string) (bool, error)
+	NewEnrolment(sub mfa.Subject) (mfa.Enrolment, error)
+	SealSecret(sub mfa.Subject, secret string) ([]byte, error)
+	OpenSecret(sub mfa.Subject, sealed []byte) (string, error)
+	CompleteEnrolment(ctx context.Context, sub mfa.Subject, secret, code string) ([]string, error)
+	Verify(ctx context.Context, sub mfa.Subject, code string) (mfa.Method, error)
 }
 
 // Config is what a Handler needs. Every field is required except Logger
@@ -66,8 +83,11 @@ type Tenants interface {
 type Config struct {
 	Requests      Requests
 	Authenticator Authenticator
-	// Tenants lists where a person may act, for the tenant choice.
+	// Tenants lists where a person may act, for the tenant choice, and
+	// decides the TOTP policy there.
 	Tenants Tenants
+	// MFA is the TOTP second factor.
+	MFA Authenticators
 	// Pending keeps a proven password while the person chooses a tenant;
 	// shared by every node, like the sessions.
 	Pending  ephemeral.Store
@@ -100,6 +120,7 @@ type Handler struct {
 	requests  Requests
 	auth      Authenticator
 	tenants   Tenants
+	mfa       Authenticators
 	pending   ephemeral.Store
 	sessions  *session.Store
 	cookies   session.Cookies
@@ -122,6 +143,8 @@ func New(cfg Config) (*Handler, error) {
 		return nil, errors.New("login: Config.Authenticator is required")
 	case cfg.Tenants == nil:
 		return nil, errors.New("login: Config.Tenants is required")
+	case cfg.MFA == nil:
+		return nil, errors.New("login: Config.MFA is required")
 	case cfg.Pending == nil:
 		return nil, errors.New("login: Config.Pending is required")
 	case cfg.Sessions == nil:
@@ -139,6 +162,7 @@ func New(cfg Config) (*Handler, error) {
 		requests: cfg.Requests,
 		auth:     cfg.Authenticator,
 		tenants:  cfg.Tenants,
+		mfa:      cfg.MFA,
 		pending:  cfg.Pending,
 		sessions: cfg.Sessions,
 		cookies:  cfg.Cookies,
@@ -167,6 +191,9 @@ func New(cfg Config) (*Handler, error) {
 //	POST /login                  the password check
 //	GET  /login/tenant           the tenant choice, for a person linked to several
 //	POST /login/tenant           the choice made
+//	GET  /login/totp             the TOTP code, or enrolment when policy requires it
+//	POST /login/totp             the code (or a recovery code) given
+//	POST /login/totp/enrol       the first code from a new authenticator
 //	GET  /logged-out             shown after logout without a redirect URI
 //	GET  /static/                the pages' style sheet (templates.Static)
 //
@@ -177,6 +204,9 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /login", h.crossSite.Handler(h.page(h.submitLogin)))
 	mux.Handle("GET /login/tenant", h.crossSite.Handler(h.page(h.showTenantChoice)))
 	mux.Handle("POST /login/tenant", h.crossSite.Handler(h.page(h.submitTenantChoice)))
+	mux.Handle("GET /login/totp", h.crossSite.Handler(h.page(h.showTOTP)))
+	mux.Handle("POST /login/totp", h.crossSite.Handler(h.page(h.submitTOTP)))
+	mux.Handle("POST /login/totp/enrol", h.crossSite.Handler(h.page(h.submitEnrolment)))
 	mux.Handle("GET /logged-out", h.crossSite.Handler(h.page(h.loggedOut)))
 	mux.Handle("GET "+templates.StaticPath, templates.Static())
 }

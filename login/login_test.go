@@ -1,6 +1,7 @@
 package login
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -16,10 +18,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse-id/gatehouse/audit"
 	"github.com/gatehouse-id/gatehouse/directory"
 	"github.com/gatehouse-id/gatehouse/ephemeral/memory"
+	"github.com/gatehouse-id/gatehouse/keys"
+	"github.com/gatehouse-id/gatehouse/mfa"
 	"github.com/gatehouse-id/gatehouse/password"
 	"github.com/gatehouse-id/gatehouse/session"
+	"github.com/gatehouse-id/gatehouse/storage/sqlite"
 	"github.com/gatehouse-id/gatehouse/templates"
 	"github.com/gatehouse-id/gatehouse/throttle"
 )
@@ -92,55 +98,6 @@ func (f *fakeRequests) session(id string) (session.Session, bool) {
 	return s, ok
 }
 
-// memDirectory is a directory.Store holding only what Authenticate and the
-// tenant choice read.
-// The embedded nil Store makes any other call panic, which a test would
-// notice.
-type memDirectory struct {
-	directory.Store
-	tenants map[string]directory.Tenant // by slug
-	users   map[string]directory.User   // by tenant id + "/" + username
-	links   map[string][]directory.Link // by user id
-}
-
-func (m *memDirectory) TenantBySlug(_ context.Context, slug string) (directory.Tenant, error) {
-	t, ok := m.tenants[slug]
-	if !ok {
-		return directory.Tenant{}, fmt.Errorf("tenant %q: %w", slug, directory.ErrNotFound)
-	}
-	return t, nil
-}
-
-func (m *memDirectory) TenantByID(_ context.Context, id string) (directory.Tenant, error) {
-	for _, t := range m.tenants {
-		if t.ID == id {
-			return t, nil
-		}
-	}
-	return directory.Tenant{}, fmt.Errorf("tenant %s: %w", id, directory.ErrNotFound)
-}
-
-func (m *memDirectory) UserByID(_ context.Context, id string) (directory.User, error) {
-	for _, u := range m.users {
-		if u.ID == id {
-			return u, nil
-		}
-	}
-	return directory.User{}, fmt.Errorf("user %s: %w", id, directory.ErrNotFound)
-}
-
-func (m *memDirectory) LinksOfUser(_ context.Context, userID string) ([]directory.Link, error) {
-	return m.links[userID], nil
-}
-
-func (m *memDirectory) UserByUsername(_ context.Context, tenantID, username string) (directory.User, error) {
-	u, ok := m.users[tenantID+"/"+username]
-	if !ok {
-		return directory.User{}, fmt.Errorf("user %q: %w", username, directory.ErrNotFound)
-	}
-	return u, nil
-}
-
 // countingAuth counts calls, so that tests can tell that a refused request
 // never reached the password check.
 type countingAuth struct {
@@ -185,6 +142,7 @@ type harness struct {
 	sessions *session.Store
 	tenant   directory.Tenant
 	jill     directory.User
+	mfa      *mfa.Service
 }
 
 // newHarness wires a Handler as cmd would: a real session store and real
@@ -203,34 +161,66 @@ func newHarness(t testing.TB, o options) *harness {
 	t.Cleanup(func() { _ = kv.Close() })
 
 	h := &harness{t: t}
-	h.tenant = directory.Tenant{ID: "t-acme", Slug: "acme", Name: "Acme", Level: directory.LevelCustomer}
-	store := &memDirectory{tenants: map[string]directory.Tenant{}, users: map[string]directory.User{}}
-	dir := directory.New(store, nil, directory.Config{PasswordParams: password.Params{Memory: 64, Time: 1, Threads: 1}})
+	// A real directory on the embedded store. Tenants are written with
+	// fixed ids (the tests name them) and then get their defaults.
+	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "gatehouse.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	dir := directory.New(store, directory.NewSecretHasher(bytes.Repeat([]byte{7}, 32)),
+		directory.Config{PasswordParams: password.Params{Memory: 64, Time: 1, Threads: 1}})
+	tenant := func(id, slug, name string, level directory.Level, path ...string) directory.Tenant {
+		tn := directory.Tenant{ID: id, Slug: slug, Name: name, Level: level, Path: append(path, id)}
+		if len(path) > 0 {
+			tn.ParentID = path[len(path)-1]
+		}
+		if err := store.CreateTenant(t.Context(), tn); err != nil {
+			t.Fatal(err)
+		}
+		return tn
+	}
 	addUser := func(name, pw string, disabled bool) directory.User {
-		u, err := dir.BuildUser(h.tenant, directory.NewUser{
+		u, err := dir.CreateUser(t.Context(), directory.NewUser{TenantSlug: "acme",
 			Username: name, Password: pw, TenantRole: directory.TenantRoleUser, Disabled: disabled,
 		})
 		if err != nil {
-			t.Fatalf("BuildUser: %v", err)
+			t.Fatalf("CreateUser: %v", err)
 		}
-		store.users[h.tenant.ID+"/"+u.Username] = u
 		return u
+	}
+	if o.world != noTenants {
+		tenant("t-sys", "sys", "System", directory.LevelSystem)
+		tenant("t-prov", "prov", "Provider", directory.LevelProvider, "t-sys")
+		h.tenant = tenant("t-acme", "acme", "Acme", directory.LevelCustomer, "t-sys", "t-prov")
+		if err := dir.EnsureTenantDefaults(t.Context()); err != nil {
+			t.Fatal(err)
+		}
 	}
 	switch o.world {
 	case fullWorld:
-		store.tenants["acme"] = h.tenant
 		h.jill = addUser("jill", goodPassword, false)
 		addUser("bob", goodPassword, true)
 	case jillLinked:
-		store.tenants["acme"] = h.tenant
-		store.tenants["globex"] = directory.Tenant{ID: "t-globex", Slug: "globex", Name: "Globex", Level: directory.LevelCustomer}
+		tenant("t-globex", "globex", "Globex", directory.LevelCustomer, "t-sys", "t-prov")
+		if err := dir.EnsureTenantDefaults(t.Context()); err != nil {
+			t.Fatal(err)
+		}
 		h.jill = addUser("jill", goodPassword, false)
-		store.links = map[string][]directory.Link{h.jill.ID: {{UserID: h.jill.ID, TenantID: "t-globex", TenantRole: "user"}}}
-	case tenantNoUsers:
-		store.tenants["acme"] = h.tenant
+		if _, _, err := dir.PutLink(t.Context(), store, "acme", "jill", "globex", directory.Assignment{TenantRole: "user"}); err != nil {
+			t.Fatal(err)
+		}
 	case jillOtherPassword:
-		store.tenants["acme"] = h.tenant
 		addUser("jill", "another password", false)
+	}
+	sealer, err := keys.NewSealer(bytes.Repeat([]byte{9}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.mfa, err = mfa.New(mfa.Config{Store: store, Ephemeral: kv, Sealer: sealer, RecoveryKey: bytes.Repeat([]byte{5}, 32),
+		Issuer: "Gatehouse", Audit: audit.New(store, nil, nil).Record})
+	if err != nil {
+		t.Fatal(err)
 	}
 	h.auth = &countingAuth{Authenticator: dir}
 
@@ -253,6 +243,7 @@ func newHarness(t testing.TB, o options) *harness {
 		Requests:       h.requests,
 		Authenticator:  h.auth,
 		Tenants:        dir,
+		MFA:            h.mfa,
 		Pending:        kv,
 		Sessions:       h.sessions,
 		Cookies:        session.Cookies{Secure: o.secure},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -128,7 +129,7 @@ func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) error {
 	if offered, err := h.offerTenants(w, r, id, user, accountKey, attrs); offered || err != nil {
 		return err
 	}
-	return h.finish(w, r, id, req, user, tenant, tenant.Slug, accountKey, attrs)
+	return h.secondFactor(w, r, id, req, user, tenant, tenant.Slug, accountKey, attrs)
 }
 
 // postedForm runs the checks every login form's POST starts with, in
@@ -167,30 +168,47 @@ func (h *Handler) parseForm(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// finish turns a proven password into a session acting in tenant and the
-// completed request. The session is only handed to the browser once the
-// request is completed, so that a failure leaves neither behind. homeSlug is
-// remembered for the next sign-in's form: it is where the person logs in,
-// whichever tenant they then act in.
+// finish completes the login (complete) and sends the browser on to the
+// callback with 303 See Other.
 func (h *Handler) finish(w http.ResponseWriter, r *http.Request, id string, req Request,
-	user directory.User, tenant directory.Tenant, homeSlug, accountKey string, attrs []slog.Attr) error {
+	user directory.User, tenant directory.Tenant, homeSlug, accountKey string, amr []string, attrs []slog.Attr) error {
+	next, err := h.complete(w, r, id, req, user, tenant, homeSlug, accountKey, amr, attrs)
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+// complete turns a proven login into a session acting in tenant and the
+// completed request, and returns the callback URL to go on to. The session
+// is only handed to the browser once the request is completed, so that a
+// failure leaves neither behind. homeSlug is remembered for the next
+// sign-in's form: it is where the person logs in, whichever tenant they
+// then act in. amr says how the person authenticated (RFC 8176).
+func (h *Handler) complete(w http.ResponseWriter, r *http.Request, id string, req Request,
+	user directory.User, tenant directory.Tenant, homeSlug, accountKey string, amr []string, attrs []slog.Attr) (string, error) {
 	ctx := r.Context()
 	if err := h.account.Reset(ctx, accountKey); err != nil {
-		return internalError(err, attrs...)
+		return "", internalError(err, attrs...)
 	}
-	token, sess, err := h.sessions.Create(ctx, user.ID, tenant.ID, []string{"pwd"}, "")
+	acr := acrPassword
+	if slices.Contains(amr, "mfa") {
+		acr = acrMFA
+	}
+	token, sess, err := h.sessions.Create(ctx, user.ID, tenant.ID, amr, acr)
 	if err != nil {
-		return internalError(fmt.Errorf("create session: %w", err), attrs...)
+		return "", internalError(fmt.Errorf("create session: %w", err), attrs...)
 	}
 	if err := h.requests.CompleteLogin(ctx, id, sess); err != nil {
 		if derr := h.sessions.Delete(ctx, token); derr != nil {
 			h.log.LogAttrs(ctx, slog.LevelWarn, "delete unused session", append(attrs, slog.String("err", derr.Error()))...)
 		}
 		if errors.Is(err, ErrRequestNotFound) {
-			return &pageError{Code: http.StatusBadRequest, Msg: templates.MsgRequestExpired,
+			return "", &pageError{Code: http.StatusBadRequest, Msg: templates.MsgRequestExpired,
 				ClientName: clientName(req), Err: err, Attrs: attrs}
 		}
-		return internalError(fmt.Errorf("complete login: %w", err), attrs...)
+		return "", internalError(fmt.Errorf("complete login: %w", err), attrs...)
 	}
 	// The browser's previous session, if any, is replaced by this one; end
 	// it rather than leave it live and unreachable until it expires.
@@ -201,9 +219,9 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, id string, req 
 	}
 	h.cookies.Set(w, token, h.sessions.Lifetime())
 	h.rememberTenant(w, homeSlug)
-	h.log.LogAttrs(ctx, slog.LevelInfo, "login succeeded", append(attrs, slog.String("session_id", sess.ID))...)
-	http.Redirect(w, r, h.callback(ctx, id), http.StatusSeeOther)
-	return nil
+	h.log.LogAttrs(ctx, slog.LevelInfo, "login succeeded", append(attrs, slog.String("session_id", sess.ID),
+		slog.String("amr", strings.Join(amr, " ")))...)
+	return h.callback(ctx, id), nil
 }
 
 // loginRequest loads the authorization request the page is for. Unknown,

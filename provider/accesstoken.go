@@ -27,15 +27,16 @@ func (s *Server) verifyAccessToken(ctx context.Context, raw string) (*claims.Acc
 	if typ, _ := h.ExtraHeaders[jose.HeaderType].(string); typ != "at+jwt" {
 		return nil, errInvalidToken
 	}
-	var key *jose.JSONWebKey
-	for _, k := range s.store.keys.PublicKeys() {
-		if k.KeyID == h.KeyID && k.Algorithm == h.Algorithm {
-			key = &k
-			break
-		}
-	}
+	key := s.publicKey(h.KeyID, h.Algorithm)
 	if key == nil {
-		return nil, errInvalidToken
+		// Another node may have created a key this one has not loaded yet
+		// (two nodes starting at once): look again, at most so often.
+		if err := s.store.keys.ReloadIfStale(ctx, keyReloadInterval); err != nil {
+			return nil, fmt.Errorf("reload signing keys: %w", err)
+		}
+		if key = s.publicKey(h.KeyID, h.Algorithm); key == nil {
+			return nil, errInvalidToken
+		}
 	}
 	payload, err := jws.Verify(key.Key)
 	if err != nil {
@@ -56,6 +57,20 @@ func (s *Server) verifyAccessToken(ctx context.Context, raw string) (*claims.Acc
 		return nil, fmt.Errorf("check revocation: %w", err)
 	}
 	return &at, nil
+}
+
+// keyReloadInterval bounds how often an unknown key id makes a node read
+// the signing keys again, so that tokens with made-up key ids cannot load
+// the database.
+const keyReloadInterval = 5 * time.Second
+
+func (s *Server) publicKey(kid, alg string) *jose.JSONWebKey {
+	for _, k := range s.store.keys.PublicKeys() {
+		if k.KeyID == kid && k.Algorithm == alg {
+			return &k
+		}
+	}
+	return nil
 }
 
 func revokedKey(jti string) string { return "revoked-at:" + jti }

@@ -38,6 +38,9 @@ type authRequest struct {
 	Prompt        []string            `json:"prompt,omitempty"`
 	MaxAge        *uint               `json:"max_age,omitempty"`
 	LoginHint     string              `json:"login_hint,omitempty"`
+	// MFARequested is true when acr_values asked for multi-factor
+	// authentication (see wantsMFA).
+	MFARequested bool `json:"mfa,omitempty"`
 	// HintSubject is the sub of a valid id_token_hint: the person the portal
 	// expects.
 	HintSubject string `json:"hint_subject,omitempty"`

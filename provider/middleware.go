@@ -30,7 +30,9 @@ func (p *Provider) middleware(next http.Handler) http.Handler {
 		path := r.URL.Path
 		// The browser's SSO session travels in the context, so that storage
 		// methods (CreateAuthRequest, AuthRequestByID, end_session) see it.
-		r = r.WithContext(session.WithToken(r.Context(), session.TokenFromRequest(r)))
+		ctx, outage := withOutageFlag(session.WithToken(r.Context(), session.TokenFromRequest(r)))
+		r = r.WithContext(ctx)
+		w = outageWriter{ResponseWriter: w, flag: outage}
 		h := w.Header()
 		switch path {
 		case pathToken, pathIntrospect, pathUserinfo, pathRevoke:

@@ -112,6 +112,8 @@ type LoginRequest struct {
 	ClientName string
 	LoginHint  string
 	Done       bool
+	// MFARequested: the portal asked for multi-factor authentication.
+	MFARequested bool
 }
 
 // ErrRequestNotFound: unknown or expired authorization request.
@@ -127,7 +129,8 @@ func (p *Provider) LoginRequest(ctx context.Context, id string) (LoginRequest, e
 	if c, err := p.store.dir.Store().ClientByID(ctx, a.ClientID); err == nil {
 		name = c.Name
 	}
-	return LoginRequest{ID: a.ID, ClientID: a.ClientID, ClientName: name, LoginHint: a.LoginHint, Done: a.Completed}, nil
+	return LoginRequest{ID: a.ID, ClientID: a.ClientID, ClientName: name, LoginHint: a.LoginHint, Done: a.Completed,
+		MFARequested: a.MFARequested}, nil
 }
 
 // CompleteLogin marks request id as completed by the person in sess.

@@ -108,7 +108,13 @@ func (s *Server) Introspect(ctx context.Context, r *op.Request[op.IntrospectionR
 func (s *Server) Revocation(ctx context.Context, r *op.ClientRequest[oidc.RevocationRequest]) (*op.Response, error) {
 	clientID := r.Client.GetID()
 	token := r.Data.Token
-	if at, err := s.verifyAccessToken(ctx, token); err == nil {
+	at, err := s.verifyAccessToken(ctx, token)
+	if err != nil && !errors.Is(err, errInvalidToken) {
+		// Could not tell (Redis or the key store down): answering 200 would
+		// tell the client its token is revoked when it is not.
+		return nil, s.serverError(ctx, "verify access token for revocation", err)
+	}
+	if err == nil {
 		if at.ClientID == clientID {
 			if err := s.revokeJTI(ctx, at.JWTID, timeUnix(at.Expiry)); err != nil {
 				return nil, s.serverError(ctx, "revoke access token", err)

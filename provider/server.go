@@ -137,6 +137,7 @@ func (s *Server) Discovery(ctx context.Context, r *op.Request[struct{}]) (*op.Re
 		"groups", "roles", "act",
 	}
 	d.SubjectTypesSupported = []string{"public"}
+	d.ACRValuesSupported = []string{ACRPassword, ACRMFA}
 	d.DeviceAuthorizationEndpoint = ""
 	return resp, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/grants"
 	"github.com/gatehouse-id/gatehouse/keys"
 	"github.com/gatehouse-id/gatehouse/session"
+	backend "github.com/gatehouse-id/gatehouse/storage"
 )
 
 // errNotUsed marks op.Storage methods that only the library's own grant,
@@ -53,6 +54,10 @@ var (
 // completed here, unless prompt=login, max_age or a hint rules that out.
 func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, hintSubject string) (op.AuthRequest, error) {
 	c, err := s.dir.Store().ClientByID(ctx, req.ClientID)
+	if err != nil && !errors.Is(err, directory.ErrNotFound) {
+		s.log.WarnContext(ctx, "load client for authorization request", "err", err)
+		return nil, noteOutage(ctx, oidc.ErrServerError().WithParent(err))
+	}
 	if err != nil {
 		return nil, oidc.ErrInvalidClient().WithDescription("unknown client")
 	}
@@ -68,7 +73,7 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 		ID: newRequestID(), CreatedAt: s.cfg.Now().UTC(), ClientID: req.ClientID, RedirectURI: req.RedirectURI,
 		State: req.State, Nonce: req.Nonce, Scopes: withDefaultScopes(req.Scopes, c.DefaultScopes), ResponseType: req.ResponseType,
 		ResponseMode: req.ResponseMode, Prompt: req.Prompt, MaxAge: req.MaxAge,
-		LoginHint: req.LoginHint, HintSubject: hintSubject,
+		LoginHint: req.LoginHint, HintSubject: hintSubject, MFARequested: wantsMFA(req.ACRValues),
 	}
 	if req.CodeChallenge != "" {
 		a.CodeChallenge = &oidc.CodeChallenge{Challenge: req.CodeChallenge, Method: oidc.CodeChallengeMethodS256}
@@ -80,9 +85,29 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 		return nil, oidc.ErrLoginRequired()
 	}
 	if err := s.requests.save(ctx, a); err != nil {
-		return nil, oidc.ErrServerError().WithParent(err)
+		s.log.WarnContext(ctx, "save authorization request", "err", err)
+		if errors.Is(err, backend.ErrUnavailable) {
+			return nil, noteOutage(ctx, err)
+		}
+		return nil, oidc.ErrServerError().WithDescription("the sign-in request could not be saved")
 	}
 	return a, nil
+}
+
+// ACR values (OIDC Core §2, acr_values): "pwd" is a password, "mfa" a
+// password and TOTP. A request asking for "mfa" (or the equivalent PAPE
+// policy URI) requires TOTP at the login.
+const (
+	ACRPassword = "pwd"
+	ACRMFA      = "mfa"
+	// acrPAPEMultiFactor is OpenID PAPE's multi-factor policy, which some
+	// relying-party libraries send.
+	acrPAPEMultiFactor = "http://schemas.openid.net/pape/policies/2007/06/multi-factor"
+)
+
+// wantsMFA reports whether acr_values ask for multi-factor authentication.
+func wantsMFA(values []string) bool {
+	return slices.Contains(values, ACRMFA) || slices.Contains(values, acrPAPEMultiFactor)
 }
 
 // withDefaultScopes adds the client's default scopes (always granted, asked
@@ -121,6 +146,11 @@ func (s *storage) reusableSession(ctx context.Context, a *authRequest) (session.
 	if a.HintSubject != "" && a.HintSubject != sess.UserID {
 		return session.Session{}, false
 	}
+	// A portal that asks for multi-factor authentication gets it: a session
+	// that used the password alone does not do (step-up).
+	if a.MFARequested && !slices.Contains(sess.AMR, "mfa") {
+		return session.Session{}, false
+	}
 	// The user must still be active, and still be allowed in the tenant
 	// the session acts in (an external user's link may be gone).
 	user, _, err := s.dir.PrincipalOf(ctx, sess.UserID, sess.TenantID)
@@ -154,7 +184,11 @@ func (s *storage) AuthRequestByID(ctx context.Context, id string) (op.AuthReques
 		if errors.Is(err, errRequestNotFound) {
 			return nil, oidc.ErrInvalidRequest().WithDescription("the sign-in request has expired; start again from the application")
 		}
-		return nil, oidc.ErrServerError().WithParent(err)
+		s.log.WarnContext(ctx, "load authorization request", "err", err)
+		if errors.Is(err, backend.ErrUnavailable) {
+			return nil, noteOutage(ctx, err)
+		}
+		return nil, oidc.ErrServerError().WithDescription("the sign-in request could not be loaded")
 	}
 	if a.Completed {
 		sess, err := s.sessions.Lookup(ctx, session.TokenFromContext(ctx))
@@ -169,15 +203,20 @@ func (s *storage) AuthRequestByID(ctx context.Context, id string) (op.AuthReques
 // endpoint takes atomically: the code is single-use across all nodes.
 func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 	a, err := s.requests.get(ctx, id)
-	if err != nil {
+	if errors.Is(err, errRequestNotFound) {
 		return oidc.ErrInvalidRequest().WithDescription("the sign-in request has expired")
+	}
+	if err != nil {
+		s.log.WarnContext(ctx, "load authorization request for its code", "err", err)
+		return noteOutage(ctx, oidc.ErrServerError().WithParent(err))
 	}
 	b, err := marshalRequest(a)
 	if err != nil {
 		return err
 	}
 	if err := s.kv.Set(ctx, codeKey(code), b, s.cfg.CodeLifetime); err != nil {
-		return fmt.Errorf("save code: %w", err)
+		s.log.WarnContext(ctx, "save authorization code", "err", err)
+		return noteOutage(ctx, oidc.ErrServerError().WithParent(err))
 	}
 	// The request has done its work; only the code may now be redeemed.
 	return s.requests.delete(ctx, id)
@@ -235,11 +274,13 @@ func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSe
 		sid, _ = req.IDTokenHintClaims.Claims["sid"].(string)
 	}
 	if err := s.sessions.Delete(ctx, token); err != nil {
-		return "", oidc.ErrServerError().WithParent(err)
+		s.log.WarnContext(ctx, "end session", "err", err)
+		return "", noteOutage(ctx, oidc.ErrServerError().WithParent(err))
 	}
 	if sid != "" {
 		if err := s.grants.RevokeSessionRefreshTokens(ctx, sid, s.cfg.Now().UTC()); err != nil {
-			return "", oidc.ErrServerError().WithParent(err)
+			s.log.WarnContext(ctx, "revoke the session's refresh tokens", "err", err)
+			return "", noteOutage(ctx, oidc.ErrServerError().WithParent(err))
 		}
 	}
 	s.log.InfoContext(ctx, "session ended", "client_id", req.ClientID, "user_id", req.UserID, "sid", sid)
@@ -288,7 +329,8 @@ func (s *storage) GetClientByClientID(ctx context.Context, id string) (op.Client
 		return nil, oidc.ErrInvalidClient().WithDescription("unknown client")
 	}
 	if err != nil {
-		return nil, oidc.ErrServerError().WithParent(err)
+		s.log.WarnContext(ctx, "load client", "err", err)
+		return nil, noteOutage(ctx, oidc.ErrServerError().WithParent(err))
 	}
 	return s.opClient(c), nil
 }
@@ -334,4 +376,9 @@ func (s *storage) ValidateJWTProfileScopes(context.Context, string, []string) ([
 	return nil, oidc.ErrUnsupportedGrantType()
 }
 
-func (s *storage) Health(ctx context.Context) error { return s.health(ctx) }
+func (s *storage) Health(ctx context.Context) error {
+	if err := s.health(ctx); err != nil {
+		return noteOutage(ctx, fmt.Errorf("%w: %w", backend.ErrUnavailable, err))
+	}
+	return nil
+}

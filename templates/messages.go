@@ -22,6 +22,17 @@ const (
 	MsgUsernameRequired Message = "username_required"
 	MsgPasswordRequired Message = "password_required"
 	MsgTooLong          Message = "too_long"
+	// MsgCodeMalformed: what was typed is neither a 6-digit code nor a
+	// recovery code (not counted as an attempt).
+	MsgCodeMalformed Message = "code_malformed"
+	// MsgCodeWrong: a wrong, expired, future or already used code.
+	MsgCodeWrong Message = "code_wrong"
+	// MsgCodeWait: too soon after a wrong code; needs WaitSeconds.
+	MsgCodeWait Message = "code_wait"
+	// MsgTOTPLocked: too many wrong codes; needs LockMinutes.
+	MsgTOTPLocked Message = "totp_locked"
+	// MsgEnrolmentStale: an enrolment form from an earlier QR code.
+	MsgEnrolmentStale Message = "enrolment_stale"
 	// MsgChooseTenant: the tenant choice was submitted without a choice.
 	MsgChooseTenant Message = "choose_tenant"
 )

@@ -18,7 +18,7 @@ const ProductName = "Gatehouse"
 
 // pageNames are the pages New parses; each is html/<name>.html on top of the
 // layout.
-var pageNames = [...]string{"login", "tenant_choice", "error", "logged_out"}
+var pageNames = [...]string{"login", "tenant_choice", "totp", "totp_enrol", "recovery_codes", "error", "logged_out"}
 
 // Set is the parsed pages. It is safe for concurrent use.
 type Set struct {
@@ -69,6 +69,46 @@ type TenantOption struct {
 	Home, Checked         bool
 }
 
+// TOTPPage asks for the code from the person's authenticator app, or one of
+// its recovery codes.
+type TOTPPage struct {
+	ClientName    string
+	AuthRequestID string
+	CSRFToken     string
+	// Error is MsgCodeMalformed, MsgCodeWrong, MsgCodeWait (WaitSeconds) or
+	// MsgTOTPLocked (LockMinutes).
+	Error       Message
+	WaitSeconds int
+	LockMinutes int
+}
+
+// EnrolPage sets up an authenticator app: a QR code and the same key to
+// type, then the first code to prove it works.
+type EnrolPage struct {
+	ClientName    string
+	AuthRequestID string
+	CSRFToken     string
+	EnrolID       string
+	// Reason says why TOTP is required ("tenant policy", "role admins").
+	Reason string
+	// Account is how the app will label the entry (username@tenant).
+	Account string
+	// QR is a data: URL of a PNG, rendered by the server.
+	QR     template.URL
+	Secret string // the key, in groups of four
+	// Error: as TOTPPage, or MsgEnrolmentStale.
+	Error       Message
+	WaitSeconds int
+	LockMinutes int
+}
+
+// RecoveryCodesPage shows new recovery codes, once, and the way on.
+type RecoveryCodesPage struct {
+	ClientName  string
+	Codes       []string
+	ContinueURL string
+}
+
 // ErrorPage tells the person what went wrong and what to do next.
 type ErrorPage struct {
 	Message Message
@@ -80,10 +120,13 @@ type ErrorPage struct {
 // post_logout_redirect_uri.
 type LoggedOutPage struct{}
 
-func (LoginPage) templateName() string        { return "login" }
-func (ErrorPage) templateName() string        { return "error" }
-func (TenantChoicePage) templateName() string { return "tenant_choice" }
-func (LoggedOutPage) templateName() string    { return "logged_out" }
+func (LoginPage) templateName() string         { return "login" }
+func (ErrorPage) templateName() string         { return "error" }
+func (TenantChoicePage) templateName() string  { return "tenant_choice" }
+func (TOTPPage) templateName() string          { return "totp" }
+func (EnrolPage) templateName() string         { return "totp_enrol" }
+func (RecoveryCodesPage) templateName() string { return "recovery_codes" }
+func (LoggedOutPage) templateName() string     { return "logged_out" }
 
 // New parses every page. It fails only if a template is broken, which the
 // tests catch; callers treat an error as fatal at start.
@@ -103,7 +146,7 @@ func New() (*Set, error) {
 	s := &Set{pages: make(map[string]*template.Template, len(pageNames))}
 	for _, name := range pageNames {
 		t, err := template.New(name).Funcs(funcs).Option("missingkey=error").
-			ParseFS(files, "html/layout.html", "html/"+name+".html")
+			ParseFS(files, "html/layout.html", "html/partials.html", "html/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("templates: parse %s: %w", name, err)
 		}

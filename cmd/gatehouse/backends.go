@@ -9,12 +9,14 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/gatehouse-id/gatehouse/audit"
 	"github.com/gatehouse-id/gatehouse/directory"
 	"github.com/gatehouse-id/gatehouse/ephemeral"
 	"github.com/gatehouse-id/gatehouse/ephemeral/memory"
 	"github.com/gatehouse-id/gatehouse/ephemeral/redis"
 	"github.com/gatehouse-id/gatehouse/grants"
 	"github.com/gatehouse-id/gatehouse/keys"
+	"github.com/gatehouse-id/gatehouse/mfa"
 	"github.com/gatehouse-id/gatehouse/storage/postgres"
 	"github.com/gatehouse-id/gatehouse/storage/sqlite"
 )
@@ -24,6 +26,8 @@ type durable interface {
 	directory.Store
 	grants.Store
 	keys.Store
+	mfa.Store
+	audit.Store
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -45,7 +49,7 @@ func (memoryBackend) Ping(context.Context) error { return nil }
 // for it up to the connect timeout), else SQLite in the data folder.
 func openDurable(ctx context.Context, cfg *config, log *slog.Logger) (durable, error) {
 	if cfg.DatabaseURL != "" {
-		setting := "GATEHOUSE_DATABASE_URL=" + redactURL(cfg.DatabaseURL)
+		setting := "GATEHOUSE_DATABASE_URL=" + redactDatabaseURL(cfg.DatabaseURL)
 		return connect(ctx, log, "PostgreSQL", setting, cfg.ConnectTimeout, func(ctx context.Context) (durable, error) {
 			return postgres.Open(ctx, cfg.DatabaseURL)
 		})

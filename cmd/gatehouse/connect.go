@@ -5,8 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
+	"strconv"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/gatehouse-id/gatehouse/storage"
 )
@@ -51,11 +55,14 @@ func connect[T any](ctx context.Context, log *slog.Logger, what, setting string,
 	}
 }
 
-// redactURL returns u without its password, for messages and logs.
-func redactURL(u string) string {
-	p, err := url.Parse(u)
+// redactDatabaseURL names a PostgreSQL connection for messages and logs
+// by user, host, port and database only. A password can hide in the URL's
+// user part, in its query (?password=) or in key=value form (password=...),
+// so the setting is parsed and rebuilt rather than edited.
+func redactDatabaseURL(conn string) string {
+	c, err := pgconn.ParseConfig(conn)
 	if err != nil {
-		return "(unparsable URL)"
+		return "(unparsable database URL)"
 	}
-	return p.Redacted()
+	return fmt.Sprintf("postgres://%s@%s/%s", url.PathEscape(c.User), net.JoinHostPort(c.Host, strconv.Itoa(int(c.Port))), url.PathEscape(c.Database))
 }

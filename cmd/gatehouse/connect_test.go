@@ -46,3 +46,20 @@ func TestConnectRetriesOnlyWhatWaitingCures(t *testing.T) {
 		}
 	})
 }
+
+func TestDatabaseURLNeverShowsItsPassword(t *testing.T) {
+	for _, conn := range []string{
+		"postgres://gh:s3cret@db:5432/gh?sslmode=verify-full",
+		"postgres://gh@db/gh?password=s3cret",
+		"host=db user=gh password=s3cret dbname=gh",
+		"postgres://gh:s3cret@db1:5432,db2:5432/gh",
+	} {
+		got := redactDatabaseURL(conn)
+		if strings.Contains(got, "s3cret") || !strings.Contains(got, "gh") {
+			t.Errorf("%q shown as %q", conn, got)
+		}
+	}
+	if got := redactDatabaseURL("postgres://%zz"); strings.Contains(got, "zz") {
+		t.Errorf("an unparsable URL is shown as %q", got)
+	}
+}

@@ -7,12 +7,16 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	"github.com/pquerna/otp/totp"
 	"golang.org/x/oauth2"
 
+	"github.com/gatehouse-id/gatehouse/directory"
 	"github.com/gatehouse-id/gatehouse/ephemeral/redis/redistest"
 	"github.com/gatehouse-id/gatehouse/storage/postgres/pgtest"
 )
@@ -23,8 +27,9 @@ import (
 // own configuration, exactly as a separate process would be.
 type cluster struct {
 	*harness
-	nodes  [2]*httptest.Server
-	target atomic.Int32
+	nodes                   [2]*httptest.Server
+	target                  atomic.Int32
+	dbURL, redisURL, prefix string
 }
 
 // use sends the following requests to node n (0 or 1).
@@ -37,17 +42,27 @@ func newCluster(t *testing.T) *cluster {
 	lb := httptest.NewUnstartedServer(nil)
 	issuer := "http://" + lb.Listener.Addr().String()
 	clk := &clock{}
-	c := &cluster{}
+	c := &cluster{dbURL: dbURL, redisURL: redisURL, prefix: prefix}
 	var apps [2]*app
+	// The nodes start at once, as a deployment's do: both find an empty
+	// database, and must still agree on the signing keys.
+	var (
+		wg   sync.WaitGroup
+		errs [2]error
+	)
 	for i := range apps {
-		a := buildNode(t, testConfig(t, issuer, dbURL, redisURL, prefix), clk, "node", i+1)
-		apps[i] = a
+		cfg := testConfig(t, issuer, dbURL, redisURL, prefix)
+		wg.Go(func() { apps[i], errs[i] = tryBuildNode(t, cfg, clk, "node", i+1) })
+	}
+	wg.Wait()
+	for i, a := range apps {
+		if errs[i] != nil {
+			t.Fatalf("node %d: %v", i+1, errs[i])
+		}
 		c.nodes[i] = httptest.NewServer(a.handler)
 		t.Cleanup(func() { c.nodes[i].Close(); a.Close() })
-		if i == 0 { // the directory is shared: load it once
-			applyFile(t, a, "testdata/directory.yaml", mustRead(t, "testdata/directory.yaml"), issuer)
-		}
 	}
+	applyFile(t, apps[0], "testdata/directory.yaml", mustRead(t, "testdata/directory.yaml"), issuer)
 	lb.Config.Handler = &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
 		u, _ := url.Parse(c.nodes[c.target.Load()].URL)
 		r.SetURL(u)
@@ -80,6 +95,13 @@ func TestFlowAcrossTwoNodes(t *testing.T) {
 		t.Fatalf("code from node 1 redeemed on node 2: %v", err)
 	}
 	c.verifyAccessToken(t, tok.AccessToken, "portal-a")
+	// Whichever node signed it, both accept it.
+	for n := range 2 {
+		c.use(n)
+		if _, err := c.oidc.UserInfo(t.Context(), oauth2.StaticTokenSource(tok)); err != nil {
+			t.Errorf("userinfo on node %d: %v", n+1, err)
+		}
+	}
 
 	c.use(0)
 	fresh, err := pa.conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
@@ -133,4 +155,56 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestTOTPAcrossNodes: a code accepted on one node is refused on the other,
+// and the operator's `gatehouse mfa reset` (run as the command, against the
+// same PostgreSQL and Redis) makes the user enrol again.
+func TestTOTPAcrossNodes(t *testing.T) {
+	c := newCluster(t)
+	c.setMFA(t, "contoso", directory.MFARequired)
+	c.alignTOTP()
+	pa := c.portalA()
+	c.use(0)
+	b := c.browser()
+	_, resp, body := b.start(pa)
+	resp, body = b.submitLogin(resp, body, "contoso", "carol", "carol-password")
+	secret, _, _ := c.enrol(t, b, resp, body)
+
+	c.clock.Advance(31 * time.Second)
+	now, _ := totp.GenerateCode(secret, c.clock.Now())
+	login := func(node int) *http.Response {
+		b := c.browser()
+		c.use(node)
+		_, resp, body := b.start(pa)
+		resp, body = b.submitLogin(resp, body, "contoso", "carol", "carol-password")
+		resp, _ = b.postOn(resp, body, "/login/totp", url.Values{"code": {now}})
+		return resp
+	}
+	if resp := login(0); resp.StatusCode != http.StatusFound {
+		t.Fatalf("code on node 1: %d", resp.StatusCode)
+	}
+	if resp := login(1); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("the same code on node 2: %d, want 401 (replay)", resp.StatusCode)
+	}
+
+	// The operator resets carol's TOTP with the command line.
+	cfg := testConfig(t, c.issuer, c.dbURL, c.redisURL, c.prefix)
+	t.Setenv("GATEHOUSE_DATABASE_URL", cfg.DatabaseURL)
+	t.Setenv("GATEHOUSE_REDIS_URL", cfg.RedisURL)
+	t.Setenv("GATEHOUSE_REDIS_PREFIX", cfg.RedisPrefix)
+	t.Setenv("GATEHOUSE_KEK", cfg.KEK)
+	var out, errOut strings.Builder
+	if code := run(t.Context(), []string{"mfa", "reset", "contoso", "carol"}, &out, &errOut); code != 0 || !strings.Contains(out.String(), "enrolled false") {
+		t.Fatalf("gatehouse mfa reset: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	c.use(1)
+	b = c.browser()
+	_, resp, body = b.start(pa)
+	if _, body = b.submitLogin(resp, body, "contoso", "carol", "carol-password"); !enrolFormRE.MatchString(body) {
+		t.Errorf("after the reset, no enrolment: %.300s", body)
+	}
+	if code := run(t.Context(), []string{"mfa", "unlock", "contoso", "nobody"}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), `no user "nobody"`) {
+		t.Errorf("unknown user: exit %d %s", code, errOut.String())
+	}
 }

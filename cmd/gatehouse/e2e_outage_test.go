@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -150,6 +151,15 @@ func TestOutagesAreTemporary(t *testing.T) {
 	if code, m := ready(); code != http.StatusOK || m["database"] != "ok" || m["ephemeral"] != "ok" {
 		t.Fatalf("readyz before the outages: %d %v", code, m)
 	}
+	var liveToken *oauth2.Token
+	{
+		b := h.browser()
+		pa := h.portalA()
+		a, c := b.login(pa, "contoso", "carol", "carol-password")
+		if liveToken, err = pa.exchange(t.Context(), c, a); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	// Redis goes away.
 	redisProxy.stop()
@@ -168,7 +178,33 @@ func TestOutagesAreTemporary(t *testing.T) {
 	if code, m := ready(); code != http.StatusServiceUnavailable || m["ephemeral"] != "unavailable" || m["database"] != "ok" {
 		t.Errorf("readyz during a Redis outage: %d %v", code, m)
 	}
+	// Every endpoint that needs Redis answers 503, and says nothing about
+	// hosts or ports.
+	for _, probe := range []struct{ method, path string }{
+		{http.MethodGet, "/authorize/callback?id=abc"},
+		{http.MethodGet, "/ready"},
+	} {
+		req, _ := http.NewRequest(probe.method, issuer+probe.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable || strings.Contains(string(body), "127.0.0.1") || strings.Contains(string(body), "dial") {
+			t.Errorf("%s %s during a Redis outage: %d %.200s", probe.method, probe.path, resp.StatusCode, body)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodPost, issuer+"/revoke", strings.NewReader(url.Values{"token": {liveToken.AccessToken}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("portal-a", portalASecret)
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	} else if resp.Body.Close(); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("revoking an access token during a Redis outage: %d (a 200 would claim it is revoked)", resp.StatusCode)
+	}
 	redisProxy.start()
+	waitReady(t, ready)
 	if err := login(); err != nil {
 		t.Fatalf("login once Redis is back: %v", err)
 	}
@@ -192,7 +228,11 @@ func TestOutagesAreTemporary(t *testing.T) {
 	if code, m := ready(); code != http.StatusServiceUnavailable || m["database"] != "unavailable" {
 		t.Errorf("readyz during a PostgreSQL outage: %d %v", code, m)
 	}
+	if resp, body := h.browser().get(h.portalA().conf.AuthCodeURL("st")); resp.StatusCode >= 500 && resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("authorize during a PostgreSQL outage: %d %.200s", resp.StatusCode, body)
+	}
 	dbProxy.start()
+	waitReady(t, ready)
 	if _, err := machine.Token(t.Context()); err != nil {
 		t.Errorf("client credentials once PostgreSQL is back: %v", err)
 	}
@@ -201,5 +241,22 @@ func TestOutagesAreTemporary(t *testing.T) {
 	}
 	if code, m := ready(); code != http.StatusOK {
 		t.Errorf("readyz after the outages: %d %v", code, m)
+	}
+}
+
+// waitReady polls readiness for a few seconds: the node must come back by
+// itself (pools reconnect), without a restart.
+func waitReady(t *testing.T, ready func() (int, map[string]string)) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, m := ready()
+		if code == http.StatusOK {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready 10s after the backend came back: %d %v", code, m)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -107,12 +107,17 @@ func testConfig(t *testing.T, issuer, dbURL, redisURL, redisPrefix string) *conf
 // code path are the production ones.
 func buildNode(t *testing.T, cfg *config, clk *clock, logAttrs ...any) *app {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug})).With(logAttrs...)
-	a, err := build(t.Context(), cfg, log, options{now: clk.Now, passwordParams: password.Params{Memory: 64, Time: 1, Threads: 1}})
+	a, err := tryBuildNode(t, cfg, clk, logAttrs...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// tryBuildNode is buildNode for goroutines, which must not call t.Fatal.
+func tryBuildNode(t *testing.T, cfg *config, clk *clock, logAttrs ...any) (*app, error) {
+	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug})).With(logAttrs...)
+	return build(t.Context(), cfg, log, options{now: clk.Now, passwordParams: password.Params{Memory: 64, Time: 1, Threads: 1}})
 }
 
 // applyFile loads a directory file into a's directory, with "{{issuer}}"

@@ -90,7 +90,7 @@ func migrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	where := cfg.databasePath()
 	if cfg.DatabaseURL != "" {
-		where = redactURL(cfg.DatabaseURL)
+		where = redactDatabaseURL(cfg.DatabaseURL)
 	}
 	fmt.Fprintf(stdout, "%s: schema up to date\n", where)
 	return nil

@@ -5,6 +5,7 @@
 //	gatehouse serve [--demo] [flags]   run the server
 //	gatehouse import FILE [flags]      load tenants, users and clients from a YAML file
 //	gatehouse migrate [flags]          apply database migrations and exit
+//	gatehouse mfa status|unlock|reset TENANT USERNAME   help a person with TOTP
 //
 // This package only reads configuration and wires the parts together.
 package main
@@ -26,6 +27,8 @@ Usage:
   gatehouse serve [--demo] [flags]   run the server (--demo: demo directory and portal, laptop settings)
   gatehouse import FILE [flags]      load tenants, users and clients from a directory file (docs/directory-file.md)
   gatehouse migrate [flags]          apply database migrations and exit
+  gatehouse mfa status|unlock|reset TENANT USERNAME [flags]
+                                     a user's TOTP: show it, lift a lock, or remove it (audited)
 
 Run "gatehouse COMMAND -h" for the flags of a command.
 `
@@ -50,6 +53,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = importCommand(ctx, args[1:], stdout, stderr)
 	case "migrate":
 		err = migrateCommand(ctx, args[1:], stdout, stderr)
+	case "mfa":
+		err = mfaCommand(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -14,10 +14,13 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/gatehouse-id/gatehouse/audit"
 	"github.com/gatehouse-id/gatehouse/demo"
 	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/ephemeral"
 	"github.com/gatehouse-id/gatehouse/keys"
 	"github.com/gatehouse-id/gatehouse/login"
+	"github.com/gatehouse-id/gatehouse/mfa"
 	"github.com/gatehouse-id/gatehouse/password"
 	"github.com/gatehouse-id/gatehouse/provider"
 	"github.com/gatehouse-id/gatehouse/session"
@@ -47,12 +50,23 @@ type app struct {
 	directory *directory.Directory
 	db        durable
 	kv        volatile
+	mfa       *mfa.Service
+	audit     *audit.Log
+	// stop ends the background work (the key reload).
+	stop context.CancelFunc
 }
 
 func (a *app) Close() error {
+	if a.stop != nil {
+		a.stop()
+	}
 	a.kv.Close()
 	return a.db.Close()
 }
+
+// keyReloadEvery is how often a node reads the signing keys again, so that
+// a key another node created is published here too.
+const keyReloadEvery = 30 * time.Second
 
 // openDirectory opens the durable store and the directory service over it.
 func openDirectory(ctx context.Context, cfg *config, log *slog.Logger, opt options) (durable, *directory.Directory, *keys.Sealer, error) {
@@ -122,6 +136,13 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	if err != nil {
 		return err
 	}
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	a.stop = stop
+	go km.ReloadEvery(bg, keyReloadEvery, func(err error) { log.Warn("reload signing keys", "err", err) })
+	a.audit = audit.New(a.db, opt.now, log)
+	if a.mfa, err = newMFA(ctx, a.db, a.kv, sealer, a.audit, opt.now); err != nil {
+		return err
+	}
 	sessions := session.New(a.kv, session.Config{Now: opt.now})
 	cookies := session.Cookies{Secure: !cfg.insecureHTTP()}
 	prov, err := provider.New(provider.Config{
@@ -139,7 +160,7 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 		return err
 	}
 	lh, err := login.New(login.Config{
-		Requests: loginRequests{prov}, Authenticator: a.directory, Tenants: a.directory, Pending: a.kv,
+		Requests: loginRequests{prov}, Authenticator: a.directory, Tenants: a.directory, MFA: a.mfa, Pending: a.kv,
 		Sessions: sessions, Cookies: cookies,
 		CallbackURL:    prov.CallbackURL,
 		AccountLimiter: throttle.New(a.kv, "login-account", accountPolicy),
@@ -160,8 +181,20 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 		portal.Routes(mux)
 		mux.Handle("GET /{$}", http.RedirectHandler("/demo/", http.StatusFound))
 	}
-	a.handler = mux
+	a.handler = withRequestTimeout(mux, requestTimeout)
 	return nil
+}
+
+// newMFA wires TOTP over the stores; serve and the mfa command share it.
+func newMFA(ctx context.Context, db durable, kv ephemeral.Store, sealer *keys.Sealer, log *audit.Log, now func() time.Time) (*mfa.Service, error) {
+	recoveryKey, err := keys.InstallationSecret(ctx, db, sealer, "recovery-code-hmac", 32)
+	if err != nil {
+		return nil, err
+	}
+	return mfa.New(mfa.Config{
+		Store: db, Ephemeral: kv, Sealer: sealer, RecoveryKey: recoveryKey, Issuer: templates.ProductName,
+		Audit: log.Record, Now: now,
+	})
 }
 
 // loginRequests adapts the provider's pending requests to what the login
@@ -176,7 +209,8 @@ func (l loginRequests) LoginRequest(ctx context.Context, id string) (login.Reque
 	if err != nil {
 		return login.Request{}, err
 	}
-	return login.Request{ID: r.ID, ClientID: r.ClientID, ClientName: r.ClientName, LoginHint: r.LoginHint, Done: r.Done}, nil
+	return login.Request{ID: r.ID, ClientID: r.ClientID, ClientName: r.ClientName, LoginHint: r.LoginHint, Done: r.Done,
+		MFARequested: r.MFARequested}, nil
 }
 
 func (l loginRequests) CompleteLogin(ctx context.Context, id string, s session.Session) error {

@@ -65,7 +65,7 @@ func newTenant(id, slug string, parent *directory.Tenant) directory.Tenant {
 	t := directory.Tenant{
 		ID: id, Slug: slug, Name: "Tenant " + slug, Level: directory.LevelSystem,
 		Path:      []string{id},
-		Settings:  directory.TenantSettings{UserRoles: []string{directory.RoleReaders, "operators"}},
+		Settings:  directory.TenantSettings{UserRoles: []string{directory.RoleReaders, "operators"}, MFA: directory.MFARequired},
 		CreatedAt: at(1), UpdatedAt: at(2),
 	}
 	if parent != nil {
@@ -139,7 +139,8 @@ func newRole(id, tenantID, name string) directory.GlobalRole {
 			{Resource: "operations", Access: directory.AccessChange},
 			{Resource: "measurements", Access: directory.AccessCreate},
 		},
-		CreatedAt: at(9), UpdatedAt: at(10),
+		RequireMFA: true,
+		CreatedAt:  at(9), UpdatedAt: at(10),
 	}
 }
 
@@ -149,6 +150,7 @@ func newGroup(id, tenantID, name string) directory.Group {
 		ID: id, TenantID: tenantID, Name: name, Description: "Group " + name,
 		GlobalRoles:  []string{directory.RoleReaders, directory.RoleDevices},
 		ServiceRoles: directory.ServiceRoles{"webshop": {"quotation", "forecasting"}, "invoices": {"viewer"}},
+		RequireMFA:   true,
 		CreatedAt:    at(11), UpdatedAt: at(12),
 	}
 }

@@ -22,6 +22,16 @@ func testGroups(t *testing.T, newStore func(t *testing.T) directory.Store) {
 				return directory.Group{ID: "g-1", TenantID: acme.ID, Name: "field", GlobalRoles: []string{},
 					ServiceRoles: directory.ServiceRoles{}, CreatedAt: at(1), UpdatedAt: at(1)}
 			}},
+			// "Administrators must use TOTP": the group grants nothing else.
+			{"requires MFA and grants nothing", func(acme directory.Tenant) directory.Group {
+				return directory.Group{ID: "g-1", TenantID: acme.ID, Name: directory.GroupAdministrators, RequireMFA: true,
+					CreatedAt: at(1), UpdatedAt: at(1)}
+			}},
+			{"does not require MFA", func(acme directory.Tenant) directory.Group {
+				g := newGroup("g-1", acme.ID, "field")
+				g.RequireMFA = false
+				return g
+			}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				s := newStore(t)
@@ -111,6 +121,7 @@ func testGroups(t *testing.T, newStore func(t *testing.T) directory.Store) {
 					CreatedAt:    at(80), UpdatedAt: at(81)}
 			}, nil},
 			{"grants cleared", func(g *directory.Group) { g.GlobalRoles, g.ServiceRoles = nil, nil }, nil},
+			{"MFA no longer required", func(g *directory.Group) { g.RequireMFA = false }, nil},
 			{"name of another group in the tenant", func(g *directory.Group) { g.Name = directory.GroupAdministrators }, directory.ErrConflict},
 			{"name of a group in another tenant", func(g *directory.Group) { g.Name = "support" }, nil},
 			{"missing tenant", func(g *directory.Group) { g.TenantID = "t-nope" }, directory.ErrNotFound},

@@ -24,6 +24,16 @@ func testGlobalRoles(t *testing.T, newStore func(t *testing.T) directory.Store) 
 				return directory.GlobalRole{ID: "r-1", TenantID: acme.ID, Name: directory.RoleAdmins,
 					Permissions: []directory.Permission{}, CreatedAt: at(1), UpdatedAt: at(1)}
 			}},
+			// "Everyone holding admins must use TOTP."
+			{"requires MFA and nothing else", func(acme directory.Tenant) directory.GlobalRole {
+				return directory.GlobalRole{ID: "r-1", TenantID: acme.ID, Name: directory.RoleAdmins, RequireMFA: true,
+					CreatedAt: at(1), UpdatedAt: at(1)}
+			}},
+			{"does not require MFA", func(acme directory.Tenant) directory.GlobalRole {
+				r := newRole("r-1", acme.ID, "operators")
+				r.RequireMFA = false
+				return r
+			}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				s := newStore(t)
@@ -115,6 +125,7 @@ func testGlobalRoles(t *testing.T, newStore func(t *testing.T) directory.Store) 
 					CreatedAt: at(70), UpdatedAt: at(71)}
 			}, nil},
 			{"permissions cleared", func(r *directory.GlobalRole) { r.Permissions = nil }, nil},
+			{"MFA no longer required", func(r *directory.GlobalRole) { r.RequireMFA = false }, nil},
 			{"name of another role in the tenant", func(r *directory.GlobalRole) { r.Name = directory.RoleReaders }, directory.ErrConflict},
 			{"name of a role in another tenant", func(r *directory.GlobalRole) { r.Name = "auditors" }, nil},
 			{"missing tenant", func(r *directory.GlobalRole) { r.TenantID = "t-nope" }, directory.ErrNotFound},

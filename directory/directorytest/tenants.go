@@ -2,6 +2,7 @@ package directorytest
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -19,6 +20,18 @@ func testTenants(t *testing.T, newStore func(t *testing.T) directory.Store) {
 			got, err = s.TenantBySlug(t.Context(), want.Slug)
 			mustDo(t, err)
 			wantEqual(t, "TenantBySlug", got, want)
+		}
+	})
+
+	t.Run("MFAPolicies", func(t *testing.T) {
+		s := newStore(t)
+		for i, p := range []directory.MFAPolicy{directory.MFAInherit, directory.MFAOff, directory.MFAOptional, directory.MFARequired} {
+			want := newTenant(fmt.Sprintf("t-%d", i), fmt.Sprintf("s%d", i), nil)
+			want.Settings.MFA = p
+			mustDo(t, s.CreateTenant(t.Context(), want))
+			got, err := s.TenantByID(t.Context(), want.ID)
+			mustDo(t, err)
+			wantEqual(t, fmt.Sprintf("tenant with MFA policy %q", p), got, want)
 		}
 	})
 
@@ -87,8 +100,10 @@ func testTenants(t *testing.T, newStore func(t *testing.T) directory.Store) {
 		}{
 			{"every field", func(a *directory.Tenant) {
 				a.Slug, a.Name, a.CreatedAt, a.UpdatedAt = "acme-renamed", "ACME Holding", at(10), at(11)
-				a.Settings = directory.TenantSettings{UserRoles: []string{directory.RoleDevices}}
+				a.Settings = directory.TenantSettings{UserRoles: []string{directory.RoleDevices}, MFA: directory.MFAOptional}
 			}, nil},
+			{"MFA policy only", func(a *directory.Tenant) { a.Settings.MFA = directory.MFAOff }, nil},
+			{"MFA policy inherited", func(a *directory.Tenant) { a.Settings.MFA = directory.MFAInherit }, nil},
 			{"settings cleared", func(a *directory.Tenant) { a.Settings = directory.TenantSettings{} }, nil},
 			{"settings emptied", func(a *directory.Tenant) { a.Settings.UserRoles = []string{} }, nil},
 			{"missing parent", func(a *directory.Tenant) { a.ParentID = "t-nope" }, directory.ErrNotFound},

@@ -1,8 +1,9 @@
 // Package postgres is Gatehouse's production storage: one PostgreSQL
 // database, through pgx and its pool, shared by every Gatehouse node. It
-// implements directory.Store, grants.Store and keys.Store, and passes their
-// conformance suites (directorytest, grantstest, keystest), the same ones
-// the SQLite backend runs.
+// implements directory.Store, grants.Store, keys.Store, mfa.Store and
+// audit.Store, and passes their conformance suites (directorytest,
+// grantstest, keystest, mfatest, audittest), the same ones the SQLite
+// backend runs.
 //
 // The schema lives in migrations/, PostgreSQL's own dialect of the same
 // versions as storage/sqlite's, applied in order by Open and by Migrate

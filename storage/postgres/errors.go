@@ -85,9 +85,9 @@ func isUnavailable(err error) bool {
 	if errors.As(err, &e) {
 		// Class 08 is "connection exception"; 57P01-57P03 a server
 		// shutting down, crashed or starting up; 53300 "too many
-		// connections".
+		// connections"; 25006 a read-only standby (during a failover).
 		switch {
-		case strings.HasPrefix(e.Code, "08"), e.Code == "57P01", e.Code == "57P02", e.Code == "57P03", e.Code == "53300":
+		case strings.HasPrefix(e.Code, "08"), e.Code == "57P01", e.Code == "57P02", e.Code == "57P03", e.Code == "53300", e.Code == "25006":
 			return true
 		}
 		return false

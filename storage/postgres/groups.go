@@ -7,13 +7,13 @@ import (
 	"github.com/gatehouse-id/gatehouse/directory"
 )
 
-const groupColumns = `id, tenant_id, name, description, global_roles, service_roles, created_at, updated_at`
+const groupColumns = `id, tenant_id, name, description, global_roles, service_roles, require_mfa, created_at, updated_at`
 
 // groupArgs returns g's column values in groupColumns order, id first.
 func groupArgs(g directory.Group) ([]any, error) {
 	var e encoder
 	args := []any{g.ID, g.TenantID, g.Name, g.Description, list(g.GlobalRoles), e.serviceRoles(g.ServiceRoles),
-		g.CreatedAt, g.UpdatedAt}
+		g.RequireMFA, g.CreatedAt, g.UpdatedAt}
 	return args, e.err
 }
 
@@ -26,7 +26,7 @@ func (s directoryQueries) CreateGroup(ctx context.Context, g directory.Group) er
 	if err != nil {
 		return fmt.Errorf("create group %q: %w", g.Name, err)
 	}
-	_, err = s.q.Exec(ctx, `INSERT INTO groups (`+groupColumns+`) VALUES (`+params(8)+`)`, args...)
+	_, err = s.q.Exec(ctx, `INSERT INTO groups (`+groupColumns+`) VALUES (`+params(9)+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("create group %q: %w", g.Name, writeErr(err, groupRef(g)))
 	}
@@ -40,7 +40,7 @@ func (s directoryQueries) UpdateGroup(ctx context.Context, g directory.Group) er
 		return fmt.Errorf("update group %s: %w", g.ID, err)
 	}
 	tag, err := s.q.Exec(ctx, `UPDATE groups SET tenant_id = $2, name = $3, description = $4, global_roles = $5,
-		service_roles = $6, created_at = $7, updated_at = $8 WHERE id = $1`, args...)
+		service_roles = $6, require_mfa = $7, created_at = $8, updated_at = $9 WHERE id = $1`, args...)
 	if err != nil {
 		return fmt.Errorf("update group %s: %w", g.ID, writeErr(err, groupRef(g)))
 	}
@@ -75,7 +75,7 @@ func scanGroup(r scanner) (directory.Group, error) {
 		g            directory.Group
 		serviceRoles []byte
 	)
-	if err := r.Scan(&g.ID, &g.TenantID, &g.Name, &g.Description, &g.GlobalRoles, &serviceRoles,
+	if err := r.Scan(&g.ID, &g.TenantID, &g.Name, &g.Description, &g.GlobalRoles, &serviceRoles, &g.RequireMFA,
 		&g.CreatedAt, &g.UpdatedAt); err != nil {
 		return directory.Group{}, err
 	}

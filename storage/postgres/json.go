@@ -44,6 +44,7 @@ func decJSON[T any](what string, b []byte) (T, error) {
 // same names as in SQLite.
 type settingsJSON struct {
 	UserRoles []string `json:"user_roles"`
+	MFA       string   `json:"mfa,omitempty"`
 }
 
 // encPermissions stores permissions in their token form, "resource:access".
@@ -92,7 +93,7 @@ func (e *encoder) serviceRoles(v directory.ServiceRoles) string {
 }
 
 func (e *encoder) settings(v directory.TenantSettings) string {
-	s, err := encJSON("settings", settingsJSON{UserRoles: v.UserRoles})
+	s, err := encJSON("settings", settingsJSON{UserRoles: v.UserRoles, MFA: string(v.MFA)})
 	e.keep(err)
 	return s
 }
@@ -121,7 +122,7 @@ func (d *decoder) serviceRoles(b []byte) directory.ServiceRoles {
 func (d *decoder) settings(b []byte) directory.TenantSettings {
 	v, err := decJSON[settingsJSON]("settings", b)
 	d.keep(err)
-	return directory.TenantSettings{UserRoles: v.UserRoles}
+	return directory.TenantSettings{UserRoles: v.UserRoles, MFA: directory.MFAPolicy(v.MFA)}
 }
 
 func (d *decoder) permissions(ss []string) []directory.Permission {

@@ -70,6 +70,12 @@ func newStore(ctx context.Context, url string) (*Store, error) {
 		// a password.
 		return nil, errors.New("the database URL does not parse as a PostgreSQL URL or connection string")
 	}
+	// A database that does not answer must fail a connection attempt in
+	// seconds, not after the kernel's TCP timeout; the URL may say
+	// otherwise (connect_timeout).
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	}
 	// The concurrency of every method is argued for READ COMMITTED (see
 	// the package doc); pin it so that a server configured with another
 	// default does not turn lost races into serialization errors.

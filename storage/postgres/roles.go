@@ -7,12 +7,13 @@ import (
 	"github.com/gatehouse-id/gatehouse/directory"
 )
 
-const roleColumns = `id, tenant_id, name, description, permissions, created_at, updated_at`
+const roleColumns = `id, tenant_id, name, description, permissions, require_mfa, created_at, updated_at`
 
 // roleArgs returns r's column values in roleColumns order, id first.
 func roleArgs(r directory.GlobalRole) ([]any, error) {
 	var e encoder
-	args := []any{r.ID, r.TenantID, r.Name, r.Description, e.permissions(r.Permissions), r.CreatedAt, r.UpdatedAt}
+	args := []any{r.ID, r.TenantID, r.Name, r.Description, e.permissions(r.Permissions), r.RequireMFA,
+		r.CreatedAt, r.UpdatedAt}
 	return args, e.err
 }
 
@@ -27,7 +28,7 @@ func (s directoryQueries) CreateGlobalRole(ctx context.Context, r directory.Glob
 	if err != nil {
 		return fmt.Errorf("create global role %q: %w", r.Name, err)
 	}
-	_, err = s.q.Exec(ctx, `INSERT INTO global_roles (`+roleColumns+`) VALUES (`+params(7)+`)`, args...)
+	_, err = s.q.Exec(ctx, `INSERT INTO global_roles (`+roleColumns+`) VALUES (`+params(8)+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("create global role %q: %w", r.Name, writeErr(err, roleRef(r)))
 	}
@@ -41,7 +42,7 @@ func (s directoryQueries) UpdateGlobalRole(ctx context.Context, r directory.Glob
 		return fmt.Errorf("update global role %s: %w", r.ID, err)
 	}
 	tag, err := s.q.Exec(ctx, `UPDATE global_roles SET tenant_id = $2, name = $3, description = $4,
-		permissions = $5, created_at = $6, updated_at = $7 WHERE id = $1`, args...)
+		permissions = $5, require_mfa = $6, created_at = $7, updated_at = $8 WHERE id = $1`, args...)
 	if err != nil {
 		return fmt.Errorf("update global role %s: %w", r.ID, writeErr(err, roleRef(r)))
 	}
@@ -77,7 +78,8 @@ func scanRole(sc scanner) (directory.GlobalRole, error) {
 		r           directory.GlobalRole
 		permissions []string
 	)
-	if err := sc.Scan(&r.ID, &r.TenantID, &r.Name, &r.Description, &permissions, &r.CreatedAt, &r.UpdatedAt); err != nil {
+	if err := sc.Scan(&r.ID, &r.TenantID, &r.Name, &r.Description, &permissions, &r.RequireMFA,
+		&r.CreatedAt, &r.UpdatedAt); err != nil {
 		return directory.GlobalRole{}, err
 	}
 	var d decoder

@@ -1,9 +1,9 @@
 // Package sqlite is Gatehouse's embedded storage: one SQLite file, through the
 // pure-Go driver modernc.org/sqlite, so a single machine needs no database
 // server and the binary needs no cgo. It implements directory.Store,
-// grants.Store and keys.Store, and passes their conformance suites
-// (directorytest, grantstest, keystest), the same ones the PostgreSQL backend
-// runs.
+// grants.Store, keys.Store, mfa.Store and audit.Store, and passes their
+// conformance suites (directorytest, grantstest, keystest, mfatest,
+// audittest), the same ones the PostgreSQL backend runs.
 //
 // The schema lives in migrations/, SQLite's own dialect, applied in order by
 // Open and by Migrate and recorded in schema_migrations.

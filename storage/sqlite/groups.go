@@ -7,13 +7,13 @@ import (
 	"github.com/gatehouse-id/gatehouse/directory"
 )
 
-const groupColumns = `id, tenant_id, name, description, global_roles, service_roles, created_at, updated_at`
+const groupColumns = `id, tenant_id, name, description, global_roles, service_roles, require_mfa, created_at, updated_at`
 
 // groupArgs returns g's column values in groupColumns order, id first.
 func groupArgs(g directory.Group) ([]any, error) {
 	var e encoder
 	args := []any{g.ID, g.TenantID, g.Name, g.Description, e.list(g.GlobalRoles), e.serviceRoles(g.ServiceRoles),
-		encTime(g.CreatedAt), encTime(g.UpdatedAt)}
+		g.RequireMFA, encTime(g.CreatedAt), encTime(g.UpdatedAt)}
 	return args, e.err
 }
 
@@ -24,7 +24,7 @@ func (s directoryQueries) CreateGroup(ctx context.Context, g directory.Group) er
 	if err != nil {
 		return fmt.Errorf("create group %q: %w", g.Name, err)
 	}
-	_, err = s.q.ExecContext(ctx, `INSERT INTO groups (`+groupColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+	_, err = s.q.ExecContext(ctx, `INSERT INTO groups (`+groupColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	if err != nil {
 		return fmt.Errorf("create group %q: %w", g.Name, s.writeErr(ctx, err, ref{"tenant", "tenants", g.TenantID}))
 	}
@@ -38,7 +38,7 @@ func (s directoryQueries) UpdateGroup(ctx context.Context, g directory.Group) er
 		return fmt.Errorf("update group %s: %w", g.ID, err)
 	}
 	res, err := s.q.ExecContext(ctx, `UPDATE groups SET tenant_id = ?, name = ?, description = ?, global_roles = ?,
-		service_roles = ?, created_at = ?, updated_at = ? WHERE id = ?`, append(args[1:], g.ID)...)
+		service_roles = ?, require_mfa = ?, created_at = ?, updated_at = ? WHERE id = ?`, append(args[1:], g.ID)...)
 	if err != nil {
 		return fmt.Errorf("update group %s: %w", g.ID, s.writeErr(ctx, err, ref{"tenant", "tenants", g.TenantID}))
 	}
@@ -74,7 +74,8 @@ func scanGroup(r scanner) (directory.Group, error) {
 		globalRoles, serviceRoles string
 		created, updated          string
 	)
-	if err := r.Scan(&g.ID, &g.TenantID, &g.Name, &g.Description, &globalRoles, &serviceRoles, &created, &updated); err != nil {
+	if err := r.Scan(&g.ID, &g.TenantID, &g.Name, &g.Description, &globalRoles, &serviceRoles, &g.RequireMFA,
+		&created, &updated); err != nil {
 		return directory.Group{}, err
 	}
 	var d decoder

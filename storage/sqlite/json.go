@@ -36,6 +36,7 @@ func decJSON[T any](what, s string) (T, error) {
 // of its own so that renaming a Go field does not orphan stored data.
 type settingsJSON struct {
 	UserRoles []string `json:"user_roles"`
+	MFA       string   `json:"mfa,omitempty"`
 }
 
 // encPermissions stores permissions in their token form, "resource:access".
@@ -93,7 +94,7 @@ func (e *encoder) serviceRoles(v directory.ServiceRoles) string {
 func (e *encoder) permissions(v []directory.Permission) string { return e.keep(encPermissions(v)) }
 
 func (e *encoder) settings(v directory.TenantSettings) string {
-	return e.keep(encJSON("settings", settingsJSON{UserRoles: v.UserRoles}))
+	return e.keep(encJSON("settings", settingsJSON{UserRoles: v.UserRoles, MFA: string(v.MFA)}))
 }
 
 func (d *decoder) list(s string) []string {
@@ -123,5 +124,5 @@ func (d *decoder) levels(s string) []directory.Level {
 func (d *decoder) settings(s string) directory.TenantSettings {
 	v, err := decJSON[settingsJSON]("settings", s)
 	d.keep(err)
-	return directory.TenantSettings{UserRoles: v.UserRoles}
+	return directory.TenantSettings{UserRoles: v.UserRoles, MFA: directory.MFAPolicy(v.MFA)}
 }

@@ -7,12 +7,12 @@ import (
 	"github.com/gatehouse-id/gatehouse/directory"
 )
 
-const roleColumns = `id, tenant_id, name, description, permissions, created_at, updated_at`
+const roleColumns = `id, tenant_id, name, description, permissions, require_mfa, created_at, updated_at`
 
 // roleArgs returns r's column values in roleColumns order, id first.
 func roleArgs(r directory.GlobalRole) ([]any, error) {
 	var e encoder
-	args := []any{r.ID, r.TenantID, r.Name, r.Description, e.permissions(r.Permissions),
+	args := []any{r.ID, r.TenantID, r.Name, r.Description, e.permissions(r.Permissions), r.RequireMFA,
 		encTime(r.CreatedAt), encTime(r.UpdatedAt)}
 	return args, e.err
 }
@@ -24,7 +24,7 @@ func (s directoryQueries) CreateGlobalRole(ctx context.Context, r directory.Glob
 	if err != nil {
 		return fmt.Errorf("create global role %q: %w", r.Name, err)
 	}
-	_, err = s.q.ExecContext(ctx, `INSERT INTO global_roles (`+roleColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`, args...)
+	_, err = s.q.ExecContext(ctx, `INSERT INTO global_roles (`+roleColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	if err != nil {
 		return fmt.Errorf("create global role %q: %w", r.Name, s.writeErr(ctx, err, ref{"tenant", "tenants", r.TenantID}))
 	}
@@ -38,7 +38,7 @@ func (s directoryQueries) UpdateGlobalRole(ctx context.Context, r directory.Glob
 		return fmt.Errorf("update global role %s: %w", r.ID, err)
 	}
 	res, err := s.q.ExecContext(ctx, `UPDATE global_roles SET tenant_id = ?, name = ?, description = ?,
-		permissions = ?, created_at = ?, updated_at = ? WHERE id = ?`, append(args[1:], r.ID)...)
+		permissions = ?, require_mfa = ?, created_at = ?, updated_at = ? WHERE id = ?`, append(args[1:], r.ID)...)
 	if err != nil {
 		return fmt.Errorf("update global role %s: %w", r.ID, s.writeErr(ctx, err, ref{"tenant", "tenants", r.TenantID}))
 	}
@@ -75,7 +75,7 @@ func scanRole(sc scanner) (directory.GlobalRole, error) {
 		permissions      string
 		created, updated string
 	)
-	if err := sc.Scan(&r.ID, &r.TenantID, &r.Name, &r.Description, &permissions, &created, &updated); err != nil {
+	if err := sc.Scan(&r.ID, &r.TenantID, &r.Name, &r.Description, &permissions, &r.RequireMFA, &created, &updated); err != nil {
 		return directory.GlobalRole{}, err
 	}
 	var d decoder

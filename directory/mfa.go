@@ -1,0 +1,81 @@
+package directory
+
+import (
+	"context"
+	"fmt"
+)
+
+// MFADecision is what the login must do about TOTP for one person acting in
+// one tenant.
+type MFADecision struct {
+	// Policy is the tenant's effective policy.
+	Policy MFAPolicy
+	// Required is true when the person must pass TOTP (and enrol first if
+	// it has not): the tenant requires it, a role or group it holds does,
+	// or the client asked for it.
+	Required bool
+	// Reason says why, for the log and the enrolment page: "tenant policy",
+	// "role admins", "group night-shift", "requested by the application".
+	Reason string
+	// MayEnrol is true when the person may enrol although not required
+	// (policy optional).
+	MayEnrol bool
+}
+
+// EffectiveMFA returns the policy of tenant t: the strictest of its own and
+// its ancestors', so that a child can tighten its parent's policy but never
+// loosen it. With no policy set anywhere it is optional.
+func (d *Directory) EffectiveMFA(ctx context.Context, t Tenant) (MFAPolicy, error) {
+	best := MFAInherit
+	for _, id := range t.Path {
+		anc := t
+		if id != t.ID {
+			var err error
+			if anc, err = d.store.TenantByID(ctx, id); err != nil {
+				return "", fmt.Errorf("tenant %s in the path of %s: %w", id, t.Slug, err)
+			}
+		}
+		if anc.Settings.MFA.strength() > best.strength() || best == MFAInherit {
+			if anc.Settings.MFA != MFAInherit {
+				best = anc.Settings.MFA
+			}
+		}
+	}
+	if best == MFAInherit {
+		best = MFAOptional
+	}
+	return best, nil
+}
+
+// DecideMFA decides what the login does about TOTP for principal p; asked
+// is true when the client demanded multi-factor authentication
+// (acr_values).
+func (d *Directory) DecideMFA(ctx context.Context, p Principal, asked bool) (MFADecision, error) {
+	pol, err := d.EffectiveMFA(ctx, p.Tenant)
+	if err != nil {
+		return MFADecision{}, err
+	}
+	dec := MFADecision{Policy: pol, MayEnrol: pol != MFAOff}
+	switch {
+	case pol == MFARequired:
+		dec.Required, dec.Reason = true, "tenant policy"
+	case p.MFARequiredBy != "":
+		dec.Required, dec.Reason = true, p.MFARequiredBy
+	case asked:
+		dec.Required, dec.Reason = true, "requested by the application"
+	}
+	if dec.Required {
+		dec.MayEnrol = true
+	}
+	return dec, nil
+}
+
+// DecideMFAFor decides for the active user userID acting in tenantID (see
+// PrincipalOf and DecideMFA).
+func (d *Directory) DecideMFAFor(ctx context.Context, userID, tenantID string, asked bool) (MFADecision, error) {
+	_, p, err := d.PrincipalOf(ctx, userID, tenantID)
+	if err != nil {
+		return MFADecision{}, err
+	}
+	return d.DecideMFA(ctx, p, asked)
+}

@@ -1,0 +1,344 @@
+package login
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"image/png"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pquerna/otp"
+
+	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/mfa"
+	"github.com/gatehouse-id/gatehouse/templates"
+)
+
+// The second factor. After the password (and the tenant choice), policy
+// decides (directory.DecideMFA): a person who has an authenticator always
+// gives a code; one who has none enrols first when policy requires TOTP;
+// otherwise the login is done with the password alone. A person may enrol
+// on its own from the account page.
+
+// The acr values Gatehouse issues and understands in acr_values.
+const (
+	acrPassword = "pwd"
+	acrMFA      = "mfa"
+)
+
+var (
+	amrPassword = []string{"pwd"}
+	amrTOTP     = []string{"pwd", "otp", "mfa"}
+)
+
+// secondFactor follows a proven password for user acting in tenant: it
+// finishes the login, or leaves it pending at the TOTP or enrolment stage.
+func (h *Handler) secondFactor(w http.ResponseWriter, r *http.Request, id string, req Request,
+	user directory.User, tenant directory.Tenant, homeSlug, accountKey string, attrs []slog.Attr) error {
+	ctx := r.Context()
+	dec, err := h.tenants.DecideMFAFor(ctx, user.ID, tenant.ID, req.MFARequested)
+	if errors.Is(err, directory.ErrUserDisabled) || errors.Is(err, directory.ErrNotFound) {
+		return &pageError{Code: http.StatusForbidden, Msg: templates.MsgAccountDisabled, ClientName: clientName(req), Err: err, Attrs: attrs}
+	}
+	if err != nil {
+		return internalError(fmt.Errorf("decide MFA: %w", err), attrs...)
+	}
+	enrolled, err := h.mfa.Enrolled(ctx, user.ID)
+	if err != nil {
+		return internalError(fmt.Errorf("TOTP status: %w", err), attrs...)
+	}
+	p := pendingLogin{UserID: user.ID, Username: user.Username, HomeSlug: homeSlug, TenantID: tenant.ID,
+		Account: accountKey, Reason: dec.Reason}
+	switch {
+	case enrolled:
+		p.Stage = stageTOTP
+	case dec.Required:
+		p.Stage = stageEnrol
+		if err := h.newEnrolment(&p, tenant); err != nil {
+			return internalError(err, attrs...)
+		}
+	default:
+		return h.finish(w, r, id, req, user, tenant, homeSlug, accountKey, amrPassword, attrs)
+	}
+	if err := h.savePending(w, r, id, &p); err != nil {
+		return internalError(err, attrs...)
+	}
+	h.log.LogAttrs(ctx, slog.LevelInfo, "password accepted; second factor next", append(attrs,
+		slog.String("stage", p.Stage), slog.String("reason", dec.Reason))...)
+	http.Redirect(w, r, "/login/totp?authRequestID="+url.QueryEscape(id), http.StatusSeeOther)
+	return nil
+}
+
+// subject is who the pending login is for, as package mfa names it.
+func (p *pendingLogin) subject(tenantSlug string) mfa.Subject {
+	return mfa.Subject{UserID: p.UserID, Username: p.Username, TenantID: p.TenantID, TenantSlug: tenantSlug}
+}
+
+// newEnrolment puts a new authenticator secret into p, sealed for the
+// user; the page is drawn from it again on every visit.
+func (h *Handler) newEnrolment(p *pendingLogin, tenant directory.Tenant) error {
+	sub := p.subject(tenant.Slug)
+	e, err := h.mfa.NewEnrolment(sub)
+	if err != nil {
+		return fmt.Errorf("new TOTP enrolment: %w", err)
+	}
+	if p.EnrolSecret, err = h.mfa.SealSecret(sub, e.Secret); err != nil {
+		return fmt.Errorf("seal TOTP enrolment: %w", err)
+	}
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	p.EnrolID = base64.RawURLEncoding.EncodeToString(b)
+	return nil
+}
+
+// showTOTP serves GET /login/totp: the code form, or the enrolment page.
+func (h *Handler) showTOTP(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id := r.URL.Query().Get("authRequestID")
+	req, err := h.loginRequest(ctx, id)
+	if err != nil {
+		return err
+	}
+	if req.Done {
+		http.Redirect(w, r, h.callback(ctx, id), http.StatusFound)
+		return nil
+	}
+	p, err := h.loadPending(ctx, r, id, false, stageTOTP, stageEnrol)
+	if err != nil {
+		return err
+	}
+	if p.Stage == stageEnrol {
+		return h.renderEnrolment(w, r, http.StatusOK, id, req, p, "", 0)
+	}
+	h.renderTOTP(w, r, http.StatusOK, id, req, "", 0)
+	return nil
+}
+
+func (h *Handler) renderTOTP(w http.ResponseWriter, r *http.Request, status int, id string, req Request, msg templates.Message, wait time.Duration) {
+	h.render(w, r, status, templates.TOTPPage{ClientName: clientName(req), AuthRequestID: id,
+		CSRFToken: h.csrf.token(h.csrf.cookie(w, r), id), Error: msg, WaitSeconds: seconds(wait), LockMinutes: minutes(wait)})
+}
+
+func (h *Handler) renderEnrolment(w http.ResponseWriter, r *http.Request, status int, id string, req Request, p pendingLogin, msg templates.Message, wait time.Duration) error {
+	tenant, err := h.tenants.TenantByID(r.Context(), p.TenantID)
+	if err != nil {
+		return internalError(fmt.Errorf("tenant of enrolment: %w", err))
+	}
+	secret, err := h.mfa.OpenSecret(p.subject(tenant.Slug), p.EnrolSecret)
+	if err != nil {
+		return internalError(fmt.Errorf("open TOTP enrolment: %w", err))
+	}
+	key, err := otp.NewKeyFromURL(otpauthURL(p.Username+"@"+tenant.Slug, secret))
+	if err != nil {
+		return internalError(fmt.Errorf("TOTP enrolment URL: %w", err))
+	}
+	img, err := key.Image(220, 220)
+	if err != nil {
+		return internalError(fmt.Errorf("TOTP QR code: %w", err))
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return internalError(fmt.Errorf("TOTP QR code: %w", err))
+	}
+	h.render(w, r, status, templates.EnrolPage{
+		ClientName: clientName(req), AuthRequestID: id, CSRFToken: h.csrf.token(h.csrf.cookie(w, r), id),
+		EnrolID: p.EnrolID, Reason: p.Reason, Account: p.Username + "@" + tenant.Slug,
+		// The QR code is an image in the page itself: no external service
+		// sees the secret, and no script is needed.
+		QR:     template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())),
+		Secret: groupSecret(key.Secret()), Error: msg, WaitSeconds: seconds(wait), LockMinutes: minutes(wait),
+	})
+	return nil
+}
+
+// otpauthURL is what the QR code says: the key-uri format that Google
+// Authenticator defined and every authenticator app reads (SHA-1, 6
+// digits, 30 s, as package mfa verifies).
+func otpauthURL(account, secret string) string {
+	issuer := templates.ProductName
+	q := url.Values{"secret": {secret}, "issuer": {issuer}, "algorithm": {"SHA1"}, "digits": {"6"}, "period": {"30"}}
+	u := url.URL{Scheme: "otpauth", Host: "totp", Path: "/" + issuer + ":" + account, RawQuery: q.Encode()}
+	return u.String()
+}
+
+// groupSecret writes a base32 secret in groups of four, as people type it.
+func groupSecret(s string) string {
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// submitTOTP serves POST /login/totp: a TOTP code or a recovery code.
+func (h *Handler) submitTOTP(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id, req, err := h.postedForm(w, r)
+	if err != nil || req.Done {
+		return err
+	}
+	p, err := h.loadPending(ctx, r, id, false, stageTOTP)
+	if err != nil {
+		return err
+	}
+	tenant, user, attrs, err := h.pendingPeople(r, req, p)
+	if err != nil {
+		return err
+	}
+	addr := clientAddress(r)
+	if wait, err := h.address.Blocked(ctx, addr); err != nil {
+		return internalError(err, attrs...)
+	} else if wait > 0 {
+		h.log.LogAttrs(ctx, slog.LevelWarn, "TOTP throttled by address", attrs...)
+		w.Header().Set("Retry-After", strconv.FormatInt(int64(seconds(wait)), 10))
+		h.renderTOTP(w, r, http.StatusTooManyRequests, id, req, templates.MsgCodeWait, wait)
+		return nil
+	}
+	method, err := h.mfa.Verify(ctx, p.subject(tenant.Slug), r.PostForm.Get("code"))
+	if status, msg, wait, ok := codeProblem(w, err); ok {
+		h.log.LogAttrs(ctx, slog.LevelInfo, "TOTP refused", append(attrs, slog.String("reason", string(msg)))...)
+		if err := h.countCodeFailure(ctx, addr, err); err != nil {
+			return internalError(err, attrs...)
+		}
+		h.renderTOTP(w, r, status, id, req, msg, wait)
+		return nil
+	}
+	if errors.Is(err, mfa.ErrNotEnrolled) { // reset by an administrator meanwhile
+		return &pageError{Code: http.StatusBadRequest, Msg: templates.MsgRequestExpired, ClientName: clientName(req), Err: err, Attrs: attrs}
+	}
+	if err != nil {
+		return internalError(fmt.Errorf("verify TOTP: %w", err), attrs...)
+	}
+	if _, err := h.loadPending(ctx, r, id, true, stageTOTP); err != nil {
+		return err
+	}
+	attrs = append(attrs, slog.String("method", string(method)))
+	return h.finish(w, r, id, req, user, tenant, p.HomeSlug, p.Account, amrTOTP, attrs)
+}
+
+// submitEnrolment serves POST /login/totp/enrol: the first code from the
+// new authenticator. On success the person sees its recovery codes, once,
+// and goes on to the application from there.
+func (h *Handler) submitEnrolment(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id, req, err := h.postedForm(w, r)
+	if err != nil || req.Done {
+		return err
+	}
+	p, err := h.loadPending(ctx, r, id, false, stageEnrol)
+	if err != nil {
+		return err
+	}
+	if r.PostForm.Get("enrol_id") != p.EnrolID {
+		// A form from an earlier enrolment (another tab, the back button):
+		// its QR code is not the one this enrolment stores.
+		return h.renderEnrolment(w, r, http.StatusBadRequest, id, req, p, templates.MsgEnrolmentStale, 0)
+	}
+	tenant, user, attrs, err := h.pendingPeople(r, req, p)
+	if err != nil {
+		return err
+	}
+	sub := p.subject(tenant.Slug)
+	secret, err := h.mfa.OpenSecret(sub, p.EnrolSecret)
+	if err != nil {
+		return internalError(fmt.Errorf("open TOTP enrolment: %w", err), attrs...)
+	}
+	codes, err := h.mfa.CompleteEnrolment(ctx, sub, secret, r.PostForm.Get("code"))
+	if status, msg, wait, ok := codeProblem(w, err); ok {
+		h.log.LogAttrs(ctx, slog.LevelInfo, "TOTP enrolment code refused", append(attrs, slog.String("reason", string(msg)))...)
+		if err := h.countCodeFailure(ctx, clientAddress(r), err); err != nil {
+			return internalError(err, attrs...)
+		}
+		return h.renderEnrolment(w, r, status, id, req, p, msg, wait)
+	}
+	if errors.Is(err, mfa.ErrEnrolled) {
+		// Enrolled meanwhile (another tab finished first): a code from the
+		// authenticator is what this login needs now.
+		p.Stage, p.EnrolSecret, p.EnrolID = stageTOTP, nil, ""
+		if err := h.savePending(w, r, id, &p); err != nil {
+			return internalError(err, attrs...)
+		}
+		http.Redirect(w, r, "/login/totp?authRequestID="+url.QueryEscape(id), http.StatusSeeOther)
+		return nil
+	}
+	if err != nil {
+		return internalError(fmt.Errorf("complete TOTP enrolment: %w", err), attrs...)
+	}
+	if _, err := h.loadPending(ctx, r, id, true, stageEnrol); err != nil {
+		return err
+	}
+	h.log.LogAttrs(ctx, slog.LevelInfo, "TOTP enrolled at login", attrs...)
+	next, err := h.complete(w, r, id, req, user, tenant, p.HomeSlug, p.Account, amrTOTP, attrs)
+	if err != nil {
+		return err
+	}
+	h.render(w, r, http.StatusOK, templates.RecoveryCodesPage{ClientName: clientName(req), Codes: codes, ContinueURL: next})
+	return nil
+}
+
+// pendingPeople loads the user and the tenant of a pending login; a user
+// disabled meanwhile ends it.
+func (h *Handler) pendingPeople(r *http.Request, req Request, p pendingLogin) (directory.Tenant, directory.User, []slog.Attr, error) {
+	ctx := r.Context()
+	attrs := []slog.Attr{slog.String("client_id", req.ClientID), slog.String("user_id", p.UserID), slog.String("tenant_id", p.TenantID)}
+	user, err := h.tenants.ActiveUser(ctx, p.UserID)
+	if errors.Is(err, directory.ErrUserDisabled) || errors.Is(err, directory.ErrNotFound) {
+		return directory.Tenant{}, directory.User{}, attrs, &pageError{Code: http.StatusForbidden, Msg: templates.MsgAccountDisabled,
+			ClientName: clientName(req), Err: err, Attrs: attrs}
+	}
+	if err != nil {
+		return directory.Tenant{}, directory.User{}, attrs, internalError(err, attrs...)
+	}
+	tenant, err := h.tenants.TenantByID(ctx, p.TenantID)
+	if err != nil {
+		return directory.Tenant{}, directory.User{}, attrs, internalError(fmt.Errorf("tenant of pending login: %w", err), attrs...)
+	}
+	return tenant, user, attrs, nil
+}
+
+// codeProblem maps a refused code to the page's answer: the status, the
+// message and how long to wait. ok is false for success and for errors
+// that are not about the code.
+func codeProblem(w http.ResponseWriter, err error) (status int, msg templates.Message, wait time.Duration, ok bool) {
+	var we *mfa.WaitError
+	switch {
+	case err == nil:
+		return 0, "", 0, false
+	case errors.Is(err, mfa.ErrMalformed):
+		return http.StatusBadRequest, templates.MsgCodeMalformed, 0, true
+	case errors.Is(err, mfa.ErrInvalidCode), errors.Is(err, mfa.ErrReplayed):
+		return http.StatusUnauthorized, templates.MsgCodeWrong, 0, true
+	case errors.As(err, &we):
+		w.Header().Set("Retry-After", strconv.FormatInt(int64((we.Wait+time.Second-1)/time.Second), 10))
+		if we.Locked {
+			return http.StatusTooManyRequests, templates.MsgTOTPLocked, we.Wait, true
+		}
+		return http.StatusTooManyRequests, templates.MsgCodeWait, we.Wait, true
+	}
+	return 0, "", 0, false
+}
+
+// countCodeFailure counts a wrong code against the client address too, like
+// a wrong password: package mfa throttles per user, and the address limit
+// stops one address from trying codes across many accounts.
+func (h *Handler) countCodeFailure(ctx context.Context, addr string, err error) error {
+	if !errors.Is(err, mfa.ErrInvalidCode) && !errors.Is(err, mfa.ErrReplayed) {
+		return nil
+	}
+	_, ferr := h.address.Failure(ctx, addr)
+	return ferr
+}
+
+func seconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }

@@ -1,0 +1,114 @@
+package login
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/gatehouse-id/gatehouse/ephemeral"
+	"github.com/gatehouse-id/gatehouse/templates"
+)
+
+// A login that has proven the password but is not done yet (a tenant to
+// choose, a TOTP code to give, an authenticator to enrol) waits in the
+// ephemeral store under its authorization request, so that any node can
+// serve the next step. It is bound to the browser by a hash of its CSRF
+// cookie (a stolen request id is useless in another browser), carries its
+// stage (a form for one step cannot be used for another), and lives
+// pendingTTL at most.
+
+// pendingTTL bounds how long a proven password waits for the next step.
+const pendingTTL = 10 * time.Minute
+
+// The stages of a pending login.
+const (
+	stageTenant = "tenant" // choosing the tenant to act in
+	stageTOTP   = "totp"   // giving a TOTP or recovery code
+	stageEnrol  = "enrol"  // enrolling an authenticator, which policy requires
+)
+
+// pendingLogin is what one step leaves for the next.
+type pendingLogin struct {
+	Stage    string   `json:"s"`
+	UserID   string   `json:"uid"`
+	Username string   `json:"u"`
+	HomeSlug string   `json:"h"`              // remembered for the next sign-in's form
+	Tenants  []string `json:"tids,omitempty"` // offered, home first (stageTenant)
+	TenantID string   `json:"tid,omitempty"`  // acting in (after the choice)
+	Browser  []byte   `json:"b"`              // SHA-256 of the CSRF cookie
+	Account  string   `json:"acct"`           // the password throttle key to reset on success
+	// Enrolment (stageEnrol): the new secret, sealed for the user, and the
+	// id its form carries, so that a stale form is told apart.
+	EnrolSecret []byte `json:"es,omitempty"`
+	EnrolID     string `json:"eid,omitempty"`
+	// Why TOTP is required, for the enrolment page.
+	Reason string `json:"r,omitempty"`
+}
+
+func pendingKey(authRequestID string) string { return "login-pending:" + authRequestID }
+
+func browserHash(csrfCookie string) []byte {
+	h := sha256.Sum256([]byte(csrfCookie))
+	return h[:]
+}
+
+// savePending stores p for request id, bound to this browser.
+func (h *Handler) savePending(w http.ResponseWriter, r *http.Request, id string, p *pendingLogin) error {
+	p.Browser = browserHash(h.csrf.cookie(w, r))
+	b, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	if err := h.pending.Set(r.Context(), pendingKey(id), b, pendingTTL); err != nil {
+		return fmt.Errorf("store pending login: %w", err)
+	}
+	return nil
+}
+
+// loadPending returns the pending login for request id at one of stages,
+// made in this browser; take also ends it (single use). Anything else
+// reads as an expired sign-in.
+func (h *Handler) loadPending(ctx context.Context, r *http.Request, id string, take bool, stages ...string) (pendingLogin, error) {
+	expired := &pageError{Code: http.StatusBadRequest, Msg: templates.MsgRequestExpired}
+	cookie, ok := h.csrf.fromRequest(r)
+	if !ok {
+		expired.Err = errors.New("pending login step without a CSRF cookie")
+		return pendingLogin{}, expired
+	}
+	b, err := h.pending.Get(ctx, pendingKey(id))
+	if errors.Is(err, ephemeral.ErrNotFound) {
+		expired.Err = errors.New("no pending login")
+		return pendingLogin{}, expired
+	}
+	if err != nil {
+		return pendingLogin{}, internalError(fmt.Errorf("load pending login: %w", err))
+	}
+	var p pendingLogin
+	if err := json.Unmarshal(b, &p); err != nil {
+		return pendingLogin{}, internalError(fmt.Errorf("decode pending login: %w", err))
+	}
+	if subtle.ConstantTimeCompare(p.Browser, browserHash(cookie)) != 1 {
+		expired.Err = errors.New("pending login step from another browser")
+		return pendingLogin{}, expired
+	}
+	if !slices.Contains(stages, p.Stage) {
+		expired.Err = fmt.Errorf("pending login is at stage %q, not %q", p.Stage, stages)
+		return pendingLogin{}, expired
+	}
+	if take {
+		// Take, not Delete: of two concurrent steps only one goes on.
+		if _, err := h.pending.Take(ctx, pendingKey(id)); errors.Is(err, ephemeral.ErrNotFound) {
+			expired.Err = errors.New("pending login taken by a concurrent step")
+			return pendingLogin{}, expired
+		} else if err != nil {
+			return pendingLogin{}, internalError(fmt.Errorf("take pending login: %w", err))
+		}
+	}
+	return p, nil
+}
