@@ -35,10 +35,12 @@ func (d *Directory) EffectiveMFA(ctx context.Context, t Tenant) (MFAPolicy, erro
 				return "", fmt.Errorf("tenant %s in the path of %s: %w", id, t.Slug, err)
 			}
 		}
-		if anc.Settings.MFA.strength() > best.strength() || best == MFAInherit {
-			if anc.Settings.MFA != MFAInherit {
-				best = anc.Settings.MFA
-			}
+		pol := anc.Settings.MFA
+		if !pol.Valid() {
+			pol = MFARequired // unknown must never mean looser
+		}
+		if pol != MFAInherit && (best == MFAInherit || pol.strength() > best.strength()) {
+			best = pol
 		}
 	}
 	if best == MFAInherit {
@@ -72,10 +74,29 @@ func (d *Directory) DecideMFA(ctx context.Context, p Principal, asked bool) (MFA
 
 // DecideMFAFor decides for the active user userID acting in tenantID (see
 // PrincipalOf and DecideMFA).
+//
+// An external user acting in a tenant it is linked to must also meet its
+// home tenant's requirement (policy, roles, groups): TOTP belongs to the
+// person, and choosing a looser tenant must not be a way around it.
 func (d *Directory) DecideMFAFor(ctx context.Context, userID, tenantID string, asked bool) (MFADecision, error) {
-	_, p, err := d.PrincipalOf(ctx, userID, tenantID)
+	u, p, err := d.PrincipalOf(ctx, userID, tenantID)
 	if err != nil {
 		return MFADecision{}, err
 	}
-	return d.DecideMFA(ctx, p, asked)
+	dec, err := d.DecideMFA(ctx, p, asked)
+	if err != nil || dec.Required || p.Tenant.ID == u.TenantID {
+		return dec, err
+	}
+	_, home, err := d.PrincipalOf(ctx, userID, u.TenantID)
+	if err != nil {
+		return MFADecision{}, err
+	}
+	homeDec, err := d.DecideMFA(ctx, home, false)
+	if err != nil {
+		return MFADecision{}, err
+	}
+	if homeDec.Required {
+		dec.Required, dec.MayEnrol, dec.Reason = true, true, homeDec.Reason+" of the home tenant "+home.Tenant.Slug
+	}
+	return dec, nil
 }

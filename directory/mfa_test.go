@@ -88,3 +88,27 @@ func TestMFARequiredByRoleGroupOrApplication(t *testing.T) {
 		t.Errorf("dave, in team: %+v", dec)
 	}
 }
+
+// An external user acting in a linked tenant with a looser policy still
+// meets its home tenant's requirement.
+func TestMFAHomeRequirementFollowsTheUser(t *testing.T) {
+	d, u := rolesWorld(t)
+	ctx, s := t.Context(), d.Store()
+	if _, err := d.CreateTenant(ctx, "fabrikam", "Fabrikam", directory.LevelCustomer, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := d.PutLink(ctx, s, "contoso", "erin", "fabrikam", directory.Assignment{TenantRole: "user"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.PutTenantSettings(ctx, s, "contoso", directory.TenantSettings{UserRoles: []string{"readers"}, MFA: directory.MFARequired}); err != nil {
+		t.Fatal(err)
+	}
+	fab, _ := s.TenantBySlug(ctx, "fabrikam")
+	dec, err := d.DecideMFAFor(ctx, u["erin"].ID, fab.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !dec.Required || dec.Reason != "tenant policy of the home tenant contoso" {
+		t.Errorf("erin acting in fabrikam: %+v", dec)
+	}
+}

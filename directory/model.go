@@ -104,14 +104,16 @@ func (p MFAPolicy) Valid() bool {
 	return p == MFAInherit || p == MFAOff || p == MFAOptional || p == MFARequired
 }
 
+// strength orders the policies. A value that is not a policy (a hand edit
+// of the database) counts as required: unknown must never mean looser.
 func (p MFAPolicy) strength() int {
 	switch p {
+	case MFAInherit, MFAOff:
+		return 0
 	case MFAOptional:
 		return 1
-	case MFARequired:
-		return 2
 	}
-	return 0
+	return 2
 }
 
 // TenantRole is what a user may do at its home tenant's level and below

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/directory"
 	"github.com/gatehouse-id/gatehouse/ephemeral"
+	"github.com/gatehouse-id/gatehouse/keys"
 	"github.com/gatehouse-id/gatehouse/mfa"
 	"github.com/gatehouse-id/gatehouse/session"
 	"github.com/gatehouse-id/gatehouse/templates"
@@ -88,6 +89,9 @@ type Config struct {
 	Tenants Tenants
 	// MFA is the TOTP second factor.
 	MFA Authenticators
+	// Sealer encrypts what a pending login keeps that must not sit in the
+	// ephemeral store in clear (new recovery codes, until they are seen).
+	Sealer *keys.Sealer
 	// Pending keeps a proven password while the person chooses a tenant;
 	// shared by every node, like the sessions.
 	Pending  ephemeral.Store
@@ -121,6 +125,7 @@ type Handler struct {
 	auth      Authenticator
 	tenants   Tenants
 	mfa       Authenticators
+	sealer    *keys.Sealer
 	pending   ephemeral.Store
 	sessions  *session.Store
 	cookies   session.Cookies
@@ -143,6 +148,8 @@ func New(cfg Config) (*Handler, error) {
 		return nil, errors.New("login: Config.Authenticator is required")
 	case cfg.Tenants == nil:
 		return nil, errors.New("login: Config.Tenants is required")
+	case cfg.Sealer == nil:
+		return nil, errors.New("login: Config.Sealer is required")
 	case cfg.MFA == nil:
 		return nil, errors.New("login: Config.MFA is required")
 	case cfg.Pending == nil:
@@ -163,6 +170,7 @@ func New(cfg Config) (*Handler, error) {
 		auth:     cfg.Authenticator,
 		tenants:  cfg.Tenants,
 		mfa:      cfg.MFA,
+		sealer:   cfg.Sealer,
 		pending:  cfg.Pending,
 		sessions: cfg.Sessions,
 		cookies:  cfg.Cookies,
@@ -194,6 +202,8 @@ func New(cfg Config) (*Handler, error) {
 //	GET  /login/totp             the TOTP code, or enrolment when policy requires it
 //	POST /login/totp             the code (or a recovery code) given
 //	POST /login/totp/enrol       the first code from a new authenticator
+//	GET  /login/totp/codes       the new recovery codes, until the person goes on
+//	POST /login/totp/done        the codes saved: the login completes
 //	GET  /logged-out             shown after logout without a redirect URI
 //	GET  /static/                the pages' style sheet (templates.Static)
 //
@@ -207,6 +217,8 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /login/totp", h.crossSite.Handler(h.page(h.showTOTP)))
 	mux.Handle("POST /login/totp", h.crossSite.Handler(h.page(h.submitTOTP)))
 	mux.Handle("POST /login/totp/enrol", h.crossSite.Handler(h.page(h.submitEnrolment)))
+	mux.Handle("GET /login/totp/codes", h.crossSite.Handler(h.page(h.showCodes)))
+	mux.Handle("POST /login/totp/done", h.crossSite.Handler(h.page(h.submitCodesSeen)))
 	mux.Handle("GET /logged-out", h.crossSite.Handler(h.page(h.loggedOut)))
 	mux.Handle("GET "+templates.StaticPath, templates.Static())
 }

@@ -143,6 +143,7 @@ type harness struct {
 	tenant   directory.Tenant
 	jill     directory.User
 	mfa      *mfa.Service
+	sealer   *keys.Sealer
 }
 
 // newHarness wires a Handler as cmd would: a real session store and real
@@ -213,11 +214,11 @@ func newHarness(t testing.TB, o options) *harness {
 	case jillOtherPassword:
 		addUser("jill", "another password", false)
 	}
-	sealer, err := keys.NewSealer(bytes.Repeat([]byte{9}, 32))
+	h.sealer, err = keys.NewSealer(bytes.Repeat([]byte{9}, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.mfa, err = mfa.New(mfa.Config{Store: store, Ephemeral: kv, Sealer: sealer, RecoveryKey: bytes.Repeat([]byte{5}, 32),
+	h.mfa, err = mfa.New(mfa.Config{Store: store, Ephemeral: kv, Sealer: h.sealer, RecoveryKey: bytes.Repeat([]byte{5}, 32),
 		Issuer: "Gatehouse", Audit: audit.New(store, nil, nil).Record})
 	if err != nil {
 		t.Fatal(err)
@@ -244,6 +245,7 @@ func newHarness(t testing.TB, o options) *harness {
 		Authenticator:  h.auth,
 		Tenants:        dir,
 		MFA:            h.mfa,
+		Sealer:         h.sealer,
 		Pending:        kv,
 		Sessions:       h.sessions,
 		Cookies:        session.Cookies{Secure: o.secure},

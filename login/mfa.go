@@ -1,26 +1,22 @@
 package login
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"html/template"
-	"image/png"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
-
-	"github.com/pquerna/otp"
 
 	"github.com/gatehouse-id/gatehouse/directory"
 	"github.com/gatehouse-id/gatehouse/mfa"
 	"github.com/gatehouse-id/gatehouse/templates"
+	"github.com/gatehouse-id/gatehouse/totppage"
 )
 
 // The second factor. After the password (and the tenant choice), policy
@@ -56,14 +52,14 @@ func (h *Handler) secondFactor(w http.ResponseWriter, r *http.Request, id string
 	if err != nil {
 		return internalError(fmt.Errorf("TOTP status: %w", err), attrs...)
 	}
-	p := pendingLogin{UserID: user.ID, Username: user.Username, HomeSlug: homeSlug, TenantID: tenant.ID,
-		Account: accountKey, Reason: dec.Reason}
+	p := pendingLogin{UserID: user.ID, Username: user.Username, HomeSlug: homeSlug, HomeTenantID: user.TenantID,
+		TenantID: tenant.ID, Account: accountKey, Reason: dec.Reason}
 	switch {
 	case enrolled:
 		p.Stage = stageTOTP
 	case dec.Required:
 		p.Stage = stageEnrol
-		if err := h.newEnrolment(&p, tenant); err != nil {
+		if err := h.newEnrolment(&p); err != nil {
 			return internalError(err, attrs...)
 		}
 	default:
@@ -78,15 +74,17 @@ func (h *Handler) secondFactor(w http.ResponseWriter, r *http.Request, id string
 	return nil
 }
 
-// subject is who the pending login is for, as package mfa names it.
-func (p *pendingLogin) subject(tenantSlug string) mfa.Subject {
-	return mfa.Subject{UserID: p.UserID, Username: p.Username, TenantID: p.TenantID, TenantSlug: tenantSlug}
+// subject is who the pending login is for, as package mfa names it: the
+// person in its home tenant, where its authenticator belongs and its TOTP
+// events are audited, even when it acts in a tenant it is linked to.
+func (p *pendingLogin) subject() mfa.Subject {
+	return mfa.Subject{UserID: p.UserID, Username: p.Username, TenantID: p.HomeTenantID, TenantSlug: p.HomeSlug}
 }
 
 // newEnrolment puts a new authenticator secret into p, sealed for the
 // user; the page is drawn from it again on every visit.
-func (h *Handler) newEnrolment(p *pendingLogin, tenant directory.Tenant) error {
-	sub := p.subject(tenant.Slug)
+func (h *Handler) newEnrolment(p *pendingLogin) error {
+	sub := p.subject()
 	e, err := h.mfa.NewEnrolment(sub)
 	if err != nil {
 		return fmt.Errorf("new TOTP enrolment: %w", err)
@@ -129,57 +127,20 @@ func (h *Handler) renderTOTP(w http.ResponseWriter, r *http.Request, status int,
 }
 
 func (h *Handler) renderEnrolment(w http.ResponseWriter, r *http.Request, status int, id string, req Request, p pendingLogin, msg templates.Message, wait time.Duration) error {
-	tenant, err := h.tenants.TenantByID(r.Context(), p.TenantID)
-	if err != nil {
-		return internalError(fmt.Errorf("tenant of enrolment: %w", err))
-	}
-	secret, err := h.mfa.OpenSecret(p.subject(tenant.Slug), p.EnrolSecret)
+	secret, err := h.mfa.OpenSecret(p.subject(), p.EnrolSecret)
 	if err != nil {
 		return internalError(fmt.Errorf("open TOTP enrolment: %w", err))
 	}
-	key, err := otp.NewKeyFromURL(otpauthURL(p.Username+"@"+tenant.Slug, secret))
+	setup, err := totppage.Draw(p.Username+"@"+p.HomeSlug, secret)
 	if err != nil {
-		return internalError(fmt.Errorf("TOTP enrolment URL: %w", err))
-	}
-	img, err := key.Image(220, 220)
-	if err != nil {
-		return internalError(fmt.Errorf("TOTP QR code: %w", err))
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		return internalError(fmt.Errorf("TOTP QR code: %w", err))
+		return internalError(err)
 	}
 	h.render(w, r, status, templates.EnrolPage{
 		ClientName: clientName(req), AuthRequestID: id, CSRFToken: h.csrf.token(h.csrf.cookie(w, r), id),
-		EnrolID: p.EnrolID, Reason: p.Reason, Account: p.Username + "@" + tenant.Slug,
-		// The QR code is an image in the page itself: no external service
-		// sees the secret, and no script is needed.
-		QR:     template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())),
-		Secret: groupSecret(key.Secret()), Error: msg, WaitSeconds: seconds(wait), LockMinutes: minutes(wait),
+		EnrolID: p.EnrolID, Reason: p.Reason, Account: setup.Account,
+		QR: setup.QR, Secret: setup.Key, Error: msg, WaitSeconds: seconds(wait), LockMinutes: minutes(wait),
 	})
 	return nil
-}
-
-// otpauthURL is what the QR code says: the key-uri format that Google
-// Authenticator defined and every authenticator app reads (SHA-1, 6
-// digits, 30 s, as package mfa verifies).
-func otpauthURL(account, secret string) string {
-	issuer := templates.ProductName
-	q := url.Values{"secret": {secret}, "issuer": {issuer}, "algorithm": {"SHA1"}, "digits": {"6"}, "period": {"30"}}
-	u := url.URL{Scheme: "otpauth", Host: "totp", Path: "/" + issuer + ":" + account, RawQuery: q.Encode()}
-	return u.String()
-}
-
-// groupSecret writes a base32 secret in groups of four, as people type it.
-func groupSecret(s string) string {
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && i%4 == 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }
 
 // submitTOTP serves POST /login/totp: a TOTP code or a recovery code.
@@ -206,8 +167,8 @@ func (h *Handler) submitTOTP(w http.ResponseWriter, r *http.Request) error {
 		h.renderTOTP(w, r, http.StatusTooManyRequests, id, req, templates.MsgCodeWait, wait)
 		return nil
 	}
-	method, err := h.mfa.Verify(ctx, p.subject(tenant.Slug), r.PostForm.Get("code"))
-	if status, msg, wait, ok := codeProblem(w, err); ok {
+	method, err := h.mfa.Verify(ctx, p.subject(), r.PostForm.Get("code"))
+	if status, msg, wait, ok := totppage.CodeProblem(w, err); ok {
 		h.log.LogAttrs(ctx, slog.LevelInfo, "TOTP refused", append(attrs, slog.String("reason", string(msg)))...)
 		if err := h.countCodeFailure(ctx, addr, err); err != nil {
 			return internalError(err, attrs...)
@@ -237,26 +198,36 @@ func (h *Handler) submitEnrolment(w http.ResponseWriter, r *http.Request) error 
 	if err != nil || req.Done {
 		return err
 	}
-	p, err := h.loadPending(ctx, r, id, false, stageEnrol)
+	p, err := h.loadPending(ctx, r, id, false, stageEnrol, stageCodes)
 	if err != nil {
 		return err
+	}
+	if p.Stage == stageCodes { // submitted twice: the first one enrolled
+		http.Redirect(w, r, "/login/totp/codes?authRequestID="+url.QueryEscape(id), http.StatusSeeOther)
+		return nil
 	}
 	if r.PostForm.Get("enrol_id") != p.EnrolID {
 		// A form from an earlier enrolment (another tab, the back button):
 		// its QR code is not the one this enrolment stores.
 		return h.renderEnrolment(w, r, http.StatusBadRequest, id, req, p, templates.MsgEnrolmentStale, 0)
 	}
-	tenant, user, attrs, err := h.pendingPeople(r, req, p)
+	_, _, attrs, err := h.pendingPeople(r, req, p)
 	if err != nil {
 		return err
 	}
-	sub := p.subject(tenant.Slug)
+	if wait, err := h.address.Blocked(ctx, clientAddress(r)); err != nil {
+		return internalError(err, attrs...)
+	} else if wait > 0 {
+		w.Header().Set("Retry-After", strconv.FormatInt(int64(seconds(wait)), 10))
+		return h.renderEnrolment(w, r, http.StatusTooManyRequests, id, req, p, templates.MsgCodeWait, wait)
+	}
+	sub := p.subject()
 	secret, err := h.mfa.OpenSecret(sub, p.EnrolSecret)
 	if err != nil {
 		return internalError(fmt.Errorf("open TOTP enrolment: %w", err), attrs...)
 	}
 	codes, err := h.mfa.CompleteEnrolment(ctx, sub, secret, r.PostForm.Get("code"))
-	if status, msg, wait, ok := codeProblem(w, err); ok {
+	if status, msg, wait, ok := totppage.CodeProblem(w, err); ok {
 		h.log.LogAttrs(ctx, slog.LevelInfo, "TOTP enrolment code refused", append(attrs, slog.String("reason", string(msg)))...)
 		if err := h.countCodeFailure(ctx, clientAddress(r), err); err != nil {
 			return internalError(err, attrs...)
@@ -264,7 +235,7 @@ func (h *Handler) submitEnrolment(w http.ResponseWriter, r *http.Request) error 
 		return h.renderEnrolment(w, r, status, id, req, p, msg, wait)
 	}
 	if errors.Is(err, mfa.ErrEnrolled) {
-		// Enrolled meanwhile (another tab finished first): a code from the
+		// Enrolled meanwhile by another login: a code from the
 		// authenticator is what this login needs now.
 		p.Stage, p.EnrolSecret, p.EnrolID = stageTOTP, nil, ""
 		if err := h.savePending(w, r, id, &p); err != nil {
@@ -276,16 +247,76 @@ func (h *Handler) submitEnrolment(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return internalError(fmt.Errorf("complete TOTP enrolment: %w", err), attrs...)
 	}
-	if _, err := h.loadPending(ctx, r, id, true, stageEnrol); err != nil {
-		return err
+	// The codes wait, sealed, in the pending login until the person has
+	// seen them and goes on: a reload, a second submission or a failure
+	// of the last step never loses them.
+	b, err := json.Marshal(codes)
+	if err != nil {
+		return internalError(err, attrs...)
+	}
+	if p.Codes, err = h.sealer.Seal(b, codesAAD(id, p.UserID)); err != nil {
+		return internalError(fmt.Errorf("seal recovery codes: %w", err), attrs...)
+	}
+	p.Stage, p.EnrolSecret, p.EnrolID = stageCodes, nil, ""
+	if err := h.savePending(w, r, id, &p); err != nil {
+		return internalError(err, attrs...)
 	}
 	h.log.LogAttrs(ctx, slog.LevelInfo, "TOTP enrolled at login", attrs...)
-	next, err := h.complete(w, r, id, req, user, tenant, p.HomeSlug, p.Account, amrTOTP, attrs)
+	http.Redirect(w, r, "/login/totp/codes?authRequestID="+url.QueryEscape(id), http.StatusSeeOther)
+	return nil
+}
+
+func codesAAD(authRequestID, userID string) []byte {
+	return []byte("recovery-codes:" + authRequestID + ":" + userID)
+}
+
+// showCodes serves GET /login/totp/codes: the new recovery codes, for as
+// long as the login waits for the person to continue.
+func (h *Handler) showCodes(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id := r.URL.Query().Get("authRequestID")
+	req, err := h.loginRequest(ctx, id)
 	if err != nil {
 		return err
 	}
-	h.render(w, r, http.StatusOK, templates.RecoveryCodesPage{ClientName: clientName(req), Codes: codes, ContinueURL: next})
+	if req.Done {
+		http.Redirect(w, r, h.callback(ctx, id), http.StatusFound)
+		return nil
+	}
+	p, err := h.loadPending(ctx, r, id, false, stageCodes)
+	if err != nil {
+		return err
+	}
+	b, err := h.sealer.Open(p.Codes, codesAAD(id, p.UserID))
+	if err != nil {
+		return internalError(fmt.Errorf("open recovery codes: %w", err))
+	}
+	var codes []string
+	if err := json.Unmarshal(b, &codes); err != nil {
+		return internalError(fmt.Errorf("decode recovery codes: %w", err))
+	}
+	h.render(w, r, http.StatusOK, templates.RecoveryCodesPage{ClientName: clientName(req), AuthRequestID: id,
+		CSRFToken: h.csrf.token(h.csrf.cookie(w, r), id), Codes: codes})
 	return nil
+}
+
+// submitCodesSeen serves POST /login/totp/done: the person has saved the
+// codes; the login completes with TOTP.
+func (h *Handler) submitCodesSeen(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id, req, err := h.postedForm(w, r)
+	if err != nil || req.Done {
+		return err
+	}
+	p, err := h.loadPending(ctx, r, id, true, stageCodes)
+	if err != nil {
+		return err
+	}
+	tenant, user, attrs, err := h.pendingPeople(r, req, p)
+	if err != nil {
+		return err
+	}
+	return h.finish(w, r, id, req, user, tenant, p.HomeSlug, p.Account, amrTOTP, attrs)
 }
 
 // pendingPeople loads the user and the tenant of a pending login; a user
@@ -306,28 +337,6 @@ func (h *Handler) pendingPeople(r *http.Request, req Request, p pendingLogin) (d
 		return directory.Tenant{}, directory.User{}, attrs, internalError(fmt.Errorf("tenant of pending login: %w", err), attrs...)
 	}
 	return tenant, user, attrs, nil
-}
-
-// codeProblem maps a refused code to the page's answer: the status, the
-// message and how long to wait. ok is false for success and for errors
-// that are not about the code.
-func codeProblem(w http.ResponseWriter, err error) (status int, msg templates.Message, wait time.Duration, ok bool) {
-	var we *mfa.WaitError
-	switch {
-	case err == nil:
-		return 0, "", 0, false
-	case errors.Is(err, mfa.ErrMalformed):
-		return http.StatusBadRequest, templates.MsgCodeMalformed, 0, true
-	case errors.Is(err, mfa.ErrInvalidCode), errors.Is(err, mfa.ErrReplayed):
-		return http.StatusUnauthorized, templates.MsgCodeWrong, 0, true
-	case errors.As(err, &we):
-		w.Header().Set("Retry-After", strconv.FormatInt(int64((we.Wait+time.Second-1)/time.Second), 10))
-		if we.Locked {
-			return http.StatusTooManyRequests, templates.MsgTOTPLocked, we.Wait, true
-		}
-		return http.StatusTooManyRequests, templates.MsgCodeWait, we.Wait, true
-	}
-	return 0, "", 0, false
 }
 
 // countCodeFailure counts a wrong code against the client address too, like

@@ -31,22 +31,30 @@ const (
 	stageTenant = "tenant" // choosing the tenant to act in
 	stageTOTP   = "totp"   // giving a TOTP or recovery code
 	stageEnrol  = "enrol"  // enrolling an authenticator, which policy requires
+	stageCodes  = "codes"  // enrolled; the recovery codes are being shown
 )
 
 // pendingLogin is what one step leaves for the next.
 type pendingLogin struct {
-	Stage    string   `json:"s"`
-	UserID   string   `json:"uid"`
-	Username string   `json:"u"`
-	HomeSlug string   `json:"h"`              // remembered for the next sign-in's form
-	Tenants  []string `json:"tids,omitempty"` // offered, home first (stageTenant)
-	TenantID string   `json:"tid,omitempty"`  // acting in (after the choice)
-	Browser  []byte   `json:"b"`              // SHA-256 of the CSRF cookie
-	Account  string   `json:"acct"`           // the password throttle key to reset on success
+	Stage    string `json:"s"`
+	UserID   string `json:"uid"`
+	Username string `json:"u"`
+	HomeSlug string `json:"h"` // remembered for the next sign-in's form
+	// HomeTenantID is the user's own tenant: its TOTP is the person's,
+	// audited there, whichever tenant the login acts in.
+	HomeTenantID string   `json:"ht"`
+	Tenants      []string `json:"tids,omitempty"` // offered, home first (stageTenant)
+	TenantID     string   `json:"tid,omitempty"`  // acting in (after the choice)
+	Browser      []byte   `json:"b"`              // SHA-256 of the CSRF cookie
+	Account      string   `json:"acct"`           // the password throttle key to reset on success
 	// Enrolment (stageEnrol): the new secret, sealed for the user, and the
 	// id its form carries, so that a stale form is told apart.
 	EnrolSecret []byte `json:"es,omitempty"`
 	EnrolID     string `json:"eid,omitempty"`
+	// Codes (stageCodes) are the new recovery codes, sealed, kept until the
+	// person continues, so that a reload or a second submission shows them
+	// again rather than losing them.
+	Codes []byte `json:"rc,omitempty"`
 	// Why TOTP is required, for the enrolment page.
 	Reason string `json:"r,omitempty"`
 }

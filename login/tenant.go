@@ -33,7 +33,7 @@ func (h *Handler) offerTenants(w http.ResponseWriter, r *http.Request, id string
 		return false, nil
 	}
 	p := pendingLogin{Stage: stageTenant, UserID: user.ID, Account: accountKey, Username: user.Username,
-		HomeSlug: tenants[0].Slug}
+		HomeSlug: tenants[0].Slug, HomeTenantID: user.TenantID}
 	for _, t := range tenants {
 		p.Tenants = append(p.Tenants, t.ID)
 	}

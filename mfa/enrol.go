@@ -85,9 +85,11 @@ func (s *Service) CompleteEnrolment(ctx context.Context, sub Subject, secret, co
 	if err != nil || k != kindTOTP {
 		return nil, ErrMalformed
 	}
-	if err := s.checkThrottle(ctx, sub.UserID); err != nil {
+	release, err := s.checkThrottle(ctx, sub.UserID)
+	if err != nil {
 		return nil, err
 	}
+	defer release()
 	switch enrolled, err := s.Enrolled(ctx, sub.UserID); {
 	case err != nil:
 		return nil, err

@@ -14,7 +14,6 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/audit"
 	"github.com/gatehouse-id/gatehouse/directory"
-	"github.com/gatehouse-id/gatehouse/ephemeral"
 	"github.com/gatehouse-id/gatehouse/ephemeral/ephemeraltest"
 	"github.com/gatehouse-id/gatehouse/ephemeral/memory"
 	"github.com/gatehouse-id/gatehouse/keys"
@@ -215,30 +214,4 @@ func (l *auditLog) wantNoSecrets(t *testing.T, secrets ...string) {
 			}
 		}
 	}
-}
-
-// gated is an ephemeral store whose Get and Incr of a key with prefix
-// return only once arrived is done: every racer has taken that step before
-// any of them goes on to the next.
-type gated struct {
-	ephemeral.Store
-	prefix  string
-	arrived sync.WaitGroup
-}
-
-func (g *gated) hold(key string) {
-	if strings.HasPrefix(key, g.prefix) {
-		g.arrived.Done()
-		g.arrived.Wait()
-	}
-}
-
-func (g *gated) Get(ctx context.Context, key string) ([]byte, error) {
-	defer g.hold(key)
-	return g.Store.Get(ctx, key)
-}
-
-func (g *gated) Incr(ctx context.Context, key string, ttl time.Duration) (int64, error) {
-	defer g.hold(key)
-	return g.Store.Incr(ctx, key, ttl)
 }

@@ -19,13 +19,23 @@ import (
 //     failure; its ttl is the wait;
 //   - totp-lock:<user> exists while the user is locked; set with SetNX, so
 //     that of the nodes seeing the failure that reaches the limit exactly
-//     one audits the lock.
+//     one audits the lock;
+//   - totp-attempt:<user> exists while one attempt is being checked (SetNX):
+//     attempts of one user are taken one at a time, on every node, so that
+//     a burst of parallel guesses cannot all be checked before the first
+//     failure is counted. A second attempt meanwhile waits a second.
 //
 // Keys hold user ids, which are opaque (UUIDs), not usernames.
 const (
-	failPrefix = "totp-fail:"
-	waitPrefix = "totp-wait:"
-	lockPrefix = "totp-lock:"
+	failPrefix    = "totp-fail:"
+	waitPrefix    = "totp-wait:"
+	lockPrefix    = "totp-lock:"
+	attemptPrefix = "totp-attempt:"
+
+	// attemptHold bounds how long one attempt holds the user's turn; it
+	// is released as soon as the attempt is counted, and only outlives a
+	// node that dies mid-attempt.
+	attemptHold = 10 * time.Second
 
 	// failureMemory is how long a streak of failures is remembered from its
 	// first failure. It outlasts a lock, so that after a lock ends one more
@@ -51,7 +61,25 @@ func waitAfter(n int64) time.Duration {
 // checkThrottle returns a *WaitError if userID may not try now. A store
 // that does not answer is an error: the attempt is refused rather than let
 // through unthrottled.
-func (s *Service) checkThrottle(ctx context.Context, userID string) error {
+//
+// It also takes the user's turn (totp-attempt:<user>); the caller must call
+// the release function it returns once the attempt is counted (failed or
+// succeeded) or abandoned. On a refusal there is nothing to release.
+func (s *Service) checkThrottle(ctx context.Context, userID string) (release func(), err error) {
+	// The turn first, then the lock and the wait: checked the other way
+	// round, an attempt could read "no wait" just before another one's
+	// failure sets it, and then take the turn that failure released.
+	won, err := s.kv.SetNX(ctx, attemptPrefix+userID, []byte("1"), attemptHold)
+	if err != nil {
+		return nil, fmt.Errorf("mfa: take attempt of user %s: %w", userID, err)
+	}
+	if !won {
+		return nil, &WaitError{Wait: time.Second}
+	}
+	release = func() {
+		// A context that has ended must not keep the turn held.
+		_ = s.kv.Delete(context.WithoutCancel(ctx), attemptPrefix+userID)
+	}
 	for _, k := range []struct {
 		prefix string
 		locked bool
@@ -61,19 +89,16 @@ func (s *Service) checkThrottle(ctx context.Context, userID string) error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("mfa: read throttle of user %s: %w", userID, err)
+			release()
+			return nil, fmt.Errorf("mfa: read throttle of user %s: %w", userID, err)
 		}
 		if d > 0 {
-			return &WaitError{Wait: d, Locked: k.locked}
+			release()
+			return nil, &WaitError{Wait: d, Locked: k.locked}
 		}
 	}
-	return nil
+	return release, nil
 }
-
-// failed counts a failed attempt of sub and returns cause, the error the
-// attempt gets; the failure that reaches MaxFailures locks sub (and audits
-// that, once). If the failure cannot be counted the attempt gets the store's
-// error instead: an uncounted guess must not look like an ordinary one.
 func (s *Service) failed(ctx context.Context, sub Subject, cause error) error {
 	n, err := s.kv.Incr(ctx, failPrefix+sub.UserID, failureMemory)
 	if err != nil {

@@ -91,36 +91,55 @@ func TestLockAgain(t *testing.T) {
 	}
 }
 
-// TestLockRace: failures racing on several nodes, all past the throttle
-// check before any of them counts, lock once and audit once.
-func TestLockRace(t *testing.T) {
+// TestParallelGuessesTakeTurns: wrong codes sent at once from several
+// nodes are taken one at a time: one is checked and counted, the others are
+// refused unchecked with a wait, so a burst of guesses gets no more tries
+// than guesses one after the other. With MaxFailures 1 the one checked
+// locks the user, audited once.
+func TestParallelGuessesTakeTurns(t *testing.T) {
 	const racers = 8
 	e := newEnv(t)
 	secret, _ := e.enrol(e.jill)
-	kv := &gated{Store: e.kv, prefix: "totp-fail:"}
-	kv.arrived.Add(racers)
 	var nodes []*mfa.Service
 	for range racers {
-		nodes = append(nodes, e.node(func(c *mfa.Config) { c.Ephemeral, c.MaxFailures = kv, 2 }))
+		nodes = append(nodes, e.node(func(c *mfa.Config) { c.MaxFailures = 1 }))
 	}
 	var (
-		mu   sync.Mutex
-		errs []error
-		wg   sync.WaitGroup
+		mu              sync.Mutex
+		checked, waited int
+		unexpected      []error
+		wg              sync.WaitGroup
+		start           = make(chan struct{})
 	)
 	for _, n := range nodes {
 		wg.Go(func() {
+			<-start
 			_, err := n.Verify(t.Context(), e.jill, wrong(e.code(secret, 0)))
-			if !errors.Is(err, mfa.ErrInvalidCode) {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
+			var we *mfa.WaitError
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case errors.Is(err, mfa.ErrInvalidCode):
+				checked++
+			case errors.As(err, &we):
+				waited++
+			default:
+				unexpected = append(unexpected, err)
 			}
 		})
 	}
+	close(start)
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := errors.Join(unexpected...); err != nil {
 		t.Fatal(err)
+	}
+	if checked < 1 || checked+waited != racers {
+		t.Fatalf("checked %d, refused unchecked %d, of %d", checked, waited, racers)
+	}
+	// Every attempt after the first failure meets the lock: only one can be
+	// checked, whatever the interleaving.
+	if checked != 1 {
+		t.Errorf("%d parallel guesses were checked, want 1", checked)
 	}
 	if n := len(e.log.actions("totp.locked")); n != 1 {
 		t.Errorf("%d lock events, want 1", n)

@@ -65,9 +65,11 @@ func (s *Service) credential(ctx context.Context, userID string) (Credential, er
 // checkTOTPCredential checks the throttle, opens cred's secret and checks
 // code against it.
 func (s *Service) checkTOTPCredential(ctx context.Context, sub Subject, cred Credential, code string) error {
-	if err := s.checkThrottle(ctx, sub.UserID); err != nil {
+	release, err := s.checkThrottle(ctx, sub.UserID)
+	if err != nil {
 		return err
 	}
+	defer release()
 	secret, err := s.sealer.Open(cred.SealedSecret, credentialAAD(sub.UserID))
 	if err != nil {
 		return fmt.Errorf("mfa: open secret of user %s: %w", sub.UserID, err)
@@ -79,9 +81,11 @@ func (s *Service) checkTOTPCredential(ctx context.Context, sub Subject, cred Cre
 // under the same throttle as TOTP codes, and audits the use with the number
 // of codes left.
 func (s *Service) useRecoveryCode(ctx context.Context, sub Subject, c string) error {
-	if err := s.checkThrottle(ctx, sub.UserID); err != nil {
+	release, err := s.checkThrottle(ctx, sub.UserID)
+	if err != nil {
 		return err
 	}
+	defer release()
 	ok, err := s.store.UseRecoveryCode(ctx, sub.UserID, s.hashRecoveryCode(c), s.now().UTC())
 	if err != nil {
 		return fmt.Errorf("mfa: use recovery code of user %s: %w", sub.UserID, err)

@@ -32,6 +32,9 @@ func (p *Provider) middleware(next http.Handler) http.Handler {
 		// methods (CreateAuthRequest, AuthRequestByID, end_session) see it.
 		ctx, outage := withOutageFlag(session.WithToken(r.Context(), session.TokenFromRequest(r)))
 		r = r.WithContext(ctx)
+		// MaxBytesReader marks the connection for closing through the
+		// server's own writer, which it finds by type: give it that one.
+		orig := w
 		w = outageWriter{ResponseWriter: w, flag: outage}
 		h := w.Header()
 		switch path {
@@ -48,7 +51,7 @@ func (p *Provider) middleware(next http.Handler) http.Handler {
 			return
 		}
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+			r.Body = http.MaxBytesReader(orig, r.Body, maxFormBytes)
 		}
 		if path == pathAuthorize || path == pathToken || path == pathRevoke || path == pathIntrospect {
 			if err := r.ParseForm(); err != nil {

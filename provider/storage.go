@@ -153,9 +153,17 @@ func (s *storage) reusableSession(ctx context.Context, a *authRequest) (session.
 	}
 	// The user must still be active, and still be allowed in the tenant
 	// the session acts in (an external user's link may be gone).
-	user, _, err := s.dir.PrincipalOf(ctx, sess.UserID, sess.TenantID)
+	user, p, err := s.dir.PrincipalOf(ctx, sess.UserID, sess.TenantID)
 	if err != nil {
 		return session.Session{}, false
+	}
+	// TOTP may have become required since the session began (a tenant
+	// policy, a role): a password-only session then does not do.
+	if !slices.Contains(sess.AMR, "mfa") {
+		dec, err := s.dir.DecideMFA(ctx, p, a.MFARequested)
+		if err != nil || dec.Required {
+			return session.Session{}, false
+		}
 	}
 	if a.LoginHint != "" && !s.hintMatches(ctx, a.LoginHint, user) {
 		return session.Session{}, false

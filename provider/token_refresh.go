@@ -70,6 +70,14 @@ func (s *Server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 	}
 	// The user must still be allowed in: a disabled or deleted user's
 	// refresh fails and takes the family with it.
+	if !slices.Contains(old.AMR, "mfa") {
+		// TOTP became required since this grant began (a tenant policy,
+		// a role): a password-only grant must sign in again.
+		dec, err := s.store.dir.DecideMFAFor(ctx, old.Subject, old.TenantID, false)
+		if err == nil && dec.Required {
+			return nil, oidc.ErrInvalidGrant().WithDescription("two-factor authentication is now required: sign in again")
+		}
+	}
 	person, err := s.subject(ctx, old.Subject, old.TenantID, &c)
 	if errors.Is(err, directory.ErrUserDisabled) || errors.Is(err, directory.ErrNotFound) {
 		_ = s.store.grants.RevokeRefreshFamily(ctx, old.FamilyID, s.store.cfg.Now().UTC())

@@ -18,7 +18,8 @@ const ProductName = "Gatehouse"
 
 // pageNames are the pages New parses; each is html/<name>.html on top of the
 // layout.
-var pageNames = [...]string{"login", "tenant_choice", "totp", "totp_enrol", "recovery_codes", "error", "logged_out"}
+var pageNames = [...]string{"login", "tenant_choice", "totp", "totp_enrol", "recovery_codes", "error", "logged_out",
+	"account", "account_signin", "account_enrol", "account_recovery_codes"}
 
 // Set is the parsed pages. It is safe for concurrent use.
 type Set struct {
@@ -102,11 +103,13 @@ type EnrolPage struct {
 	LockMinutes int
 }
 
-// RecoveryCodesPage shows new recovery codes, once, and the way on.
+// RecoveryCodesPage shows new recovery codes, which the person saves
+// before the login goes on (the form posts to /login/totp/done).
 type RecoveryCodesPage struct {
-	ClientName  string
-	Codes       []string
-	ContinueURL string
+	ClientName    string
+	AuthRequestID string
+	CSRFToken     string
+	Codes         []string
 }
 
 // ErrorPage tells the person what went wrong and what to do next.

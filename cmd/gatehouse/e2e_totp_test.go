@@ -22,7 +22,6 @@ var (
 	secretRE    = regexp.MustCompile(`<code class="secret"[^>]*>([A-Z2-7 ]+)</code>`)
 	enrolIDRE   = regexp.MustCompile(`name="enrol_id" value="([^"]+)"`)
 	recoveryRE  = regexp.MustCompile(`<li><code>([a-z0-9-]+)</code></li>`)
-	continueRE  = regexp.MustCompile(`<a class="button" href="([^"]+)">I have saved them`)
 	totpFormRE  = regexp.MustCompile(`action="/login/totp"`)
 	enrolFormRE = regexp.MustCompile(`action="/login/totp/enrol"`)
 )
@@ -95,11 +94,12 @@ func (h *harness) enrol(t *testing.T, b *browser, page *http.Response, body stri
 	if len(codes) != 10 {
 		t.Fatalf("%d recovery codes shown, want 10", len(codes))
 	}
-	next := continueRE.FindStringSubmatch(body)
-	if next == nil {
-		t.Fatal("no way on from the recovery codes page")
+	// A reload shows the same codes: they are not lost before the person
+	// has saved them.
+	if again, body2 := b.get(resp.Request.URL.String()); again.StatusCode != http.StatusOK || !strings.Contains(body2, codes[0]) {
+		t.Errorf("reloading the recovery codes page: %d", again.StatusCode)
 	}
-	resp, _ = b.get(html.UnescapeString(next[1]))
+	resp, _ = b.postOn(resp, body, "/login/totp/done", url.Values{})
 	return secret, codes, resp
 }
 
@@ -337,4 +337,24 @@ func TestTOTPRequiredByRoleAndByApplication(t *testing.T) {
 
 func mfaSubject(u directory.User, tenantSlug string) mfa.Subject {
 	return mfa.Subject{UserID: u.ID, Username: u.Username, TenantID: u.TenantID, TenantSlug: tenantSlug}
+}
+
+// TestTOTPBecomingRequiredEndsPasswordOnlyGrants: once the tenant requires
+// TOTP, a session and a refresh token that came from the password alone no
+// longer give tokens.
+func TestTOTPBecomingRequiredEndsPasswordOnlyGrants(t *testing.T) {
+	h := newHarness(t)
+	pa := h.portalA()
+	b := h.browser()
+	a, c := b.login(pa, "contoso", "carol", "carol-password")
+	tok, err := pa.exchange(t.Context(), c, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.setMFA(t, "contoso", directory.MFARequired)
+	_, err = pa.conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	wantOAuthError(t, err, "invalid_grant")
+	if _, _, body := b.start(pa); !strings.Contains(body, "csrf_token") || !strings.Contains(body, `name="password"`) {
+		t.Errorf("the password-only session was reused after TOTP became required: %.300s", body)
+	}
 }

@@ -27,7 +27,7 @@ Usage:
   gatehouse serve [--demo] [flags]   run the server (--demo: demo directory and portal, laptop settings)
   gatehouse import FILE [flags]      load tenants, users and clients from a directory file (docs/directory-file.md)
   gatehouse migrate [flags]          apply database migrations and exit
-  gatehouse mfa status|unlock|reset TENANT USERNAME [flags]
+  gatehouse mfa status|unlock|reset [flags] TENANT USERNAME
                                      a user's TOTP: show it, lift a lock, or remove it (audited)
 
 Run "gatehouse COMMAND -h" for the flags of a command.

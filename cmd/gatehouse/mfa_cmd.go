@@ -21,9 +21,9 @@ const mfaUsage = `Usage: gatehouse mfa status|unlock|reset [flags] TENANT USERNA
            at the next login where policy requires it (audited)
 
 The command runs as the operator against the configured database and Redis
-(GATEHOUSE_DATABASE_URL, GATEHOUSE_REDIS_URL, GATEHOUSE_KEK). Without Redis,
-locks live in a server's memory, which this command cannot reach: unlock then
-only works on a running server's own data through the administration API.
+(GATEHOUSE_DATABASE_URL, GATEHOUSE_REDIS_URL, GATEHOUSE_KEK); flags go before
+TENANT and USERNAME. Without Redis, locks live in a server's memory, which this
+command cannot reach: status and unlock refuse, and reset removes TOTP only.
 `
 
 // mfaCommand lets an operator help a person locked out of TOTP.
@@ -47,6 +47,12 @@ func mfaCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if err := cfg.resolveBackends(); err != nil {
 		return err
+	}
+	if cfg.RedisURL == "" && action != "reset" {
+		// Locks and counters live in Redis, or in a lone server's memory,
+		// which this command cannot reach: it would report no lock and
+		// "unlock" nothing.
+		return errors.New("status and unlock need the servers' Redis (GATEHOUSE_REDIS_URL); without Redis, restart the server to clear its locks, or use reset")
 	}
 	if err := cfg.resolveKEK(); err != nil {
 		return err

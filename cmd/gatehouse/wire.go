@@ -14,6 +14,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/gatehouse-id/gatehouse/account"
 	"github.com/gatehouse-id/gatehouse/audit"
 	"github.com/gatehouse-id/gatehouse/demo"
 	"github.com/gatehouse-id/gatehouse/directory"
@@ -123,8 +124,15 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 			return err
 		}
 	}
+	if err := ensureAccountClient(ctx, a.directory, cfg.Issuer); err != nil {
+		return err
+	}
 	secret := func(name string) ([]byte, error) { return keys.InstallationSecret(ctx, a.db, sealer, name, 32) }
 	csrfKey, err := secret("csrf")
+	if err != nil {
+		return err
+	}
+	accountCSRFKey, err := secret("account-csrf")
 	if err != nil {
 		return err
 	}
@@ -160,7 +168,7 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 		return err
 	}
 	lh, err := login.New(login.Config{
-		Requests: loginRequests{prov}, Authenticator: a.directory, Tenants: a.directory, MFA: a.mfa, Pending: a.kv,
+		Requests: loginRequests{prov}, Authenticator: a.directory, Tenants: a.directory, MFA: a.mfa, Sealer: sealer, Pending: a.kv,
 		Sessions: sessions, Cookies: cookies,
 		CallbackURL:    prov.CallbackURL,
 		AccountLimiter: throttle.New(a.kv, "login-account", accountPolicy),
@@ -170,11 +178,19 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	if err != nil {
 		return err
 	}
+	ah, err := account.New(account.Config{
+		Issuer: cfg.Issuer, Sessions: sessions, Directory: a.directory, MFA: a.mfa, Pending: a.kv,
+		CSRFKey: accountCSRFKey, Templates: tpl, Logger: log, SecureCookies: cookies.Secure,
+	})
+	if err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
 	for _, p := range provider.Paths() {
 		mux.Handle(p, prov)
 	}
 	lh.Routes(mux)
+	ah.Routes(mux)
 	mux.Handle("GET /readyz", a.readyz())
 	if cfg.Demo {
 		portal := demo.NewPortal(demo.PortalConfig{Issuer: cfg.Issuer, HTTPClient: opt.httpClient, Logger: log})
@@ -182,6 +198,22 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 		mux.Handle("GET /{$}", http.RedirectHandler("/demo/", http.StatusFound))
 	}
 	a.handler = withRequestTimeout(mux, requestTimeout)
+	return nil
+}
+
+// ensureAccountClient registers the account page's built-in client
+// (account.Client) for issuer, or brings it back to that registration: at
+// every start, idempotently, like EnsureTenantDefaults. Nodes starting
+// together may race to create it; the loser finds it made.
+func ensureAccountClient(ctx context.Context, dir *directory.Directory, issuer string) error {
+	c := account.Client(issuer)
+	_, _, _, err := dir.PutClient(ctx, dir.Store(), c, "")
+	if errors.Is(err, directory.ErrConflict) {
+		_, _, _, err = dir.PutClient(ctx, dir.Store(), c, "")
+	}
+	if err != nil {
+		return fmt.Errorf("register client %s: %w", account.ClientID, err)
+	}
 	return nil
 }
 

@@ -1,0 +1,171 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/ephemeral"
+	"github.com/gatehouse-id/gatehouse/mfa"
+	"github.com/gatehouse-id/gatehouse/session"
+	"github.com/gatehouse-id/gatehouse/templates"
+)
+
+// Path is where the page lives; {issuer}/account is the built-in client's
+// redirect URI.
+const Path = "/account"
+
+// ClientID is the built-in public client the page signs in with.
+const ClientID = "gatehouse-account"
+
+// Client is the registration of the built-in client for issuer (without a
+// trailing slash): public, no secret, the code flow only, its one redirect
+// URI the account page. cmd registers it at start.
+func Client(issuer string) directory.Client {
+	return directory.Client{
+		ID:           ClientID,
+		Name:         "Your " + templates.ProductName + " account",
+		Type:         directory.ClientPublic,
+		AuthMethod:   directory.AuthNone,
+		RedirectURIs: []string{redirectURI(issuer)},
+		GrantTypes:   []string{directory.GrantAuthorizationCode},
+	}
+}
+
+func redirectURI(issuer string) string { return strings.TrimSuffix(issuer, "/") + Path }
+
+// Sessions finds the browser's single sign-on session; *session.Store
+// implements it.
+type Sessions interface {
+	// Lookup returns the live session for the cookie's token, or
+	// session.ErrNotFound.
+	Lookup(ctx context.Context, token string) (session.Session, error)
+}
+
+// Directory answers who the session's person is; *directory.Directory
+// implements it.
+type Directory interface {
+	// ActiveUser returns the user unless it is gone or disabled.
+	ActiveUser(ctx context.Context, id string) (directory.User, error)
+	TenantByID(ctx context.Context, id string) (directory.Tenant, error)
+	// DecideMFAFor gives the tenant's effective policy and whether TOTP is
+	// required of the user acting in it.
+	DecideMFAFor(ctx context.Context, userID, tenantID string, asked bool) (directory.MFADecision, error)
+}
+
+// Authenticators is the person's own TOTP; *mfa.Service implements it.
+type Authenticators interface {
+	Status(ctx context.Context, sub mfa.Subject) (mfa.Status, error)
+	NewEnrolment(sub mfa.Subject) (mfa.Enrolment, error)
+	SealSecret(sub mfa.Subject, secret string) ([]byte, error)
+	OpenSecret(sub mfa.Subject, sealed []byte) (string, error)
+	CompleteEnrolment(ctx context.Context, sub mfa.Subject, secret, code string) ([]string, error)
+	RegenerateRecoveryCodes(ctx context.Context, sub mfa.Subject, code string) ([]string, error)
+	Remove(ctx context.Context, sub mfa.Subject, code string) error
+}
+
+// Config is what a Handler needs. Every field is required except Logger
+// and SecureCookies.
+type Config struct {
+	// Issuer is Gatehouse's issuer URL: the page signs in at its
+	// /authorize, with {Issuer}/account as the redirect URI.
+	Issuer    string
+	Sessions  Sessions
+	Directory Directory
+	MFA       Authenticators
+	// Pending keeps an enrolment's sealed secret until its first code;
+	// shared by every node, like the sessions.
+	Pending ephemeral.Store
+	// CSRFKey signs the forms' CSRF tokens; at least 32 bytes, the same on
+	// every node. It should not be the login pages' key.
+	CSRFKey   []byte
+	Templates *templates.Set
+	// Logger gets one line per refused or failed request; discarded if nil.
+	Logger *slog.Logger
+	// SecureCookies marks the state cookie Secure. It is false only in plain
+	// local development (an http://localhost issuer).
+	SecureCookies bool
+}
+
+// Handler serves the account page. Create it with New and mount it with
+// Routes.
+type Handler struct {
+	redirectURI string
+	authorize   string
+	sessions    Sessions
+	dir         Directory
+	mfa         Authenticators
+	pending     ephemeral.Store
+	csrf        csrf
+	tmpl        *templates.Set
+	log         *slog.Logger
+	secure      bool
+	crossSite   *http.CrossOriginProtection
+}
+
+// New checks cfg and returns a Handler.
+func New(cfg Config) (*Handler, error) {
+	switch {
+	case cfg.Issuer == "":
+		return nil, errors.New("account: Config.Issuer is required")
+	case cfg.Sessions == nil:
+		return nil, errors.New("account: Config.Sessions is required")
+	case cfg.Directory == nil:
+		return nil, errors.New("account: Config.Directory is required")
+	case cfg.MFA == nil:
+		return nil, errors.New("account: Config.MFA is required")
+	case cfg.Pending == nil:
+		return nil, errors.New("account: Config.Pending is required")
+	case len(cfg.CSRFKey) < 32:
+		return nil, errors.New("account: Config.CSRFKey must be at least 32 bytes")
+	case cfg.Templates == nil:
+		return nil, errors.New("account: Config.Templates is required")
+	}
+	issuer := strings.TrimSuffix(cfg.Issuer, "/")
+	h := &Handler{
+		redirectURI: redirectURI(issuer),
+		authorize:   issuer + "/authorize",
+		sessions:    cfg.Sessions,
+		dir:         cfg.Directory,
+		mfa:         cfg.MFA,
+		pending:     cfg.Pending,
+		csrf:        csrf{key: append([]byte(nil), cfg.CSRFKey...)},
+		tmpl:        cfg.Templates,
+		log:         cfg.Logger,
+		secure:      cfg.SecureCookies,
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	h.crossSite = http.NewCrossOriginProtection()
+	h.crossSite.SetDenyHandler(h.page(func(w http.ResponseWriter, r *http.Request) error {
+		return &pageError{Code: http.StatusForbidden, Msg: templates.MsgFormExpired,
+			Err: errors.New("cross-origin request refused")}
+	}))
+	return h, nil
+}
+
+// Routes registers the account page on mux:
+//
+//	GET  /account                   the page, the sign-in page, or the return from /authorize
+//	GET  /account/login             starts signing in at /authorize
+//	POST /account/totp/enrol/start  a new secret to set up
+//	GET  /account/totp/enrol        the QR code and key of that secret
+//	POST /account/totp/enrol        its first code: enrolled, recovery codes shown
+//	POST /account/totp/recovery     a current code: new recovery codes shown
+//	POST /account/totp/remove       a current code: TOTP removed
+//
+// Every route sits behind http.CrossOriginProtection. The style sheet is
+// the login pages' (templates.StaticPath), mounted by package login.
+func (h *Handler) Routes(mux *http.ServeMux) {
+	mux.Handle("GET "+Path, h.crossSite.Handler(h.page(h.show)))
+	mux.Handle("GET "+Path+"/login", h.crossSite.Handler(h.page(h.signIn)))
+	mux.Handle("POST "+Path+"/totp/enrol/start", h.crossSite.Handler(h.page(h.startEnrolment)))
+	mux.Handle("GET "+Path+"/totp/enrol", h.crossSite.Handler(h.page(h.showEnrolment)))
+	mux.Handle("POST "+Path+"/totp/enrol", h.crossSite.Handler(h.page(h.submitEnrolment)))
+	mux.Handle("POST "+Path+"/totp/recovery", h.crossSite.Handler(h.page(h.regenerate)))
+	mux.Handle("POST "+Path+"/totp/remove", h.crossSite.Handler(h.page(h.remove)))
+}

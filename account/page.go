@@ -1,0 +1,151 @@
+package account
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/mfa"
+	"github.com/gatehouse-id/gatehouse/session"
+	"github.com/gatehouse-id/gatehouse/templates"
+	"github.com/gatehouse-id/gatehouse/totppage"
+)
+
+// maxFormBytes bounds a POST body; a real one is well under 1 KiB.
+const maxFormBytes = 16 << 10
+
+// errNoSession means the browser has no usable session: none, expired, or
+// one whose user is disabled or gone or no longer in its tenant. The page
+// then says to sign in.
+var errNoSession = errors.New("account: no usable session")
+
+// person is who a live session speaks for, as the page needs it.
+type person struct {
+	sess   session.Session
+	user   directory.User
+	tenant directory.Tenant
+	// dec is the tenant's effective TOTP policy and whether TOTP is
+	// required of the person there (a role, a group), not counting any
+	// application's request.
+	dec directory.MFADecision
+}
+
+func (p person) subject() mfa.Subject {
+	return mfa.Subject{UserID: p.user.ID, Username: p.user.Username, TenantID: p.tenant.ID, TenantSlug: p.tenant.Slug}
+}
+
+func (p person) attrs() []slog.Attr {
+	return []slog.Attr{slog.String("user_id", p.user.ID), slog.String("tenant_id", p.tenant.ID), slog.String("session_id", p.sess.ID)}
+}
+
+// signedIn loads the person the browser's session speaks for, checking,
+// as single sign-on does, that the user is still active and may still act
+// in the session's tenant; errNoSession otherwise.
+func (h *Handler) signedIn(r *http.Request) (person, error) {
+	ctx := r.Context()
+	sess, err := h.sessions.Lookup(ctx, session.TokenFromRequest(r))
+	if errors.Is(err, session.ErrNotFound) {
+		return person{}, errNoSession
+	}
+	if err != nil {
+		return person{}, internalError(fmt.Errorf("look up session: %w", err))
+	}
+	p := person{sess: sess}
+	attrs := []slog.Attr{slog.String("user_id", sess.UserID), slog.String("tenant_id", sess.TenantID), slog.String("session_id", sess.ID)}
+	gone := func(err error) bool {
+		if errors.Is(err, directory.ErrUserDisabled) || errors.Is(err, directory.ErrNotFound) {
+			h.log.LogAttrs(ctx, slog.LevelInfo, "account page: session no longer usable", append(attrs, slog.String("err", err.Error()))...)
+			return true
+		}
+		return false
+	}
+	if p.user, err = h.dir.ActiveUser(ctx, sess.UserID); gone(err) {
+		return person{}, errNoSession
+	} else if err != nil {
+		return person{}, internalError(fmt.Errorf("user of session: %w", err), attrs...)
+	}
+	if p.tenant, err = h.dir.TenantByID(ctx, sess.TenantID); gone(err) {
+		return person{}, errNoSession
+	} else if err != nil {
+		return person{}, internalError(fmt.Errorf("tenant of session: %w", err), attrs...)
+	}
+	if p.dec, err = h.dir.DecideMFAFor(ctx, sess.UserID, sess.TenantID, false); gone(err) {
+		return person{}, errNoSession
+	} else if err != nil {
+		return person{}, internalError(fmt.Errorf("decide MFA: %w", err), attrs...)
+	}
+	return p, nil
+}
+
+// show serves GET /account: the return from /authorize when the query
+// says so, else the page for the session, or the sign-in page.
+func (h *Handler) show(w http.ResponseWriter, r *http.Request) error {
+	if q := r.URL.Query(); q.Has("state") || q.Has("code") || q.Has("error") {
+		return h.returned(w, r)
+	}
+	p, err := h.signedIn(r)
+	if errors.Is(err, errNoSession) {
+		h.render(w, r, http.StatusOK, templates.AccountSignInPage{})
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return h.renderAccount(w, r, http.StatusOK, p, templates.AccountPage{})
+}
+
+// renderAccount renders the page for p with its current TOTP state, adding
+// to pg (a notice, a form's refused code).
+func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status int, p person, pg templates.AccountPage) error {
+	st, err := h.mfa.Status(r.Context(), p.subject())
+	if err != nil {
+		return internalError(fmt.Errorf("TOTP status: %w", err), p.attrs()...)
+	}
+	pg.CSRFToken = h.csrf.token(p.sess.ID)
+	pg.Username, pg.TenantName, pg.TenantSlug = p.user.Username, p.tenant.Name, p.tenant.Slug
+	pg.Policy, pg.Required, pg.Reason = string(p.dec.Policy), p.dec.Required, p.dec.Reason
+	pg.Enrolled, pg.RecoveryCodesLeft = st.Enrolled, st.RecoveryCodesLeft
+	if st.LockedFor > 0 {
+		pg.LockedMinutes = totppage.LockMinutes(st.LockedFor)
+	}
+	h.render(w, r, status, pg)
+	return nil
+}
+
+// refuse answers a form that policy or the person's state does not allow:
+// the page again, with msg, and nothing changed.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, status int, p person, msg templates.Message) error {
+	h.log.LogAttrs(r.Context(), slog.LevelInfo, "account form refused", append(p.attrs(), slog.String("reason", string(msg)))...)
+	return h.renderAccount(w, r, status, p, templates.AccountPage{Notice: msg})
+}
+
+// posted runs the checks every form starts with, in order: the body size,
+// a live session, the CSRF token bound to it. ok is false when the answer
+// is already written or err says what to render.
+func (h *Handler) posted(w http.ResponseWriter, r *http.Request) (p person, ok bool, err error) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return person{}, false, &pageError{Code: http.StatusRequestEntityTooLarge, Msg: templates.MsgFormTooLarge, Err: err}
+		}
+		return person{}, false, &pageError{Code: http.StatusBadRequest, Msg: templates.MsgBadRequest, Err: fmt.Errorf("parse form: %w", err)}
+	}
+	p, err = h.signedIn(r)
+	if errors.Is(err, errNoSession) {
+		h.log.LogAttrs(r.Context(), slog.LevelInfo, "account form without a session", slog.String("path", r.URL.Path))
+		h.render(w, r, http.StatusUnauthorized, templates.AccountSignInPage{Notice: templates.MsgAccountSignedOut})
+		return person{}, false, nil
+	}
+	if err != nil {
+		return person{}, false, err
+	}
+	if !h.csrf.valid(p.sess.ID, r.PostForm.Get(csrfField)) {
+		h.log.LogAttrs(r.Context(), slog.LevelWarn, "account form refused: CSRF token missing or wrong",
+			append(p.attrs(), slog.String("path", r.URL.Path))...)
+		return person{}, false, h.renderAccount(w, r, http.StatusForbidden, p, templates.AccountPage{Notice: templates.MsgAccountFormExpired})
+	}
+	return p, true, nil
+}

@@ -1,0 +1,97 @@
+package templates
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gatehouse-id/gatehouse/storage"
+)
+
+// PageError is what a page handler returns when it cannot go on: the status
+// and the message the person sees, and the cause, which only the log sees
+// (like tailscale's tsweb.HTTPError). Attrs add what the handler knew
+// (client_id, tenant, user_id) to the log line.
+type PageError struct {
+	Code       int
+	Msg        Message
+	ClientName string
+	Err        error
+	Attrs      []slog.Attr
+}
+
+func (e *PageError) Error() string {
+	if e.Err == nil {
+		return http.StatusText(e.Code)
+	}
+	return e.Err.Error()
+}
+
+func (e *PageError) Unwrap() error { return e.Err }
+
+// InternalError is an unexpected failure: the person reads "something went
+// wrong on our side", the log gets err at Error level. An outage of the
+// database or Redis is a 503 that says to try again in a moment.
+func InternalError(err error, attrs ...slog.Attr) error {
+	if errors.Is(err, storage.ErrUnavailable) {
+		return &PageError{Code: http.StatusServiceUnavailable, Msg: MsgUnavailable, Err: err, Attrs: attrs}
+	}
+	return &PageError{Code: http.StatusInternalServerError, Msg: MsgInternal, Err: err, Attrs: attrs}
+}
+
+// Pages serves the pages of one part of Gatehouse (the login, the account
+// page) with the same headers, error page and logging.
+type Pages struct {
+	Set *Set
+	Log *slog.Logger
+	// What names the part in log lines ("login page", "account page").
+	What string
+}
+
+// Handle adapts fn to http.Handler. It sets the security headers before fn
+// runs, so that redirects carry them too, and renders fn's error as the
+// error page: a *PageError with its own status and message, anything else
+// as a 500. Server errors are logged at Error, refusals at Warn; neither
+// ever includes form values, cookies, codes or tokens.
+func (p Pages) Handle(fn func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		SetSecurityHeaders(w.Header())
+		err := fn(w, r)
+		if err == nil {
+			return
+		}
+		var pe *PageError
+		if !errors.As(err, &pe) {
+			pe = &PageError{Code: http.StatusInternalServerError, Msg: MsgInternal, Err: err}
+		}
+		level := slog.LevelWarn
+		if pe.Code >= 500 {
+			level = slog.LevelError
+		}
+		attrs := append([]slog.Attr{
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", pe.Code),
+			slog.String("err", pe.Error()),
+		}, pe.Attrs...)
+		p.Log.LogAttrs(r.Context(), level, p.What+" error", attrs...)
+		p.Render(w, r, pe.Code, ErrorPage{Message: pe.Msg, ClientName: pe.ClientName})
+	})
+}
+
+// Render writes page pg with status. It renders into a buffer first, so
+// that a failing template becomes a plain 500 instead of half a page behind
+// a 200.
+func (p Pages) Render(w http.ResponseWriter, r *http.Request, status int, pg Page) {
+	var buf bytes.Buffer
+	if err := p.Set.Execute(&buf, pg); err != nil {
+		p.Log.LogAttrs(r.Context(), slog.LevelError, "render "+p.What, slog.String("err", err.Error()))
+		http.Error(w, "Something went wrong on our side. Please try again later.", http.StatusInternalServerError)
+		return
+	}
+	SetSecurityHeaders(w.Header())
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
