@@ -19,7 +19,7 @@ import (
 const Path = "/account"
 
 // ClientID is the built-in public client the page signs in with.
-const ClientID = "gatehouse-account"
+const ClientID = directory.AccountClientID
 
 // Client is the registration of the built-in client for issuer (without a
 // trailing slash): public, no secret, the code flow only, its one redirect

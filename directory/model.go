@@ -257,6 +257,11 @@ type Client struct {
 	UpdatedAt            time.Time
 }
 
+// AccountClientID is the client Gatehouse's own account page signs in
+// with; Gatehouse registers it at start, and a directory file may not
+// define it.
+const AccountClientID = "gatehouse-account"
+
 // HasGrant reports whether the client is registered for grant type g.
 func (c *Client) HasGrant(g string) bool {
 	for _, v := range c.GrantTypes {

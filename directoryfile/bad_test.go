@@ -28,6 +28,13 @@ func badFiles() []badFile {
 			},
 		},
 		{
+			name: "the account page's client id is reserved",
+			file: "version: 1\nclients:\n  - id: gatehouse-account\n    name: Mine\n    type: public\n    grant_types: [authorization_code]\n    redirect_uris: [\"https://x.example/cb\"]\n",
+			want: []string{
+				`demo.yaml:3:9: clients[0].id: "gatehouse-account" is Gatehouse's own account page client, registered at start; choose another id`,
+			},
+		},
+		{
 			name: "tab indentation",
 			file: "version: 1\ntenants:\n\t- slug: a\n",
 			want: []string{

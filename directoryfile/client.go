@@ -1,6 +1,7 @@
 package directoryfile
 
 import (
+	"fmt"
 	"gopkg.in/yaml.v3"
 
 	"github.com/gatehouse-id/gatehouse/directory"
@@ -40,6 +41,10 @@ func (p *parser) client(path string, n *yaml.Node) Client {
 		}
 	}
 	if !ok {
+		return c
+	}
+	if c.ID == directory.AccountClientID {
+		p.add(e.pos("id"), join(path, "id"), fmt.Sprintf("%q is Gatehouse's own account page client, registered at start; choose another id", c.ID))
 		return c
 	}
 	// As for users: names are checked here, and the client is asked about

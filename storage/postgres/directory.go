@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/storage"
 )
 
 // directoryQueries implements directory.Store except InTx over a querier, so
@@ -58,7 +59,9 @@ func (s *Store) InTx(ctx context.Context, fn func(directory.Store) error) error 
 			return err
 		}
 		if attempt == maxAttempts {
-			return fmt.Errorf("transaction aborted by concurrent ones %d times: %w", attempt, err)
+			// Still contended: the caller may try again shortly (503),
+			// nothing was written.
+			return fmt.Errorf("transaction aborted by concurrent ones %d times: %w: %w", attempt, storage.ErrUnavailable, err)
 		}
 		// A random pause, growing with the attempts, so that the
 		// same rivals do not collide again at once.
