@@ -12,6 +12,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/mfa"
 	"github.com/gatehouse-id/gatehouse/session"
 	"github.com/gatehouse-id/gatehouse/templates"
+	"github.com/gatehouse-id/gatehouse/throttle"
 )
 
 // Path is where the page lives; {issuer}/account is the built-in client's
@@ -79,6 +80,10 @@ type Config struct {
 	// Pending keeps an enrolment's sealed secret until its first code;
 	// shared by every node, like the sessions.
 	Pending ephemeral.Store
+	// AddressLimiter counts wrong codes per client address
+	// (throttle.ClientAddress), as the login pages do, and shares their
+	// budget: one address cannot try codes across many accounts.
+	AddressLimiter *throttle.Limiter
 	// CSRFKey signs the forms' CSRF tokens; at least 32 bytes, the same on
 	// every node. It should not be the login pages' key.
 	CSRFKey   []byte
@@ -99,6 +104,7 @@ type Handler struct {
 	dir         Directory
 	mfa         Authenticators
 	pending     ephemeral.Store
+	address     *throttle.Limiter
 	csrf        csrf
 	tmpl        *templates.Set
 	log         *slog.Logger
@@ -117,6 +123,8 @@ func New(cfg Config) (*Handler, error) {
 		return nil, errors.New("account: Config.Directory is required")
 	case cfg.MFA == nil:
 		return nil, errors.New("account: Config.MFA is required")
+	case cfg.AddressLimiter == nil:
+		return nil, errors.New("account: Config.AddressLimiter is required")
 	case cfg.Pending == nil:
 		return nil, errors.New("account: Config.Pending is required")
 	case len(cfg.CSRFKey) < 32:
@@ -132,6 +140,7 @@ func New(cfg Config) (*Handler, error) {
 		dir:         cfg.Directory,
 		mfa:         cfg.MFA,
 		pending:     cfg.Pending,
+		address:     cfg.AddressLimiter,
 		csrf:        csrf{key: append([]byte(nil), cfg.CSRFKey...)},
 		tmpl:        cfg.Templates,
 		log:         cfg.Logger,

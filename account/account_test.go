@@ -26,6 +26,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/session"
 	"github.com/gatehouse-id/gatehouse/storage/sqlite"
 	"github.com/gatehouse-id/gatehouse/templates"
+	"github.com/gatehouse-id/gatehouse/throttle"
 )
 
 const testIssuer = "https://id.example.com"
@@ -60,7 +61,7 @@ type harness struct {
 	acme     directory.Tenant
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T, change ...func(*Config)) *harness {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 3, 1, 12, 0, 1, 0, time.UTC)}
 	kv := memory.New(clk.Now)
@@ -95,11 +96,16 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	sessions := session.New(kv, session.Config{Now: clk.Now})
-	h, err := New(Config{
+	cfg := Config{
 		Issuer: testIssuer + "/", Sessions: sessions, Directory: dir, MFA: m, Pending: kv,
-		CSRFKey: bytes.Repeat([]byte{3}, 32), Templates: tmpl, SecureCookies: true,
+		AddressLimiter: throttle.New(kv, "address", throttle.Policy{Limit: 100, Window: 15 * time.Minute}),
+		CSRFKey:        bytes.Repeat([]byte{3}, 32), Templates: tmpl, SecureCookies: true,
 		Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
+	}
+	for _, c := range change {
+		c(&cfg)
+	}
+	h, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -578,6 +584,32 @@ func TestRecoveryCodesAndRemoval(t *testing.T) {
 	}
 	if resp, _ := h.post("/account/totp/recovery", url.Values{"csrf_token": {h.token()}, "code": {code()}}); resp.StatusCode != http.StatusConflict {
 		t.Errorf("new codes without TOTP: %d", resp.StatusCode)
+	}
+}
+
+// TestWrongCodesCountPerAddress: wrong codes on the account page spend the
+// address's budget, shared with the login pages, so one address cannot try
+// codes across many accounts.
+func TestWrongCodesCountPerAddress(t *testing.T) {
+	h := newHarness(t, func(c *Config) {
+		c.AddressLimiter = throttle.New(c.Pending, "address", throttle.Policy{Limit: 2, Window: 15 * time.Minute})
+	})
+	secret := h.enrol()
+	h.signIn()
+	for range 2 {
+		h.clock.Advance(31 * time.Second)
+		if resp, _ := h.post("/account/totp/remove", url.Values{"csrf_token": {h.token()}, "code": {"000000"}}); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("wrong code: %d", resp.StatusCode)
+		}
+	}
+	h.clock.Advance(31 * time.Second)
+	c, _ := totp.GenerateCode(secret, h.clock.Now())
+	resp, body := h.post("/account/totp/remove", url.Values{"csrf_token": {h.token()}, "code": {c}})
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "before you try again") {
+		t.Fatalf("after the address's budget: %d %.300s", resp.StatusCode, body)
+	}
+	if !h.enrolled() {
+		t.Fatal("removed although the address was blocked")
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/ephemeral"
 	"github.com/gatehouse-id/gatehouse/mfa"
 	"github.com/gatehouse-id/gatehouse/templates"
+	"github.com/gatehouse-id/gatehouse/throttle"
 	"github.com/gatehouse-id/gatehouse/totppage"
 )
 
@@ -136,9 +137,17 @@ func (h *Handler) submitEnrolment(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return internalError(fmt.Errorf("open TOTP enrolment: %w", err), p.attrs()...)
 	}
+	if wait, err := h.addressBlocked(r); err != nil {
+		return internalError(err, p.attrs()...)
+	} else if wait > 0 {
+		return h.renderEnrolment(w, r, http.StatusTooManyRequests, p, pe, templates.MsgCodeWait, wait)
+	}
 	codes, err := h.mfa.CompleteEnrolment(ctx, sub, secret, r.PostForm.Get("code"))
 	if status, msg, wait, ok := totppage.CodeProblem(w, err); ok {
 		h.log.LogAttrs(ctx, slog.LevelInfo, "account TOTP enrolment code refused", append(p.attrs(), slog.String("reason", string(msg)))...)
+		if err := h.countWrongCode(r, err); err != nil {
+			return internalError(err, p.attrs()...)
+		}
 		return h.renderEnrolment(w, r, status, p, pe, msg, wait)
 	}
 	if errors.Is(err, mfa.ErrEnrolled) { // another tab finished first
@@ -209,9 +218,17 @@ func (h *Handler) regenerate(w http.ResponseWriter, r *http.Request) error {
 	if refused, err := h.refuseUnenrolled(w, r, p); refused || err != nil {
 		return err
 	}
+	if wait, err := h.addressBlocked(r); err != nil {
+		return internalError(err, p.attrs()...)
+	} else if wait > 0 {
+		return h.renderAccount(w, r, http.StatusTooManyRequests, p, templates.AccountPage{Recovery: codeError(templates.MsgCodeWait, wait)})
+	}
 	codes, err := h.mfa.RegenerateRecoveryCodes(ctx, p.subject(), r.PostForm.Get("code"))
 	if status, msg, wait, ok := totppage.CodeProblem(w, err); ok {
 		h.log.LogAttrs(ctx, slog.LevelInfo, "account recovery codes: code refused", append(p.attrs(), slog.String("reason", string(msg)))...)
+		if err := h.countWrongCode(r, err); err != nil {
+			return internalError(err, p.attrs()...)
+		}
 		return h.renderAccount(w, r, status, p, templates.AccountPage{Recovery: codeError(msg, wait)})
 	}
 	if errors.Is(err, mfa.ErrNotEnrolled) { // removed meanwhile
@@ -240,9 +257,17 @@ func (h *Handler) remove(w http.ResponseWriter, r *http.Request) error {
 	if p.dec.Required {
 		return h.refuse(w, r, http.StatusForbidden, p, templates.MsgTOTPRequired)
 	}
+	if wait, err := h.addressBlocked(r); err != nil {
+		return internalError(err, p.attrs()...)
+	} else if wait > 0 {
+		return h.renderAccount(w, r, http.StatusTooManyRequests, p, templates.AccountPage{Remove: codeError(templates.MsgCodeWait, wait)})
+	}
 	err = h.mfa.Remove(ctx, p.subject(), r.PostForm.Get("code"))
 	if status, msg, wait, ok := totppage.CodeProblem(w, err); ok {
 		h.log.LogAttrs(ctx, slog.LevelInfo, "account TOTP removal: code refused", append(p.attrs(), slog.String("reason", string(msg)))...)
+		if err := h.countWrongCode(r, err); err != nil {
+			return internalError(err, p.attrs()...)
+		}
 		return h.renderAccount(w, r, status, p, templates.AccountPage{Remove: codeError(msg, wait)})
 	}
 	if errors.Is(err, mfa.ErrNotEnrolled) {
@@ -270,4 +295,19 @@ func (h *Handler) refuseUnenrolled(w http.ResponseWriter, r *http.Request, p per
 
 func codeError(msg templates.Message, wait time.Duration) templates.CodeError {
 	return templates.CodeError{Error: msg, WaitSeconds: totppage.WaitSeconds(wait), LockMinutes: totppage.LockMinutes(wait)}
+}
+
+// addressBlocked answers a form from an address that has tried too many
+// wrong codes (or passwords) with a wait, before any code is checked.
+func (h *Handler) addressBlocked(r *http.Request) (time.Duration, error) {
+	return h.address.Blocked(r.Context(), throttle.ClientAddress(r))
+}
+
+// countWrongCode counts a wrong or reused code against the address.
+func (h *Handler) countWrongCode(r *http.Request, err error) error {
+	if !errors.Is(err, mfa.ErrInvalidCode) && !errors.Is(err, mfa.ErrReplayed) {
+		return nil
+	}
+	_, ferr := h.address.Failure(r.Context(), throttle.ClientAddress(r))
+	return ferr
 }

@@ -105,7 +105,7 @@ type Config struct {
 	// answer does not tell either.
 	AccountLimiter *throttle.Limiter
 	// AddressLimiter counts failed passwords per client address
-	// (clientAddress); it is never reset by a success.
+	// (throttle.ClientAddress); it is never reset by a success.
 	AddressLimiter *throttle.Limiter
 	// CSRFKey signs the CSRF tokens; at least 32 bytes, the same on every
 	// node, so that a form served by one node posts to another.

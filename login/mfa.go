@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/directory"
 	"github.com/gatehouse-id/gatehouse/mfa"
 	"github.com/gatehouse-id/gatehouse/templates"
+	"github.com/gatehouse-id/gatehouse/throttle"
 	"github.com/gatehouse-id/gatehouse/totppage"
 )
 
@@ -158,7 +159,7 @@ func (h *Handler) submitTOTP(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	addr := clientAddress(r)
+	addr := throttle.ClientAddress(r)
 	if wait, err := h.address.Blocked(ctx, addr); err != nil {
 		return internalError(err, attrs...)
 	} else if wait > 0 {
@@ -215,7 +216,7 @@ func (h *Handler) submitEnrolment(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if wait, err := h.address.Blocked(ctx, clientAddress(r)); err != nil {
+	if wait, err := h.address.Blocked(ctx, throttle.ClientAddress(r)); err != nil {
 		return internalError(err, attrs...)
 	} else if wait > 0 {
 		w.Header().Set("Retry-After", strconv.FormatInt(int64(seconds(wait)), 10))
@@ -229,7 +230,7 @@ func (h *Handler) submitEnrolment(w http.ResponseWriter, r *http.Request) error 
 	codes, err := h.mfa.CompleteEnrolment(ctx, sub, secret, r.PostForm.Get("code"))
 	if status, msg, wait, ok := totppage.CodeProblem(w, err); ok {
 		h.log.LogAttrs(ctx, slog.LevelInfo, "TOTP enrolment code refused", append(attrs, slog.String("reason", string(msg)))...)
-		if err := h.countCodeFailure(ctx, clientAddress(r), err); err != nil {
+		if err := h.countCodeFailure(ctx, throttle.ClientAddress(r), err); err != nil {
 			return internalError(err, attrs...)
 		}
 		return h.renderEnrolment(w, r, status, id, req, p, msg, wait)

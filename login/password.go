@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/directory"
 	"github.com/gatehouse-id/gatehouse/session"
 	"github.com/gatehouse-id/gatehouse/templates"
+	"github.com/gatehouse-id/gatehouse/throttle"
 )
 
 const (
@@ -92,7 +93,7 @@ func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) error {
 	// counted whether or not the account exists, so that being throttled
 	// does not reveal that either.
 	accountKey := tenantSlug + "/" + username
-	addressKey := clientAddress(r)
+	addressKey := throttle.ClientAddress(r)
 	wait, err := h.blocked(ctx, accountKey, addressKey)
 	if err != nil {
 		return internalError(err, attrs...)

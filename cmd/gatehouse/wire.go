@@ -167,19 +167,22 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	if err != nil {
 		return err
 	}
+	// One budget per address for every form that takes a password or a
+	// code: the login pages and the account page.
+	addressLimiter := throttle.New(a.kv, "login-address", addressPolicy)
 	lh, err := login.New(login.Config{
 		Requests: loginRequests{prov}, Authenticator: a.directory, Tenants: a.directory, MFA: a.mfa, Sealer: sealer, Pending: a.kv,
 		Sessions: sessions, Cookies: cookies,
 		CallbackURL:    prov.CallbackURL,
 		AccountLimiter: throttle.New(a.kv, "login-account", accountPolicy),
-		AddressLimiter: throttle.New(a.kv, "login-address", addressPolicy),
+		AddressLimiter: addressLimiter,
 		CSRFKey:        csrfKey, Templates: tpl, Logger: log, SecureCookies: cookies.Secure,
 	})
 	if err != nil {
 		return err
 	}
 	ah, err := account.New(account.Config{
-		Issuer: cfg.Issuer, Sessions: sessions, Directory: a.directory, MFA: a.mfa, Pending: a.kv,
+		Issuer: cfg.Issuer, Sessions: sessions, Directory: a.directory, MFA: a.mfa, Pending: a.kv, AddressLimiter: addressLimiter,
 		CSRFKey: accountCSRFKey, Templates: tpl, Logger: log, SecureCookies: cookies.Secure,
 	})
 	if err != nil {

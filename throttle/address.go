@@ -1,11 +1,11 @@
-package login
+package throttle
 
 import (
 	"net/http"
 	"net/netip"
 )
 
-// clientAddress is the key of the per-address throttle: the peer's IP from
+// ClientAddress is the key of a per-address throttle: the peer's IP from
 // r.RemoteAddr. An IPv6 address counts as its /64, since one subscriber
 // usually gets a whole /64 and could otherwise rotate through it.
 //
@@ -17,7 +17,7 @@ import (
 //
 // TODO(gatehouse): a TrustedProxies option (CIDRs) that takes the rightmost
 // untrusted hop from X-Forwarded-For when the peer is a trusted proxy.
-func clientAddress(r *http.Request) string {
+func ClientAddress(r *http.Request) string {
 	addr, err := netip.ParseAddrPort(r.RemoteAddr)
 	var ip netip.Addr
 	if err == nil {

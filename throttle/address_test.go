@@ -1,4 +1,4 @@
-package login
+package throttle
 
 import (
 	"net/http/httptest"
@@ -23,8 +23,8 @@ func TestClientAddress(t *testing.T) {
 			if tc.xff != "" {
 				r.Header.Set("X-Forwarded-For", tc.xff)
 			}
-			if got := clientAddress(r); got != tc.want {
-				t.Errorf("clientAddress(%q) = %q, want %q", tc.remote, got, tc.want)
+			if got := ClientAddress(r); got != tc.want {
+				t.Errorf("ClientAddress(%q) = %q, want %q", tc.remote, got, tc.want)
 			}
 		})
 	}
