@@ -103,6 +103,13 @@ func usedCodeKey(code string) string {
 	return "code-used:" + hex.EncodeToString(h[:])
 }
 
+// replayedCodeKey marks a code that was presented again after its first
+// redemption (see codeReplayed).
+func replayedCodeKey(code string) string {
+	h := sha256.Sum256([]byte(code))
+	return "code-replayed:" + hex.EncodeToString(h[:])
+}
+
 func newRequestID() string {
 	b := make([]byte, 24)
 	if _, err := rand.Read(b); err != nil {

@@ -48,8 +48,10 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 	if deps.Health == nil {
 		deps.Health = func(context.Context) error { return nil }
 	}
+	codeCrypto := op.NewAES256GCMCrypto(cfg.CodeKey, "code-1")
 	st := &storage{
-		cfg: &cfg, dir: deps.Directory, grants: deps.Grants, keys: deps.Keys, kv: deps.Ephemeral,
+		codes: codeCrypto,
+		cfg:   &cfg, dir: deps.Directory, grants: deps.Grants, keys: deps.Keys, kv: deps.Ephemeral,
 		sessions: deps.Sessions, health: deps.Health, log: cfg.Logger,
 		requests: &authRequests{kv: deps.Ephemeral, lifetime: cfg.AuthRequestLifetime, now: cfg.Now},
 	}
@@ -64,7 +66,7 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 	opts := []op.Option{
 		// Codes are AES-256-GCM only; the library's default would also
 		// accept its old unauthenticated AES-CFB format.
-		op.WithCrypto(op.NewAES256GCMCrypto(cfg.CodeKey, "code-1")),
+		op.WithCrypto(codeCrypto),
 		op.WithIDTokenHintVerifierOpts(op.WithSupportedIDTokenHintSigningAlgorithms(verifierAlgorithms...)),
 		op.WithAccessTokenVerifierOpts(op.WithSupportedAccessTokenSigningAlgorithms(verifierAlgorithms...)),
 	}

@@ -39,6 +39,10 @@ type storage struct {
 	requests *authRequests
 	health   func(context.Context) error
 	log      *slog.Logger
+	// codes encrypts authorization codes (the library's op.Crypto, with
+	// the code key); a replay is only marked for a code it decrypts, so
+	// that made-up codes write nothing.
+	codes op.Crypto
 }
 
 var (

@@ -26,9 +26,6 @@ type usedCode struct {
 	JTI       string    `json:"jti,omitempty"`
 	ExpiresAt time.Time `json:"exp,omitzero"`
 	FamilyID  string    `json:"family,omitempty"`
-	// Replayed is set by a replay that arrived while the first exchange was
-	// still minting; the first exchange then revokes what it minted.
-	Replayed bool `json:"replayed,omitempty"`
 }
 
 // CodeExchange redeems an authorization code (RFC 6749 §4.1.3, RFC 7636
@@ -132,34 +129,39 @@ func (s *Server) loadUsedCode(ctx context.Context, code string) (usedCode, bool)
 	return u, true
 }
 
+// A replay and the first exchange may run at once, on two nodes. Each side
+// writes its own key first and reads the other's second: the exchange
+// stores what it issued (used-code key), then looks for the replay marker;
+// the replay sets the marker, then looks for what was issued. Whatever the
+// interleaving, at least one of them sees the other's write, and the tokens
+// of the first exchange are revoked (by either side, or both: revoking
+// twice is harmless). Neither side overwrites the other's key.
+
 // codeReplayed handles a code that is not (or no longer) redeemable: if it
 // was redeemed before, revoke what that redemption issued.
 func (s *Server) codeReplayed(ctx context.Context, code string) {
-	u, ok := s.loadUsedCode(ctx, code)
-	if !ok {
-		return
+	if _, err := s.store.codes.Decrypt(code); err != nil {
+		return // not a code Gatehouse issued
 	}
-	s.store.log.WarnContext(ctx, "authorization code replayed; revoking the tokens it issued")
-	if u.JTI == "" && u.FamilyID == "" {
-		u.Replayed = true
-		if err := s.rememberCode(ctx, code, u); err != nil {
-			s.store.log.ErrorContext(ctx, "mark code replayed", "err", err)
-		}
-		return
+	// The marker goes first, even if the first redemption has not recorded
+	// itself yet: it may be between taking the code and recording it.
+	s.store.log.WarnContext(ctx, "authorization code presented again; revoking what it issued, if anything")
+	if err := s.store.kv.Set(ctx, replayedCodeKey(code), []byte("1"), usedCodeMemory); err != nil {
+		s.store.log.ErrorContext(ctx, "mark code replayed", "err", err)
 	}
-	s.revokeIssued(ctx, u)
+	if u, ok := s.loadUsedCode(ctx, code); ok && (u.JTI != "" || u.FamilyID != "") {
+		s.revokeIssued(ctx, u)
+	}
 }
 
 // codeWasReplayed stores what the exchange issued and reports whether a
 // replay came in meanwhile.
 func (s *Server) codeWasReplayed(ctx context.Context, code string, issued usedCode) bool {
-	if u, ok := s.loadUsedCode(ctx, code); ok && u.Replayed {
-		return true
-	}
 	if err := s.rememberCode(ctx, code, issued); err != nil {
 		s.store.log.ErrorContext(ctx, "remember issued tokens", "err", err)
 	}
-	return false
+	_, err := s.store.kv.Get(ctx, replayedCodeKey(code))
+	return err == nil
 }
 
 func (s *Server) revokeIssued(ctx context.Context, u usedCode) {

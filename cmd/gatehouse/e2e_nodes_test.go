@@ -208,3 +208,44 @@ func TestTOTPAcrossNodes(t *testing.T) {
 		t.Errorf("unknown user: exit %d %s", code, errOut.String())
 	}
 }
+
+// TestCodeRaceAcrossNodes: the same code redeemed at the same moment on both
+// nodes gives tokens at most once, and whatever one of them issued is
+// revoked, whichever order their steps interleave in.
+func TestCodeRaceAcrossNodes(t *testing.T) {
+	c := newCluster(t)
+	pa := c.portalA()
+	for round := range 5 {
+		c.use(0)
+		a, code := c.browser().login(pa, "contoso", "carol", "carol-password")
+		var (
+			wg   sync.WaitGroup
+			toks [2]*oauth2.Token
+		)
+		for n := range 2 {
+			conf := *pa.conf
+			conf.Endpoint.TokenURL = c.nodes[n].URL + "/oauth/token"
+			wg.Go(func() {
+				toks[n], _ = conf.Exchange(t.Context(), code, oauth2.VerifierOption(a.verifier))
+			})
+		}
+		wg.Wait()
+		won := 0
+		for n, tok := range toks {
+			if tok == nil {
+				continue
+			}
+			won++
+			c.use(n)
+			if _, err := c.oidc.UserInfo(t.Context(), oauth2.StaticTokenSource(tok)); err == nil {
+				t.Errorf("round %d: the access token issued by a raced code still works", round)
+			}
+			if _, err := pa.conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token(); err == nil {
+				t.Errorf("round %d: the refresh token issued by a raced code still works", round)
+			}
+		}
+		if won > 1 {
+			t.Fatalf("round %d: the code was redeemed %d times", round, won)
+		}
+	}
+}
