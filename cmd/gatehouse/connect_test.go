@@ -63,3 +63,21 @@ func TestDatabaseURLNeverShowsItsPassword(t *testing.T) {
 		t.Errorf("an unparsable URL is shown as %q", got)
 	}
 }
+
+func TestPlainTransportIsNamed(t *testing.T) {
+	var buf strings.Builder
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	warnPlainTransport(log, &config{DatabaseURL: "postgres://gh:pw@db.internal:5432/gh?sslmode=disable", RedisURL: "redis://:pw@cache.internal:6379/0"})
+	if !strings.Contains(buf.String(), "PostgreSQL is reached without TLS") || !strings.Contains(buf.String(), "Redis is reached without TLS") {
+		t.Errorf("no warnings: %s", buf.String())
+	}
+	if strings.Contains(buf.String(), "pw") {
+		t.Errorf("a password in the log: %s", buf.String())
+	}
+	buf.Reset()
+	warnPlainTransport(log, &config{DatabaseURL: "postgres://gh@db.internal/gh?sslmode=verify-full", RedisURL: "rediss://cache.internal:6379/0"})
+	warnPlainTransport(log, &config{DatabaseURL: "postgres://root@127.0.0.1:5432/test?sslmode=disable", RedisURL: "redis://127.0.0.1:6379/0"})
+	if buf.Len() != 0 {
+		t.Errorf("warned about TLS or loopback: %s", buf.String())
+	}
+}

@@ -101,6 +101,7 @@ func build(ctx context.Context, cfg *config, log *slog.Logger, opt options) (*ap
 	if opt.now == nil {
 		opt.now = time.Now
 	}
+	warnPlainTransport(log, cfg)
 	db, dir, sealer, err := openDirectory(ctx, cfg, log, opt)
 	if err != nil {
 		return nil, err
