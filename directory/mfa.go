@@ -73,24 +73,32 @@ func (d *Directory) DecideMFA(ctx context.Context, p Principal, asked bool) (MFA
 }
 
 // DecideMFAFor decides for the active user userID acting in tenantID (see
-// PrincipalOf and DecideMFA).
-//
-// An external user acting in a tenant it is linked to must also meet its
-// home tenant's requirement (policy, roles, groups): TOTP belongs to the
-// person, and choosing a looser tenant must not be a way around it.
+// PrincipalOf and DecideMFAOf).
 func (d *Directory) DecideMFAFor(ctx context.Context, userID, tenantID string, asked bool) (MFADecision, error) {
 	u, p, err := d.PrincipalOf(ctx, userID, tenantID)
 	if err != nil {
 		return MFADecision{}, err
 	}
+	return d.DecideMFAOf(ctx, u, p, asked)
+}
+
+// DecideMFAOf decides for user u acting as principal p (as PrincipalOf
+// returns them), for callers that have resolved them already: the login,
+// single sign-on and refresh all decide through here.
+//
+// An external user acting in a tenant it is linked to must also meet its
+// home tenant's requirement (policy, roles, groups): TOTP belongs to the
+// person, and choosing a looser tenant must not be a way around it.
+func (d *Directory) DecideMFAOf(ctx context.Context, u User, p Principal, asked bool) (MFADecision, error) {
 	dec, err := d.DecideMFA(ctx, p, asked)
 	if err != nil || dec.Required || p.Tenant.ID == u.TenantID {
 		return dec, err
 	}
-	_, home, err := d.PrincipalOf(ctx, userID, u.TenantID)
+	b, err := d.Book(ctx, d.store, u.TenantID)
 	if err != nil {
 		return MFADecision{}, err
 	}
+	home := b.Resolve(u.Assignment())
 	homeDec, err := d.DecideMFA(ctx, home, false)
 	if err != nil {
 		return MFADecision{}, err

@@ -124,7 +124,7 @@ func (h *Handler) showTOTP(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) renderTOTP(w http.ResponseWriter, r *http.Request, status int, id string, req Request, msg templates.Message, wait time.Duration) {
 	h.render(w, r, status, templates.TOTPPage{ClientName: clientName(req), AuthRequestID: id,
-		CSRFToken: h.csrf.token(h.csrf.cookie(w, r), id), Error: msg, WaitSeconds: seconds(wait), LockMinutes: minutes(wait)})
+		CSRFToken: h.csrf.token(h.csrf.cookie(w, r), id), Error: msg, WaitSeconds: totppage.WaitSeconds(wait), LockMinutes: totppage.LockMinutes(wait)})
 }
 
 func (h *Handler) renderEnrolment(w http.ResponseWriter, r *http.Request, status int, id string, req Request, p pendingLogin, msg templates.Message, wait time.Duration) error {
@@ -139,7 +139,7 @@ func (h *Handler) renderEnrolment(w http.ResponseWriter, r *http.Request, status
 	h.render(w, r, status, templates.EnrolPage{
 		ClientName: clientName(req), AuthRequestID: id, CSRFToken: h.csrf.token(h.csrf.cookie(w, r), id),
 		EnrolID: p.EnrolID, Reason: p.Reason, Account: setup.Account,
-		QR: setup.QR, Secret: setup.Key, Error: msg, WaitSeconds: seconds(wait), LockMinutes: minutes(wait),
+		QR: setup.QR, Secret: setup.Key, Error: msg, WaitSeconds: totppage.WaitSeconds(wait), LockMinutes: totppage.LockMinutes(wait),
 	})
 	return nil
 }
@@ -164,7 +164,7 @@ func (h *Handler) submitTOTP(w http.ResponseWriter, r *http.Request) error {
 		return internalError(err, attrs...)
 	} else if wait > 0 {
 		h.log.LogAttrs(ctx, slog.LevelWarn, "TOTP throttled by address", attrs...)
-		w.Header().Set("Retry-After", strconv.FormatInt(int64(seconds(wait)), 10))
+		w.Header().Set("Retry-After", strconv.FormatInt(int64(totppage.WaitSeconds(wait)), 10))
 		h.renderTOTP(w, r, http.StatusTooManyRequests, id, req, templates.MsgCodeWait, wait)
 		return nil
 	}
@@ -219,7 +219,7 @@ func (h *Handler) submitEnrolment(w http.ResponseWriter, r *http.Request) error 
 	if wait, err := h.address.Blocked(ctx, throttle.ClientAddress(r)); err != nil {
 		return internalError(err, attrs...)
 	} else if wait > 0 {
-		w.Header().Set("Retry-After", strconv.FormatInt(int64(seconds(wait)), 10))
+		w.Header().Set("Retry-After", strconv.FormatInt(int64(totppage.WaitSeconds(wait)), 10))
 		return h.renderEnrolment(w, r, http.StatusTooManyRequests, id, req, p, templates.MsgCodeWait, wait)
 	}
 	sub := p.subject()
@@ -350,5 +350,3 @@ func (h *Handler) countCodeFailure(ctx context.Context, addr string, err error) 
 	_, ferr := h.address.Failure(ctx, addr)
 	return ferr
 }
-
-func seconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }

@@ -15,6 +15,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/session"
 	"github.com/gatehouse-id/gatehouse/templates"
 	"github.com/gatehouse-id/gatehouse/throttle"
+	"github.com/gatehouse-id/gatehouse/totppage"
 )
 
 const (
@@ -101,7 +102,7 @@ func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) error {
 	if wait > 0 {
 		h.log.LogAttrs(ctx, slog.LevelWarn, "login throttled", append(attrs, slog.Duration("wait", wait))...)
 		w.Header().Set("Retry-After", strconv.FormatInt(int64((wait+time.Second-1)/time.Second), 10))
-		p.Error, p.RetryMinutes = templates.MsgTooManyAttempts, minutes(wait)
+		p.Error, p.RetryMinutes = templates.MsgTooManyAttempts, totppage.LockMinutes(wait)
 		h.renderForm(w, r, http.StatusTooManyRequests, id, req, p)
 		return nil
 	}
@@ -329,10 +330,4 @@ func clientName(req Request) string {
 		return req.ClientName
 	}
 	return req.ClientID
-}
-
-// minutes rounds a wait up to whole minutes, at least one, for "try again
-// in N minutes".
-func minutes(d time.Duration) int {
-	return max(1, int((d+time.Minute-1)/time.Minute))
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatehouse-id/gatehouse/totppage"
 )
 
 func TestAccountThrottle(t *testing.T) {
@@ -92,8 +94,8 @@ func TestMinutes(t *testing.T) {
 		{"1s", 1}, {"59s", 1}, {"1m", 1}, {"1m1s", 2}, {"14m59s", 15}, {"15m", 15},
 	} {
 		d, _ := time.ParseDuration(tc.in)
-		if got := minutes(d); got != tc.want {
-			t.Errorf("minutes(%s) = %d, want %d", tc.in, got, tc.want)
+		if got := totppage.LockMinutes(d); got != tc.want {
+			t.Errorf("LockMinutes(%s) = %d, want %d", tc.in, got, tc.want)
 		}
 	}
 }

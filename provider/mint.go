@@ -115,11 +115,12 @@ func (s *Server) idTokenLifetime(c *directory.Client) time.Duration {
 
 // subject loads what tokens for client c may say about user id acting in
 // tenantID: the profile, and the principal resolved there with the service
-// roles narrowed to the services c consumes.
-func (s *Server) subject(ctx context.Context, userID, tenantID string, c *directory.Client) (claims.Subject, error) {
+// roles narrowed to the services c consumes. It also returns the user and
+// principal, for the decisions a grant makes on them (TOTP policy).
+func (s *Server) subject(ctx context.Context, userID, tenantID string, c *directory.Client) (claims.Subject, directory.User, directory.Principal, error) {
 	u, p, err := s.store.dir.PrincipalOf(ctx, userID, tenantID)
 	if err != nil {
-		return claims.Subject{}, err
+		return claims.Subject{}, directory.User{}, directory.Principal{}, err
 	}
 	name := u.DisplayName
 	if name == "" {
@@ -131,7 +132,7 @@ func (s *Server) subject(ctx context.Context, userID, tenantID string, c *direct
 		UpdatedAt: u.UpdatedAt,
 	}
 	withPrincipal(&subj, p, p.ServiceRoles.Only(c.Services))
-	return subj, nil
+	return subj, u, p, nil
 }
 
 // machine loads what a machine client's tokens say about it: its tenant and

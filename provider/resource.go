@@ -46,7 +46,7 @@ func (s *Server) UserInfo(ctx context.Context, r *op.Request[oidc.UserInfoReques
 	if err != nil {
 		return nil, s.serverError(ctx, "load client", err)
 	}
-	subj, err := s.subject(ctx, at.Subject, tenantID, &c)
+	subj, _, _, err := s.subject(ctx, at.Subject, tenantID, &c)
 	if errors.Is(err, directory.ErrNotFound) || errors.Is(err, directory.ErrUserDisabled) {
 		return nil, invalidToken()
 	}

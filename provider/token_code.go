@@ -55,7 +55,7 @@ func (s *Server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 	if err := checkPKCE(a.CodeChallenge, r.Data.CodeVerifier); err != nil {
 		return nil, err
 	}
-	person, err := s.subject(ctx, a.UserID, a.TenantID, &c)
+	person, _, _, err := s.subject(ctx, a.UserID, a.TenantID, &c)
 	if errors.Is(err, directory.ErrUserDisabled) || errors.Is(err, directory.ErrNotFound) {
 		return nil, oidc.ErrInvalidGrant().WithDescription("the user can no longer sign in")
 	}

@@ -70,21 +70,24 @@ func (s *Server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 	}
 	// The user must still be allowed in: a disabled or deleted user's
 	// refresh fails and takes the family with it.
-	if !slices.Contains(old.AMR, "mfa") {
-		// TOTP became required since this grant began (a tenant policy,
-		// a role): a password-only grant must sign in again.
-		dec, err := s.store.dir.DecideMFAFor(ctx, old.Subject, old.TenantID, false)
-		if err == nil && dec.Required {
-			return nil, oidc.ErrInvalidGrant().WithDescription("two-factor authentication is now required: sign in again")
-		}
-	}
-	person, err := s.subject(ctx, old.Subject, old.TenantID, &c)
+	person, u, p, err := s.subject(ctx, old.Subject, old.TenantID, &c)
 	if errors.Is(err, directory.ErrUserDisabled) || errors.Is(err, directory.ErrNotFound) {
 		_ = s.store.grants.RevokeRefreshFamily(ctx, old.FamilyID, s.store.cfg.Now().UTC())
 		return nil, oidc.ErrInvalidGrant().WithDescription("the user can no longer sign in")
 	}
 	if err != nil {
 		return nil, s.serverError(ctx, "load user", err)
+	}
+	if !slices.Contains(old.AMR, "mfa") {
+		// TOTP became required since this grant began (a tenant policy,
+		// a role): a password-only grant must sign in again.
+		dec, err := s.store.dir.DecideMFAOf(ctx, u, p, false)
+		if err != nil {
+			return nil, s.serverError(ctx, "decide TOTP policy", err)
+		}
+		if dec.Required {
+			return nil, oidc.ErrInvalidGrant().WithDescription("two-factor authentication is now required: sign in again")
+		}
 	}
 	g := grant{
 		client: &c, subject: old.Subject, scopes: old.Scopes, authTime: old.AuthTime, amr: old.AMR,
