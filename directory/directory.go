@@ -119,10 +119,20 @@ func (d *Directory) VerifyClientSecret(ctx context.Context, clientID, secret str
 		}
 		return Client{}, err
 	}
-	if c.Type != ClientConfidential || secret == "" || !d.secrets.Verify(c.SecretHash, secret) {
-		return Client{}, ErrInvalidCredentials
+	if err := d.CheckClientSecret(&c, secret); err != nil {
+		return Client{}, err
 	}
 	return c, nil
+}
+
+// CheckClientSecret checks secret against a client the caller has loaded
+// already (the token endpoint, which needs the client anyway): one keyed
+// hash, no store read.
+func (d *Directory) CheckClientSecret(c *Client, secret string) error {
+	if c.Type != ClientConfidential || secret == "" || !d.secrets.Verify(c.SecretHash, secret) {
+		return ErrInvalidCredentials
+	}
+	return nil
 }
 
 // HashPassword hashes a new password at the directory's cost.

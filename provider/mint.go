@@ -72,8 +72,10 @@ func (s *Server) mint(ctx context.Context, g grant) (tokenSet, error) {
 	if !g.authTime.IsZero() {
 		at.AuthTime = g.authTime.Unix()
 	}
+	var access claims.Access // a person's, for both tokens
 	if g.person != nil {
-		at.Access = claims.AccessFor(*g.person, g.scopes)
+		access = claims.AccessFor(*g.person, g.scopes)
+		at.Access = access
 	} else if g.tenantID != "" {
 		// A machine client always carries its tenant and roles: they are
 		// what resource servers authorize it by.
@@ -95,7 +97,7 @@ func (s *Server) mint(ctx context.Context, g grant) (tokenSet, error) {
 		Issuer: s.store.cfg.Issuer, Subject: g.subject, Audience: []string{g.client.ID},
 		Expiry: now.Add(s.idTokenLifetime(g.client)).Unix(), IssuedAt: now.Unix(), AuthTime: g.authTime.Unix(),
 		Nonce: g.nonce, ACR: g.acr, AMR: g.amr, AZP: g.client.ID, SessionID: g.sessionID,
-		Profile: claims.ProfileFor(*g.person, g.scopes), Access: claims.AccessFor(*g.person, g.scopes),
+		Profile: claims.ProfileFor(*g.person, g.scopes), Access: access,
 	}
 	if idt.AccessTokenHash, err = oidc.ClaimHash(signed, s.store.keys.Active().Algorithm); err != nil {
 		return tokenSet{}, err

@@ -76,7 +76,7 @@ func (s *Server) VerifyClient(ctx context.Context, r *op.Request[op.ClientCreden
 		return nil, invalidClient("this client must authenticate with " + string(c.AuthMethod))
 	}
 	if c.AuthMethod != directory.AuthNone {
-		if _, err := s.store.dir.VerifyClientSecret(ctx, cc.ClientID, cc.ClientSecret); err != nil {
+		if err := s.store.dir.CheckClientSecret(&c, cc.ClientSecret); err != nil {
 			s.store.log.WarnContext(ctx, "client authentication failed", "client_id", c.ID)
 			return nil, invalidClient("client authentication failed")
 		}

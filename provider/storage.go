@@ -164,7 +164,8 @@ func (s *storage) reusableSession(ctx context.Context, a *authRequest) (session.
 	// TOTP may have become required since the session began (a tenant
 	// policy, a role): a password-only session then does not do.
 	if !slices.Contains(sess.AMR, "mfa") {
-		dec, err := s.dir.DecideMFAOf(ctx, user, p, a.MFARequested)
+		// (A request that asked for MFA was refused above already.)
+		dec, err := s.dir.DecideMFAOf(ctx, user, p, false)
 		if err != nil || dec.Required {
 			return session.Session{}, false
 		}

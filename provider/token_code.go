@@ -41,9 +41,6 @@ func (s *Server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 	if err != nil {
 		return nil, s.serverError(ctx, "take authorization code", err)
 	}
-	if err := s.rememberCode(ctx, code, usedCode{}); err != nil {
-		return nil, s.serverError(ctx, "remember used code", err)
-	}
 	c := r.Client.(*client).c
 	if a.ClientID != c.ID {
 		s.store.log.WarnContext(ctx, "code presented by another client", "client_id", c.ID)
@@ -156,11 +153,20 @@ func (s *Server) codeReplayed(ctx context.Context, code string) {
 
 // codeWasReplayed stores what the exchange issued and reports whether a
 // replay came in meanwhile.
+//
+// It fails closed: if what was issued cannot be recorded, or the marker
+// cannot be read, a replay could go unseen, so the exchange counts as
+// replayed (its tokens are revoked and refused).
 func (s *Server) codeWasReplayed(ctx context.Context, code string, issued usedCode) bool {
 	if err := s.rememberCode(ctx, code, issued); err != nil {
-		s.store.log.ErrorContext(ctx, "remember issued tokens", "err", err)
+		s.store.log.ErrorContext(ctx, "remember issued tokens; refusing the exchange", "err", err)
+		return true
 	}
 	_, err := s.store.kv.Get(ctx, replayedCodeKey(code))
+	if err != nil && !errors.Is(err, ephemeral.ErrNotFound) {
+		s.store.log.ErrorContext(ctx, "look for a replay; refusing the exchange", "err", err)
+		return true
+	}
 	return err == nil
 }
 

@@ -210,8 +210,10 @@ func TestTOTPAcrossNodes(t *testing.T) {
 }
 
 // TestCodeRaceAcrossNodes: the same code redeemed at the same moment on both
-// nodes gives tokens at most once, and whatever one of them issued is
-// revoked, whichever order their steps interleave in.
+// nodes gives tokens at most once (none when the replay is seen while the
+// first exchange mints: both are then refused), every refusal is
+// invalid_grant, and whatever was issued is revoked, whichever order their
+// steps interleave in.
 func TestCodeRaceAcrossNodes(t *testing.T) {
 	c := newCluster(t)
 	pa := c.portalA()
@@ -221,18 +223,22 @@ func TestCodeRaceAcrossNodes(t *testing.T) {
 		var (
 			wg   sync.WaitGroup
 			toks [2]*oauth2.Token
+			errs [2]error
 		)
 		for n := range 2 {
 			conf := *pa.conf
 			conf.Endpoint.TokenURL = c.nodes[n].URL + "/oauth/token"
 			wg.Go(func() {
-				toks[n], _ = conf.Exchange(t.Context(), code, oauth2.VerifierOption(a.verifier))
+				toks[n], errs[n] = conf.Exchange(t.Context(), code, oauth2.VerifierOption(a.verifier))
 			})
 		}
 		wg.Wait()
 		won := 0
 		for n, tok := range toks {
 			if tok == nil {
+				// Refused as a code already used, never anything else (a
+				// replay seen while minting refuses the first one too).
+				wantOAuthError(t, errs[n], "invalid_grant")
 				continue
 			}
 			won++
