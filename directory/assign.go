@@ -56,6 +56,17 @@ func (d *Directory) checkUserRoles(ctx context.Context, s Store, tenant Tenant, 
 	if err != nil {
 		return err
 	}
+	if err := d.checkOwner(ctx, s, b, owner, u); err != nil {
+		return err
+	}
+	u.OwnerID = owner.ID
+	return nil
+}
+
+// checkOwner checks that owner may own u: no cycle of owners, and u holds
+// at most what owner holds in b's tenant (its home).
+func (d *Directory) checkOwner(ctx context.Context, s Store, b *Book, owner User, u *User) error {
+	var err error
 	// The owner chain must not come back to u: owners manage their
 	// sub-users, and nobody manages themselves.
 	seen := map[string]bool{}
@@ -71,14 +82,19 @@ func (d *Directory) checkUserRoles(ctx context.Context, s Store, tenant Tenant, 
 	if owner.ID == u.ID && u.ID != "" {
 		return fieldErr("owner", "a user cannot own itself")
 	}
-	if err := b.CheckGrant(b.Resolve(owner.Assignment()), u.Assignment()); err != nil {
+	return ownerGrant(b, owner.Username, owner.Assignment(), u.Assignment())
+}
+
+// ownerGrant is the owner rule in b's tenant: what a holds must be
+// grantable by an owner holding ownerHolds; the error names the owner.
+func ownerGrant(b *Book, owner string, ownerHolds, a Assignment) error {
+	if err := b.CheckGrant(b.Resolve(ownerHolds), a); err != nil {
 		var fe *FieldError
 		if errors.As(err, &fe) {
-			return fieldErr(fe.Field, "owner %q: %s (a sub-user holds at most what its owner holds)", owner.Username, fe.Reason)
+			return fieldErr(fe.Field, "owner %q: %s (a sub-user holds at most what its owner holds)", owner, fe.Reason)
 		}
 		return err
 	}
-	u.OwnerID = owner.ID
 	return nil
 }
 
@@ -195,14 +211,7 @@ func (d *Directory) checkLinkOwner(ctx context.Context, s Store, b *Book, u User
 		}
 		ownerHolds = l.Assignment()
 	}
-	if err := b.CheckGrant(b.Resolve(ownerHolds), a); err != nil {
-		var fe *FieldError
-		if errors.As(err, &fe) {
-			return fieldErr(fe.Field, "owner %q: %s (a sub-user holds at most what its owner holds)", owner.Username, fe.Reason)
-		}
-		return err
-	}
-	return nil
+	return ownerGrant(b, owner.Username, ownerHolds, a)
 }
 
 func sameAssignment(a, b Assignment) bool {

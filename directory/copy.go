@@ -57,22 +57,23 @@ func (d *Directory) setRoles(ctx context.Context, s Store, granter *Principal, u
 	next := u
 	next.SetAssignment(Assignment{TenantRole: a.TenantRole, GlobalRoles: sortedNames(a.GlobalRoles),
 		ServiceRoles: a.ServiceRoles.Normalize(), Groups: sortedNames(a.Groups)})
-	owner := ""
+	b, err := d.bookOf(ctx, s, t)
+	if err != nil {
+		return User{}, err
+	}
+	if err := b.CheckAssignment(next.Assignment(), false); err != nil {
+		return User{}, err
+	}
 	if u.OwnerID != "" {
-		o, err := s.UserByID(ctx, u.OwnerID)
+		owner, err := s.UserByID(ctx, u.OwnerID)
 		if err != nil {
 			return User{}, fmt.Errorf("owner of %q: %w", u.Username, err)
 		}
-		owner = o.Username
-	}
-	if err := d.checkUserRoles(ctx, s, t, &next, owner); err != nil {
-		return User{}, err
-	}
-	if granter != nil {
-		b, err := d.bookOf(ctx, s, t)
-		if err != nil {
+		if err := d.checkOwner(ctx, s, b, owner, &next); err != nil {
 			return User{}, err
 		}
+	}
+	if granter != nil {
 		if err := b.CheckGrant(*granter, next.Assignment()); err != nil {
 			return User{}, err
 		}

@@ -1,7 +1,6 @@
 package directory
 
 import (
-	"slices"
 	"strings"
 )
 
@@ -92,7 +91,7 @@ func (b *Book) CheckGrant(granter Principal, a Assignment) error {
 	}
 	// Whatever remains comes with the tenant role: the tenant's defaults.
 	got := b.Resolve(a)
-	if missing := granter.Permissions.Missing(permissionsOf(got.Permissions)); len(missing) > 0 {
+	if missing := granter.Permissions.Missing(got.Permissions.Permissions()); len(missing) > 0 {
 		return fieldErr("role", "the default roles of a %s in tenant %q (%s) include %s, which you do not hold",
 			a.TenantRole, b.Tenant.Slug, strings.Join(got.GlobalRoles, ", "), missing[0])
 	}
@@ -133,17 +132,4 @@ func checkServiceGrant(granter Principal, field string, sr ServiceRoles, group s
 		err = fieldErr(field, "cannot grant service role %s:%s, which you do not hold", svc, role)
 	})
 	return err
-}
-
-// permissionsOf lists a set's permissions, one per right held.
-func permissionsOf(s PermissionSet) []Permission {
-	var out []Permission
-	for _, str := range s.Strings() {
-		p, err := ParsePermission(str)
-		if err == nil {
-			out = append(out, p)
-		}
-	}
-	slices.SortFunc(out, func(a, b Permission) int { return strings.Compare(a.String(), b.String()) })
-	return out
 }

@@ -17,9 +17,6 @@ type MFADecision struct {
 	// Reason says why, for the log and the enrolment page: "tenant policy",
 	// "role admins", "group night-shift", "requested by the application".
 	Reason string
-	// MayEnrol is true when the person may enrol although not required
-	// (policy optional).
-	MayEnrol bool
 }
 
 // EffectiveMFA returns the policy of tenant t: the strictest of its own and
@@ -57,7 +54,7 @@ func (d *Directory) DecideMFA(ctx context.Context, p Principal, asked bool) (MFA
 	if err != nil {
 		return MFADecision{}, err
 	}
-	dec := MFADecision{Policy: pol, MayEnrol: pol != MFAOff}
+	dec := MFADecision{Policy: pol}
 	switch {
 	case pol == MFARequired:
 		dec.Required, dec.Reason = true, "tenant policy"
@@ -65,9 +62,6 @@ func (d *Directory) DecideMFA(ctx context.Context, p Principal, asked bool) (MFA
 		dec.Required, dec.Reason = true, p.MFARequiredBy
 	case asked:
 		dec.Required, dec.Reason = true, "requested by the application"
-	}
-	if dec.Required {
-		dec.MayEnrol = true
 	}
 	return dec, nil
 }
@@ -104,7 +98,7 @@ func (d *Directory) DecideMFAOf(ctx context.Context, u User, p Principal, asked 
 		return MFADecision{}, err
 	}
 	if homeDec.Required {
-		dec.Required, dec.MayEnrol, dec.Reason = true, true, homeDec.Reason+" of the home tenant "+home.Tenant.Slug
+		dec.Required, dec.Reason = true, homeDec.Reason+" of the home tenant "+home.Tenant.Slug
 	}
 	return dec, nil
 }

@@ -63,7 +63,7 @@ func TestMFARequiredByRoleGroupOrApplication(t *testing.T) {
 		}
 		return dec
 	}
-	if dec := decide("erin", false); dec.Required || !dec.MayEnrol || dec.Policy != directory.MFAOptional {
+	if dec := decide("erin", false); dec.Required || dec.Policy != directory.MFAOptional {
 		t.Errorf("erin, optional tenant: %+v", dec)
 	}
 	if dec := decide("erin", true); !dec.Required || dec.Reason != "requested by the application" {

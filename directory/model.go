@@ -66,7 +66,7 @@ type Tenant struct {
 	// resource lies in the user's subtree without calling back.
 	Path []string
 	// Settings are the tenant's own policies; later work adds the user
-	// quota, the MFA policy and the support policy here.
+	// quota and the support policy here.
 	Settings  TenantSettings
 	CreatedAt time.Time
 	UpdatedAt time.Time

@@ -2,6 +2,7 @@ package directory
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -127,3 +128,47 @@ func (s PermissionSet) Strings() []string {
 
 // Len is the number of resources the set grants anything on.
 func (s PermissionSet) Len() int { return len(s.m) }
+
+// Permissions lists the set as permissions, sorted as Strings is:
+// resource:admin for all three rights, otherwise one per right held.
+func (s PermissionSet) Permissions() []Permission {
+	var out []Permission
+	for _, res := range slices.Sorted(maps.Keys(s.m)) {
+		b := s.m[res]
+		if b == bitAll {
+			out = append(out, Permission{Resource: res, Access: AccessAdmin})
+			continue
+		}
+		for _, a := range []Access{AccessChange, AccessCreate, AccessRead} { // text order
+			if b&a.bits() != 0 {
+				out = append(out, Permission{Resource: res, Access: a})
+			}
+		}
+	}
+	return out
+}
+
+// PermissionStrings writes permissions in their text form, as stores keep
+// them, refusing one that would not read back as itself.
+func PermissionStrings(ps []Permission) ([]string, error) {
+	ss := make([]string, len(ps))
+	for i, p := range ps {
+		if back, err := ParsePermission(p.String()); err != nil || back != p {
+			return nil, fmt.Errorf("permission %q does not read back as itself", p.String())
+		}
+		ss[i] = p.String()
+	}
+	return ss, nil
+}
+
+// ParsePermissions reads permissions from their text form.
+func ParsePermissions(ss []string) ([]Permission, error) {
+	ps := make([]Permission, len(ss))
+	for i, v := range ss {
+		var err error
+		if ps[i], err = ParsePermission(v); err != nil {
+			return nil, err
+		}
+	}
+	return ps, nil
+}

@@ -108,10 +108,8 @@ func (d *Directory) PutTenantSettings(ctx context.Context, s Store, slug string,
 	if !settings.MFA.Valid() {
 		return Unchanged, fieldErr("mfa", "must be off, optional or required (or empty to inherit the parent's)")
 	}
-	next := slices.Clone(settings.UserRoles)
-	slices.Sort(next)
-	next = slices.Compact(next)
-	if next == nil {
+	next := sortedNames(settings.UserRoles)
+	if next == nil { // stored as "no default roles", not "unset"
 		next = []string{}
 	}
 	if slices.Equal(next, t.Settings.UserRoles) && settings.MFA == t.Settings.MFA {

@@ -113,11 +113,14 @@ func (d *Directory) PutUser(ctx context.Context, s Store, nu NewUser) (User, Cha
 		if err := d.checkUserRoles(ctx, s, tenant, &built, nu.Owner); err != nil {
 			return User{}, Unchanged, err
 		}
-		u, err := d.BuildUser(tenant, nu)
-		if err != nil {
+		// Valid: now the password hash at the directory's real cost, and
+		// the directory's clock.
+		u := built
+		if u.PasswordHash, err = d.passwordHash(nu.Password, nu.PasswordHash); err != nil {
 			return User{}, Unchanged, err
 		}
-		u.OwnerID = built.OwnerID
+		now := d.now().UTC()
+		u.CreatedAt, u.UpdatedAt = now, now
 		if err := s.CreateUser(ctx, u); err != nil {
 			return User{}, Unchanged, err
 		}

@@ -1,7 +1,7 @@
 // Package storage holds what every storage backend shares: the error that
-// says a backend cannot be reached right now. The backends themselves live
-// in the packages below (sqlite, postgres) and in ephemeral/ (memory,
-// redis).
+// says a backend cannot be reached right now, and the loading of versioned
+// SQL migrations. The backends themselves live in the packages below
+// (sqlite, postgres) and in ephemeral/ (memory, redis).
 package storage
 
 import "errors"

@@ -51,27 +51,17 @@ type settingsJSON struct {
 // A permission that would not parse back is refused here rather than
 // written, since the row could not be read again.
 func encPermissions(ps []directory.Permission) ([]string, error) {
-	ss := make([]string, len(ps))
-	for i, p := range ps {
-		back, err := directory.ParsePermission(p.String())
-		if err != nil {
-			return nil, fmt.Errorf("encode permissions: %w", err)
-		}
-		if back != p {
-			return nil, fmt.Errorf("encode permissions: %q does not read back as itself", p)
-		}
-		ss[i] = p.String()
+	ss, err := directory.PermissionStrings(ps)
+	if err != nil {
+		return nil, fmt.Errorf("encode permissions: %w", err)
 	}
 	return ss, nil
 }
 
 func decPermissions(ss []string) ([]directory.Permission, error) {
-	ps := make([]directory.Permission, len(ss))
-	for i, v := range ss {
-		var err error
-		if ps[i], err = directory.ParsePermission(v); err != nil {
-			return nil, fmt.Errorf("decode permissions: %w", err)
-		}
+	ps, err := directory.ParsePermissions(ss)
+	if err != nil {
+		return nil, fmt.Errorf("decode permissions: %w", err)
 	}
 	return ps, nil
 }

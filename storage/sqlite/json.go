@@ -43,19 +43,12 @@ type settingsJSON struct {
 // A permission that would not parse back is refused here rather than
 // written, since the row could not be read again.
 func encPermissions(ps []directory.Permission) (string, error) {
-	var ss []string
-	if ps != nil {
-		ss = make([]string, len(ps))
+	if ps == nil {
+		return encJSON("permissions", []string(nil))
 	}
-	for i, p := range ps {
-		back, err := directory.ParsePermission(p.String())
-		if err != nil {
-			return "", fmt.Errorf("encode permissions: %w", err)
-		}
-		if back != p {
-			return "", fmt.Errorf("encode permissions: %q does not read back as itself", p)
-		}
-		ss[i] = p.String()
+	ss, err := directory.PermissionStrings(ps)
+	if err != nil {
+		return "", fmt.Errorf("encode permissions: %w", err)
 	}
 	return encJSON("permissions", ss)
 }
@@ -65,11 +58,9 @@ func decPermissions(s string) ([]directory.Permission, error) {
 	if err != nil || ss == nil {
 		return nil, err
 	}
-	ps := make([]directory.Permission, len(ss))
-	for i, v := range ss {
-		if ps[i], err = directory.ParsePermission(v); err != nil {
-			return nil, fmt.Errorf("decode permissions: %w", err)
-		}
+	ps, err := directory.ParsePermissions(ss)
+	if err != nil {
+		return nil, fmt.Errorf("decode permissions: %w", err)
 	}
 	return ps, nil
 }
