@@ -149,11 +149,7 @@ func New(cfg Config) (*Handler, error) {
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
-	h.crossSite = http.NewCrossOriginProtection()
-	h.crossSite.SetDenyHandler(h.page(func(w http.ResponseWriter, r *http.Request) error {
-		return &pageError{Code: http.StatusForbidden, Msg: templates.MsgFormExpired,
-			Err: errors.New("cross-origin request refused")}
-	}))
+	h.crossSite = h.pages().CrossOrigin()
 	return h, nil
 }
 

@@ -605,8 +605,8 @@ func TestWrongCodesCountPerAddress(t *testing.T) {
 	h.clock.Advance(31 * time.Second)
 	c, _ := totp.GenerateCode(secret, h.clock.Now())
 	resp, body := h.post("/account/totp/remove", url.Values{"csrf_token": {h.token()}, "code": {c}})
-	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "before you try again") {
-		t.Fatalf("after the address's budget: %d %.300s", resp.StatusCode, body)
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "before you try again") || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("after the address's budget: %d Retry-After %q %.300s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
 	}
 	if !h.enrolled() {
 		t.Fatal("removed although the address was blocked")

@@ -13,9 +13,6 @@ import (
 	"github.com/gatehouse-id/gatehouse/totppage"
 )
 
-// maxFormBytes bounds a POST body; a real one is well under 1 KiB.
-const maxFormBytes = 16 << 10
-
 // errNoSession means the browser has no usable session: none, expired, or
 // one whose user is disabled or gone or no longer in its tenant. The page
 // then says to sign in.
@@ -125,13 +122,8 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, status int, p p
 // a live session, the CSRF token bound to it. ok is false when the answer
 // is already written or err says what to render.
 func (h *Handler) posted(w http.ResponseWriter, r *http.Request) (p person, ok bool, err error) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return person{}, false, &pageError{Code: http.StatusRequestEntityTooLarge, Msg: templates.MsgFormTooLarge, Err: err}
-		}
-		return person{}, false, &pageError{Code: http.StatusBadRequest, Msg: templates.MsgBadRequest, Err: fmt.Errorf("parse form: %w", err)}
+	if err := templates.ParseForm(w, r); err != nil {
+		return person{}, false, err
 	}
 	p, err = h.signedIn(r)
 	if errors.Is(err, errNoSession) {

@@ -140,12 +140,13 @@ func (h *Handler) submitEnrolment(w http.ResponseWriter, r *http.Request) error 
 	if wait, err := h.addressBlocked(r); err != nil {
 		return internalError(err, p.attrs()...)
 	} else if wait > 0 {
+		totppage.RetryAfter(w, wait)
 		return h.renderEnrolment(w, r, http.StatusTooManyRequests, p, pe, templates.MsgCodeWait, wait)
 	}
 	codes, err := h.mfa.CompleteEnrolment(ctx, sub, secret, r.PostForm.Get("code"))
 	if status, msg, wait, ok := totppage.CodeProblem(w, err); ok {
 		h.log.LogAttrs(ctx, slog.LevelInfo, "account TOTP enrolment code refused", append(p.attrs(), slog.String("reason", string(msg)))...)
-		if err := h.countWrongCode(r, err); err != nil {
+		if err := totppage.CountWrongCode(r.Context(), h.address, r, err); err != nil {
 			return internalError(err, p.attrs()...)
 		}
 		return h.renderEnrolment(w, r, status, p, pe, msg, wait)
@@ -221,12 +222,13 @@ func (h *Handler) regenerate(w http.ResponseWriter, r *http.Request) error {
 	if wait, err := h.addressBlocked(r); err != nil {
 		return internalError(err, p.attrs()...)
 	} else if wait > 0 {
+		totppage.RetryAfter(w, wait)
 		return h.renderAccount(w, r, http.StatusTooManyRequests, p, templates.AccountPage{Recovery: codeError(templates.MsgCodeWait, wait)})
 	}
 	codes, err := h.mfa.RegenerateRecoveryCodes(ctx, p.subject(), r.PostForm.Get("code"))
 	if status, msg, wait, ok := totppage.CodeProblem(w, err); ok {
 		h.log.LogAttrs(ctx, slog.LevelInfo, "account recovery codes: code refused", append(p.attrs(), slog.String("reason", string(msg)))...)
-		if err := h.countWrongCode(r, err); err != nil {
+		if err := totppage.CountWrongCode(r.Context(), h.address, r, err); err != nil {
 			return internalError(err, p.attrs()...)
 		}
 		return h.renderAccount(w, r, status, p, templates.AccountPage{Recovery: codeError(msg, wait)})
@@ -260,12 +262,13 @@ func (h *Handler) remove(w http.ResponseWriter, r *http.Request) error {
 	if wait, err := h.addressBlocked(r); err != nil {
 		return internalError(err, p.attrs()...)
 	} else if wait > 0 {
+		totppage.RetryAfter(w, wait)
 		return h.renderAccount(w, r, http.StatusTooManyRequests, p, templates.AccountPage{Remove: codeError(templates.MsgCodeWait, wait)})
 	}
 	err = h.mfa.Remove(ctx, p.subject(), r.PostForm.Get("code"))
 	if status, msg, wait, ok := totppage.CodeProblem(w, err); ok {
 		h.log.LogAttrs(ctx, slog.LevelInfo, "account TOTP removal: code refused", append(p.attrs(), slog.String("reason", string(msg)))...)
-		if err := h.countWrongCode(r, err); err != nil {
+		if err := totppage.CountWrongCode(r.Context(), h.address, r, err); err != nil {
 			return internalError(err, p.attrs()...)
 		}
 		return h.renderAccount(w, r, status, p, templates.AccountPage{Remove: codeError(msg, wait)})
@@ -301,13 +304,4 @@ func codeError(msg templates.Message, wait time.Duration) templates.CodeError {
 // wrong codes (or passwords) with a wait, before any code is checked.
 func (h *Handler) addressBlocked(r *http.Request) (time.Duration, error) {
 	return h.address.Blocked(r.Context(), throttle.ClientAddress(r))
-}
-
-// countWrongCode counts a wrong or reused code against the address.
-func (h *Handler) countWrongCode(r *http.Request, err error) error {
-	if !errors.Is(err, mfa.ErrInvalidCode) && !errors.Is(err, mfa.ErrReplayed) {
-		return nil
-	}
-	_, ferr := h.address.Failure(r.Context(), throttle.ClientAddress(r))
-	return ferr
 }

@@ -32,7 +32,3 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, p t
 func (h *Handler) pages() templates.Pages {
 	return templates.Pages{Set: h.tmpl, Log: h.log, What: "login page"}
 }
-
-// contentSecurityPolicy is the policy every login page carries; it lives in
-// templates (SetSecurityHeaders), shared with the account page.
-const contentSecurityPolicy = templates.ContentSecurityPolicy

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/gatehouse-id/gatehouse/templates"
 )
 
 func TestBodyLimit(t *testing.T) {
@@ -14,7 +16,7 @@ func TestBodyLimit(t *testing.T) {
 	body := url.Values{
 		"authRequestID": {"req-1"}, csrfField: {token},
 		"tenant": {"acme"}, "username": {"jill"}, "password": {goodPassword},
-		"padding": {strings.Repeat("x", maxFormBytes)},
+		"padding": {strings.Repeat("x", templates.MaxFormBytes)},
 	}.Encode()
 	resp, page := h.post(body)
 	if resp.StatusCode != http.StatusRequestEntityTooLarge {

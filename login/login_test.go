@@ -353,7 +353,7 @@ func checkSecurityHeaders(t *testing.T, resp *http.Response) {
 		"Cache-Control":           "no-store",
 		"X-Frame-Options":         "DENY",
 		"Referrer-Policy":         "no-referrer",
-		"Content-Security-Policy": contentSecurityPolicy,
+		"Content-Security-Policy": templates.ContentSecurityPolicy,
 	} {
 		if got := resp.Header.Get(k); got != want {
 			t.Errorf("%s = %q, want %q", k, got, want)

@@ -1,7 +1,6 @@
 package login
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -10,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/directory"
@@ -164,14 +162,14 @@ func (h *Handler) submitTOTP(w http.ResponseWriter, r *http.Request) error {
 		return internalError(err, attrs...)
 	} else if wait > 0 {
 		h.log.LogAttrs(ctx, slog.LevelWarn, "TOTP throttled by address", attrs...)
-		w.Header().Set("Retry-After", strconv.FormatInt(int64(totppage.WaitSeconds(wait)), 10))
+		totppage.RetryAfter(w, wait)
 		h.renderTOTP(w, r, http.StatusTooManyRequests, id, req, templates.MsgCodeWait, wait)
 		return nil
 	}
 	method, err := h.mfa.Verify(ctx, p.subject(), r.PostForm.Get("code"))
 	if status, msg, wait, ok := totppage.CodeProblem(w, err); ok {
 		h.log.LogAttrs(ctx, slog.LevelInfo, "TOTP refused", append(attrs, slog.String("reason", string(msg)))...)
-		if err := h.countCodeFailure(ctx, addr, err); err != nil {
+		if err := totppage.CountWrongCode(ctx, h.address, r, err); err != nil {
 			return internalError(err, attrs...)
 		}
 		h.renderTOTP(w, r, status, id, req, msg, wait)
@@ -219,7 +217,7 @@ func (h *Handler) submitEnrolment(w http.ResponseWriter, r *http.Request) error 
 	if wait, err := h.address.Blocked(ctx, throttle.ClientAddress(r)); err != nil {
 		return internalError(err, attrs...)
 	} else if wait > 0 {
-		w.Header().Set("Retry-After", strconv.FormatInt(int64(totppage.WaitSeconds(wait)), 10))
+		totppage.RetryAfter(w, wait)
 		return h.renderEnrolment(w, r, http.StatusTooManyRequests, id, req, p, templates.MsgCodeWait, wait)
 	}
 	sub := p.subject()
@@ -230,7 +228,7 @@ func (h *Handler) submitEnrolment(w http.ResponseWriter, r *http.Request) error 
 	codes, err := h.mfa.CompleteEnrolment(ctx, sub, secret, r.PostForm.Get("code"))
 	if status, msg, wait, ok := totppage.CodeProblem(w, err); ok {
 		h.log.LogAttrs(ctx, slog.LevelInfo, "TOTP enrolment code refused", append(attrs, slog.String("reason", string(msg)))...)
-		if err := h.countCodeFailure(ctx, throttle.ClientAddress(r), err); err != nil {
+		if err := totppage.CountWrongCode(ctx, h.address, r, err); err != nil {
 			return internalError(err, attrs...)
 		}
 		return h.renderEnrolment(w, r, status, id, req, p, msg, wait)
@@ -338,15 +336,4 @@ func (h *Handler) pendingPeople(r *http.Request, req Request, p pendingLogin) (d
 		return directory.Tenant{}, directory.User{}, attrs, internalError(fmt.Errorf("tenant of pending login: %w", err), attrs...)
 	}
 	return tenant, user, attrs, nil
-}
-
-// countCodeFailure counts a wrong code against the client address too, like
-// a wrong password: package mfa throttles per user, and the address limit
-// stops one address from trying codes across many accounts.
-func (h *Handler) countCodeFailure(ctx context.Context, addr string, err error) error {
-	if !errors.Is(err, mfa.ErrInvalidCode) && !errors.Is(err, mfa.ErrReplayed) {
-		return nil
-	}
-	_, ferr := h.address.Failure(ctx, addr)
-	return ferr
 }

@@ -19,9 +19,6 @@ import (
 )
 
 const (
-	// maxFormBytes bounds a POST /login body. A real one is well under 2 KiB;
-	// anything larger is refused before it is parsed.
-	maxFormBytes = 16 << 10
 	// maxRequestIDLen bounds the authRequestID we pass to the provider.
 	maxRequestIDLen = 512
 	// Field limits: a slug is at most 63 characters; a username at most 128,
@@ -139,7 +136,7 @@ func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) error {
 // already done is answered here with the redirect to the callback
 // (req.Done tells the caller to stop).
 func (h *Handler) postedForm(w http.ResponseWriter, r *http.Request) (string, Request, error) {
-	if err := h.parseForm(w, r); err != nil {
+	if err := templates.ParseForm(w, r); err != nil {
 		return "", Request{}, err
 	}
 	id := r.PostForm.Get("authRequestID")
@@ -155,19 +152,6 @@ func (h *Handler) postedForm(w http.ResponseWriter, r *http.Request) (string, Re
 		http.Redirect(w, r, h.callback(r.Context(), id), http.StatusSeeOther)
 	}
 	return id, req, nil
-}
-
-// parseForm reads a POST body of at most maxFormBytes.
-func (h *Handler) parseForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return &pageError{Code: http.StatusRequestEntityTooLarge, Msg: templates.MsgFormTooLarge, Err: err}
-		}
-		return &pageError{Code: http.StatusBadRequest, Msg: templates.MsgBadRequest, Err: fmt.Errorf("parse form: %w", err)}
-	}
-	return nil
 }
 
 // finish completes the login (complete) and sends the browser on to the

@@ -3,6 +3,7 @@ package templates
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -94,4 +95,32 @@ func (p Pages) Render(w http.ResponseWriter, r *http.Request, status int, pg Pag
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// MaxFormBytes bounds a POST body on the pages: a real form is well under
+// 2 KiB; anything larger is refused before it is parsed.
+const MaxFormBytes = 16 << 10
+
+// ParseForm reads a POST body of at most MaxFormBytes, answering a larger
+// or malformed one with the page that says so.
+func ParseForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return &PageError{Code: http.StatusRequestEntityTooLarge, Msg: MsgFormTooLarge, Err: err}
+		}
+		return &PageError{Code: http.StatusBadRequest, Msg: MsgBadRequest, Err: fmt.Errorf("parse form: %w", err)}
+	}
+	return nil
+}
+
+// CrossOrigin returns net/http's CrossOriginProtection, which refuses
+// cross-origin POSTs from browsers, answering with the "form expired" page.
+func (p Pages) CrossOrigin() *http.CrossOriginProtection {
+	c := http.NewCrossOriginProtection()
+	c.SetDenyHandler(p.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		return &PageError{Code: http.StatusForbidden, Msg: MsgFormExpired, Err: errors.New("cross-origin request refused")}
+	}))
+	return c
 }

@@ -6,6 +6,7 @@ package totppage
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/mfa"
 	"github.com/gatehouse-id/gatehouse/templates"
+	"github.com/gatehouse-id/gatehouse/throttle"
 )
 
 // QRSize is the side of the QR code in pixels; the enrolment templates give
@@ -106,7 +108,7 @@ func CodeProblem(w http.ResponseWriter, err error) (status int, msg templates.Me
 	case errors.Is(err, mfa.ErrInvalidCode), errors.Is(err, mfa.ErrReplayed):
 		return http.StatusUnauthorized, templates.MsgCodeWrong, 0, true
 	case errors.As(err, &we):
-		w.Header().Set("Retry-After", strconv.FormatInt(int64((we.Wait+time.Second-1)/time.Second), 10))
+		RetryAfter(w, we.Wait)
 		if we.Locked {
 			return http.StatusTooManyRequests, templates.MsgTOTPLocked, we.Wait, true
 		}
@@ -121,3 +123,21 @@ func WaitSeconds(d time.Duration) int { return int((d + time.Second - 1) / time.
 // LockMinutes rounds a lock up to whole minutes, at least one, for "locked
 // for N minutes".
 func LockMinutes(d time.Duration) int { return max(1, int((d+time.Minute-1)/time.Minute)) }
+
+// RetryAfter tells the client how long to wait (RFC 9110 §10.2.3), in
+// whole seconds rounded up.
+func RetryAfter(w http.ResponseWriter, wait time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(WaitSeconds(wait)))
+}
+
+// CountWrongCode counts a wrong or reused code against the client's
+// address on lim, as a wrong password is counted: package mfa throttles
+// per user, and the address limit stops one address from trying codes
+// across many accounts. Malformed input and waits are not counted.
+func CountWrongCode(ctx context.Context, lim *throttle.Limiter, r *http.Request, err error) error {
+	if !errors.Is(err, mfa.ErrInvalidCode) && !errors.Is(err, mfa.ErrReplayed) {
+		return nil
+	}
+	_, ferr := lim.Failure(ctx, throttle.ClientAddress(r))
+	return ferr
+}

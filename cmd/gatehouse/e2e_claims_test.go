@@ -146,7 +146,7 @@ func golden(t *testing.T, name string, r received) {
 
 // personReceived logs acc in at portal p (choosing tenant choose when
 // offered one) and collects all four views.
-func (h *harness) personReceived(t *testing.T, n normalizer, p *portal, secret string, acc demo.Account, choose string) received {
+func (h *harness) personReceived(t *testing.T, n normalizer, p *portal, acc demo.Account, choose string) received {
 	t.Helper()
 	b := h.browser()
 	a, resp, body := b.start(p)
@@ -178,12 +178,12 @@ func (h *harness) personReceived(t *testing.T, n normalizer, p *portal, secret s
 	}
 	return received{
 		IDToken: n.view(t, idClaims), AccessToken: n.view(t, jwtPayload(t, tok.AccessToken)),
-		UserInfo: n.view(t, infoClaims), Introspection: h.introspect(t, n, tok.AccessToken, secret),
+		UserInfo: n.view(t, infoClaims), Introspection: h.introspect(t, n, tok.AccessToken),
 	}
 }
 
 // introspect asks as demo-web, a confidential client.
-func (h *harness) introspect(t *testing.T, n normalizer, token, _ string) map[string]any {
+func (h *harness) introspect(t *testing.T, n normalizer, token string) map[string]any {
 	t.Helper()
 	res := h.postClient(t, "/oauth/introspect", demo.WebClientID, demo.WebClientSecret, url.Values{"token": {token}})
 	res.want(t, http.StatusOK, "")
@@ -244,14 +244,14 @@ func TestGoldenClaims(t *testing.T) {
 			if acc.Username == "bob" {
 				choose = acc.Tenant // offered a choice: his home
 			}
-			r := h.personReceived(t, n, web, demo.WebClientSecret, acc, choose)
+			r := h.personReceived(t, n, web, acc, choose)
 			r.consistent(t)
 			golden(t, "web-"+acc.Username, r)
 		})
 	}
 	t.Run("portal for one service", func(t *testing.T) {
 		spa := h.portal(demo.SPAClientID, "", "http://localhost/demo/spa/callback", "openid", "profile")
-		r := h.personReceived(t, n, spa, "", demo.Accounts[3], "")
+		r := h.personReceived(t, n, spa, demo.Accounts[3], "")
 		r.consistent(t)
 		sr, _ := r.AccessToken["service_roles"].(map[string]any)
 		if keys := slices.Collect(maps.Keys(sr)); !slices.Equal(keys, []string{"things-manager"}) {
@@ -263,7 +263,7 @@ func TestGoldenClaims(t *testing.T) {
 		golden(t, "spa-carol", r)
 	})
 	t.Run("external user acting in a linked tenant", func(t *testing.T) {
-		r := h.personReceived(t, n, web, demo.WebClientSecret, demo.Accounts[2], "contoso")
+		r := h.personReceived(t, n, web, demo.Accounts[2], "contoso")
 		r.consistent(t)
 		if tn, _ := r.AccessToken["tenant"].(map[string]any); tn["slug"] != "contoso" {
 			t.Errorf("tenant = %v, want contoso only", tn)
@@ -278,7 +278,7 @@ func TestGoldenClaims(t *testing.T) {
 			t.Fatal(err)
 		}
 		h.verifyAccessToken(t, tok.AccessToken, demo.MachineClientID)
-		r := received{AccessToken: n.view(t, jwtPayload(t, tok.AccessToken)), Introspection: h.introspect(t, n, tok.AccessToken, "")}
+		r := received{AccessToken: n.view(t, jwtPayload(t, tok.AccessToken)), Introspection: h.introspect(t, n, tok.AccessToken)}
 		r.consistent(t)
 		if r.AccessToken["sub"] != demo.MachineClientID {
 			t.Errorf("machine sub = %v", r.AccessToken["sub"])

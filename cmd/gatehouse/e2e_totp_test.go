@@ -87,10 +87,7 @@ func (h *harness) enrol(t *testing.T, b *browser, page *http.Response, body stri
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("enrolment code refused: %d %.400s", resp.StatusCode, body)
 	}
-	var codes []string
-	for _, m := range recoveryRE.FindAllStringSubmatch(body, -1) {
-		codes = append(codes, m[1])
-	}
+	codes := recoveryCodes(body)
 	if len(codes) != 10 {
 		t.Fatalf("%d recovery codes shown, want 10", len(codes))
 	}
