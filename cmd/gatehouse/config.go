@@ -36,20 +36,27 @@ type config struct {
 }
 
 // bindFlags registers the serve flags on fs, with defaults from the
-// environment.
+// environment: the storage flags every command shares, and those only a
+// server has.
 func (c *config) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", env("GATEHOUSE_ADDR", "localhost:8080"), "address to listen on (GATEHOUSE_ADDR)")
 	fs.StringVar(&c.Issuer, "issuer", env("GATEHOUSE_ISSUER", ""), "issuer URL, e.g. https://id.example.com (GATEHOUSE_ISSUER); defaults to http://<addr> with --demo")
+	c.bindStorageFlags(fs)
+	fs.StringVar(&c.SigningAlg, "signing-alg", env("GATEHOUSE_SIGNING_ALG", "RS256"), "token signing algorithm: RS256, ES256 or EdDSA (GATEHOUSE_SIGNING_ALG)")
+	fs.StringVar(&c.LogLevel, "log-level", env("GATEHOUSE_LOG_LEVEL", "info"), "debug, info, warn or error (GATEHOUSE_LOG_LEVEL)")
+	fs.BoolVar(&c.Demo, "demo", env("GATEHOUSE_DEMO", "") == "true", "load the demo directory and serve the demo portal; allows laptop-only settings (GATEHOUSE_DEMO=true)")
+}
+
+// bindStorageFlags registers what reaches the stores and unseals their
+// secrets: all the one-shot commands (import, migrate, mfa) take.
+func (c *config) bindStorageFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data-dir", env("GATEHOUSE_DATA_DIR", "data"), "folder of the embedded SQLite database (GATEHOUSE_DATA_DIR)")
 	fs.StringVar(&c.KEK, "kek", "", "key-encryption key, 32 bytes base64 (prefer GATEHOUSE_KEK or --kek-file: flags show in ps)")
 	fs.StringVar(&c.KEKFile, "kek-file", env("GATEHOUSE_KEK_FILE", ""), "file holding the key-encryption key (GATEHOUSE_KEK_FILE)")
-	fs.StringVar(&c.SigningAlg, "signing-alg", env("GATEHOUSE_SIGNING_ALG", "RS256"), "token signing algorithm: RS256, ES256 or EdDSA (GATEHOUSE_SIGNING_ALG)")
-	fs.StringVar(&c.LogLevel, "log-level", env("GATEHOUSE_LOG_LEVEL", "info"), "debug, info, warn or error (GATEHOUSE_LOG_LEVEL)")
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL URL, postgres://user:pass@host:5432/db?sslmode=verify-full (prefer GATEHOUSE_DATABASE_URL: flags show in ps); empty: embedded SQLite in --data-dir")
 	fs.StringVar(&c.RedisURL, "redis-url", "", "Redis URL, redis://, rediss:// (TLS), Sentinel or Cluster (prefer GATEHOUSE_REDIS_URL); empty: process memory (one node only)")
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", env("GATEHOUSE_REDIS_PREFIX", "gatehouse:"), "prefix of every Redis key, so installations can share a Redis (GATEHOUSE_REDIS_PREFIX)")
 	fs.DurationVar(&c.ConnectTimeout, "connect-timeout", envDuration("GATEHOUSE_CONNECT_TIMEOUT", time.Minute), "how long start-up retries PostgreSQL and Redis before giving up (GATEHOUSE_CONNECT_TIMEOUT)")
-	fs.BoolVar(&c.Demo, "demo", env("GATEHOUSE_DEMO", "") == "true", "load the demo directory and serve the demo portal; allows laptop-only settings (GATEHOUSE_DEMO=true)")
 }
 
 // envDuration reads a duration from the environment; a value that does not

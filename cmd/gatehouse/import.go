@@ -18,7 +18,7 @@ func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	var cfg config
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg.bindFlags(fs)
+	cfg.bindStorageFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: gatehouse import [flags] FILE\n\nLoads tenants, users and clients from a directory file (docs/directory-file.md), idempotently.")
 		fs.PrintDefaults()
@@ -74,7 +74,7 @@ func migrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	var cfg config
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg.bindFlags(fs)
+	cfg.bindStorageFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}

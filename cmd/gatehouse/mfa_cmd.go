@@ -31,7 +31,7 @@ func mfaCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var cfg config
 	fs := flag.NewFlagSet("mfa", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg.bindFlags(fs)
+	cfg.bindStorageFlags(fs)
 	fs.Usage = func() { fmt.Fprint(stderr, mfaUsage); fs.PrintDefaults() }
 	if len(args) == 0 {
 		fs.Usage()
