@@ -62,45 +62,6 @@ func TestUnwritablePermissionRefused(t *testing.T) {
 	}
 }
 
-// TestMissingReferenceNamed: the store names the missing row from the
-// violated constraint, not merely one of the rows referred to.
-func TestMissingReferenceNamed(t *testing.T) {
-	s := fresh(t)
-	tn := seedTenant(t, s)
-	user := directory.User{ID: "u-root", TenantID: tn.ID, Username: "root", TenantRole: directory.TenantRoleAdmin}
-	if err := s.CreateUser(t.Context(), user); err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		name string
-		err  error
-		want string
-	}{
-		{"link of a missing user",
-			s.CreateLink(t.Context(), directory.Link{UserID: "u-nope", TenantID: tn.ID}),
-			"user u-nope: not found"},
-		{"link to a missing tenant",
-			s.CreateLink(t.Context(), directory.Link{UserID: user.ID, TenantID: "t-nope"}),
-			"tenant t-nope: not found"},
-		{"user of a missing owner",
-			s.CreateUser(t.Context(), directory.User{ID: "u-2", TenantID: tn.ID, OwnerID: "u-nope"}),
-			"owner u-nope: not found"},
-		{"user of a missing tenant",
-			s.CreateUser(t.Context(), directory.User{ID: "u-2", TenantID: "t-nope", OwnerID: user.ID}),
-			"tenant t-nope: not found"},
-		{"client of a missing tenant",
-			s.CreateClient(t.Context(), directory.Client{ID: "c-1", TenantID: "t-nope"}),
-			"tenant t-nope: not found"},
-		{"child of a missing tenant",
-			s.CreateTenant(t.Context(), directory.Tenant{ID: "t-2", Slug: "two", ParentID: "t-nope"}),
-			"parent tenant t-nope: not found"},
-	} {
-		if !errors.Is(tc.err, directory.ErrNotFound) || !strings.HasSuffix(tc.err.Error(), tc.want) {
-			t.Errorf("%s: error = %v, want one ending %q", tc.name, tc.err, tc.want)
-		}
-	}
-}
-
 // TestByteOrder: names sort and compare byte by byte, and e-mail addresses
 // fold case in ASCII only, as in SQLite, whatever the database's locale.
 func TestByteOrder(t *testing.T) {

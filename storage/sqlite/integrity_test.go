@@ -61,37 +61,3 @@ func TestUnwritablePermissionRefused(t *testing.T) {
 		t.Errorf("ListGlobalRoles = %+v, %v; want none", got, err)
 	}
 }
-
-// TestMissingReferenceNamed: SQLite does not say which foreign key failed;
-// the store must still name the missing row, not merely one of the rows
-// referred to.
-func TestMissingReferenceNamed(t *testing.T) {
-	s := fresh(t)
-	tn := seedTenant(t, s)
-	user := directory.User{ID: "u-root", TenantID: tn.ID, Username: "root", TenantRole: directory.TenantRoleAdmin}
-	if err := s.CreateUser(t.Context(), user); err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		name string
-		err  error
-		want string
-	}{
-		{"link of a missing user",
-			s.CreateLink(t.Context(), directory.Link{UserID: "u-nope", TenantID: tn.ID}),
-			"user u-nope: not found"},
-		{"link to a missing tenant",
-			s.CreateLink(t.Context(), directory.Link{UserID: user.ID, TenantID: "t-nope"}),
-			"tenant t-nope: not found"},
-		{"user of a missing owner",
-			s.CreateUser(t.Context(), directory.User{ID: "u-2", TenantID: tn.ID, OwnerID: "u-nope"}),
-			"owner u-nope: not found"},
-		{"user of a missing tenant",
-			s.CreateUser(t.Context(), directory.User{ID: "u-2", TenantID: "t-nope", OwnerID: user.ID}),
-			"tenant t-nope: not found"},
-	} {
-		if !errors.Is(tc.err, directory.ErrNotFound) || !strings.HasSuffix(tc.err.Error(), tc.want) {
-			t.Errorf("%s: error = %v, want one ending %q", tc.name, tc.err, tc.want)
-		}
-	}
-}
