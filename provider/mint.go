@@ -33,6 +33,9 @@ type grant struct {
 	// (which also uses it to refuse a disabled user); nil for client
 	// credentials: no ID token, no profile.
 	person *claims.Subject
+	// machine is what a machine client's token says of it (its tenant and
+	// roles); nil for a person, and for a client without a tenant.
+	machine *claims.Subject
 }
 
 // tokenSet is what the token endpoint returns.
@@ -59,9 +62,9 @@ func (s *Server) accessTokenLifetime(c *directory.Client) time.Duration {
 }
 
 // mint signs the access token (and, for a person with the openid scope, the
-// ID token) for g. It writes nothing, and for a person reads nothing either:
-// the grant has loaded the subject.
-func (s *Server) mint(ctx context.Context, g grant) (tokenSet, error) {
+// ID token) for g. It reads and writes nothing: the grant has loaded its
+// subject.
+func (s *Server) mint(g grant) (tokenSet, error) {
 	now := s.store.cfg.Now()
 	exp := now.Add(s.accessTokenLifetime(g.client))
 	at := claims.AccessToken{
@@ -73,17 +76,14 @@ func (s *Server) mint(ctx context.Context, g grant) (tokenSet, error) {
 		at.AuthTime = g.authTime.Unix()
 	}
 	var access claims.Access // a person's, for both tokens
-	if g.person != nil {
+	switch {
+	case g.person != nil:
 		access = claims.AccessFor(*g.person, g.scopes)
 		at.Access = access
-	} else if g.tenantID != "" {
+	case g.machine != nil:
 		// A machine client always carries its tenant and roles: they are
 		// what resource servers authorize it by.
-		m, err := s.machine(ctx, g.client)
-		if err != nil {
-			return tokenSet{}, err
-		}
-		at.Access = claims.AccessFor(m, append(slices.Clone(g.scopes), claims.ScopeTenant, claims.ScopeRoles))
+		at.Access = claims.AccessFor(*g.machine, append(slices.Clone(g.scopes), claims.ScopeTenant, claims.ScopeRoles))
 	}
 	signed, err := s.store.keys.Sign(at, "at+jwt")
 	if err != nil {

@@ -24,7 +24,15 @@ func (s *Server) ClientCredentialsExchange(ctx context.Context, r *op.ClientRequ
 			return nil, oidc.ErrInvalidScope().WithDescription("scope %q is not available to this client", sc)
 		}
 	}
-	ts, err := s.mint(ctx, grant{client: &c, subject: c.ID, scopes: scopes, tenantID: c.TenantID})
+	g := grant{client: &c, subject: c.ID, scopes: scopes, tenantID: c.TenantID}
+	if c.TenantID != "" {
+		m, err := s.machine(ctx, &c)
+		if err != nil {
+			return nil, s.serverError(ctx, "load machine client", err)
+		}
+		g.machine = &m
+	}
+	ts, err := s.mint(g)
 	if err != nil {
 		return nil, s.serverError(ctx, "mint client credentials token", err)
 	}

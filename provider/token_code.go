@@ -63,7 +63,7 @@ func (s *Server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 		client: &c, subject: a.UserID, scopes: a.Scopes, nonce: a.Nonce, authTime: a.AuthTime,
 		amr: a.AMR, acr: a.ACR, sessionID: a.SessionID, tenantID: a.TenantID, person: &person,
 	}
-	ts, err := s.mint(ctx, g)
+	ts, err := s.mint(g)
 	if err != nil {
 		return nil, s.serverError(ctx, "mint tokens", err)
 	}

@@ -104,7 +104,7 @@ func (s *Server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 		return nil, s.serverError(ctx, "rotate refresh token", err)
 	}
 	g.scopes = scopes
-	ts, err := s.mint(ctx, g)
+	ts, err := s.mint(g)
 	if err != nil {
 		return nil, s.serverError(ctx, "mint tokens", err)
 	}
