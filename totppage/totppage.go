@@ -25,8 +25,8 @@ import (
 	"github.com/gatehouse-id/gatehouse/throttle"
 )
 
-// QRSize is the side of the QR code in pixels; the enrolment templates give
-// the image the same width and height.
+// QRSize is the side of the QR code in pixels; the "enrol_steps" partial
+// (templates/html/partials.html) gives the image the same width and height.
 const QRSize = 220
 
 // Setup is a new secret as an enrolment page shows it. It holds the secret,
