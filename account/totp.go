@@ -216,9 +216,7 @@ func (h *Handler) regenerate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	if refused, err := h.refuseUnenrolled(w, r, p); refused || err != nil {
-		return err
-	}
+	// (Not enrolled: RegenerateRecoveryCodes says so, answered below.)
 	if wait, err := h.addressBlocked(r); err != nil {
 		return internalError(err, p.attrs()...)
 	} else if wait > 0 {
