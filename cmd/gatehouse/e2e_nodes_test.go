@@ -148,7 +148,7 @@ func TestCodeSingleUseAcrossNodes(t *testing.T) {
 	wantOAuthError(t, err, "invalid_grant")
 }
 
-func mustRead(t *testing.T, path string) []byte {
+func mustRead(t testing.TB, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {

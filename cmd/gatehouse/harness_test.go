@@ -89,7 +89,7 @@ func newHarnessWith(t *testing.T, name string, dir func(issuer string) []byte) *
 // testConfig is a node's configuration in tests: the issuer, a fixed
 // key-encryption key, and PostgreSQL and Redis when their URLs are given
 // (else SQLite in a temporary folder and process memory).
-func testConfig(t *testing.T, issuer, dbURL, redisURL, redisPrefix string) *config {
+func testConfig(t testing.TB, issuer, dbURL, redisURL, redisPrefix string) *config {
 	t.Helper()
 	cfg := &config{
 		Addr: "127.0.0.1:0", Issuer: issuer, DataDir: t.TempDir(), SigningAlg: "RS256", LogLevel: "debug",
@@ -122,7 +122,7 @@ func tryBuildNode(t *testing.T, cfg *config, clk *clock, logAttrs ...any) (*app,
 
 // applyFile loads a directory file into a's directory, with "{{issuer}}"
 // replaced by issuer.
-func applyFile(t *testing.T, a *app, name string, data []byte, issuer string) {
+func applyFile(t testing.TB, a *app, name string, data []byte, issuer string) {
 	t.Helper()
 	f, err := directoryfile.Parse(name, []byte(strings.ReplaceAll(string(data), "{{issuer}}", issuer)))
 	if err != nil {
