@@ -6,7 +6,9 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
+	"github.com/gatehouse-id/gatehouse/audit"
 	"github.com/gatehouse-id/gatehouse/directory"
 	"github.com/gatehouse-id/gatehouse/ephemeral"
 	"github.com/gatehouse-id/gatehouse/mfa"
@@ -55,6 +57,16 @@ type Directory interface {
 	// DecideMFAFor gives the tenant's effective policy and whether TOTP is
 	// required of the user acting in it.
 	DecideMFAFor(ctx context.Context, userID, tenantID string, asked bool) (directory.MFADecision, error)
+	// PrincipalOf resolves what the user holds in a tenant ("" for its
+	// home): the page asks whether the person administers its home
+	// tenant, to offer the tenant-wide support consent.
+	PrincipalOf(ctx context.Context, userID, tenantID string) (directory.User, directory.Principal, error)
+	// SupportConsents, EnableSupport and DisableSupport read and change
+	// the support consents of the person's home tenant (seed 004's
+	// "Enable support"); they decide who may change which.
+	SupportConsents(ctx context.Context, userID string) (own, tenant directory.SupportConsent, pol directory.EffectiveSupportPolicy, err error)
+	EnableSupport(ctx context.Context, by directory.SupportCaller, forTenant bool, now time.Time) (directory.SupportConsent, error)
+	DisableSupport(ctx context.Context, by directory.SupportCaller, forTenant bool, now time.Time) (bool, error)
 }
 
 // Authenticators is the person's own TOTP; *mfa.Service implements it.
@@ -68,8 +80,8 @@ type Authenticators interface {
 	Remove(ctx context.Context, sub mfa.Subject, code string) error
 }
 
-// Config is what a Handler needs. Every field is required except Logger
-// and SecureCookies.
+// Config is what a Handler needs. Every field is required except Logger,
+// SecureCookies and Now.
 type Config struct {
 	// Issuer is Gatehouse's issuer URL: the page signs in at its
 	// /authorize, with {Issuer}/account as the redirect URI.
@@ -88,6 +100,13 @@ type Config struct {
 	// every node. It should not be the login pages' key.
 	CSRFKey   []byte
 	Templates *templates.Set
+	// Audit records the support consents the page changes
+	// (support.consent_enabled, support.consent_disabled); cmd passes
+	// (*audit.Log).Record, as to mfa.Config.Audit.
+	Audit func(ctx context.Context, e audit.Event) error
+	// Now is the clock consents are opened and compared with; time.Now if
+	// nil.
+	Now func() time.Time
 	// Logger gets one line per refused or failed request; discarded if nil.
 	Logger *slog.Logger
 	// SecureCookies marks the state cookie Secure. It is false only in plain
@@ -107,6 +126,8 @@ type Handler struct {
 	address     *throttle.Limiter
 	csrf        csrf
 	tmpl        *templates.Set
+	audit       func(context.Context, audit.Event) error
+	now         func() time.Time
 	log         *slog.Logger
 	secure      bool
 	crossSite   *http.CrossOriginProtection
@@ -131,6 +152,8 @@ func New(cfg Config) (*Handler, error) {
 		return nil, errors.New("account: Config.CSRFKey must be at least 32 bytes")
 	case cfg.Templates == nil:
 		return nil, errors.New("account: Config.Templates is required")
+	case cfg.Audit == nil:
+		return nil, errors.New("account: Config.Audit is required")
 	}
 	issuer := strings.TrimSuffix(cfg.Issuer, "/")
 	h := &Handler{
@@ -143,11 +166,16 @@ func New(cfg Config) (*Handler, error) {
 		address:     cfg.AddressLimiter,
 		csrf:        csrf{key: append([]byte(nil), cfg.CSRFKey...)},
 		tmpl:        cfg.Templates,
+		audit:       cfg.Audit,
+		now:         cfg.Now,
 		log:         cfg.Logger,
 		secure:      cfg.SecureCookies,
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.now == nil {
+		h.now = time.Now
 	}
 	h.crossSite = h.pages().CrossOrigin()
 	return h, nil
@@ -162,6 +190,8 @@ func New(cfg Config) (*Handler, error) {
 //	POST /account/totp/enrol        its first code: enrolled, recovery codes shown
 //	POST /account/totp/recovery     a current code: new recovery codes shown
 //	POST /account/totp/remove       a current code: TOTP removed
+//	POST /account/support/enable    scope=self|tenant: support access opened
+//	POST /account/support/disable   scope=self|tenant: support access closed
 //
 // Every route sits behind http.CrossOriginProtection. The style sheet is
 // the login pages' (templates.StaticPath), mounted by package login.
@@ -173,4 +203,6 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("POST "+Path+"/totp/enrol", h.crossSite.Handler(h.page(h.submitEnrolment)))
 	mux.Handle("POST "+Path+"/totp/recovery", h.crossSite.Handler(h.page(h.regenerate)))
 	mux.Handle("POST "+Path+"/totp/remove", h.crossSite.Handler(h.page(h.remove)))
+	mux.Handle("POST "+Path+"/support/enable", h.crossSite.Handler(h.page(h.enableSupport)))
+	mux.Handle("POST "+Path+"/support/disable", h.crossSite.Handler(h.page(h.disableSupport)))
 }

@@ -56,6 +56,7 @@ type harness struct {
 	store    *sqlite.Store
 	mfa      *mfa.Service
 	sessions *session.Store
+	audit    *audit.Log
 	clock    *clock
 	jill     directory.User
 	acme     directory.Tenant
@@ -86,8 +87,9 @@ func newHarness(t *testing.T, change ...func(*Config)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	auditLog := audit.New(store, clk.Now, nil)
 	m, err := mfa.New(mfa.Config{Store: store, Ephemeral: kv, Sealer: sealer, RecoveryKey: bytes.Repeat([]byte{5}, 32),
-		Issuer: templates.ProductName, Audit: audit.New(store, clk.Now, nil).Record, Now: clk.Now})
+		Issuer: templates.ProductName, Audit: auditLog.Record, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +101,7 @@ func newHarness(t *testing.T, change ...func(*Config)) *harness {
 	cfg := Config{
 		Issuer: testIssuer + "/", Sessions: sessions, Directory: dir, MFA: m, Pending: kv,
 		AddressLimiter: throttle.New(kv, "address", throttle.Policy{Limit: 100, Window: 15 * time.Minute}),
-		CSRFKey:        bytes.Repeat([]byte{3}, 32), Templates: tmpl, SecureCookies: true,
+		CSRFKey:        bytes.Repeat([]byte{3}, 32), Templates: tmpl, SecureCookies: true, Audit: auditLog.Record, Now: clk.Now,
 		Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	for _, c := range change {
@@ -115,7 +117,7 @@ func newHarness(t *testing.T, change ...func(*Config)) *harness {
 	t.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil)
 	return &harness{
-		t: t, srv: srv, dir: dir, store: store, mfa: m, sessions: sessions, clock: clk, jill: jill, acme: acme,
+		t: t, srv: srv, dir: dir, store: store, mfa: m, sessions: sessions, audit: auditLog, clock: clk, jill: jill, acme: acme,
 		client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 	}
 }
@@ -123,7 +125,14 @@ func newHarness(t *testing.T, change ...func(*Config)) *harness {
 // signIn gives the browser a session for jill in acme, as a login would.
 func (h *harness) signIn() session.Session {
 	h.t.Helper()
-	token, sess, err := h.sessions.Create(h.t.Context(), h.jill.ID, h.acme.ID, []string{"pwd"}, "pwd")
+	return h.signInAs(h.jill, nil)
+}
+
+// signInAs gives the browser a session for user in its home tenant; with
+// sup set, a support session acting as user.
+func (h *harness) signInAs(user directory.User, sup *session.Support) session.Session {
+	h.t.Helper()
+	token, sess, err := h.sessions.Create(h.t.Context(), user.ID, user.TenantID, []string{"pwd"}, "pwd", sup)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -383,8 +392,9 @@ func TestFormsNeedTheirSessionsToken(t *testing.T) {
 		{"altered", "A" + good[1:] + "A"},
 		{"another session's", foreign},
 	} {
-		for _, path := range []string{"/account/totp/enrol/start", "/account/totp/enrol", "/account/totp/recovery", "/account/totp/remove"} {
-			resp, body := h.post(path, url.Values{"csrf_token": {tc.token}, "code": {code()}})
+		for _, path := range []string{"/account/totp/enrol/start", "/account/totp/enrol", "/account/totp/recovery", "/account/totp/remove",
+			"/account/support/enable", "/account/support/disable"} {
+			resp, body := h.post(path, url.Values{"csrf_token": {tc.token}, "code": {code()}, "scope": {"self"}})
 			if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "This form expired") {
 				t.Errorf("%s, %s: %d %.200s", tc.name, path, resp.StatusCode, body)
 			}

@@ -1,6 +1,7 @@
 // Package account is the person's own account page at /account: who is
-// signed in, and two-factor authentication (TOTP) by choice — set it up,
-// get new recovery codes, or turn it off where nothing requires it.
+// signed in, two-factor authentication (TOTP) by choice — set it up, get
+// new recovery codes, or turn it off where nothing requires it — and
+// support access (seed 004's "Enable support").
 //
 // # Authorized by the session
 //
@@ -44,7 +45,8 @@
 //
 // Every POST goes through http.CrossOriginProtection and then, in order:
 // the body size; a live session (else the sign-in page: nothing is
-// changed); the CSRF token; the policy; and only then the code. The CSRF
+// changed); not a support session (see below); the CSRF token; the policy;
+// and only then the code or the change. The CSRF
 // token is a signed double submit whose cookie is the session cookie
 // itself: the form carries HMAC-SHA256(key, session id), and a POST is
 // accepted only with the session cookie that names that session (csrf.go).
@@ -66,6 +68,71 @@
 // throttle and lock — and a refused code gets the login's answer
 // (totppage.CodeProblem). A refused form changes nothing; a policy refusal
 // does not even spend the code.
+//
+// # Support access
+//
+// A support user of a tenant above the person's may sign in as the person
+// ("jill$john", package directory, AuthorizeSupport). The section
+// "Support access" shows the effective support policy of the person's home
+// tenant (directory.SupportConsents), where consents are given and where
+// support acts as the person, whatever tenant the session acts in:
+//
+//   - Under the consent policy, support may act as the person only while
+//     the person's own consent or the tenant's is open. The page says
+//     which is open and until when (in UTC: "2 March 2026 at 12:00 UTC",
+//     with the exact time in a <time> element), and offers "Enable support
+//     access for 24 hours" (the policy's consent window) or "Disable
+//     support access". A user who does not administer the tenant is told
+//     when the administrators' tenant-wide consent lets support in; a
+//     tenant administrator (directory PrincipalOf, Principal.IsAdmin) also
+//     gets the tenant-wide consent, with its own buttons.
+//   - Under the permission policy the support permission alone lets
+//     support in: the page says so, and that there is nothing to enable.
+//     It offers no "Enable" button, which would change nothing the person
+//     can see, only "Disable" for a window still open from a time the
+//     tenant required consent (it would matter again if the tenant came to
+//     require consent). The routes still take either scope: enabling under
+//     this policy is harmless, and audited like any other.
+//
+// POST /account/support/enable and POST /account/support/disable take
+// scope=self or scope=tenant (anything else: 400, the "request not
+// understood" page) and call directory.EnableSupport / DisableSupport,
+// which decide who may change which consent: a tenant-wide consent asked
+// for by someone who does not administer the tenant is ErrForbidden, the
+// page again with 403 and nothing changed. Enabling opens a window of the
+// policy's length from now, replacing an open one; disabling closes it,
+// open or not. Success answers with the page and a notice ("Support
+// access enabled until …", "Support access disabled"), as the TOTP
+// removal does: the page keeps no notice across a redirect.
+//
+// Every change is audited through Config.Audit once it is made:
+// support.consent_enabled (details scope and expires_at, RFC 3339 UTC) and
+// support.consent_disabled (scope and was_open), in the person's home
+// tenant, the person as actor, and as target the person (scope self) or
+// the tenant (scope tenant). Unlike package mfa, which audits before the
+// change, this page audits after it: the event states what only the change
+// knows (the window's end, whether one was open), and a change the
+// directory refuses must not be audited as made. If the event cannot be
+// recorded, the change stays made and the person reads the internal-error
+// page; the log says which event was lost, and the page shows the state as
+// it is at the next visit.
+//
+// # Support sessions
+//
+// In a support session (session.Session.Support: a support user acting as
+// the person) the page shows a banner, "Support (jill of acme-iot) is
+// acting as this account: its sign-in settings cannot be changed.", the
+// person's TOTP and support state, and no form at all; the enrolment page
+// sends it back to /account. Every POST from it is refused with 403 and
+// the page saying so (templates.MsgSupportCannotChange) right after the
+// session is found, before the CSRF token, the policy or any code is
+// looked at: no code is spent and nothing is changed. Each refusal is
+// logged at Warn with user_id and actor_id. Support sees what the person
+// sees; it does not take over the person's credentials or consent. The
+// support forms also pass the support user to the directory
+// (directory.SupportCaller.ActorID), which refuses a support session's
+// consent on its own (directory.ErrSupportSession), should the page's
+// check ever be lost.
 //
 // Every page carries the login pages' security headers and CSP
 // (templates.SetSecurityHeaders), and nothing typed, no cookie, no code and

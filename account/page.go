@@ -1,6 +1,7 @@
 package account
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -93,14 +94,23 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) error {
 	return h.renderAccount(w, r, http.StatusOK, p, templates.AccountPage{})
 }
 
-// renderAccount renders the page for p with its current TOTP state, adding
-// to pg (a notice, a form's refused code).
+// renderAccount renders the page for p with its current TOTP and support
+// state, adding to pg (a notice, a form's refused code). A support session
+// gets a banner and no form.
 func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status int, p person, pg templates.AccountPage) error {
 	st, err := h.mfa.Status(r.Context(), p.subject())
 	if err != nil {
 		return internalError(fmt.Errorf("TOTP status: %w", err), p.attrs()...)
 	}
-	pg.CSRFToken = h.csrf.token(p.sess.ID)
+	if sup := p.sess.Support; sup != nil {
+		// A support session: a banner, and no form (so no CSRF token).
+		pg.SupportActor, pg.SupportActorTenant = cmp.Or(sup.ActorUsername, sup.ActorID, "support"), sup.ActorTenantSlug
+	} else {
+		pg.CSRFToken = h.csrf.token(p.sess.ID)
+	}
+	if pg.Support, err = h.supportSection(r.Context(), p); err != nil {
+		return err
+	}
 	pg.Username, pg.TenantName, pg.TenantSlug = p.user.Username, p.tenant.Name, p.tenant.Slug
 	pg.Policy, pg.Required, pg.Reason = string(p.dec.Policy), p.dec.Required, p.dec.Reason
 	pg.Enrolled, pg.RecoveryCodesLeft = st.Enrolled, st.RecoveryCodesLeft
@@ -119,8 +129,9 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, status int, p p
 }
 
 // posted runs the checks every form starts with, in order: the body size,
-// a live session, the CSRF token bound to it. ok is false when the answer
-// is already written or err says what to render.
+// a live session, that it is not a support session, the CSRF token bound
+// to it. ok is false when the answer is already written or err says what
+// to render.
 func (h *Handler) posted(w http.ResponseWriter, r *http.Request) (p person, ok bool, err error) {
 	if err := templates.ParseForm(w, r); err != nil {
 		return person{}, false, err
@@ -133,6 +144,15 @@ func (h *Handler) posted(w http.ResponseWriter, r *http.Request) (p person, ok b
 	}
 	if err != nil {
 		return person{}, false, err
+	}
+	if sup := p.sess.Support; sup != nil {
+		// Support acting as the person changes none of their sign-in
+		// settings nor their consent: refused before anything the form
+		// carries is looked at (the token, the scope, a code), so that no
+		// code is spent and nothing is changed.
+		h.log.LogAttrs(r.Context(), slog.LevelWarn, "account form refused: support session",
+			append(p.attrs(), slog.String("actor_id", sup.ActorID), slog.String("path", r.URL.Path))...)
+		return person{}, false, h.renderAccount(w, r, http.StatusForbidden, p, templates.AccountPage{Notice: templates.MsgSupportCannotChange})
 	}
 	if !h.csrf.valid(p.sess.ID, r.PostForm.Get(csrfField)) {
 		h.log.LogAttrs(r.Context(), slog.LevelWarn, "account form refused: CSRF token missing or wrong",

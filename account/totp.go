@@ -95,6 +95,11 @@ func (h *Handler) showEnrolment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if p.sess.Support != nil {
+		// Nothing to show: a support session cannot start an enrolment.
+		http.Redirect(w, r, Path, http.StatusSeeOther)
+		return nil
+	}
 	pe, found, err := h.loadEnrolment(r.Context(), p)
 	if err != nil {
 		return err

@@ -66,7 +66,7 @@ type Tenant struct {
 	// resource lies in the user's subtree without calling back.
 	Path []string
 	// Settings are the tenant's own policies; later work adds the user
-	// quota and the support policy here.
+	// quota here.
 	Settings  TenantSettings
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -83,6 +83,10 @@ type TenantSettings struct {
 	// A child may tighten its parent's policy, never loosen it (see
 	// EffectiveMFA).
 	MFA MFAPolicy
+	// Support is the tenant's support policy (support.go): whether support
+	// needs the user's consent, whether it must give a reason, and how
+	// long a consent lasts. Empty fields inherit the parent's.
+	Support SupportPolicy
 }
 
 // MFAPolicy says whether people of a tenant use TOTP.
@@ -215,6 +219,10 @@ const (
 	GrantAuthorizationCode = "authorization_code"
 	GrantRefreshToken      = "refresh_token"
 	GrantClientCredentials = "client_credentials"
+	// GrantTokenExchange (RFC 8693) lets a support tool exchange a support
+	// user's access token for a token acting as a user it supports; only
+	// confidential clients may hold it.
+	GrantTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
 )
 
 // Client is a relying party: a portal (authorization code) or a machine

@@ -108,14 +108,17 @@ func (d *Directory) PutTenantSettings(ctx context.Context, s Store, slug string,
 	if !settings.MFA.Valid() {
 		return Unchanged, fieldErr("mfa", "must be off, optional or required (or empty to inherit the parent's)")
 	}
+	if err := settings.Support.Validate(); err != nil {
+		return Unchanged, err
+	}
 	next := sortedNames(settings.UserRoles)
 	if next == nil { // stored as "no default roles", not "unset"
 		next = []string{}
 	}
-	if slices.Equal(next, t.Settings.UserRoles) && settings.MFA == t.Settings.MFA {
+	if slices.Equal(next, t.Settings.UserRoles) && settings.MFA == t.Settings.MFA && settings.Support == t.Settings.Support {
 		return Unchanged, nil
 	}
-	t.Settings.UserRoles, t.Settings.MFA, t.UpdatedAt = next, settings.MFA, d.now().UTC()
+	t.Settings.UserRoles, t.Settings.MFA, t.Settings.Support, t.UpdatedAt = next, settings.MFA, settings.Support, d.now().UTC()
 	if err := s.UpdateTenant(ctx, t); err != nil {
 		return Unchanged, err
 	}

@@ -66,6 +66,16 @@ type Store interface {
 	UpdateResource(ctx context.Context, r Resource) error
 	ListResources(ctx context.Context) ([]Resource, error)
 
+	// Support consents (support.go) are keyed by tenant and user; an empty
+	// user id is the consent for the whole tenant. PutSupportConsent
+	// inserts or replaces the one consent of that key; the tenant, and the
+	// user if one is named, must exist (ErrNotFound). SupportConsentOf and
+	// DeleteSupportConsent answer ErrNotFound when there is none; an
+	// expired consent is still returned: the caller compares ExpiresAt.
+	PutSupportConsent(ctx context.Context, c SupportConsent) error
+	SupportConsentOf(ctx context.Context, tenantID, userID string) (SupportConsent, error)
+	DeleteSupportConsent(ctx context.Context, tenantID, userID string) error
+
 	// InTx runs fn with a Store bound to one transaction: if fn returns an
 	// error, nothing fn wrote is kept. Nested calls on the bound Store join
 	// the same transaction.

@@ -104,6 +104,9 @@ func ValidateClient(c *Client) error {
 		if c.HasGrant(GrantClientCredentials) {
 			return fieldErr("grant_types", "a public client cannot use client_credentials")
 		}
+		if c.HasGrant(GrantTokenExchange) {
+			return fieldErr("grant_types", "a public client cannot use token exchange")
+		}
 	default:
 		return fieldErr("type", "must be confidential or public")
 	}
@@ -112,7 +115,7 @@ func ValidateClient(c *Client) error {
 	}
 	for _, g := range c.GrantTypes {
 		switch g {
-		case GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials:
+		case GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials, GrantTokenExchange:
 		default:
 			return fieldErr("grant_types", "unsupported grant type %q", g)
 		}

@@ -428,3 +428,58 @@ func perms(t *testing.T, ps ...string) []directory.Permission {
 	}
 	return out
 }
+
+// TestApplySupportPolicy checks that a tenant's support policy is stored
+// as written, inherited and tightened as package directory says, left
+// alone by a second import, and reset to "inherit" when the file drops it.
+func TestApplySupportPolicy(t *testing.T) {
+	d, clk := newDirectory(t)
+	ctx, s := t.Context(), d.Store()
+	file := strings.NewReplacer(
+		"    level: provider\n    parent: gatehouse\n",
+		"    level: provider\n    parent: gatehouse\n    settings:\n      support:\n        mode: consent\n        require_reason: true\n        consent_window: 8h\n",
+		"    level: customer\n    parent: acme-iot\n",
+		"    level: customer\n    parent: acme-iot\n    settings:\n      user_roles: [readers]\n      support: {mode: permission, consent_window: 90m}\n",
+	).Replace(baseFile(t))
+	res := apply(t, d, "base.yaml", file)
+	wantCounts(t, res, directoryfile.Result{TenantsCreated: 3, UsersCreated: 2, ClientsCreated: 3})
+	policy := func(slug string) (directory.SupportPolicy, directory.EffectiveSupportPolicy) {
+		t.Helper()
+		tn, err := s.TenantBySlug(ctx, slug)
+		must(t, err)
+		eff, err := d.EffectiveSupport(ctx, tn)
+		must(t, err)
+		return tn.Settings.Support, eff
+	}
+	own, _ := policy("acme-iot")
+	wantSame(t, "acme-iot's support", own, directory.SupportPolicy{Mode: directory.SupportByConsent, RequireReason: true, ConsentWindow: 8 * time.Hour})
+	own, eff := policy("contoso")
+	wantSame(t, "contoso's support", own, directory.SupportPolicy{Mode: directory.SupportByPermission, ConsentWindow: 90 * time.Minute})
+	// contoso cannot loosen acme-iot's consent, nor waive its reason.
+	wantSame(t, "contoso's effective support", eff, directory.EffectiveSupportPolicy{Mode: directory.SupportByConsent, RequireReason: true, ConsentWindow: 90 * time.Minute})
+	own, eff = policy("gatehouse")
+	wantSame(t, "gatehouse's support", []any{own, eff}, []any{directory.SupportPolicy{},
+		directory.EffectiveSupportPolicy{Mode: directory.SupportByPermission, ConsentWindow: directory.DefaultConsentWindow}})
+
+	before := dump(t, d)
+	clk.now = clk.now.Add(time.Hour)
+	if res := apply(t, d, "base.yaml", file); res.Changed() {
+		t.Errorf("second apply = %+v, want nothing changed", res)
+	}
+	if after := dump(t, d); after != before {
+		t.Errorf("second apply changed the store:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+
+	// Dropping acme-iot's block, and nulling contoso's, inherits again.
+	edited := strings.NewReplacer(
+		"    settings:\n      support:\n        mode: consent\n        require_reason: true\n        consent_window: 8h\n", "",
+		"support: {mode: permission, consent_window: 90m}", "support:",
+	).Replace(file)
+	res = apply(t, d, "base.yaml", edited)
+	wantCounts(t, res, directoryfile.Result{TenantsUpdated: 2})
+	own, _ = policy("acme-iot")
+	wantSame(t, "acme-iot's support without the block", own, directory.SupportPolicy{})
+	own, eff = policy("contoso")
+	wantSame(t, "contoso's support, null", []any{own, eff}, []any{directory.SupportPolicy{},
+		directory.EffectiveSupportPolicy{Mode: directory.SupportByPermission, ConsentWindow: directory.DefaultConsentWindow}})
+}

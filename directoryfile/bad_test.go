@@ -327,6 +327,62 @@ clients:
 			},
 		},
 		{
+			name: "support policies",
+			file: `version: 1
+tenants:
+  - slug: gatehouse
+    name: Gatehouse
+    level: system
+    settings:
+      support:
+        mode: sometimes
+        consent_window: 5m
+  - slug: acme-iot
+    name: Acme IoT
+    level: provider
+    parent: gatehouse
+    settings:
+      support:
+        mode: Consent
+        require_reason: "yes"
+        consent_window: 1y
+  - slug: contoso
+    name: Contoso
+    level: customer
+    parent: acme-iot
+    settings:
+      support:
+        consent_window: 721h
+        require_reasons: true
+  - slug: fabrikam
+    name: Fabrikam
+    level: customer
+    parent: acme-iot
+    settings:
+      support: consent
+  - slug: initech
+    name: Initech
+    level: customer
+    parent: acme-iot
+    settings:
+      support:
+        mode: [consent]
+        consent_window: -24h
+`,
+			want: []string{
+				`demo.yaml:8:15: tenants[0].settings.support.mode: must be permission or consent (leave it out to inherit the parent's)`,
+				`demo.yaml:9:25: tenants[0].settings.support.consent_window: must be between 1h and 720h (30 days), like 24h; leave it out to inherit the parent's`,
+				`demo.yaml:16:15: tenants[1].settings.support.mode: must be permission or consent (leave it out to inherit the parent's)`,
+				`demo.yaml:17:25: tenants[1].settings.support.require_reason: must be true or false`,
+				`demo.yaml:18:25: tenants[1].settings.support.consent_window: must be a duration like 90s, 10m or 720h`,
+				`demo.yaml:25:25: tenants[2].settings.support.consent_window: must be between 1h and 720h (30 days), like 24h; leave it out to inherit the parent's`,
+				`demo.yaml:26:9: tenants[2].settings.support: unknown field "require_reasons" (did you mean "require_reason"?)`,
+				`demo.yaml:32:16: tenants[3].settings.support: must be a mapping of keys to values`,
+				`demo.yaml:39:15: tenants[4].settings.support.mode: must be a string`,
+				`demo.yaml:40:25: tenants[4].settings.support.consent_window: must be between 1h and 720h (30 days), like 24h; leave it out to inherit the parent's`,
+			},
+		},
+		{
 			name: "parents in a cycle",
 			file: `version: 1
 tenants:

@@ -4,7 +4,9 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gatehouse-id/gatehouse/directory"
 	"github.com/gatehouse-id/gatehouse/directoryfile"
 )
 
@@ -48,6 +50,8 @@ func TestDocumentedExample(t *testing.T) {
 	dave, err := s.UserByUsername(ctx, contoso.ID, "dave")
 	must(t, err)
 	wantSame(t, "dave's owner", dave.OwnerID, carol.ID)
+	wantSame(t, "contoso's support policy", contoso.Settings.Support,
+		directory.SupportPolicy{Mode: directory.SupportByConsent, RequireReason: true, ConsentWindow: 8 * time.Hour})
 	acme, err := s.TenantBySlug(ctx, "acme-iot")
 	must(t, err)
 	alice, err := s.UserByUsername(ctx, acme.ID, "alice")

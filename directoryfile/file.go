@@ -39,7 +39,8 @@ type Tenant struct {
 	Level  directory.Level
 	Parent string // slug; empty for the system tenant
 	// Settings are the tenant's settings; a tenant without any in the file
-	// gets those of a new tenant (user_roles [readers]).
+	// gets those of a new tenant (user_roles [readers]; mfa and support
+	// inherited from the parent).
 	Settings directory.TenantSettings
 	src      entry
 	settings entry // the settings mapping; src when the file has none
@@ -216,6 +217,9 @@ func (p *parser) tenantSettings(path string, n *yaml.Node, dst *directory.Tenant
 	e, ok := p.mapping(path, n, []field{
 		{key: "user_roles", decode: strList(&dst.UserRoles)},
 		{key: "mfa", decode: str(&dst.MFA)},
+		{key: "support", decode: func(p *parser, path string, n *yaml.Node) bool {
+			return p.supportPolicy(path, n, &dst.Support)
+		}},
 	})
 	if !ok {
 		return e, false
@@ -230,6 +234,48 @@ func (p *parser) tenantSettings(path string, n *yaml.Node, dst *directory.Tenant
 	}
 	p.names(e, "user_roles", dst.UserRoles)
 	return e, len(e.bad) == 0
+}
+
+// supportPolicy decodes a tenant's support policy into dst; a null is the
+// zero policy, which inherits everything from the parent. Package
+// directory checks the same when Apply stores it; checking here too lets
+// each problem name its own line.
+func (p *parser) supportPolicy(path string, n *yaml.Node, dst *directory.SupportPolicy) bool {
+	*dst = directory.SupportPolicy{}
+	if isNull(resolve(n)) {
+		return true
+	}
+	e, ok := p.mapping(path, n, []field{
+		{key: "mode", decode: str(&dst.Mode)},
+		{key: "require_reason", decode: boolean(&dst.RequireReason)},
+		{key: "consent_window", decode: duration(&dst.ConsentWindow)},
+	})
+	if !ok {
+		return false
+	}
+	if !dst.Mode.Valid() && !e.bad["mode"] {
+		p.add(e.pos("mode"), join(path, "mode"), "must be permission or consent (leave it out to inherit the parent's)")
+		e.bad["mode"] = true
+	}
+	if w := dst.ConsentWindow; w != 0 && (w < directory.MinConsentWindow || w > directory.MaxConsentWindow) && !e.bad["consent_window"] {
+		p.add(e.pos("consent_window"), join(path, "consent_window"), fmt.Sprintf(
+			"must be between %s and %s (%d days), like 24h; leave it out to inherit the parent's",
+			shortDuration(directory.MinConsentWindow), shortDuration(directory.MaxConsentWindow), directory.MaxConsentWindow/(24*time.Hour)))
+		e.bad["consent_window"] = true
+	}
+	return len(e.bad) == 0
+}
+
+// shortDuration writes d as a file would: 1h rather than 1h0m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 func (p *parser) user(path string, n *yaml.Node) User {

@@ -65,8 +65,8 @@ func dump(t *testing.T, d *directory.Directory) string {
 		slugs[tn.ID] = tn.Slug
 	}
 	for _, tn := range tenants {
-		fmt.Fprintf(&b, "tenant %s %q %s user_roles=%v updated=%s\n", tn.Slug, tn.Name, tn.Level,
-			tn.Settings.UserRoles, tn.UpdatedAt.Format(time.RFC3339))
+		fmt.Fprintf(&b, "tenant %s %q %s user_roles=%v mfa=%s support=%+v updated=%s\n", tn.Slug, tn.Name, tn.Level,
+			tn.Settings.UserRoles, tn.Settings.MFA, tn.Settings.Support, tn.UpdatedAt.Format(time.RFC3339))
 		roles, err := s.ListGlobalRoles(ctx, tn.ID)
 		must(err)
 		for _, r := range roles {

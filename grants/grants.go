@@ -35,10 +35,17 @@ type RefreshToken struct {
 	AMR       []string
 	ACR       string
 	AuthTime  time.Time
-	CreatedAt time.Time
-	ExpiresAt time.Time
-	UsedAt    time.Time // zero until rotated
-	RevokedAt time.Time // zero until revoked
+	// ActorID is the support user acting as Subject when the family was
+	// born in a support session (seed 004's "jill$john"), and empty
+	// otherwise; SupportReason is the reason that login gave. A support
+	// family never outlives its session: every rotation keeps the first
+	// token's ExpiresAt.
+	ActorID       string
+	SupportReason string
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+	UsedAt        time.Time // zero until rotated
+	RevokedAt     time.Time // zero until revoked
 }
 
 // Store persists refresh tokens. Implementations must make RotateRefreshToken

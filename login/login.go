@@ -5,7 +5,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
+	"github.com/gatehouse-id/gatehouse/audit"
 	"github.com/gatehouse-id/gatehouse/directory"
 	"github.com/gatehouse-id/gatehouse/ephemeral"
 	"github.com/gatehouse-id/gatehouse/keys"
@@ -89,6 +91,12 @@ type Config struct {
 	Tenants Tenants
 	// MFA is the TOTP second factor.
 	MFA Authenticators
+	// Support decides support logins ("jill$john", support.go).
+	Support Supporters
+	// Audit records support logins and their refusals.
+	Audit func(ctx context.Context, e audit.Event) error
+	// Now is the clock; time.Now if nil.
+	Now func() time.Time
 	// Sealer encrypts what a pending login keeps that must not sit in the
 	// ephemeral store in clear (new recovery codes, until they are seen).
 	Sealer *keys.Sealer
@@ -125,6 +133,9 @@ type Handler struct {
 	auth      Authenticator
 	tenants   Tenants
 	mfa       Authenticators
+	support   Supporters
+	audit     func(ctx context.Context, e audit.Event) error
+	now       func() time.Time
 	sealer    *keys.Sealer
 	pending   ephemeral.Store
 	sessions  *session.Store
@@ -152,6 +163,8 @@ func New(cfg Config) (*Handler, error) {
 		return nil, errors.New("login: Config.Sealer is required")
 	case cfg.MFA == nil:
 		return nil, errors.New("login: Config.MFA is required")
+	case cfg.Support == nil || cfg.Audit == nil:
+		return nil, errors.New("login: Config.Support and Config.Audit are required")
 	case cfg.Pending == nil:
 		return nil, errors.New("login: Config.Pending is required")
 	case cfg.Sessions == nil:
@@ -170,6 +183,9 @@ func New(cfg Config) (*Handler, error) {
 		auth:     cfg.Authenticator,
 		tenants:  cfg.Tenants,
 		mfa:      cfg.MFA,
+		support:  cfg.Support,
+		audit:    cfg.Audit,
+		now:      cfg.Now,
 		sealer:   cfg.Sealer,
 		pending:  cfg.Pending,
 		sessions: cfg.Sessions,
@@ -185,6 +201,9 @@ func New(cfg Config) (*Handler, error) {
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
+	if h.now == nil {
+		h.now = time.Now
+	}
 	h.crossSite = h.pages().CrossOrigin()
 	return h, nil
 }
@@ -195,6 +214,8 @@ func New(cfg Config) (*Handler, error) {
 //	POST /login                  the password check
 //	GET  /login/tenant           the tenant choice, for a person linked to several
 //	POST /login/tenant           the choice made
+//	GET  /login/support          a support login ("jill$john"): whom it acts as, and the reason
+//	POST /login/support          the reason given (support.go)
 //	GET  /login/totp             the TOTP code, or enrolment when policy requires it
 //	POST /login/totp             the code (or a recovery code) given
 //	POST /login/totp/enrol       the first code from a new authenticator
@@ -210,6 +231,8 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /login", h.crossSite.Handler(h.page(h.submitLogin)))
 	mux.Handle("GET /login/tenant", h.crossSite.Handler(h.page(h.showTenantChoice)))
 	mux.Handle("POST /login/tenant", h.crossSite.Handler(h.page(h.submitTenantChoice)))
+	mux.Handle("GET /login/support", h.crossSite.Handler(h.page(h.showSupport)))
+	mux.Handle("POST /login/support", h.crossSite.Handler(h.page(h.submitSupport)))
 	mux.Handle("GET /login/totp", h.crossSite.Handler(h.page(h.showTOTP)))
 	mux.Handle("POST /login/totp", h.crossSite.Handler(h.page(h.submitTOTP)))
 	mux.Handle("POST /login/totp/enrol", h.crossSite.Handler(h.page(h.submitEnrolment)))

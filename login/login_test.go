@@ -129,6 +129,9 @@ type options struct {
 	// quiet discards the handler's log; the fuzz target sets it, since a
 	// fuzzing F keeps everything written to its Output until it ends.
 	quiet bool
+	// now is the clock of the handler (time.Now if nil); the session store
+	// keeps time.Now.
+	now func() time.Time
 }
 
 type harness struct {
@@ -144,6 +147,13 @@ type harness struct {
 	jill     directory.User
 	mfa      *mfa.Service
 	sealer   *keys.Sealer
+	// dir, store and audit are the real directory, its SQLite store and
+	// the audit log over it, for the support tests.
+	dir   *directory.Directory
+	store *sqlite.Store
+	audit *audit.Log
+	// now is the clock the handler and the directory's decisions use.
+	now func() time.Time
 }
 
 // newHarness wires a Handler as cmd would: a real session store and real
@@ -214,6 +224,11 @@ func newHarness(t testing.TB, o options) *harness {
 	case jillOtherPassword:
 		addUser("jill", "another password", false)
 	}
+	h.dir, h.store, h.audit = dir, store, audit.New(store, nil, nil)
+	if o.now == nil {
+		o.now = time.Now
+	}
+	h.now = o.now
 	h.sealer, err = keys.NewSealer(bytes.Repeat([]byte{9}, 32))
 	if err != nil {
 		t.Fatal(err)
@@ -245,6 +260,9 @@ func newHarness(t testing.TB, o options) *harness {
 		Authenticator:  h.auth,
 		Tenants:        dir,
 		MFA:            h.mfa,
+		Support:        dir,
+		Audit:          h.audit.Record,
+		Now:            o.now,
 		Sealer:         h.sealer,
 		Pending:        kv,
 		Sessions:       h.sessions,

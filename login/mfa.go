@@ -47,28 +47,39 @@ func (h *Handler) secondFactor(w http.ResponseWriter, r *http.Request, id string
 	if err != nil {
 		return internalError(fmt.Errorf("decide MFA: %w", err), attrs...)
 	}
+	p := pendingLogin{UserID: user.ID, Username: user.Username, HomeSlug: homeSlug, HomeTenantID: user.TenantID,
+		TenantID: tenant.ID, Account: accountKey}
+	return h.nextFactor(w, r, id, req, p, user, tenant, dec.Required, dec.Reason, attrs)
+}
+
+// nextFactor goes on from a proven password (p, for user acting in
+// tenant): to the TOTP code if the person has an authenticator, to
+// enrolment if TOTP is required (reason says why), or else straight to the
+// finished login.
+func (h *Handler) nextFactor(w http.ResponseWriter, r *http.Request, id string, req Request, p pendingLogin,
+	user directory.User, tenant directory.Tenant, required bool, reason string, attrs []slog.Attr) error {
+	ctx := r.Context()
 	enrolled, err := h.mfa.Enrolled(ctx, user.ID)
 	if err != nil {
 		return internalError(fmt.Errorf("TOTP status: %w", err), attrs...)
 	}
-	p := pendingLogin{UserID: user.ID, Username: user.Username, HomeSlug: homeSlug, HomeTenantID: user.TenantID,
-		TenantID: tenant.ID, Account: accountKey, Reason: dec.Reason}
+	p.Reason = reason
 	switch {
 	case enrolled:
 		p.Stage = stageTOTP
-	case dec.Required:
+	case required:
 		p.Stage = stageEnrol
 		if err := h.newEnrolment(&p); err != nil {
 			return internalError(err, attrs...)
 		}
 	default:
-		return h.finish(w, r, id, req, user, tenant, homeSlug, accountKey, amrPassword, attrs)
+		return h.finish(w, r, id, req, user, tenant, p.HomeSlug, p.Account, p.Support, amrPassword, attrs)
 	}
 	if err := h.savePending(w, r, id, &p); err != nil {
 		return internalError(err, attrs...)
 	}
 	h.log.LogAttrs(ctx, slog.LevelInfo, "password accepted; second factor next", append(attrs,
-		slog.String("stage", p.Stage), slog.String("reason", dec.Reason))...)
+		slog.String("stage", p.Stage), slog.String("reason", reason))...)
 	http.Redirect(w, r, "/login/totp?authRequestID="+url.QueryEscape(id), http.StatusSeeOther)
 	return nil
 }
@@ -185,7 +196,7 @@ func (h *Handler) submitTOTP(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	attrs = append(attrs, slog.String("method", string(method)))
-	return h.finish(w, r, id, req, user, tenant, p.HomeSlug, p.Account, amrTOTP, attrs)
+	return h.finish(w, r, id, req, user, tenant, p.HomeSlug, p.Account, p.Support, amrTOTP, attrs)
 }
 
 // submitEnrolment serves POST /login/totp/enrol: the first code from the
@@ -315,7 +326,7 @@ func (h *Handler) submitCodesSeen(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return h.finish(w, r, id, req, user, tenant, p.HomeSlug, p.Account, amrTOTP, attrs)
+	return h.finish(w, r, id, req, user, tenant, p.HomeSlug, p.Account, p.Support, amrTOTP, attrs)
 }
 
 // pendingPeople loads the user and the tenant of a pending login; a user

@@ -91,6 +91,10 @@ func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) error {
 	// counted whether or not the account exists, so that being throttled
 	// does not reveal that either.
 	accountKey := tenantSlug + "/" + username
+	actorName, targetName, support := directory.SplitSupportLogin(username)
+	if support {
+		accountKey = supportAccountKey(actorName)
+	}
 	addressKey := throttle.ClientAddress(r)
 	wait, err := h.blocked(ctx, accountKey, addressKey)
 	if err != nil {
@@ -104,6 +108,9 @@ func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 
+	if support {
+		return h.supportLogin(w, r, id, req, p, pw, tenantSlug, actorName, targetName, accountKey, addressKey, attrs)
+	}
 	user, tenant, err := h.auth.Authenticate(ctx, tenantSlug, username, pw)
 	switch {
 	case errors.Is(err, directory.ErrInvalidCredentials):
@@ -157,8 +164,8 @@ func (h *Handler) postedForm(w http.ResponseWriter, r *http.Request) (string, Re
 // finish completes the login (complete) and sends the browser on to the
 // callback with 303 See Other.
 func (h *Handler) finish(w http.ResponseWriter, r *http.Request, id string, req Request,
-	user directory.User, tenant directory.Tenant, homeSlug, accountKey string, amr []string, attrs []slog.Attr) error {
-	next, err := h.complete(w, r, id, req, user, tenant, homeSlug, accountKey, amr, attrs)
+	user directory.User, tenant directory.Tenant, homeSlug, accountKey string, sup *pendingSupport, amr []string, attrs []slog.Attr) error {
+	next, err := h.complete(w, r, id, req, user, tenant, homeSlug, accountKey, sup, amr, attrs)
 	if err != nil {
 		return err
 	}
@@ -171,9 +178,11 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, id string, req 
 // is only handed to the browser once the request is completed, so that a
 // failure leaves neither behind. homeSlug is remembered for the next
 // sign-in's form: it is where the person logs in, whichever tenant they
-// then act in. amr says how the person authenticated (RFC 8176).
+// then act in. amr says how the person authenticated (RFC 8176). With sup
+// set, user is a support user and the session is a support session for the
+// person sup names (startSupportSession).
 func (h *Handler) complete(w http.ResponseWriter, r *http.Request, id string, req Request,
-	user directory.User, tenant directory.Tenant, homeSlug, accountKey string, amr []string, attrs []slog.Attr) (string, error) {
+	user directory.User, tenant directory.Tenant, homeSlug, accountKey string, sup *pendingSupport, amr []string, attrs []slog.Attr) (string, error) {
 	ctx := r.Context()
 	if err := h.account.Reset(ctx, accountKey); err != nil {
 		return "", internalError(err, attrs...)
@@ -182,8 +191,19 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, id string, re
 	if slices.Contains(amr, "mfa") {
 		acr = acrMFA
 	}
-	token, sess, err := h.sessions.Create(ctx, user.ID, tenant.ID, amr, acr)
-	if err != nil {
+	var (
+		token string
+		sess  session.Session
+		err   error
+	)
+	remember := homeSlug
+	if sup != nil {
+		token, sess, err = h.startSupportSession(w, r, req, user, homeSlug, sup, amr, acr, attrs)
+		if err != nil {
+			return "", err
+		}
+		remember = sup.TenantSlug // where the support user typed jill$john
+	} else if token, sess, err = h.sessions.Create(ctx, user.ID, tenant.ID, amr, acr, nil); err != nil {
 		return "", internalError(fmt.Errorf("create session: %w", err), attrs...)
 	}
 	if err := h.requests.CompleteLogin(ctx, id, sess); err != nil {
@@ -203,8 +223,8 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, id string, re
 			h.log.LogAttrs(ctx, slog.LevelWarn, "delete replaced session", append(attrs, slog.String("err", err.Error()))...)
 		}
 	}
-	h.cookies.Set(w, token, h.sessions.Lifetime())
-	h.rememberTenant(w, homeSlug)
+	h.cookies.Set(w, token, sess.ExpiresAt.Sub(h.now()))
+	h.rememberTenant(w, remember)
 	h.log.LogAttrs(ctx, slog.LevelInfo, "login succeeded", append(attrs, slog.String("session_id", sess.ID),
 		slog.String("amr", strings.Join(amr, " ")))...)
 	return h.callback(ctx, id), nil

@@ -32,6 +32,7 @@ const (
 	stageTOTP   = "totp"   // giving a TOTP or recovery code
 	stageEnrol  = "enrol"  // enrolling an authenticator, which policy requires
 	stageCodes  = "codes"  // enrolled; the recovery codes are being shown
+	// stageSupport is in support.go.
 )
 
 // pendingLogin is what one step leaves for the next.
@@ -57,6 +58,10 @@ type pendingLogin struct {
 	Codes []byte `json:"rc,omitempty"`
 	// Why TOTP is required, for the enrolment page.
 	Reason string `json:"r,omitempty"`
+	// Support is set for a support login ("jill$john"): the fields above
+	// are then the support user's, who authenticates, and Support names
+	// the person it will act as (support.go).
+	Support *pendingSupport `json:"sup,omitempty"`
 }
 
 func pendingKey(authRequestID string) string { return "login-pending:" + authRequestID }

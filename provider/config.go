@@ -27,6 +27,9 @@ type Config struct {
 	RefreshTokenLifetime time.Duration // 30 days since the token was issued
 	CodeLifetime         time.Duration // 1 minute
 	AuthRequestLifetime  time.Duration // 30 minutes to finish logging in
+	// SupportLifetime caps the tokens of a token exchange, as a support
+	// session's end caps the tokens issued in it (1 hour).
+	SupportLifetime time.Duration
 
 	// CodeKey encrypts authorization codes (AES-256); shared by all nodes.
 	CodeKey [32]byte
@@ -46,6 +49,7 @@ func (c *Config) setDefaults() {
 	def(&c.RefreshTokenLifetime, 30*24*time.Hour)
 	def(&c.CodeLifetime, time.Minute)
 	def(&c.AuthRequestLifetime, 30*time.Minute)
+	def(&c.SupportLifetime, time.Hour)
 	if c.LoginPath == "" {
 		c.LoginPath = "/login"
 	}

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/gatehouse-id/gatehouse/session"
+	"github.com/gatehouse-id/gatehouse/throttle"
 )
 
 // maxFormBytes bounds request bodies at the OAuth endpoints.
@@ -31,6 +33,7 @@ func (p *Provider) middleware(next http.Handler) http.Handler {
 		// The browser's SSO session travels in the context, so that storage
 		// methods (CreateAuthRequest, AuthRequestByID, end_session) see it.
 		ctx, outage := withOutageFlag(session.WithToken(r.Context(), session.TokenFromRequest(r)))
+		ctx = withClientAddress(ctx, throttle.ClientAddress(r))
 		r = r.WithContext(ctx)
 		// MaxBytesReader marks the connection for closing through the
 		// server's own writer, which it finds by type: give it that one.
@@ -151,3 +154,19 @@ func (c *challengeWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter
 
 // basicScheme reports whether an Authorization header uses Basic.
 func basicScheme(h string) bool { return strings.HasPrefix(strings.ToLower(h), "basic ") }
+
+type clientAddressKey struct{}
+
+// withClientAddress keeps the client's address (throttle.ClientAddress) in
+// the context, for the audit records the token endpoint writes.
+func withClientAddress(ctx context.Context, addr string) context.Context {
+	return context.WithValue(ctx, clientAddressKey{}, addr)
+}
+
+// clientAddress is the address withClientAddress kept, or "unknown".
+func clientAddress(ctx context.Context) string {
+	if a, ok := ctx.Value(clientAddressKey{}).(string); ok {
+		return a
+	}
+	return "unknown"
+}

@@ -36,6 +36,11 @@ type grant struct {
 	// machine is what a machine client's token says of it (its tenant and
 	// roles); nil for a person, and for a client without a tenant.
 	machine *claims.Subject
+	// support is set when a support user acts as the person (support.go):
+	// the tokens carry act and expire with the support session.
+	support *supportGrant
+	// accessOnly issues no ID token (token exchange).
+	accessOnly bool
 }
 
 // tokenSet is what the token endpoint returns.
@@ -66,7 +71,14 @@ func (s *Server) accessTokenLifetime(c *directory.Client) time.Duration {
 // subject.
 func (s *Server) mint(g grant) (tokenSet, error) {
 	now := s.store.cfg.Now()
-	exp := now.Add(s.accessTokenLifetime(g.client))
+	var until time.Time
+	if g.support != nil {
+		until = g.support.until
+		if g.person != nil {
+			g.person.Actor = g.support.actor()
+		}
+	}
+	exp := capped(now.Add(s.accessTokenLifetime(g.client)), until)
 	at := claims.AccessToken{
 		Issuer: s.store.cfg.Issuer, Subject: g.subject, Audience: []string{g.client.ID},
 		Expiry: exp.Unix(), IssuedAt: now.Unix(), JWTID: newTokenID(), ClientID: g.client.ID,
@@ -90,12 +102,12 @@ func (s *Server) mint(g grant) (tokenSet, error) {
 		return tokenSet{}, fmt.Errorf("sign access token: %w", err)
 	}
 	out := tokenSet{accessToken: signed, jti: at.JWTID, expiresAt: exp}
-	if g.person == nil || !slices.Contains(g.scopes, oidc.ScopeOpenID) {
+	if g.person == nil || g.accessOnly || !slices.Contains(g.scopes, oidc.ScopeOpenID) {
 		return out, nil
 	}
 	idt := claims.IDToken{
 		Issuer: s.store.cfg.Issuer, Subject: g.subject, Audience: []string{g.client.ID},
-		Expiry: now.Add(s.idTokenLifetime(g.client)).Unix(), IssuedAt: now.Unix(), AuthTime: g.authTime.Unix(),
+		Expiry: capped(now.Add(s.idTokenLifetime(g.client)), until).Unix(), IssuedAt: now.Unix(), AuthTime: g.authTime.Unix(),
 		Nonce: g.nonce, ACR: g.acr, AMR: g.amr, AZP: g.client.ID, SessionID: g.sessionID,
 		Profile: claims.ProfileFor(*g.person, g.scopes), Access: access,
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 	"golang.org/x/text/language"
 
+	"github.com/gatehouse-id/gatehouse/audit"
 	"github.com/gatehouse-id/gatehouse/directory"
 	"github.com/gatehouse-id/gatehouse/ephemeral"
 	"github.com/gatehouse-id/gatehouse/grants"
@@ -28,6 +29,9 @@ type Deps struct {
 	Cookies   session.Cookies
 	// Health reports whether the stores answer (served at /ready).
 	Health func(context.Context) error
+	// Audit records support access: every token issued in a support
+	// session or by token exchange, and every refusal. Required.
+	Audit func(context.Context, audit.Event) error
 }
 
 // Provider is the assembled OpenID provider.
@@ -48,11 +52,14 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 	if deps.Health == nil {
 		deps.Health = func(context.Context) error { return nil }
 	}
+	if deps.Audit == nil {
+		return nil, errors.New("provider: Deps.Audit is required")
+	}
 	codeCrypto := op.NewAES256GCMCrypto(cfg.CodeKey, "code-1")
 	st := &storage{
 		codes: codeCrypto,
 		cfg:   &cfg, dir: deps.Directory, grants: deps.Grants, keys: deps.Keys, kv: deps.Ephemeral,
-		sessions: deps.Sessions, health: deps.Health, log: cfg.Logger,
+		sessions: deps.Sessions, health: deps.Health, log: cfg.Logger, audit: deps.Audit,
 		requests: &authRequests{kv: deps.Ephemeral, lifetime: cfg.AuthRequestLifetime, now: cfg.Now},
 	}
 	opCfg := &op.Config{

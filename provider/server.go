@@ -91,11 +91,6 @@ func (s *Server) JWTProfile(context.Context, *op.Request[oidc.JWTProfileGrantReq
 	return nil, errUnsupportedGrant(oidc.GrantTypeBearer)
 }
 
-// TokenExchange (RFC 8693) arrives with support impersonation.
-func (s *Server) TokenExchange(context.Context, *op.ClientRequest[oidc.TokenExchangeRequest]) (*op.Response, error) {
-	return nil, errUnsupportedGrant(oidc.GrantTypeTokenExchange)
-}
-
 // DeviceToken (RFC 8628) is not offered yet.
 func (s *Server) DeviceToken(context.Context, *op.ClientRequest[oidc.DeviceAccessTokenRequest]) (*op.Response, error) {
 	return nil, errUnsupportedGrant(oidc.GrantTypeDeviceCode)
@@ -116,7 +111,8 @@ func (s *Server) Discovery(ctx context.Context, r *op.Request[struct{}]) (*op.Re
 	authMethods := []oidc.AuthMethod{oidc.AuthMethodBasic, oidc.AuthMethodPost}
 	d.ResponseTypesSupported = []string{string(oidc.ResponseTypeCode)}
 	d.ResponseModesSupported = []string{string(oidc.ResponseModeQuery), string(oidc.ResponseModeFormPost)}
-	d.GrantTypesSupported = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken, oidc.GrantTypeClientCredentials}
+	d.GrantTypesSupported = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken, oidc.GrantTypeClientCredentials,
+		oidc.GrantTypeTokenExchange}
 	d.TokenEndpointAuthMethodsSupported = append(slices.Clone(authMethods), oidc.AuthMethodNone)
 	d.TokenEndpointAuthSigningAlgValuesSupported = nil
 	d.RevocationEndpointAuthMethodsSupported = append(slices.Clone(authMethods), oidc.AuthMethodNone)

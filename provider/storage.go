@@ -13,6 +13,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
+	"github.com/gatehouse-id/gatehouse/audit"
 	"github.com/gatehouse-id/gatehouse/directory"
 	"github.com/gatehouse-id/gatehouse/ephemeral"
 	"github.com/gatehouse-id/gatehouse/grants"
@@ -38,7 +39,9 @@ type storage struct {
 	sessions *session.Store
 	requests *authRequests
 	health   func(context.Context) error
-	log      *slog.Logger
+	// audit records support access (support.go).
+	audit func(context.Context, audit.Event) error
+	log   *slog.Logger
 	// codes encrypts authorization codes (the library's op.Crypto, with
 	// the code key); a replay is only marked for a code it decrypts, so
 	// that made-up codes write nothing.
@@ -172,6 +175,13 @@ func (s *storage) reusableSession(ctx context.Context, a *authRequest) (session.
 	}
 	if a.LoginHint != "" && !s.hintMatches(ctx, a.LoginHint, user) {
 		return session.Session{}, false
+	}
+	// A support session is reused only while support may still act; the
+	// token endpoint decides again, and audits, when the code is redeemed.
+	if sess.Support != nil {
+		if _, err := s.dir.RecheckSupport(ctx, sess.Support.ActorID, sess.UserID, s.cfg.Now()); err != nil {
+			return session.Session{}, false
+		}
 	}
 	return sess, true
 }

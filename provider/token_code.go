@@ -63,6 +63,14 @@ func (s *Server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 		client: &c, subject: a.UserID, scopes: a.Scopes, nonce: a.Nonce, authTime: a.AuthTime,
 		amr: a.AMR, acr: a.ACR, sessionID: a.SessionID, tenantID: a.TenantID, person: &person,
 	}
+	if a.SupportActorID != "" {
+		if g.support, err = s.recheckSupport(ctx, a.SupportActorID, a.UserID, a.SupportReason, a.SupportUntil, &c, "authorization_code"); err != nil {
+			return nil, err
+		}
+		if err := s.auditSupportToken(ctx, actionSupportToken, g, "authorization_code"); err != nil {
+			return nil, s.serverError(ctx, "audit support token", err)
+		}
+	}
 	ts, err := s.mint(g)
 	if err != nil {
 		return nil, s.serverError(ctx, "mint tokens", err)

@@ -30,12 +30,18 @@ func (s *Server) newRefreshToken(g grant, family string) (string, grants.Refresh
 		lifetime = g.client.RefreshTokenLifetime
 	}
 	now := s.store.cfg.Now().UTC()
-	return token, grants.RefreshToken{
+	rt := grants.RefreshToken{
 		ID: newTokenID(), Hash: hashToken(token), FamilyID: family, ClientID: g.client.ID,
 		Subject: g.subject, TenantID: g.tenantID, SessionID: g.sessionID, Scopes: g.scopes,
 		Audience: []string{g.client.ID}, AMR: g.amr, ACR: g.acr, AuthTime: g.authTime,
 		CreatedAt: now, ExpiresAt: now.Add(lifetime),
 	}
+	if g.support != nil {
+		// A support family ends with its session, rotation or not.
+		rt.ActorID, rt.SupportReason = g.support.access.Actor.ID, g.support.reason
+		rt.ExpiresAt = capped(rt.ExpiresAt, g.support.until.UTC())
+	}
+	return token, rt
 }
 
 // RefreshToken exchanges a refresh token for new tokens and a new refresh
@@ -93,6 +99,16 @@ func (s *Server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 		client: &c, subject: old.Subject, scopes: old.Scopes, authTime: old.AuthTime, amr: old.AMR,
 		acr: old.ACR, sessionID: old.SessionID, tenantID: old.TenantID, person: &person,
 	}
+	if old.ActorID != "" {
+		// A support family: support must still be allowed, and the family
+		// ends when its first token does (the session's end).
+		if g.support, err = s.recheckSupport(ctx, old.ActorID, old.Subject, old.SupportReason, old.ExpiresAt, &c, "refresh_token"); err != nil {
+			if errors.Is(err, oidc.ErrInvalidGrant()) {
+				_ = s.store.grants.RevokeRefreshFamily(ctx, old.FamilyID, s.store.cfg.Now().UTC())
+			}
+			return nil, err
+		}
+	}
 	token, next := s.newRefreshToken(g, old.FamilyID)
 	switch err := s.store.grants.RotateRefreshToken(ctx, hash, next, s.store.cfg.Now().UTC()); {
 	case errors.Is(err, grants.ErrReused):
@@ -104,6 +120,11 @@ func (s *Server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 		return nil, s.serverError(ctx, "rotate refresh token", err)
 	}
 	g.scopes = scopes
+	if g.support != nil {
+		if err := s.auditSupportToken(ctx, actionSupportToken, g, "refresh_token"); err != nil {
+			return nil, s.serverError(ctx, "audit support token", err)
+		}
+	}
 	ts, err := s.mint(g)
 	if err != nil {
 		return nil, s.serverError(ctx, "mint tokens", err)

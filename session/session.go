@@ -36,13 +36,37 @@ type Session struct {
 	ACR       string    `json:"acr,omitempty"`
 	CreatedAt time.Time `json:"ca"`
 	ExpiresAt time.Time `json:"ea"`
+	// Support is set when a support user acts as UserID (seed 004's
+	// "jill$john"); AuthTime, AMR and ACR then describe how the support
+	// user authenticated.
+	Support *Support `json:"sup,omitempty"`
 }
+
+// Support is who acts in a support session, and why.
+type Support struct {
+	// ActorID, ActorUsername, ActorTenantID and ActorTenantSlug name the
+	// support user, in its home tenant.
+	ActorID         string `json:"aid"`
+	ActorUsername   string `json:"au"`
+	ActorTenantID   string `json:"atid"`
+	ActorTenantSlug string `json:"ats"`
+	// Username is the supported user's, for the banner.
+	Username string `json:"u"`
+	// Reason is what the support login gave (a ticket reference), or "".
+	Reason string `json:"r,omitempty"`
+}
+
+// Name is how the audit log writes the access: "jill$john".
+func (s *Support) Name() string { return s.ActorUsername + "$" + s.Username }
 
 // Config tunes sessions.
 type Config struct {
 	// Lifetime is the absolute maximum of a session (Keycloak's "SSO Session
 	// Max"); 10 hours if zero: a working day, so people log in once a day.
 	Lifetime time.Duration
+	// SupportLifetime is the absolute maximum of a support session; one
+	// hour if zero. Nothing extends it: not single sign-on, not refresh.
+	SupportLifetime time.Duration
 	// Now is the clock; time.Now if nil.
 	Now func() time.Time
 }
@@ -51,14 +75,18 @@ type Config struct {
 type Store struct {
 	kv       ephemeral.Store
 	lifetime time.Duration
+	support  time.Duration
 	now      func() time.Time
 }
 
 // New returns a Store over kv.
 func New(kv ephemeral.Store, cfg Config) *Store {
-	s := &Store{kv: kv, lifetime: cfg.Lifetime, now: cfg.Now}
+	s := &Store{kv: kv, lifetime: cfg.Lifetime, support: cfg.SupportLifetime, now: cfg.Now}
 	if s.lifetime <= 0 {
 		s.lifetime = 10 * time.Hour
+	}
+	if s.support <= 0 {
+		s.support = time.Hour
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -69,20 +97,28 @@ func New(kv ephemeral.Store, cfg Config) *Store {
 // Lifetime is the maximum age of a session.
 func (s *Store) Lifetime() time.Duration { return s.lifetime }
 
+// SupportLifetime is the maximum age of a support session.
+func (s *Store) SupportLifetime() time.Duration { return s.support }
+
 // Create starts a session for a person who has just authenticated, and
-// returns the token for the cookie.
-func (s *Store) Create(ctx context.Context, userID, tenantID string, amr []string, acr string) (string, Session, error) {
+// returns the token for the cookie. With sup set it is a support session:
+// userID is the person supported, and it lives SupportLifetime at most.
+func (s *Store) Create(ctx context.Context, userID, tenantID string, amr []string, acr string, sup *Support) (string, Session, error) {
 	now := s.now().UTC()
+	lifetime := s.lifetime
+	if sup != nil {
+		lifetime = s.support
+	}
 	sess := Session{
 		ID: randomString(16), UserID: userID, TenantID: tenantID, AuthTime: now,
-		AMR: amr, ACR: acr, CreatedAt: now, ExpiresAt: now.Add(s.lifetime),
+		AMR: amr, ACR: acr, CreatedAt: now, ExpiresAt: now.Add(lifetime), Support: sup,
 	}
 	token := randomString(32)
 	b, err := json.Marshal(sess)
 	if err != nil {
 		return "", Session{}, err
 	}
-	if err := s.kv.Set(ctx, key(token), b, s.lifetime); err != nil {
+	if err := s.kv.Set(ctx, key(token), b, lifetime); err != nil {
 		return "", Session{}, fmt.Errorf("store session: %w", err)
 	}
 	return token, sess, nil

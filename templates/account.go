@@ -1,6 +1,10 @@
 package templates
 
-import "html/template"
+import (
+	"fmt"
+	"html/template"
+	"time"
+)
 
 // The account page: a person's own two-factor authentication, authorized
 // by the Gatehouse session (package account).
@@ -31,6 +35,25 @@ const (
 	MsgEnrolmentExpired Message = "enrolment_expired"
 	// MsgTOTPRemoved: two-factor authentication is now off for the person.
 	MsgTOTPRemoved Message = "totp_removed"
+	// MsgSupportEnabled and MsgSupportDisabled: the person opened (until
+	// AccountPage.NoticeUntil) or closed support access to their own
+	// account.
+	MsgSupportEnabled  Message = "support_enabled"
+	MsgSupportDisabled Message = "support_disabled"
+	// MsgSupportTenantEnabled and MsgSupportTenantDisabled: a tenant
+	// administrator opened (until AccountPage.NoticeUntil) or closed
+	// support access to every account of the tenant
+	// (AccountSupport.TenantName).
+	MsgSupportTenantEnabled  Message = "support_tenant_enabled"
+	MsgSupportTenantDisabled Message = "support_tenant_disabled"
+	// MsgSupportTenantForbidden: the tenant-wide consent asked for by
+	// someone who does not administer the tenant. Nothing was changed.
+	MsgSupportTenantForbidden Message = "support_tenant_forbidden"
+	// MsgSupportCannotChange: a form posted in a support session (support
+	// acting as the person): a support session changes neither the
+	// person's sign-in settings nor their consent. Nothing was checked or
+	// changed.
+	MsgSupportCannotChange Message = "support_cannot_change"
 )
 
 // AccountSignInPage is the account page for a browser without a live
@@ -62,19 +85,107 @@ type AccountPage struct {
 	LockedMinutes int
 	// Notice is one of the account messages above, or MsgAccountFormExpired.
 	Notice Message
+	// NoticeUntil is when the window that MsgSupportEnabled or
+	// MsgSupportTenantEnabled reports closes.
+	NoticeUntil Deadline
 	// Recovery and Remove are the refusals of the code given in those
 	// forms.
 	Recovery CodeError
 	Remove   CodeError
+	// SupportActor and SupportActorTenant name, in a support session, the
+	// support user acting as the person and the slug of its home tenant;
+	// both are empty otherwise. A support session sees a banner that says
+	// so, and no form.
+	SupportActor       string
+	SupportActorTenant string
+	// Support is the "Support access" section.
+	Support AccountSupport
 }
 
+// InSupportSession reports whether support is acting as the person: the
+// page then offers no form at all.
+func (p AccountPage) InSupportSession() bool { return p.SupportActor != "" }
+
 // CanEnrol reports whether the page offers enrolment: the person has no
-// authenticator and the policy is not off.
-func (p AccountPage) CanEnrol() bool { return !p.Enrolled && p.Policy != "off" }
+// authenticator, the policy is not off, and this is not a support session.
+func (p AccountPage) CanEnrol() bool {
+	return !p.Enrolled && p.Policy != "off" && !p.InSupportSession()
+}
+
+// CanManage reports whether the page offers the forms of an enrolled
+// person (new recovery codes, and removal if CanRemove): not to a support
+// session.
+func (p AccountPage) CanManage() bool { return p.Enrolled && !p.InSupportSession() }
 
 // CanRemove reports whether the page offers removal: the person has an
 // authenticator that nothing requires.
 func (p AccountPage) CanRemove() bool { return p.Enrolled && !p.Required }
+
+// AccountSupport is the state of support access (seed 004's "Enable
+// support") for the person's home tenant, where consents are given.
+type AccountSupport struct {
+	// Mode is the tenant's effective support mode: "permission" (the
+	// provider's support staff may sign in as the person without asking)
+	// or "consent" (only while a consent is open).
+	Mode string
+	// Window is how long a consent given now stays open.
+	Window time.Duration
+	// TenantName is the person's home tenant.
+	TenantName string
+	// Own is the person's own consent, Tenant the tenant-wide one a
+	// tenant administrator gave; the zero Deadline when none is open.
+	Own    Deadline
+	Tenant Deadline
+	// Admin is true when the person administers the tenant: the page then
+	// offers the tenant-wide consent too.
+	Admin bool
+}
+
+// ByConsent reports whether support needs a consent in the tenant.
+func (s AccountSupport) ByConsent() bool { return s.Mode == "consent" }
+
+// WindowText writes Window for a button: "24 hours", "1 hour", "3 days",
+// "1 hour 30 minutes".
+func (s AccountSupport) WindowText() string { return durationText(s.Window) }
+
+// Deadline is when an open window closes; the zero Deadline means none is
+// open.
+type Deadline time.Time
+
+// Open reports whether there is a window.
+func (d Deadline) Open() bool { return !time.Time(d).IsZero() }
+
+// Text writes the deadline plainly, in UTC: "2 March 2026 at 12:00 UTC".
+func (d Deadline) Text() string { return time.Time(d).UTC().Format("2 January 2006 at 15:04 UTC") }
+
+// Machine writes the deadline for a <time datetime> attribute (RFC 3339,
+// UTC).
+func (d Deadline) Machine() string { return time.Time(d).UTC().Format(time.RFC3339) }
+
+func durationText(d time.Duration) string {
+	plural := func(n int64, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return fmt.Sprintf("%d %ss", n, unit)
+	}
+	switch {
+	case d <= 0:
+		return "0 minutes"
+	case d >= 48*time.Hour && d%(24*time.Hour) == 0:
+		return plural(int64(d/(24*time.Hour)), "day")
+	case d%time.Hour == 0:
+		return plural(int64(d/time.Hour), "hour")
+	case d < time.Hour:
+		return plural(int64((d+time.Minute-1)/time.Minute), "minute")
+	default:
+		h, m := d/time.Hour, (d%time.Hour+time.Minute-1)/time.Minute
+		if m == 60 {
+			return plural(int64(h+1), "hour")
+		}
+		return plural(int64(h), "hour") + " " + plural(int64(m), "minute")
+	}
+}
 
 // CodeError is the refusal of a code typed into one form: MsgCodeMalformed,
 // MsgCodeWrong, MsgCodeWait (WaitSeconds) or MsgTOTPLocked (LockMinutes),

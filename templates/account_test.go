@@ -4,6 +4,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+)
+
+var (
+	until   = Deadline(time.Date(2026, 3, 2, 12, 0, 1, 0, time.UTC))
+	consent = AccountSupport{Mode: "consent", Window: 24 * time.Hour, TenantName: "Acme IoT"}
 )
 
 // TestAccountPagesAreAccessible renders every account page in its busiest
@@ -22,6 +28,10 @@ func TestAccountPagesAreAccessible(t *testing.T) {
 		"codes":      AccountRecoveryCodesPage{Codes: []string{"abcde-fghij"}, Regenerated: true},
 		"removed":    AccountPage{CSRFToken: "tok", Username: "jill", Policy: "optional", Notice: MsgTOTPRemoved},
 		"policy off": AccountPage{CSRFToken: "tok", Username: "jill", Policy: "off", Notice: MsgMFAOff},
+		"support, admin, both open": AccountPage{CSRFToken: "tok", Username: "jill", Policy: "optional", Notice: MsgSupportTenantEnabled, NoticeUntil: until,
+			Support: AccountSupport{Mode: "consent", Window: 24 * time.Hour, TenantName: "Acme IoT", Own: until, Tenant: until, Admin: true}},
+		"support session": AccountPage{Username: "john", Policy: "optional", Enrolled: true, SupportActor: "jill", SupportActorTenant: "acme-iot",
+			Notice: MsgSupportCannotChange, Support: AccountSupport{Mode: "consent", Window: time.Hour, TenantName: "Acme IoT", Admin: true}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			got := render(t, p)
@@ -89,7 +99,8 @@ func TestAccountPageOffersWhatPolicyAllows(t *testing.T) {
 }
 
 func TestAccountMessagesHaveWords(t *testing.T) {
-	for _, m := range []Message{MsgAccountFormExpired, MsgMFAOff, MsgAlreadyEnrolled, MsgNotEnrolled, MsgTOTPRequired, MsgEnrolmentExpired, MsgTOTPRemoved} {
+	for _, m := range []Message{MsgAccountFormExpired, MsgMFAOff, MsgAlreadyEnrolled, MsgNotEnrolled, MsgTOTPRequired, MsgEnrolmentExpired, MsgTOTPRemoved,
+		MsgSupportEnabled, MsgSupportDisabled, MsgSupportTenantEnabled, MsgSupportTenantDisabled, MsgSupportTenantForbidden, MsgSupportCannotChange} {
 		if got := render(t, AccountPage{Notice: m}); strings.Contains(got, "Something went wrong") || !strings.Contains(got, `id="notice"`) {
 			t.Errorf("account notice %q has no words", m)
 		}
@@ -97,6 +108,104 @@ func TestAccountMessagesHaveWords(t *testing.T) {
 	for _, m := range []Message{MsgAccountSignInFailed, MsgAccountSignedOut} {
 		if got := render(t, AccountSignInPage{Notice: m}); strings.Contains(got, "Something went wrong") || !strings.Contains(got, `id="notice"`) {
 			t.Errorf("sign-in notice %q has no words", m)
+		}
+	}
+}
+
+// TestAccountSupportSection: what the "Support access" section says and
+// offers under each policy, to a user and to an administrator, and that a
+// support session gets a banner and no form at all.
+func TestAccountSupportSection(t *testing.T) {
+	const (
+		enableSelf = `<input type="hidden" name="scope" value="self">
+<button type="submit" class="button">Enable support access for 24 hours</button>`
+		disableSelf = `<input type="hidden" name="scope" value="self">
+<button type="submit" class="button">Disable support access</button>`
+		enableTenant = `<input type="hidden" name="scope" value="tenant">
+<button type="submit" class="button">Enable support access for everyone for 24 hours</button>`
+		disableTenant = `<input type="hidden" name="scope" value="tenant">
+<button type="submit" class="button">Disable support access for everyone</button>`
+	)
+	admin := consent
+	admin.Admin = true
+	open := consent
+	open.Own, open.Tenant = until, until
+	openAdmin := open
+	openAdmin.Admin = true
+	permission := AccountSupport{Mode: "permission", Window: 24 * time.Hour, TenantName: "Acme IoT"}
+	leftOpen := permission
+	leftOpen.Own, leftOpen.Tenant, leftOpen.Admin = until, until, true
+	permAdmin := permission
+	permAdmin.Admin = true
+	for _, tc := range []struct {
+		name  string
+		p     AccountPage
+		forms []string // of the four, those offered
+		says  []string
+	}{
+		{"consent, nothing open", AccountPage{CSRFToken: "tok", Support: consent}, []string{enableSelf},
+			[]string{"asks for your consent", "<strong>Disabled.</strong> Support staff cannot sign in as you."}},
+		{"consent, own open", AccountPage{CSRFToken: "tok", Support: AccountSupport{Mode: "consent", Window: 24 * time.Hour, TenantName: "Acme IoT", Own: until}},
+			[]string{disableSelf}, []string{`<strong>Enabled</strong> until <time datetime="2026-03-02T12:00:01Z">2 March 2026 at 12:00 UTC</time>.`}},
+		{"consent, the tenant's open, a user", AccountPage{CSRFToken: "tok", Support: AccountSupport{Mode: "consent", Window: 24 * time.Hour, TenantName: "Acme IoT", Tenant: until}},
+			[]string{enableSelf}, []string{"<strong>Not enabled by you</strong>, but your administrators have enabled support access for everyone in Acme IoT"}},
+		{"consent, admin", AccountPage{CSRFToken: "tok", Support: admin}, []string{enableSelf, enableTenant}, []string{"<h3>For everyone in Acme IoT</h3>"}},
+		{"consent, admin, both open", AccountPage{CSRFToken: "tok", Support: openAdmin}, []string{disableSelf, disableTenant}, nil},
+		{"consent, user, both open", AccountPage{CSRFToken: "tok", Support: open}, []string{disableSelf}, nil},
+		{"permission", AccountPage{CSRFToken: "tok", Support: permission}, nil,
+			[]string{"<strong>Allowed.</strong> Acme IoT lets your provider's support staff sign in as you", "There is nothing to enable"}},
+		{"permission, admin", AccountPage{CSRFToken: "tok", Support: permAdmin}, nil, nil},
+		{"permission, windows left open", AccountPage{CSRFToken: "tok", Support: leftOpen}, []string{disableSelf, disableTenant},
+			[]string{"It would only matter if\nAcme IoT came to require consent", "this would only matter if Acme IoT came to require consent"}},
+		{"support session", AccountPage{SupportActor: "jill", SupportActorTenant: "acme-iot", Policy: "optional", Enrolled: true, Support: openAdmin}, nil,
+			[]string{"Support (jill of acme-iot) is acting as this account: its sign-in settings cannot be changed.", `id="support-tenant-state"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := render(t, tc.p)
+			for _, form := range []string{enableSelf, disableSelf, enableTenant, disableTenant} {
+				want := false
+				for _, f := range tc.forms {
+					want = want || f == form
+				}
+				if strings.Contains(got, form) != want {
+					t.Errorf("form %q present = %v, want %v", form[strings.Index(form, "\n")+1:], !want, want)
+				}
+			}
+			for _, want := range tc.says {
+				if !strings.Contains(got, want) {
+					t.Errorf("page lacks %q", want)
+				}
+			}
+			if tc.p.InSupportSession() && strings.Contains(got, "<form") {
+				t.Error("a support session is offered a form")
+			}
+		})
+	}
+}
+
+func TestAccountSupportSessionHidesTOTPForms(t *testing.T) {
+	for _, p := range []AccountPage{
+		{SupportActor: "jill", SupportActorTenant: "acme-iot", Policy: "optional"},
+		{SupportActor: "jill", SupportActorTenant: "acme-iot", Policy: "optional", Enrolled: true},
+	} {
+		got := render(t, p)
+		if strings.Contains(got, "<form") || strings.Contains(got, "csrf_token") {
+			t.Errorf("support session (enrolled %v) is offered a form", p.Enrolled)
+		}
+		if !strings.Contains(got, `id="totp-state"`) {
+			t.Error("support session does not see the TOTP state")
+		}
+	}
+}
+
+func TestDurationText(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		time.Hour: "1 hour", 24 * time.Hour: "24 hours", 36 * time.Hour: "36 hours", 48 * time.Hour: "2 days",
+		30 * 24 * time.Hour: "30 days", 90 * time.Minute: "1 hour 30 minutes", 150 * time.Minute: "2 hours 30 minutes",
+		61 * time.Minute: "1 hour 1 minute", 45 * time.Minute: "45 minutes",
+	} {
+		if got := durationText(d); got != want {
+			t.Errorf("durationText(%v) = %q, want %q", d, got, want)
 		}
 	}
 }

@@ -35,6 +35,17 @@ const (
 	MsgEnrolmentStale Message = "enrolment_stale"
 	// MsgChooseTenant: the tenant choice was submitted without a choice.
 	MsgChooseTenant Message = "choose_tenant"
+	// MsgSupportRefused: a support login ("jill$john") whose password was
+	// right but that the support rules refuse. One message for every
+	// reason (no permission, unknown user, no consent, ...): the reason is
+	// in the audit log.
+	MsgSupportRefused Message = "support_refused"
+	// MsgSupportFromSupport: a support login from a browser that is in a
+	// support session already.
+	MsgSupportFromSupport Message = "support_from_support"
+	// MsgReasonRequired and MsgReasonInvalid are the support page's.
+	MsgReasonRequired Message = "reason_required"
+	MsgReasonInvalid  Message = "reason_invalid"
 )
 
 // Messages shown on the error page.

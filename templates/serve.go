@@ -86,7 +86,7 @@ func (p Pages) Handle(fn func(w http.ResponseWriter, r *http.Request) error) htt
 // a 200.
 func (p Pages) Render(w http.ResponseWriter, r *http.Request, status int, pg Page) {
 	var buf bytes.Buffer
-	if err := p.Set.Execute(&buf, pg); err != nil {
+	if err := p.Set.ExecuteWith(&buf, pg, SupportBannerFrom(r.Context())); err != nil {
 		p.Log.LogAttrs(r.Context(), slog.LevelError, "render "+p.What, slog.String("err", err.Error()))
 		http.Error(w, "Something went wrong on our side. Please try again later.", http.StatusInternalServerError)
 		return

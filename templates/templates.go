@@ -18,7 +18,7 @@ const ProductName = "Gatehouse"
 
 // pageNames are the pages New parses; each is html/<name>.html on top of the
 // layout.
-var pageNames = [...]string{"login", "tenant_choice", "totp", "totp_enrol", "recovery_codes", "error", "logged_out",
+var pageNames = [...]string{"login", "tenant_choice", "support", "totp", "totp_enrol", "recovery_codes", "error", "logged_out",
 	"account", "account_signin", "account_enrol", "account_recovery_codes"}
 
 // Set is the parsed pages. It is safe for concurrent use.
@@ -161,12 +161,22 @@ func New() (*Set, error) {
 // Execute writes page p to w. Callers that write to an http.ResponseWriter
 // should render into a buffer first, so that a failing template never leaves
 // half a page behind a 200.
-func (s *Set) Execute(w io.Writer, p Page) error {
+func (s *Set) Execute(w io.Writer, p Page) error { return s.ExecuteWith(w, p, nil) }
+
+// view is what the layout renders: the page, and the support banner when
+// a support user acts in this browser. Pages see only their own data.
+type view struct {
+	Page    Page
+	Support *SupportBanner
+}
+
+// ExecuteWith is Execute with the support banner b on top (none if nil).
+func (s *Set) ExecuteWith(w io.Writer, p Page, b *SupportBanner) error {
 	t, ok := s.pages[p.templateName()]
 	if !ok {
 		return fmt.Errorf("templates: no page %q", p.templateName())
 	}
-	if err := t.ExecuteTemplate(w, "layout", p); err != nil {
+	if err := t.ExecuteTemplate(w, "layout", view{Page: p, Support: b}); err != nil {
 		return fmt.Errorf("templates: render %s: %w", p.templateName(), err)
 	}
 	return nil

@@ -33,6 +33,9 @@ type config struct {
 	// ConnectTimeout bounds how long start-up waits for PostgreSQL and
 	// Redis to answer before giving up.
 	ConnectTimeout time.Duration
+	// SupportSessionLifetime is the longest a support session ("jill$john")
+	// and the tokens issued in it or by token exchange live.
+	SupportSessionLifetime time.Duration
 }
 
 // bindFlags registers the serve flags on fs, with defaults from the
@@ -45,6 +48,8 @@ func (c *config) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SigningAlg, "signing-alg", env("GATEHOUSE_SIGNING_ALG", "RS256"), "token signing algorithm: RS256, ES256 or EdDSA (GATEHOUSE_SIGNING_ALG)")
 	fs.StringVar(&c.LogLevel, "log-level", env("GATEHOUSE_LOG_LEVEL", "info"), "debug, info, warn or error (GATEHOUSE_LOG_LEVEL)")
 	fs.BoolVar(&c.Demo, "demo", env("GATEHOUSE_DEMO", "") == "true", "load the demo directory and serve the demo portal; allows laptop-only settings (GATEHOUSE_DEMO=true)")
+	fs.DurationVar(&c.SupportSessionLifetime, "support-session-lifetime", envDuration("GATEHOUSE_SUPPORT_SESSION_LIFETIME", time.Hour),
+		"longest life of a support session (jill$john) and of its tokens; refresh never extends it (GATEHOUSE_SUPPORT_SESSION_LIFETIME)")
 }
 
 // bindStorageFlags registers what reaches the stores and unseals their
@@ -107,6 +112,12 @@ func (c *config) resolve() error {
 	}
 	if err := c.resolveBackends(); err != nil {
 		return err
+	}
+	if c.SupportSessionLifetime == 0 {
+		c.SupportSessionLifetime = time.Hour
+	}
+	if c.SupportSessionLifetime < time.Minute || c.SupportSessionLifetime > 12*time.Hour {
+		return errors.New("GATEHOUSE_SUPPORT_SESSION_LIFETIME / --support-session-lifetime must be a duration between 1m and 12h, such as 1h")
 	}
 	return c.resolveKEK()
 }

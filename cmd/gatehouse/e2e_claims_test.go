@@ -158,6 +158,12 @@ func (h *harness) personReceived(t *testing.T, n normalizer, p *portal, acc demo
 	if err != nil {
 		t.Fatal(err)
 	}
+	return h.tokenReceived(t, n, p, tok)
+}
+
+// tokenReceived collects all four views of the tokens p received.
+func (h *harness) tokenReceived(t *testing.T, n normalizer, p *portal, tok *oauth2.Token) received {
+	t.Helper()
 	rawID, _ := tok.Extra("id_token").(string)
 	idt, err := h.oidc.Verifier(&gooidc.Config{ClientID: p.conf.ClientID}).Verify(t.Context(), rawID)
 	if err != nil {
@@ -269,6 +275,23 @@ func TestGoldenClaims(t *testing.T) {
 			t.Errorf("tenant = %v, want contoso only", tn)
 		}
 		golden(t, "web-bob-at-contoso", r)
+	})
+	t.Run("support acting", func(t *testing.T) {
+		// Bob, on Acme's support desk, acts as Carol of Contoso.
+		a, resp, _ := h.browser().supportLogin(web, "contoso", "bob$carol", "bob-demo-pw", "INC-1")
+		tok, err := web.exchange(t.Context(), code(t, resp, a), a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := h.tokenReceived(t, n, web, tok)
+		r.consistent(t)
+		for name, v := range map[string]map[string]any{"ID token": r.IDToken, "access token": r.AccessToken,
+			"userinfo": r.UserInfo, "introspection": r.Introspection} {
+			if act, _ := v["act"].(map[string]any); act["preferred_username"] != "bob" || v["sub"] != r.AccessToken["sub"] {
+				t.Errorf("%s: act %v, sub %v", name, v["act"], v["sub"])
+			}
+		}
+		golden(t, "web-bob-supporting-carol", r)
 	})
 	t.Run("machine client", func(t *testing.T) {
 		cc := clientcredentials.Config{ClientID: demo.MachineClientID, ClientSecret: demo.MachineClientSecret,

@@ -37,6 +37,12 @@ func (c *cluster) use(n int) { c.target.Store(int32(n)) }
 
 func newCluster(t *testing.T) *cluster {
 	t.Helper()
+	return newClusterWith(t, "testdata/directory.yaml")
+}
+
+// newClusterWith is newCluster with the directory file at path.
+func newClusterWith(t *testing.T, path string) *cluster {
+	t.Helper()
 	dbURL, redisURL := pgtest.FreshSchemaURL(t), redistest.URL(t)
 	prefix := redistest.Prefix(t, redisURL)
 	lb := httptest.NewUnstartedServer(nil)
@@ -62,7 +68,7 @@ func newCluster(t *testing.T) *cluster {
 		c.nodes[i] = httptest.NewServer(a.handler)
 		t.Cleanup(func() { c.nodes[i].Close(); a.Close() })
 	}
-	applyFile(t, apps[0], "testdata/directory.yaml", mustRead(t, "testdata/directory.yaml"), issuer)
+	applyFile(t, apps[0], path, mustRead(t, path), issuer)
 	lb.Config.Handler = &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
 		u, _ := url.Parse(c.nodes[c.target.Load()].URL)
 		r.SetURL(u)

@@ -152,14 +152,14 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	if a.mfa, err = newMFA(ctx, a.db, a.kv, sealer, a.audit, opt.now); err != nil {
 		return err
 	}
-	sessions := session.New(a.kv, session.Config{Now: opt.now})
+	sessions := session.New(a.kv, session.Config{Now: opt.now, SupportLifetime: cfg.SupportSessionLifetime})
 	cookies := session.Cookies{Secure: !cfg.insecureHTTP()}
 	prov, err := provider.New(provider.Config{
 		Issuer: cfg.Issuer, AllowInsecureIssuer: cfg.insecureHTTP(), CodeKey: [32]byte(codeKey),
-		Logger: log, Now: opt.now,
+		SupportLifetime: cfg.SupportSessionLifetime, Logger: log, Now: opt.now,
 	}, provider.Deps{
 		Directory: a.directory, Grants: a.db, Keys: km, Ephemeral: a.kv, Sessions: sessions,
-		Cookies: cookies, Health: a.ready,
+		Cookies: cookies, Health: a.ready, Audit: a.audit.Record,
 	})
 	if err != nil {
 		return err
@@ -173,6 +173,7 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	addressLimiter := throttle.New(a.kv, "login-address", addressPolicy)
 	lh, err := login.New(login.Config{
 		Requests: loginRequests{prov}, Authenticator: a.directory, Tenants: a.directory, MFA: a.mfa, Sealer: sealer, Pending: a.kv,
+		Support: a.directory, Audit: a.audit.Record, Now: opt.now,
 		Sessions: sessions, Cookies: cookies,
 		CallbackURL:    prov.CallbackURL,
 		AccountLimiter: throttle.New(a.kv, "login-account", accountPolicy),
@@ -184,6 +185,7 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	}
 	ah, err := account.New(account.Config{
 		Issuer: cfg.Issuer, Sessions: sessions, Directory: a.directory, MFA: a.mfa, Pending: a.kv, AddressLimiter: addressLimiter,
+		Audit: a.audit.Record, Now: opt.now,
 		CSRFKey: accountCSRFKey, Templates: tpl, Logger: log, SecureCookies: cookies.Secure,
 	})
 	if err != nil {
@@ -201,7 +203,7 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 		portal.Routes(mux)
 		mux.Handle("GET /{$}", http.RedirectHandler("/demo/", http.StatusFound))
 	}
-	a.handler = withRequestTimeout(mux, requestTimeout)
+	a.handler = withRequestTimeout(withSupportBanner(mux, sessions), requestTimeout)
 	return nil
 }
 

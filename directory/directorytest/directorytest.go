@@ -47,6 +47,7 @@ func Run(t *testing.T, newStore func(t *testing.T) directory.Store) {
 	t.Run("Groups", func(t *testing.T) { testGroups(t, newStore) })
 	t.Run("Services", func(t *testing.T) { testServices(t, newStore) })
 	t.Run("Resources", func(t *testing.T) { testResources(t, newStore) })
+	t.Run("SupportConsents", func(t *testing.T) { testSupportConsents(t, newStore) })
 	t.Run("MissingReferences", func(t *testing.T) { testMissingReferences(t, newStore) })
 	t.Run("InTx", func(t *testing.T) { testInTx(t, newStore) })
 	t.Run("Race", func(t *testing.T) { testRace(t, newStore) })

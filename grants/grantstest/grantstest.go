@@ -43,13 +43,15 @@ func at(m int) time.Time {
 }
 
 // token returns a live token of family with every field set, created at
-// at(0) and expiring at at(60). Its hash is derived from id.
+// at(0) and expiring at at(60): a support user's, since ActorID and
+// SupportReason are fields too. Its hash is derived from id.
 func token(id, family string) grants.RefreshToken {
 	return grants.RefreshToken{
 		ID: id, Hash: hash(id), FamilyID: family, ClientID: "portal", Subject: "u-jill", TenantID: "t-acme",
 		SessionID: "sid-" + family, Scopes: []string{"openid", "offline_access", "tenant"},
 		Audience: []string{"portal", "api"}, AMR: []string{"pwd", "otp", "mfa"}, ACR: "urn:gatehouse:mfa",
-		AuthTime: at(-5), CreatedAt: at(0), ExpiresAt: at(60),
+		AuthTime: at(-5), ActorID: "u-root", SupportReason: "TICKET-1234: cannot see the ‘alarms’ page",
+		CreatedAt: at(0), ExpiresAt: at(60),
 	}
 }
 
@@ -112,6 +114,16 @@ func testRoundTrip(t *testing.T, newStore func(t *testing.T) grants.Store) {
 		{"used and revoked token", func() grants.RefreshToken {
 			rt := token("rt-1", "fam-1")
 			rt.UsedAt, rt.RevokedAt = at(1), at(2)
+			return rt
+		}()},
+		{"not a support session", func() grants.RefreshToken {
+			rt := token("rt-1", "fam-1")
+			rt.ActorID, rt.SupportReason = "", ""
+			return rt
+		}()},
+		{"support session without a reason", func() grants.RefreshToken {
+			rt := token("rt-1", "fam-1")
+			rt.SupportReason = ""
 			return rt
 		}()},
 		{"empty lists", func() grants.RefreshToken {

@@ -12,7 +12,7 @@ import (
 )
 
 const refreshColumns = `id, hash, family_id, client_id, subject, tenant_id, session_id, scopes, audience, amr,
-	acr, auth_time, created_at, expires_at, used_at, revoked_at`
+	acr, auth_time, actor_id, support_reason, created_at, expires_at, used_at, revoked_at`
 
 // CreateRefreshToken stores t, the first token of a family or a token issued
 // outside rotation.
@@ -24,10 +24,10 @@ func (s *Store) CreateRefreshToken(ctx context.Context, t grants.RefreshToken) e
 }
 
 func insertRefresh(ctx context.Context, q querier, t grants.RefreshToken) error {
-	_, err := q.Exec(ctx, `INSERT INTO refresh_tokens (`+refreshColumns+`) VALUES (`+params(16)+`)`,
+	_, err := q.Exec(ctx, `INSERT INTO refresh_tokens (`+refreshColumns+`) VALUES (`+params(18)+`)`,
 		t.ID, t.Hash, t.FamilyID, t.ClientID, t.Subject, t.TenantID, t.SessionID,
-		list(t.Scopes), list(t.Audience), list(t.AMR), t.ACR, t.AuthTime, t.CreatedAt, t.ExpiresAt,
-		optTime(t.UsedAt), optTime(t.RevokedAt))
+		list(t.Scopes), list(t.Audience), list(t.AMR), t.ACR, t.AuthTime, t.ActorID, t.SupportReason,
+		t.CreatedAt, t.ExpiresAt, optTime(t.UsedAt), optTime(t.RevokedAt))
 	return err
 }
 
@@ -150,7 +150,8 @@ func scanRefresh(r scanner) (grants.RefreshToken, error) {
 		used, revoked *time.Time
 	)
 	if err := r.Scan(&t.ID, &t.Hash, &t.FamilyID, &t.ClientID, &t.Subject, &t.TenantID, &t.SessionID,
-		&t.Scopes, &t.Audience, &t.AMR, &t.ACR, &t.AuthTime, &t.CreatedAt, &t.ExpiresAt, &used, &revoked); err != nil {
+		&t.Scopes, &t.Audience, &t.AMR, &t.ACR, &t.AuthTime, &t.ActorID, &t.SupportReason, &t.CreatedAt, &t.ExpiresAt,
+		&used, &revoked); err != nil {
 		return grants.RefreshToken{}, err
 	}
 	if used != nil {

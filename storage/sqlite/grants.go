@@ -11,7 +11,7 @@ import (
 )
 
 const refreshColumns = `id, hash, family_id, client_id, subject, tenant_id, session_id, scopes, audience, amr,
-	acr, auth_time, created_at, expires_at, used_at, revoked_at`
+	acr, auth_time, actor_id, support_reason, created_at, expires_at, used_at, revoked_at`
 
 // CreateRefreshToken stores t, the first token of a family or a token issued
 // outside rotation.
@@ -31,10 +31,10 @@ func insertRefresh(ctx context.Context, q querier, t grants.RefreshToken) error 
 		}
 	}
 	_, err := q.ExecContext(ctx, `INSERT INTO refresh_tokens (`+refreshColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.ID, t.Hash, t.FamilyID, t.ClientID, t.Subject, t.TenantID, t.SessionID, lists[0], lists[1], lists[2],
-		t.ACR, encTime(t.AuthTime), encTime(t.CreatedAt), encTime(t.ExpiresAt), encOptTime(t.UsedAt),
-		encOptTime(t.RevokedAt))
+		t.ACR, encTime(t.AuthTime), t.ActorID, t.SupportReason, encTime(t.CreatedAt), encTime(t.ExpiresAt),
+		encOptTime(t.UsedAt), encOptTime(t.RevokedAt))
 	return err
 }
 
@@ -164,7 +164,7 @@ func scanRefresh(r scanner) (grants.RefreshToken, error) {
 		used, revoked              sql.NullString
 	)
 	if err := r.Scan(&t.ID, &t.Hash, &t.FamilyID, &t.ClientID, &t.Subject, &t.TenantID, &t.SessionID,
-		&scopes, &audience, &amr, &t.ACR, &authTime, &created, &expires, &used, &revoked); err != nil {
+		&scopes, &audience, &amr, &t.ACR, &authTime, &t.ActorID, &t.SupportReason, &created, &expires, &used, &revoked); err != nil {
 		return grants.RefreshToken{}, err
 	}
 	var d decoder

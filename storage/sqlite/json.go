@@ -3,6 +3,7 @@ package sqlite
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/gatehouse-id/gatehouse/directory"
 )
@@ -37,6 +38,43 @@ func decJSON[T any](what, s string) (T, error) {
 type settingsJSON struct {
 	UserRoles []string `json:"user_roles"`
 	MFA       string   `json:"mfa,omitempty"`
+	// Support is absent for the zero policy, as in every row written
+	// before it existed.
+	Support *supportJSON `json:"support,omitempty"`
+}
+
+// supportJSON is the stored form of directory.SupportPolicy. The consent
+// window is whole seconds; a zero one (inherit) is left out.
+type supportJSON struct {
+	Mode          string `json:"mode,omitempty"`
+	RequireReason bool   `json:"require_reason,omitempty"`
+	ConsentWindow int64  `json:"consent_window_seconds,omitempty"`
+}
+
+// encSettings returns the stored form of v. A consent window that is not a
+// whole number of seconds would not read back, and is refused rather than
+// written.
+func encSettings(v directory.TenantSettings) (settingsJSON, error) {
+	out := settingsJSON{UserRoles: v.UserRoles, MFA: string(v.MFA)}
+	if p := v.Support; p != (directory.SupportPolicy{}) {
+		if p.ConsentWindow%time.Second != 0 {
+			return settingsJSON{}, fmt.Errorf("encode settings: support consent window %s is not whole seconds", p.ConsentWindow)
+		}
+		out.Support = &supportJSON{Mode: string(p.Mode), RequireReason: p.RequireReason,
+			ConsentWindow: int64(p.ConsentWindow / time.Second)}
+	}
+	return out, nil
+}
+
+// decode returns the settings v stores; a row without "support" has the
+// zero policy.
+func (v settingsJSON) decode() directory.TenantSettings {
+	out := directory.TenantSettings{UserRoles: v.UserRoles, MFA: directory.MFAPolicy(v.MFA)}
+	if p := v.Support; p != nil {
+		out.Support = directory.SupportPolicy{Mode: directory.SupportMode(p.Mode), RequireReason: p.RequireReason,
+			ConsentWindow: time.Duration(p.ConsentWindow) * time.Second}
+	}
+	return out
 }
 
 // encPermissions stores permissions in their token form, "resource:access".
@@ -85,7 +123,11 @@ func (e *encoder) serviceRoles(v directory.ServiceRoles) string {
 func (e *encoder) permissions(v []directory.Permission) string { return e.keep(encPermissions(v)) }
 
 func (e *encoder) settings(v directory.TenantSettings) string {
-	return e.keep(encJSON("settings", settingsJSON{UserRoles: v.UserRoles, MFA: string(v.MFA)}))
+	sj, err := encSettings(v)
+	if err != nil {
+		return e.keep("", err)
+	}
+	return e.keep(encJSON("settings", sj))
 }
 
 func (d *decoder) list(s string) []string {
@@ -115,5 +157,5 @@ func (d *decoder) levels(s string) []directory.Level {
 func (d *decoder) settings(s string) directory.TenantSettings {
 	v, err := decJSON[settingsJSON]("settings", s)
 	d.keep(err)
-	return directory.TenantSettings{UserRoles: v.UserRoles, MFA: directory.MFAPolicy(v.MFA)}
+	return v.decode()
 }

@@ -1,0 +1,58 @@
+package directory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/gatehouse-id/gatehouse/password"
+)
+
+// AuthenticateSupport checks the password of a support login ("jill$john"
+// at tenant): actorUsername is the support user, found in the nearest
+// tenant above tenant (SupportActorIn). Like Authenticate it always costs
+// one password verification and answers ErrInvalidCredentials for an
+// unknown tenant, an unknown support user, one without a password and a
+// wrong password alike; ErrUserDisabled only once the password was right.
+// It returns the support user and the tenant logged in to; whether the
+// support user may act there is AuthorizeSupport's question.
+func (d *Directory) AuthenticateSupport(ctx context.Context, tenantSlug, actorUsername, pw string) (User, Tenant, error) {
+	tenant, err := d.store.TenantBySlug(ctx, NormalizeSlug(tenantSlug))
+	if err != nil {
+		if !errors.Is(err, ErrNotFound) {
+			return User{}, Tenant{}, fmt.Errorf("authenticate support: %w", err)
+		}
+		password.Burn(pw, d.params)
+		return User{}, Tenant{}, ErrInvalidCredentials
+	}
+	actor, _, err := d.SupportActorIn(ctx, tenant, actorUsername)
+	if err != nil {
+		if !errors.Is(err, ErrNotFound) {
+			return User{}, Tenant{}, fmt.Errorf("authenticate support: %w", err)
+		}
+		password.Burn(pw, d.params)
+		return User{}, Tenant{}, ErrInvalidCredentials
+	}
+	if actor.PasswordHash == "" {
+		password.Burn(pw, d.params)
+		return User{}, Tenant{}, ErrInvalidCredentials
+	}
+	ok, err := password.Verify(actor.PasswordHash, pw)
+	if err != nil {
+		return User{}, Tenant{}, fmt.Errorf("authenticate support user %s: %w", actor.ID, err)
+	}
+	if !ok {
+		return User{}, Tenant{}, ErrInvalidCredentials
+	}
+	if actor.Disabled {
+		return User{}, Tenant{}, ErrUserDisabled
+	}
+	return actor, tenant, nil
+}
+
+// UserIn returns the user called username in tenantID (its home), for
+// callers that must name a user they were only given the name of (the
+// audit of a refused support login).
+func (d *Directory) UserIn(ctx context.Context, tenantID, username string) (User, error) {
+	return d.store.UserByUsername(ctx, tenantID, NormalizeUsername(username))
+}

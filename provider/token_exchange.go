@@ -1,0 +1,169 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/gatehouse-id/gatehouse/directory"
+)
+
+// Token exchange (RFC 8693) for support tools: the same support access as
+// a "jill$john" login, for a program. A confidential client registered
+// for the token-exchange grant presents the support user's access token
+// (issued to that same client) as subject_token and names the user to act
+// as in requested_subject, as "tenant/username" ("tenant/" for an
+// administrator, like "jill$"); reason gives the ticket reference where
+// the policy asks for one. The answer is an access token for that user
+// with act naming the support user, which lives no longer than a support
+// session; no refresh token and no ID token. requested_subject follows
+// Keycloak's impersonation parameter of the same name: RFC 8693 has no
+// way to name a subject without a token of its own.
+//
+// Refusals: a token that is not a live Gatehouse access token of a person
+// (forged, expired, revoked, a machine's, another client's) is
+// invalid_request, as RFC 8693 §2.2.2 says; a token issued in a support
+// session (act present) cannot start another impersonation; the support
+// rules (directory.AuthorizeSupport) and the TOTP requirement answer
+// invalid_grant. Every exchange and every refusal that names a real user
+// is audited.
+
+// Parameters of the exchange beyond RFC 8693's.
+const (
+	paramRequestedSubject = "requested_subject"
+	paramReason           = "reason"
+)
+
+// TokenExchange serves grant_type=urn:ietf:params:oauth:grant-type:token-exchange.
+func (s *Server) TokenExchange(ctx context.Context, r *op.ClientRequest[oidc.TokenExchangeRequest]) (*op.Response, error) {
+	c := r.Client.(*client).c
+	req := r.Data
+	switch {
+	case !c.HasGrant(directory.GrantTokenExchange):
+		return nil, oidc.ErrUnauthorizedClient().WithDescription("this client may not use token exchange")
+	case req.ActorToken != "" || req.ActorTokenType != "":
+		return nil, oidc.ErrInvalidRequest().WithDescription("actor_token is not used: send the support user's access token as subject_token and name the user in requested_subject")
+	case req.SubjectTokenType != oidc.AccessTokenType:
+		return nil, oidc.ErrInvalidRequest().WithDescription("subject_token_type must be %s", oidc.AccessTokenType)
+	case req.RequestedTokenType != "" && req.RequestedTokenType != oidc.AccessTokenType:
+		return nil, oidc.ErrInvalidRequest().WithDescription("requested_token_type must be %s", oidc.AccessTokenType)
+	case len(req.Resource) > 0 || slices.ContainsFunc(req.Audience, func(a string) bool { return a != c.ID }):
+		return nil, &oidc.Error{ErrorType: "invalid_target", Description: "tokens from token exchange are for the exchanging client only"}
+	}
+	tenantSlug, username, ok := strings.Cut(r.Form.Get(paramRequestedSubject), "/")
+	if !ok || directory.ValidateSlug(directory.NormalizeSlug(tenantSlug)) != nil {
+		return nil, oidc.ErrInvalidRequest().WithDescription("requested_subject must be tenant/username, or tenant/ for an administrator")
+	}
+	at, err := s.verifyAccessToken(ctx, req.SubjectToken)
+	if errors.Is(err, errInvalidToken) {
+		return nil, oidc.ErrInvalidRequest().WithDescription("subject_token is not a valid access token")
+	}
+	if err != nil {
+		return nil, s.serverError(ctx, "verify subject token", err)
+	}
+	if at.ClientID != c.ID || at.AuthTime == 0 {
+		return nil, oidc.ErrInvalidRequest().WithDescription("subject_token must be a person's access token issued to this client")
+	}
+	tenant, err := s.store.dir.Store().TenantBySlug(ctx, directory.NormalizeSlug(tenantSlug))
+	if errors.Is(err, directory.ErrNotFound) {
+		return nil, oidc.ErrInvalidGrant().WithDescription("support access to this user is not allowed")
+	}
+	if err != nil {
+		return nil, s.serverError(ctx, "load tenant", err)
+	}
+	refused := func(refusal directory.SupportRefusal, target directory.User) error {
+		if target.ID != "" {
+			s.recordRefusal(ctx, actionSupportExchangeRefused, at.Subject, target, refusal, map[string]string{"client_id": c.ID})
+		} else {
+			s.store.log.WarnContext(ctx, "token exchange refused", "refusal", string(refusal), "client_id", c.ID, "actor_id", at.Subject)
+		}
+		return oidc.ErrInvalidGrant().WithDescription("support access to this user is not allowed")
+	}
+	if at.Act != nil {
+		// A token issued in a support session speaks for the supported
+		// user; it must never start another impersonation.
+		return nil, refused(directory.RefusedFromSupport, s.namedUser(ctx, tenant.ID, username))
+	}
+	now := s.store.cfg.Now()
+	access, err := s.store.dir.AuthorizeSupport(ctx, at.Subject, tenant.ID, username, now)
+	if refusal := directory.RefusalOf(err); refusal != "" {
+		return nil, refused(refusal, s.namedUser(ctx, tenant.ID, username))
+	}
+	if err != nil {
+		return nil, s.serverError(ctx, "decide support access", err)
+	}
+	reason, err := access.CheckReason(r.Form.Get(paramReason))
+	if directory.RefusalOf(err) != "" {
+		s.recordRefusal(ctx, actionSupportExchangeRefused, at.Subject, access.Target, directory.RefusedReasonRequired, map[string]string{"client_id": c.ID})
+		return nil, oidc.ErrInvalidRequest().WithDescription("reason is required: give the ticket this support access is for")
+	}
+	if err != nil {
+		return nil, oidc.ErrInvalidRequest().WithDescription("reason must be one line of at most %d printable characters", directory.MaxSupportReason)
+	}
+	if err := s.checkSupportMFA(ctx, access, at.AMR); errors.Is(err, errSupportMFA) {
+		s.recordRefusal(ctx, actionSupportExchangeRefused, at.Subject, access.Target, "mfa_required", map[string]string{"client_id": c.ID})
+		return nil, oidc.ErrInvalidGrant().WithDescription("support access to this user needs a sign-in with two-factor authentication")
+	} else if err != nil {
+		return nil, s.serverError(ctx, "decide TOTP policy", err)
+	}
+	scopes, err := exchangeScopes(req.Scopes, at.Scopes(), &c)
+	if err != nil {
+		return nil, err
+	}
+	person, _, _, err := s.subject(ctx, access.Target.ID, access.Tenant.ID, &c)
+	if err != nil {
+		return nil, s.serverError(ctx, "load supported user", err)
+	}
+	g := grant{
+		client: &c, subject: access.Target.ID, scopes: scopes, tenantID: access.Tenant.ID, person: &person,
+		authTime: timeUnix(at.AuthTime), amr: at.AMR, acr: at.ACR, accessOnly: true,
+		support: &supportGrant{access: access, reason: reason, until: now.Add(s.store.cfg.SupportLifetime)},
+	}
+	if err := s.auditSupportToken(ctx, actionSupportExchange, g, "token_exchange"); err != nil {
+		return nil, s.serverError(ctx, "audit token exchange", err)
+	}
+	ts, err := s.mint(g)
+	if err != nil {
+		return nil, s.serverError(ctx, "mint exchanged token", err)
+	}
+	s.store.log.InfoContext(ctx, "tokens issued", "grant_type", "token_exchange", "client_id", c.ID,
+		"user_id", access.Target.ID, "actor_id", access.Actor.ID)
+	return op.NewResponse(&oidc.TokenExchangeResponse{
+		AccessToken: ts.accessToken, IssuedTokenType: oidc.AccessTokenType, TokenType: oidc.BearerToken,
+		ExpiresIn: uint64(ts.expiresAt.Sub(s.store.cfg.Now()).Round(1e9).Seconds()), Scopes: scopes,
+	}), nil
+}
+
+// namedUser returns the user called username in tenantID, or the zero
+// User: a refusal is audited only when it names someone real.
+func (s *Server) namedUser(ctx context.Context, tenantID, username string) directory.User {
+	if username == "" {
+		return directory.User{}
+	}
+	u, err := s.store.dir.Store().UserByUsername(ctx, tenantID, directory.NormalizeUsername(username))
+	if err != nil {
+		return directory.User{}
+	}
+	return u
+}
+
+// exchangeScopes are the scopes of an exchanged token: those asked for, or
+// else those of the subject token; never offline_access, and only what
+// the client may ask for.
+func exchangeScopes(asked, had []string, c *directory.Client) ([]string, error) {
+	scopes := asked
+	if len(scopes) == 0 {
+		scopes = slices.DeleteFunc(slices.Clone(had), func(sc string) bool { return sc == oidc.ScopeOfflineAccess })
+	}
+	scopes = withDefaultScopes(scopes, c.DefaultScopes)
+	for _, sc := range scopes {
+		if sc == oidc.ScopeOfflineAccess || !c.AllowsScope(sc) {
+			return nil, oidc.ErrInvalidScope().WithDescription("scope %q is not available to this client", sc)
+		}
+	}
+	return scopes, nil
+}

@@ -1,0 +1,162 @@
+package sqlite
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-id/gatehouse/directory"
+)
+
+// TestSupportSettingsJSON pins the stored names of the support policy, so
+// that renaming a Go field does not orphan stored data, and that the zero
+// policy leaves no key behind.
+func TestSupportSettingsJSON(t *testing.T) {
+	s := fresh(t)
+	for _, tc := range []struct {
+		policy directory.SupportPolicy
+		want   string
+	}{
+		{directory.SupportPolicy{}, `{"user_roles":null}`},
+		{directory.SupportPolicy{Mode: directory.SupportByConsent, RequireReason: true, ConsentWindow: 24 * time.Hour},
+			`{"user_roles":null,"support":{"mode":"consent","require_reason":true,"consent_window_seconds":86400}}`},
+		{directory.SupportPolicy{Mode: directory.SupportByPermission},
+			`{"user_roles":null,"support":{"mode":"permission"}}`},
+	} {
+		tn := directory.Tenant{ID: "t-sys", Slug: "sys", Level: directory.LevelSystem, Path: []string{"t-sys"},
+			Settings: directory.TenantSettings{Support: tc.policy}}
+		if _, err := s.db.ExecContext(t.Context(), `DELETE FROM tenants`); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateTenant(t.Context(), tn); err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		if err := s.db.QueryRowContext(t.Context(), `SELECT settings FROM tenants WHERE id = 't-sys'`).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		var g, w any
+		if err := json.Unmarshal([]byte(got), &g); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(tc.want), &w); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("settings of %+v stored as %s, want %s", tc.policy, got, tc.want)
+		}
+	}
+}
+
+// TestSupportWindowNotWholeSeconds: a consent window that would not read
+// back is refused rather than stored.
+func TestSupportWindowNotWholeSeconds(t *testing.T) {
+	s := fresh(t)
+	tn := directory.Tenant{ID: "t-sys", Slug: "sys", Level: directory.LevelSystem, Path: []string{"t-sys"},
+		Settings: directory.TenantSettings{Support: directory.SupportPolicy{ConsentWindow: time.Hour + time.Millisecond}}}
+	if err := s.CreateTenant(t.Context(), tn); err == nil {
+		t.Fatal("CreateTenant stored a consent window of a fraction of a second")
+	}
+	if _, err := s.TenantByID(t.Context(), tn.ID); !errors.Is(err, directory.ErrNotFound) {
+		t.Errorf("TenantByID after the refused create: %v, want ErrNotFound", err)
+	}
+}
+
+// TestSupportConsentsGoWithUser: removing a user's row removes its consent
+// (ON DELETE CASCADE) and leaves the tenant's; removing the tenant's row
+// removes the tenant's. The directory has no hard delete yet; this is raw
+// SQL.
+func TestSupportConsentsGoWithUser(t *testing.T) {
+	s := fresh(t)
+	addUser := userMaker(t, s) // stores tenant t-sys
+	tn := directory.Tenant{ID: "t-sys"}
+	if err := addUser("u-1"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	for _, userID := range []string{"u-1", ""} {
+		c := directory.SupportConsent{TenantID: tn.ID, UserID: userID, GrantedBy: "u-1"}
+		if err := s.PutSupportConsent(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM users WHERE id = 'u-1'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SupportConsentOf(ctx, tn.ID, "u-1"); !errors.Is(err, directory.ErrNotFound) {
+		t.Errorf("SupportConsentOf after the user's deletion: error = %v, want ErrNotFound", err)
+	}
+	if _, err := s.SupportConsentOf(ctx, tn.ID, ""); err != nil {
+		t.Errorf("the tenant's consent after the user's deletion: %v", err)
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM tenants WHERE id = ?`, tn.ID); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM support_consents`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("consents left after the tenant's deletion: %d, %v; want 0", n, err)
+	}
+}
+
+// TestUpgradeFrom0004 migrates a database holding a tenant and a refresh
+// token under the fourth schema, and reads them back with what 0005 gives
+// them: the tenant has the zero support policy, and the token was born
+// outside a support session.
+func TestUpgradeFrom0004(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gatehouse.db")
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &Store{db: db, directoryQueries: directoryQueries{q: db}}
+	ctx := t.Context()
+	if _, err := db.ExecContext(ctx,
+		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL) STRICT`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms[:4] {
+		if err := old.apply(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ts := "2025-03-14T15:09:26.535897000Z"
+	for _, stmt := range []string{
+		`INSERT INTO tenants (id, slug, name, level, parent_id, path, settings, created_at, updated_at)
+			VALUES ('t-sys', 'sys', 'System', 'system', NULL, '["t-sys"]', '{"user_roles":["readers"],"mfa":"required"}',
+			'` + ts + `', '` + ts + `')`,
+		`INSERT INTO refresh_tokens (id, hash, family_id, client_id, subject, tenant_id, session_id, scopes, audience,
+			amr, acr, auth_time, created_at, expires_at, used_at, revoked_at)
+			VALUES ('rt-1', X'0102', 'fam-1', 'portal', 'u-jill', 't-sys', 'sid-1', '["openid"]', '["portal"]',
+			'["pwd"]', '', '` + ts + `', '` + ts + `', '` + ts + `', NULL, NULL)`,
+	} {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s := open(t, path)
+	wantVersions(t, s)
+	tn, err := s.TenantByID(ctx, "t-sys")
+	if err != nil || tn.Settings.Support != (directory.SupportPolicy{}) || tn.Settings.MFA != directory.MFARequired ||
+		len(tn.Settings.UserRoles) != 1 {
+		t.Errorf("tenant after upgrade = %+v, %v", tn, err)
+	}
+	rt, err := s.RefreshTokenByHash(ctx, []byte{1, 2})
+	if err != nil || rt.ActorID != "" || rt.SupportReason != "" || rt.ID != "rt-1" || rt.Subject != "u-jill" {
+		t.Errorf("refresh token after upgrade = %+v, %v", rt, err)
+	}
+	if _, err := s.SupportConsentOf(ctx, "t-sys", ""); !errors.Is(err, directory.ErrNotFound) {
+		t.Errorf("SupportConsentOf after upgrade: error = %v, want ErrNotFound", err)
+	}
+}
