@@ -61,6 +61,9 @@ type Directory interface {
 	// home): the page asks whether the person administers its home
 	// tenant, to offer the tenant-wide support consent.
 	PrincipalOf(ctx context.Context, userID, tenantID string) (directory.User, directory.Principal, error)
+	// RecheckSupport decides whether a support session's support user may
+	// still act as its user.
+	RecheckSupport(ctx context.Context, actorID, targetID string, now time.Time) (directory.Support, error)
 	// SupportConsents, EnableSupport and DisableSupport read and change
 	// the support consents of the person's home tenant (seed 004's
 	// "Enable support"); they decide who may change which.

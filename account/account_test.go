@@ -74,8 +74,22 @@ func newHarness(t *testing.T, change ...func(*Config)) *harness {
 	t.Cleanup(func() { store.Close() })
 	dir := directory.New(store, directory.NewSecretHasher(bytes.Repeat([]byte{7}, 32)),
 		directory.Config{PasswordParams: password.Params{Memory: 64, Time: 1, Threads: 1}, Now: clk.Now})
-	acme, err := dir.CreateTenant(t.Context(), "acme", "Acme IoT", directory.LevelSystem, "")
+	// acme is a customer of the provider prov, whose support user sue
+	// may act as acme's people (support_test.go).
+	if _, err := dir.CreateTenant(t.Context(), "root", "Root", directory.LevelSystem, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dir.CreateTenant(t.Context(), "prov", "Provider", directory.LevelProvider, "root"); err != nil {
+		t.Fatal(err)
+	}
+	acme, err := dir.CreateTenant(t.Context(), "acme", "Acme IoT", directory.LevelCustomer, "prov")
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dir.EnsureTenantDefaults(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if acme, err = store.TenantByID(t.Context(), acme.ID); err != nil {
 		t.Fatal(err)
 	}
 	jill, err := dir.CreateUser(t.Context(), directory.NewUser{TenantSlug: "acme", Username: "jill",

@@ -69,6 +69,17 @@ func (h *Handler) signedIn(r *http.Request) (person, error) {
 	} else if err != nil {
 		return person{}, internalError(fmt.Errorf("tenant of session: %w", err), attrs...)
 	}
+	if sess.Support != nil {
+		// A support session shows the person's page only while support
+		// may still act as it (consent, permission, both people active).
+		if _, err := h.dir.RecheckSupport(ctx, sess.Support.ActorID, sess.UserID, h.now()); directory.RefusalOf(err) != "" {
+			h.log.LogAttrs(ctx, slog.LevelInfo, "account page: support access no longer allowed",
+				append(attrs, slog.String("actor_id", sess.Support.ActorID), slog.String("refusal", string(directory.RefusalOf(err))))...)
+			return person{}, errNoSession
+		} else if err != nil {
+			return person{}, internalError(fmt.Errorf("decide support access: %w", err), attrs...)
+		}
+	}
 	if p.dec, err = h.dir.DecideMFAFor(ctx, sess.UserID, sess.TenantID, false); gone(err) {
 		return person{}, errNoSession
 	} else if err != nil {

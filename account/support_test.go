@@ -41,6 +41,26 @@ func (h *harness) user(name string, role directory.TenantRole) directory.User {
 	return u
 }
 
+// supportUser adds sue, a support engineer of the provider prov above
+// acme.
+func (h *harness) supportUser() directory.User {
+	h.t.Helper()
+	ctx := h.t.Context()
+	perms, err := directory.ParsePermissions([]string{"support:admin"})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if _, _, err := h.dir.PutGlobalRole(ctx, h.store, "prov", directory.GlobalRole{Name: "support-engineers", Permissions: perms}); err != nil {
+		h.t.Fatal(err)
+	}
+	u, err := h.dir.CreateUser(ctx, directory.NewUser{TenantSlug: "prov", Username: "sue", Password: "correct horse battery",
+		TenantRole: directory.TenantRoleUser, GlobalRoles: []string{"support-engineers"}})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return u
+}
+
 // consents returns what is stored for u: its own consent and acme's, the
 // zero SupportConsent where there is none.
 func (h *harness) consents(u directory.User) (own, tenant directory.SupportConsent) {
@@ -307,10 +327,11 @@ func TestSupportSessionChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	sess := h.signInAs(john, &session.Support{ActorID: "u-support-jill", ActorUsername: "jill", ActorTenantID: "t-acme-iot",
-		ActorTenantSlug: "acme-iot", Username: "john"})
+	sue := h.supportUser()
+	sess := h.signInAs(john, &session.Support{ActorID: sue.ID, ActorUsername: "sue", ActorTenantID: sue.TenantID,
+		ActorTenantSlug: "prov", Username: "john"})
 	resp, body := h.get("/account")
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Support (jill of acme-iot) is acting as this account: its sign-in settings cannot be changed.") {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Support (sue of prov) is acting as this account: its sign-in settings cannot be changed.") {
 		t.Fatalf("support session's page: %d %.2000s", resp.StatusCode, body)
 	}
 	if strings.Contains(body, "<form") || strings.Contains(body, "csrf_token") {
@@ -358,7 +379,7 @@ func TestSupportSessionChangesNothing(t *testing.T) {
 	if n := strings.Count(log, `level=WARN msg="account form refused: support session"`); n != 9 {
 		t.Errorf("%d warnings for 9 refused forms:\n%s", n, log)
 	}
-	if !strings.Contains(log, "user_id="+john.ID) || !strings.Contains(log, "actor_id=u-support-jill") {
+	if !strings.Contains(log, "user_id="+john.ID) || !strings.Contains(log, "actor_id="+sue.ID) {
 		t.Errorf("the warning does not name the user and the actor:\n%s", log)
 	}
 }
@@ -424,4 +445,28 @@ func mustParse(s string) *url.URL {
 		panic(err)
 	}
 	return u
+}
+
+// TestSupportSessionEndsWithSupport: a support session shows the person's
+// page only while support may act; once the consent is withdrawn the page
+// asks to sign in.
+func TestSupportSessionEndsWithSupport(t *testing.T) {
+	h := newHarness(t)
+	h.setSupport(directory.SupportPolicy{Mode: directory.SupportByConsent})
+	john := h.user("john", directory.TenantRoleUser)
+	if _, err := h.dir.EnableSupport(t.Context(), directory.SupportCaller{UserID: john.ID}, false, h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	sue := h.supportUser()
+	h.signInAs(john, &session.Support{ActorID: sue.ID, ActorUsername: "sue", ActorTenantID: sue.TenantID,
+		ActorTenantSlug: "prov", Username: "john"})
+	if resp, body := h.get("/account"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Support (sue of prov)") {
+		t.Fatalf("support session's page: %d %.300s", resp.StatusCode, body)
+	}
+	if _, err := h.dir.DisableSupport(t.Context(), directory.SupportCaller{UserID: john.ID}, false, h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := h.get("/account"); strings.Contains(body, "Support (sue of prov)") || strings.Contains(body, `id="totp-state"`) {
+		t.Errorf("after the consent went: %d %.300s", resp.StatusCode, body)
+	}
 }

@@ -62,6 +62,12 @@ func NewID() string { return uuid.Must(uuid.NewV7()).String() }
 // Authenticate checks a username and password at a tenant. It always costs
 // one password verification, whether or not the tenant and user exist.
 func (d *Directory) Authenticate(ctx context.Context, tenantSlug, username, pw string) (User, Tenant, error) {
+	if ValidateSlug(NormalizeSlug(tenantSlug)) != nil || ValidateUsername(NormalizeUsername(username)) != nil {
+		// No tenant or user could have that name (and a NUL byte, say,
+		// must not reach a store that cannot hold it).
+		password.Burn(pw, d.params)
+		return User{}, Tenant{}, ErrInvalidCredentials
+	}
 	tenant, err := d.store.TenantBySlug(ctx, NormalizeSlug(tenantSlug))
 	if err != nil {
 		if !errors.Is(err, ErrNotFound) {

@@ -24,14 +24,11 @@ type MFADecision struct {
 // loosen it. With no policy set anywhere it is optional.
 func (d *Directory) EffectiveMFA(ctx context.Context, t Tenant) (MFAPolicy, error) {
 	best := MFAInherit
-	for _, id := range t.Path {
-		anc := t
-		if id != t.ID {
-			var err error
-			if anc, err = d.store.TenantByID(ctx, id); err != nil {
-				return "", fmt.Errorf("tenant %s in the path of %s: %w", id, t.Slug, err)
-			}
-		}
+	lineage, err := d.lineage(ctx, t)
+	if err != nil {
+		return "", err
+	}
+	for _, anc := range lineage {
 		pol := anc.Settings.MFA
 		if !pol.Valid() {
 			pol = MFARequired // unknown must never mean looser
@@ -101,4 +98,22 @@ func (d *Directory) DecideMFAOf(ctx context.Context, u User, p Principal, asked 
 		dec.Required, dec.Reason = true, homeDec.Reason+" of the home tenant "+home.Tenant.Slug
 	}
 	return dec, nil
+}
+
+// lineage returns the tenants on t's path, from the root down to t itself:
+// what a policy that is inherited and tightened down the tree reads.
+func (d *Directory) lineage(ctx context.Context, t Tenant) ([]Tenant, error) {
+	out := make([]Tenant, 0, len(t.Path))
+	for _, id := range t.Path {
+		if id == t.ID {
+			out = append(out, t)
+			continue
+		}
+		anc, err := d.store.TenantByID(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("tenant %s in the path of %s: %w", id, t.Slug, err)
+		}
+		out = append(out, anc)
+	}
+	return out, nil
 }

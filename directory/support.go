@@ -14,8 +14,9 @@ import (
 // Support (seed 004's "jill$john"): a user of a system or provider tenant
 // who holds the support permission acts as a user of a tenant strictly
 // below its own, to see what that user sees. This file is the one place
-// that decides who may act as whom; the login (support$user), single
-// sign-on, refresh and token exchange all ask it, every time.
+// that decides who may act as whom; the login ("jill$john"), single
+// sign-on, every code exchange and refresh, and token exchange all ask it,
+// every time.
 
 // SupportMode says what a tenant's users must do before support may act as
 // them.
@@ -85,14 +86,11 @@ type EffectiveSupportPolicy struct {
 // anywhere: permission, no reason, 24 hours.
 func (d *Directory) EffectiveSupport(ctx context.Context, t Tenant) (EffectiveSupportPolicy, error) {
 	eff := EffectiveSupportPolicy{Mode: SupportByPermission}
-	for _, id := range t.Path {
-		anc := t
-		if id != t.ID {
-			var err error
-			if anc, err = d.store.TenantByID(ctx, id); err != nil {
-				return EffectiveSupportPolicy{}, fmt.Errorf("tenant %s in the path of %s: %w", id, t.Slug, err)
-			}
-		}
+	lineage, err := d.lineage(ctx, t)
+	if err != nil {
+		return EffectiveSupportPolicy{}, err
+	}
+	for _, anc := range lineage {
 		pol := anc.Settings.Support
 		switch pol.Mode {
 		case SupportInherit, SupportByPermission:
@@ -156,6 +154,9 @@ const (
 	RefusedFromSupport SupportRefusal = "from_support_session"
 	// RefusedActorInactive: the support user is disabled or gone.
 	RefusedActorInactive SupportRefusal = "actor_inactive"
+	// RefusedMFARequired: token exchange with a token issued without TOTP
+	// where the supported user's or the support user's policy requires it.
+	RefusedMFARequired SupportRefusal = "mfa_required"
 )
 
 // ErrSupportRefused is wrapped by every *SupportRefusedError.
@@ -170,6 +171,16 @@ func (e *SupportRefusedError) Error() string { return "support access refused: "
 func (e *SupportRefusedError) Is(target error) bool { return target == ErrSupportRefused }
 
 func refuse(r SupportRefusal) error { return &SupportRefusedError{Reason: r} }
+
+// ActorSide reports whether r is about the support user itself (its
+// permission, its place in the tree, its account) rather than about the
+// user it would act as. Such a refusal is decided before anything about
+// the target is looked up, and belongs in the support user's own tenant's
+// audit log, not in the tenant it tried: anyone who can sign in could
+// otherwise write into any tenant's log.
+func (r SupportRefusal) ActorSide() bool {
+	return r == RefusedNoPermission || r == RefusedNotBelow || r == RefusedActorInactive
+}
 
 // RefusalOf returns the refusal err carries, or "".
 func RefusalOf(err error) SupportRefusal {
@@ -194,7 +205,11 @@ type Support struct {
 }
 
 // Name is how the audit log writes the access: "jill$john".
-func (s Support) Name() string { return s.Actor.Username + "$" + s.Target.Username }
+func (s Support) Name() string { return SupportName(s.Actor.Username, s.Target.Username) }
+
+// SupportName writes a support access as the audit log and seed 004 do:
+// "jill$john", or "jill$" when no target is known.
+func SupportName(actor, target string) string { return actor + "$" + target }
 
 // CheckReason normalizes a support login's reason and checks it against
 // the policy: required if the policy says so, one line of at most
@@ -231,15 +246,21 @@ func SplitSupportLogin(username string) (actor, target string, ok bool) {
 }
 
 // SupportActorIn finds the support user called username for a login at
-// tenant: the nearest tenant above it (never the tenant itself) that has a
-// user by that name. It returns ErrNotFound if none has; it tells nothing
-// about permissions.
+// tenant: the nearest system or provider tenant above it (never the tenant
+// itself, and never a customer: only those levels hold the support
+// permission, and a customer's user must not shadow its provider's) that
+// has a user by that name. It returns ErrNotFound if none has; it tells
+// nothing about permissions.
 func (d *Directory) SupportActorIn(ctx context.Context, tenant Tenant, username string) (User, Tenant, error) {
 	username = NormalizeUsername(username)
-	for i := len(tenant.Path) - 2; i >= 0; i-- {
-		anc, err := d.store.TenantByID(ctx, tenant.Path[i])
-		if err != nil {
-			return User{}, Tenant{}, fmt.Errorf("tenant %s in the path of %s: %w", tenant.Path[i], tenant.Slug, err)
+	lineage, err := d.lineage(ctx, tenant)
+	if err != nil {
+		return User{}, Tenant{}, err
+	}
+	for i := len(lineage) - 2; i >= 0; i-- { // nearest first, never tenant itself
+		anc := lineage[i]
+		if anc.Level != LevelSystem && anc.Level != LevelProvider {
+			continue
 		}
 		u, err := d.store.UserByUsername(ctx, anc.ID, username)
 		if err == nil {
@@ -278,6 +299,9 @@ func (d *Directory) AuthorizeSupport(ctx context.Context, actorID, tenantID, tar
 		return Support{}, err
 	}
 	if targetUsername != "" {
+		if ValidateUsername(NormalizeUsername(targetUsername)) != nil {
+			return Support{}, refuse(RefusedUnknownUser) // no user could have that name
+		}
 		u, err := d.store.UserByUsername(ctx, tenantID, NormalizeUsername(targetUsername))
 		if errors.Is(err, ErrNotFound) {
 			return Support{}, refuse(RefusedUnknownUser)
@@ -407,9 +431,9 @@ type SupportCaller struct {
 	ActorID string
 }
 
-// EnableSupport opens a consent window in tenantID from now, for the
-// caller's own account (forTenant false) or, for a tenant administrator,
-// for the whole tenant (forTenant true). A window already open is
+// EnableSupport opens a consent window from now in the caller's home
+// tenant, for the caller's own account (forTenant false) or, for a tenant
+// administrator, for the whole tenant (forTenant true). A window already open is
 // replaced by the new one. A support session may not consent for the
 // person it acts as.
 func (d *Directory) EnableSupport(ctx context.Context, by SupportCaller, forTenant bool, now time.Time) (SupportConsent, error) {

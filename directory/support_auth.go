@@ -17,6 +17,10 @@ import (
 // It returns the support user and the tenant logged in to; whether the
 // support user may act there is AuthorizeSupport's question.
 func (d *Directory) AuthenticateSupport(ctx context.Context, tenantSlug, actorUsername, pw string) (User, Tenant, error) {
+	if ValidateSlug(NormalizeSlug(tenantSlug)) != nil || ValidateUsername(NormalizeUsername(actorUsername)) != nil {
+		password.Burn(pw, d.params) // no tenant or user could have that name
+		return User{}, Tenant{}, ErrInvalidCredentials
+	}
 	tenant, err := d.store.TenantBySlug(ctx, NormalizeSlug(tenantSlug))
 	if err != nil {
 		if !errors.Is(err, ErrNotFound) {

@@ -27,6 +27,16 @@
 //     sets the session cookie and sends the browser with 303 See Other to
 //     the callback, where the provider issues the code.
 //
+// A username "jill$john" (or "jill$") is a support login (support.go): the
+// password is the support user's (directory.AuthenticateSupport, against
+// the nearest tenant above), its failures count against "support$jill"
+// whatever the target, the support rules decide (directory.AuthorizeSupport),
+// GET/POST /login/support shows whom the login will act as and takes the
+// reason, the support user's own TOTP follows where needed, and the session
+// that starts acts as John, in John's tenant, with Jill as its actor, for
+// the support session's lifetime (an hour) at most. Every support login and
+// every refusal once the password is proven is audited.
+//
 // Every page carries the same security headers (no caching, no framing, a
 // Content-Security-Policy that allows only our own style sheet), and every
 // handler returns an error that one adapter turns into a page with a safe

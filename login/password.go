@@ -112,30 +112,42 @@ func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) error {
 		return h.supportLogin(w, r, id, req, p, pw, tenantSlug, actorName, targetName, accountKey, addressKey, attrs)
 	}
 	user, tenant, err := h.auth.Authenticate(ctx, tenantSlug, username, pw)
-	switch {
-	case errors.Is(err, directory.ErrInvalidCredentials):
-		// One answer for an unknown tenant, an unknown user and a wrong
-		// password: same message, same status, same failures counted.
-		if err := h.failure(ctx, accountKey, addressKey); err != nil {
-			return internalError(err, attrs...)
-		}
-		h.log.LogAttrs(ctx, slog.LevelInfo, "login failed", attrs...)
-		p.Error = templates.MsgInvalidCredentials
-		h.renderForm(w, r, http.StatusUnauthorized, id, req, p)
-		return nil
-	case errors.Is(err, directory.ErrUserDisabled):
-		h.log.LogAttrs(ctx, slog.LevelInfo, "login refused: user disabled", attrs...)
-		p.Error = templates.MsgAccountDisabled
-		h.renderForm(w, r, http.StatusForbidden, id, req, p)
-		return nil
-	case err != nil:
-		return internalError(fmt.Errorf("authenticate: %w", err), attrs...)
+	if done, err := h.passwordRefused(w, r, id, req, p, err, accountKey, addressKey, attrs); done {
+		return err
 	}
 	attrs = append(attrs, slog.String("tenant_id", tenant.ID), slog.String("user_id", user.ID))
 	if offered, err := h.offerTenants(w, r, id, user, accountKey, attrs); offered || err != nil {
 		return err
 	}
 	return h.secondFactor(w, r, id, req, user, tenant, tenant.Slug, accountKey, attrs)
+}
+
+// passwordRefused answers a password check that failed (authErr from
+// Authenticate or AuthenticateSupport) and reports whether it did. One
+// answer for an unknown tenant, an unknown user and a wrong password:
+// same message, same status, same failures counted. A disabled user is
+// told so, once the password was right.
+func (h *Handler) passwordRefused(w http.ResponseWriter, r *http.Request, id string, req Request, p templates.LoginPage,
+	authErr error, accountKey, addressKey string, attrs []slog.Attr) (bool, error) {
+	ctx := r.Context()
+	switch {
+	case errors.Is(authErr, directory.ErrInvalidCredentials):
+		if err := h.failure(ctx, accountKey, addressKey); err != nil {
+			return true, internalError(err, attrs...)
+		}
+		h.log.LogAttrs(ctx, slog.LevelInfo, "login failed", attrs...)
+		p.Error = templates.MsgInvalidCredentials
+		h.renderForm(w, r, http.StatusUnauthorized, id, req, p)
+		return true, nil
+	case errors.Is(authErr, directory.ErrUserDisabled):
+		h.log.LogAttrs(ctx, slog.LevelInfo, "login refused: user disabled", attrs...)
+		p.Error = templates.MsgAccountDisabled
+		h.renderForm(w, r, http.StatusForbidden, id, req, p)
+		return true, nil
+	case authErr != nil:
+		return true, internalError(fmt.Errorf("authenticate: %w", authErr), attrs...)
+	}
+	return false, nil
 }
 
 // postedForm runs the checks every login form's POST starts with, in
@@ -184,8 +196,13 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, id string, req 
 func (h *Handler) complete(w http.ResponseWriter, r *http.Request, id string, req Request,
 	user directory.User, tenant directory.Tenant, homeSlug, accountKey string, sup *pendingSupport, amr []string, attrs []slog.Attr) (string, error) {
 	ctx := r.Context()
-	if err := h.account.Reset(ctx, accountKey); err != nil {
-		return "", internalError(err, attrs...)
+	// A support login's key ("support$jill") is shared by every support
+	// user of that name; one of them succeeding must not give another's
+	// guesses a fresh budget, so it is left to expire.
+	if sup == nil {
+		if err := h.account.Reset(ctx, accountKey); err != nil {
+			return "", internalError(err, attrs...)
+		}
 	}
 	acr := acrPassword
 	if slices.Contains(amr, "mfa") {
@@ -198,7 +215,7 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, id string, re
 	)
 	remember := homeSlug
 	if sup != nil {
-		token, sess, err = h.startSupportSession(w, r, req, user, homeSlug, sup, amr, acr, attrs)
+		token, sess, err = h.startSupportSession(r, req, user, homeSlug, sup, amr, acr, attrs)
 		if err != nil {
 			return "", err
 		}

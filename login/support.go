@@ -2,7 +2,6 @@ package login
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -25,7 +24,7 @@ import (
 //     one logged in to that has a "jill" (directory.AuthenticateSupport).
 //     A wrong password, an unknown Jill and an unknown tenant get the one
 //     answer every wrong password gets, counted against the address and
-//     against "jill" as a support user (accountKey), never against John:
+//     against "jill" as a support user (supportAccountKey), never John:
 //     nothing about John is looked up before Jill's password is proven.
 //  2. The support rules decide (directory.AuthorizeSupport). A refusal,
 //     whatever its reason, reads the same ("you cannot sign in as this
@@ -86,22 +85,8 @@ func (h *Handler) supportLogin(w http.ResponseWriter, r *http.Request, id string
 	ctx := r.Context()
 	attrs = append(attrs, slog.Bool("support", true))
 	actor, tenant, err := h.support.AuthenticateSupport(ctx, tenantSlug, actorName, pw)
-	switch {
-	case errors.Is(err, directory.ErrInvalidCredentials):
-		if err := h.failure(ctx, accountKey, addressKey); err != nil {
-			return internalError(err, attrs...)
-		}
-		h.log.LogAttrs(ctx, slog.LevelInfo, "login failed", attrs...)
-		p.Error = templates.MsgInvalidCredentials
-		h.renderForm(w, r, http.StatusUnauthorized, id, req, p)
-		return nil
-	case errors.Is(err, directory.ErrUserDisabled):
-		h.log.LogAttrs(ctx, slog.LevelInfo, "login refused: user disabled", attrs...)
-		p.Error = templates.MsgAccountDisabled
-		h.renderForm(w, r, http.StatusForbidden, id, req, p)
-		return nil
-	case err != nil:
-		return internalError(fmt.Errorf("authenticate support user: %w", err), attrs...)
+	if done, err := h.passwordRefused(w, r, id, req, p, err, accountKey, addressKey, attrs); done {
+		return err
 	}
 	attrs = append(attrs, slog.String("tenant_id", tenant.ID), slog.String("actor_id", actor.ID))
 	home, err := h.tenants.TenantByID(ctx, actor.TenantID)
@@ -181,7 +166,7 @@ func (h *Handler) submitSupport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, actor, attrs, err := h.pendingPeople(r, req, p)
+	home, actor, attrs, err := h.pendingPeople(r, req, p) // the support user, in its home tenant
 	if err != nil {
 		return err
 	}
@@ -220,10 +205,6 @@ func (h *Handler) submitSupport(w http.ResponseWriter, r *http.Request) error {
 			required = dec.Reason + who.label
 		}
 	}
-	home, err := h.tenants.TenantByID(ctx, actor.TenantID)
-	if err != nil {
-		return internalError(fmt.Errorf("home tenant of support user: %w", err), attrs...)
-	}
 	return h.nextFactor(w, r, id, req, p, actor, home, required != "", required, attrs)
 }
 
@@ -250,7 +231,7 @@ func (h *Handler) supportRefusedLate(ctx context.Context, r *http.Request, req R
 // audits the login and starts the support session for the person
 // supported. The audit comes before the session is handed out: a support
 // login that cannot be audited does not happen.
-func (h *Handler) startSupportSession(w http.ResponseWriter, r *http.Request, req Request, actor directory.User, homeSlug string,
+func (h *Handler) startSupportSession(r *http.Request, req Request, actor directory.User, homeSlug string,
 	ps *pendingSupport, amr []string, acr string, attrs []slog.Attr) (string, session.Session, error) {
 	ctx := r.Context()
 	access, err := h.support.RecheckSupport(ctx, actor.ID, ps.TargetID, h.now())
@@ -284,17 +265,26 @@ func (h *Handler) startSupportSession(w http.ResponseWriter, r *http.Request, re
 	return token, sess, nil
 }
 
-// auditSupportRefusal records a refused support login in the tenant it
-// was tried at. It is only called once the support user's password is
-// proven: a wrong password names nobody, and is throttled and logged like
-// any other.
+// auditSupportRefusal records a refused support login. It is only called
+// once the support user's password is proven: a wrong password names
+// nobody, and is throttled and logged like any other. A refusal about the
+// target (unknown, disabled, no consent, ...) goes to the tenant tried,
+// whose administrators see who tried; one about the support user itself
+// (no permission) goes to the support user's own tenant, naming the tenant
+// tried but nobody in it.
 func (h *Handler) auditSupportRefusal(ctx context.Context, r *http.Request, req Request, actor directory.User, home, tenant directory.Tenant,
 	targetName string, refusal directory.SupportRefusal) error {
+	if directory.ValidateUsername(targetName) != nil && targetName != "" {
+		targetName = "(invalid)" // what was typed could be anything, of any length
+	}
 	e := audit.Event{Action: actionSupportLoginRefused, TenantID: tenant.ID, Actor: actor.ID,
-		ActorName: actor.Username + "$" + targetName,
+		ActorName: directory.SupportName(actor.Username, targetName),
 		Details: map[string]string{"refusal": string(refusal), "client_id": req.ClientID,
 			"address": throttle.ClientAddress(r), "actor_tenant": home.Slug}}
-	if refusal != directory.RefusedUnknownUser && targetName != "" {
+	if refusal.ActorSide() {
+		e.TenantID, e.ActorName = home.ID, directory.SupportName(actor.Username, "")
+		e.Details["tenant"] = tenant.Slug
+	} else if refusal != directory.RefusedUnknownUser && targetName != "" {
 		if u, err := h.support.UserIn(ctx, tenant.ID, targetName); err == nil {
 			e.Target, e.TargetName = u.ID, u.Username
 		}

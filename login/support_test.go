@@ -412,8 +412,10 @@ func TestSupportLoginRefused(t *testing.T) {
 		actor              func(supportPeople) directory.User
 		target             func(*harness, supportPeople) string // "" for none
 	}{
+		// About the support user itself: in its own tenant, naming nobody
+		// in the tenant tried (checked below).
 		{"no permission", "pete$jill", petePassword, directory.RefusedNoPermission,
-			func(p supportPeople) directory.User { return p.pete }, func(h *harness, _ supportPeople) string { return h.jill.ID }},
+			func(p supportPeople) directory.User { return p.pete }, func(*harness, supportPeople) string { return "" }},
 		{"unknown user", "sue$nobody", suePassword, directory.RefusedUnknownUser,
 			func(p supportPeople) directory.User { return p.sue }, func(*harness, supportPeople) string { return "" }},
 		{"disabled user", "sue$bob", suePassword, directory.RefusedUserDisabled,
@@ -437,7 +439,14 @@ func TestSupportLoginRefused(t *testing.T) {
 			if e.Details["refusal"] != string(tc.refusal) {
 				t.Errorf("refusal = %q, want %q", e.Details["refusal"], tc.refusal)
 			}
-			if e.TenantID != "t-acme" || e.Actor != tc.actor(p).ID || e.ActorName != tc.username ||
+			tenant, name := "t-acme", tc.username
+			if tc.refusal.ActorSide() {
+				tenant, name = "t-prov", strings.SplitAfter(tc.username, "$")[0]
+				if e.Details["tenant"] != "acme" {
+					t.Errorf("tenant tried = %q, want acme", e.Details["tenant"])
+				}
+			}
+			if e.TenantID != tenant || e.Actor != tc.actor(p).ID || e.ActorName != name ||
 				e.Details["actor_tenant"] != "prov" || e.Details["client_id"] != "things-manager" || e.Details["address"] == "" {
 				t.Errorf("event = %+v", e)
 			}

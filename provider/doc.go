@@ -8,10 +8,14 @@
 // Server type embeds op.LegacyServer and replaces
 //
 //   - client authentication (only the method registered for the client),
-//   - the three grants: authorization_code (PKCE S256 required by default,
+//   - the grants: authorization_code (PKCE S256 required by default,
 //     single-use codes, a replayed code revokes what the first use issued),
-//     refresh_token (rotation; a reused token revokes its family) and
-//     client_credentials (no database write: the hot path signs and returns),
+//     refresh_token (rotation; a reused token revokes its family),
+//     client_credentials (no database write: the hot path signs and returns)
+//     and token exchange for support tools (token_exchange.go),
+//   - support sessions (support.go): tokens issued in one carry act, never
+//     outlive the session, and are only issued while the support rules
+//     still allow it, every one audited (Deps.Audit),
 //   - userinfo, introspection and revocation, which read Gatehouse's own JWT
 //     access tokens,
 //   - discovery, which advertises what Gatehouse really supports.

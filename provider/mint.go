@@ -178,9 +178,15 @@ func tenantClaim(t directory.Tenant) *claims.Tenant {
 func tokenResponse(ts tokenSet, refreshToken string, scopes []string, now time.Time) *oidc.AccessTokenResponse {
 	return &oidc.AccessTokenResponse{
 		AccessToken: ts.accessToken, TokenType: oidc.BearerToken, RefreshToken: refreshToken,
-		ExpiresIn: uint64(ts.expiresAt.Sub(now).Round(time.Second).Seconds()), IDToken: ts.idToken,
+		ExpiresIn: expiresIn(ts.expiresAt, now), IDToken: ts.idToken,
 		Scope: scopes,
 	}
+}
+
+// expiresIn is expires_in: whole seconds from now to exp, never negative
+// (which as unsigned would read as centuries).
+func expiresIn(exp, now time.Time) uint64 {
+	return uint64(max(0, exp.Sub(now).Round(time.Second).Seconds()))
 }
 
 // hashToken is how refresh tokens are looked up: by SHA-256, never stored

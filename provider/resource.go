@@ -53,6 +53,11 @@ func (s *Server) UserInfo(ctx context.Context, r *op.Request[oidc.UserInfoReques
 	if err != nil {
 		return nil, s.serverError(ctx, "load user", err)
 	}
+	if ok, err := s.supportStillAllowed(ctx, at); err != nil {
+		return nil, s.serverError(ctx, "decide support access", err)
+	} else if !ok {
+		return nil, invalidToken()
+	}
 	subj.Actor = at.Act
 	return op.NewResponse(claims.UserInfo{Subject: at.Subject, Profile: claims.ProfileFor(subj, scopes),
 		Access: claims.AccessFor(subj, scopes)}), nil
@@ -81,6 +86,11 @@ func (s *Server) Introspect(ctx context.Context, r *op.Request[op.IntrospectionR
 				return inactive, nil
 			}
 		}
+		if ok, err := s.supportStillAllowed(ctx, at); err != nil {
+			return nil, s.serverError(ctx, "decide support access", err)
+		} else if !ok {
+			return inactive, nil
+		}
 		return op.NewResponse(claims.Introspect(at, username)), nil
 	}
 	if !errors.Is(err, errInvalidToken) {
@@ -94,10 +104,35 @@ func (s *Server) Introspect(ctx context.Context, r *op.Request[op.IntrospectionR
 		}
 		return inactive, nil
 	}
-	return op.NewResponse(claims.Introspection{
+	out := claims.Introspection{
 		Active: true, TokenType: "refresh_token", ClientID: rt.ClientID, Subject: rt.Subject,
 		Scope: joinScopes(rt.Scopes), Expiry: rt.ExpiresAt.Unix(), IssuedAt: rt.CreatedAt.Unix(), Issuer: s.store.cfg.Issuer,
-	}), nil
+	}
+	if rt.ActorID != "" { // a support family: say who acts, while support may
+		access, err := s.store.dir.RecheckSupport(ctx, rt.ActorID, rt.Subject, now)
+		if directory.RefusalOf(err) != "" {
+			return inactive, nil
+		}
+		if err != nil {
+			return nil, s.serverError(ctx, "decide support access", err)
+		}
+		out.Act = (&supportGrant{access: access}).actor()
+	}
+	return op.NewResponse(out), nil
+}
+
+// supportStillAllowed reports whether a token issued with act may still
+// be honoured: its support user may still act as its subject. A token
+// without act always may.
+func (s *Server) supportStillAllowed(ctx context.Context, at *claims.AccessToken) (bool, error) {
+	if at.Act == nil {
+		return true, nil
+	}
+	_, err := s.store.dir.RecheckSupport(ctx, at.Act.Subject, at.Subject, s.store.cfg.Now())
+	if directory.RefusalOf(err) != "" {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // Revocation implements RFC 7009 for the calling client's own tokens. An

@@ -182,6 +182,13 @@ func (s *storage) reusableSession(ctx context.Context, a *authRequest) (session.
 		if _, err := s.dir.RecheckSupport(ctx, sess.Support.ActorID, sess.UserID, s.cfg.Now()); err != nil {
 			return session.Session{}, false
 		}
+		// The support user's own TOTP requirement, as the supported
+		// user's was checked above.
+		if !slices.Contains(sess.AMR, "mfa") {
+			if dec, err := s.dir.DecideMFAFor(ctx, sess.Support.ActorID, "", false); err != nil || dec.Required {
+				return session.Session{}, false
+			}
+		}
 	}
 	return sess, true
 }

@@ -46,22 +46,38 @@ const (
 	actionSupportExchangeRefused = "support.exchange_refused"
 )
 
+// supportUntil is when a support access that began at authTime (the
+// support user's sign-in) ends: a support session's end, and the latest
+// any token of it may live.
+func (s *Server) supportUntil(authTime time.Time) time.Time {
+	return authTime.Add(s.store.cfg.SupportLifetime)
+}
+
 // recheckSupport decides again whether actorID may act as targetID, for a
-// grant of grantType by client c; until is the end of the support session.
-// A refusal is audited and answered invalid_grant.
-func (s *Server) recheckSupport(ctx context.Context, actorID, targetID, reason string, until time.Time, c *directory.Client, grantType string) (*supportGrant, error) {
+// grant of grantType by client c, with the support user authenticated as
+// amr; until is the end of the support session. A refusal is audited and
+// answered invalid_grant.
+func (s *Server) recheckSupport(ctx context.Context, actorID, targetID, reason string, amr []string, until time.Time,
+	c *directory.Client, grantType string) (*supportGrant, error) {
 	now := s.store.cfg.Now()
 	if !now.Before(until) {
 		return nil, oidc.ErrInvalidGrant().WithDescription("the support session has ended")
 	}
+	d := map[string]string{"grant_type": grantType, "client_id": c.ID}
 	access, err := s.store.dir.RecheckSupport(ctx, actorID, targetID, now)
 	if refusal := directory.RefusalOf(err); refusal != "" {
-		s.auditSupportRefusal(ctx, actionSupportTokenRefused, actorID, targetID, refusal, map[string]string{
-			"grant_type": grantType, "client_id": c.ID})
+		s.auditSupportRefusal(ctx, actionSupportTokenRefused, actorID, targetID, refusal, d)
 		return nil, oidc.ErrInvalidGrant().WithDescription("support access to this user is no longer allowed")
 	}
 	if err != nil {
 		return nil, s.serverError(ctx, "decide support access", err)
+	}
+	// TOTP may have become required (of either person) since the login.
+	if err := s.checkSupportMFA(ctx, access, amr); errors.Is(err, errSupportMFA) {
+		s.recordRefusal(ctx, actionSupportTokenRefused, actorID, access.Target, access.Tenant.ID, directory.RefusedMFARequired, d)
+		return nil, oidc.ErrInvalidGrant().WithDescription("two-factor authentication is now required: sign in again")
+	} else if err != nil {
+		return nil, s.serverError(ctx, "decide TOTP policy", err)
 	}
 	return &supportGrant{access: access, reason: reason, until: until}, nil
 }
@@ -70,9 +86,9 @@ func (s *Server) recheckSupport(ctx context.Context, actorID, targetID, reason s
 // tokens are only handed out once it is recorded.
 func (s *Server) auditSupportToken(ctx context.Context, action string, g grant, grantType string) error {
 	sg := g.support
-	d := map[string]string{
-		"grant_type": grantType, "client_id": g.client.ID, "actor_tenant": sg.access.ActorTenant.Slug,
-		"address": clientAddress(ctx),
+	d := map[string]string{"client_id": g.client.ID, "actor_tenant": sg.access.ActorTenant.Slug, "address": clientAddress(ctx)}
+	if action == actionSupportToken {
+		d["grant_type"] = grantType
 	}
 	if sg.reason != "" {
 		d["reason"] = sg.reason
@@ -100,18 +116,27 @@ func (s *Server) auditSupportRefusal(ctx context.Context, action, actorID, targe
 		s.store.log.WarnContext(ctx, "support access refused", "refusal", string(refusal), "actor_id", actorID)
 		return
 	}
-	s.recordRefusal(ctx, action, actorID, target, refusal, d)
+	s.recordRefusal(ctx, action, actorID, target, target.TenantID, refusal, d)
 }
 
-func (s *Server) recordRefusal(ctx context.Context, action, actorID string, target directory.User, refusal directory.SupportRefusal, d map[string]string) {
-	name := "?"
+// recordRefusal records, in tenantID, a refusal of actorID acting as
+// target (the zero User when there is none to name), with the refusal,
+// the client address and the actor's home tenant added to d. A refusal
+// changes nothing, so a failure to record it is logged and the refusal
+// stands.
+func (s *Server) recordRefusal(ctx context.Context, action, actorID string, target directory.User, tenantID string,
+	refusal directory.SupportRefusal, d map[string]string) {
+	name := ""
 	if actor, err := s.store.dir.Store().UserByID(ctx, actorID); err == nil {
 		name = actor.Username
+		if t, err := s.store.dir.Store().TenantByID(ctx, actor.TenantID); err == nil {
+			d["actor_tenant"] = t.Slug
+		}
 	}
 	d["refusal"] = string(refusal)
 	d["address"] = clientAddress(ctx)
 	err := s.store.audit(ctx, audit.Event{
-		Action: action, TenantID: target.TenantID, Actor: actorID, ActorName: name + "$" + target.Username,
+		Action: action, TenantID: tenantID, Actor: actorID, ActorName: directory.SupportName(name, target.Username),
 		Target: target.ID, TargetName: target.Username, Details: d,
 	})
 	if err != nil {

@@ -64,7 +64,7 @@ func (s *Server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 		amr: a.AMR, acr: a.ACR, sessionID: a.SessionID, tenantID: a.TenantID, person: &person,
 	}
 	if a.SupportActorID != "" {
-		if g.support, err = s.recheckSupport(ctx, a.SupportActorID, a.UserID, a.SupportReason, a.SupportUntil, &c, "authorization_code"); err != nil {
+		if g.support, err = s.recheckSupport(ctx, a.SupportActorID, a.UserID, a.SupportReason, a.AMR, a.SupportUntil, &c, "authorization_code"); err != nil {
 			return nil, err
 		}
 		if err := s.auditSupportToken(ctx, actionSupportToken, g, "authorization_code"); err != nil {

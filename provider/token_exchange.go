@@ -75,37 +75,53 @@ func (s *Server) TokenExchange(ctx context.Context, r *op.ClientRequest[oidc.Tok
 	if err != nil {
 		return nil, s.serverError(ctx, "load tenant", err)
 	}
-	refused := func(refusal directory.SupportRefusal, target directory.User) error {
-		if target.ID != "" {
-			s.recordRefusal(ctx, actionSupportExchangeRefused, at.Subject, target, refusal, map[string]string{"client_id": c.ID})
-		} else {
-			s.store.log.WarnContext(ctx, "token exchange refused", "refusal", string(refusal), "client_id", c.ID, "actor_id", at.Subject)
-		}
-		return oidc.ErrInvalidGrant().WithDescription("support access to this user is not allowed")
-	}
+	notAllowed := oidc.ErrInvalidGrant().WithDescription("support access to this user is not allowed")
+	d := map[string]string{"client_id": c.ID}
 	if at.Act != nil {
 		// A token issued in a support session speaks for the supported
-		// user; it must never start another impersonation.
-		return nil, refused(directory.RefusedFromSupport, s.namedUser(ctx, tenant.ID, username))
+		// user; it must never start another impersonation. Recorded in
+		// the tenant of that session, where its support user already acts.
+		if john, err := s.store.dir.Store().UserByID(ctx, at.Subject); err == nil {
+			s.recordRefusal(ctx, actionSupportExchangeRefused, at.Act.Subject, john, john.TenantID, directory.RefusedFromSupport, d)
+		}
+		return nil, notAllowed
 	}
 	now := s.store.cfg.Now()
+	until := s.supportUntil(timeUnix(at.AuthTime))
+	if !now.Before(until) {
+		// Support is time-boxed from the support user's sign-in, as a
+		// support session is: an old session's fresh token does not do.
+		return nil, oidc.ErrInvalidGrant().WithDescription("the support user signed in too long ago for support access: sign in again")
+	}
 	access, err := s.store.dir.AuthorizeSupport(ctx, at.Subject, tenant.ID, username, now)
 	if refusal := directory.RefusalOf(err); refusal != "" {
-		return nil, refused(refusal, s.namedUser(ctx, tenant.ID, username))
+		if refusal.ActorSide() {
+			// Decided before anything about the target was looked up:
+			// logged, and recorded in the caller's own tenant, never in
+			// the tenant it named (anyone who can sign in could write
+			// there, and learn from the timing whom it names).
+			d["tenant"] = tenant.Slug
+			if actor, err := s.store.dir.Store().UserByID(ctx, at.Subject); err == nil {
+				s.recordRefusal(ctx, actionSupportExchangeRefused, at.Subject, directory.User{}, actor.TenantID, refusal, d)
+			}
+		} else if target := s.namedUser(ctx, tenant.ID, username); target.ID != "" {
+			s.recordRefusal(ctx, actionSupportExchangeRefused, at.Subject, target, target.TenantID, refusal, d)
+		}
+		return nil, notAllowed
 	}
 	if err != nil {
 		return nil, s.serverError(ctx, "decide support access", err)
 	}
 	reason, err := access.CheckReason(r.Form.Get(paramReason))
 	if directory.RefusalOf(err) != "" {
-		s.recordRefusal(ctx, actionSupportExchangeRefused, at.Subject, access.Target, directory.RefusedReasonRequired, map[string]string{"client_id": c.ID})
+		s.recordRefusal(ctx, actionSupportExchangeRefused, at.Subject, access.Target, access.Tenant.ID, directory.RefusedReasonRequired, d)
 		return nil, oidc.ErrInvalidRequest().WithDescription("reason is required: give the ticket this support access is for")
 	}
 	if err != nil {
 		return nil, oidc.ErrInvalidRequest().WithDescription("reason must be one line of at most %d printable characters", directory.MaxSupportReason)
 	}
 	if err := s.checkSupportMFA(ctx, access, at.AMR); errors.Is(err, errSupportMFA) {
-		s.recordRefusal(ctx, actionSupportExchangeRefused, at.Subject, access.Target, "mfa_required", map[string]string{"client_id": c.ID})
+		s.recordRefusal(ctx, actionSupportExchangeRefused, at.Subject, access.Target, access.Tenant.ID, directory.RefusedMFARequired, d)
 		return nil, oidc.ErrInvalidGrant().WithDescription("support access to this user needs a sign-in with two-factor authentication")
 	} else if err != nil {
 		return nil, s.serverError(ctx, "decide TOTP policy", err)
@@ -121,7 +137,7 @@ func (s *Server) TokenExchange(ctx context.Context, r *op.ClientRequest[oidc.Tok
 	g := grant{
 		client: &c, subject: access.Target.ID, scopes: scopes, tenantID: access.Tenant.ID, person: &person,
 		authTime: timeUnix(at.AuthTime), amr: at.AMR, acr: at.ACR, accessOnly: true,
-		support: &supportGrant{access: access, reason: reason, until: now.Add(s.store.cfg.SupportLifetime)},
+		support: &supportGrant{access: access, reason: reason, until: until},
 	}
 	if err := s.auditSupportToken(ctx, actionSupportExchange, g, "token_exchange"); err != nil {
 		return nil, s.serverError(ctx, "audit token exchange", err)
@@ -134,7 +150,7 @@ func (s *Server) TokenExchange(ctx context.Context, r *op.ClientRequest[oidc.Tok
 		"user_id", access.Target.ID, "actor_id", access.Actor.ID)
 	return op.NewResponse(&oidc.TokenExchangeResponse{
 		AccessToken: ts.accessToken, IssuedTokenType: oidc.AccessTokenType, TokenType: oidc.BearerToken,
-		ExpiresIn: uint64(ts.expiresAt.Sub(s.store.cfg.Now()).Round(1e9).Seconds()), Scopes: scopes,
+		ExpiresIn: expiresIn(ts.expiresAt, s.store.cfg.Now()), Scopes: scopes,
 	}), nil
 }
 
@@ -142,6 +158,9 @@ func (s *Server) TokenExchange(ctx context.Context, r *op.ClientRequest[oidc.Tok
 // User: a refusal is audited only when it names someone real.
 func (s *Server) namedUser(ctx context.Context, tenantID, username string) directory.User {
 	if username == "" {
+		return directory.User{}
+	}
+	if directory.ValidateUsername(directory.NormalizeUsername(username)) != nil {
 		return directory.User{}
 	}
 	u, err := s.store.dir.Store().UserByUsername(ctx, tenantID, directory.NormalizeUsername(username))

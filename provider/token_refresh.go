@@ -100,13 +100,20 @@ func (s *Server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 		acr: old.ACR, sessionID: old.SessionID, tenantID: old.TenantID, person: &person,
 	}
 	if old.ActorID != "" {
-		// A support family: support must still be allowed, and the family
-		// ends when its first token does (the session's end).
-		if g.support, err = s.recheckSupport(ctx, old.ActorID, old.Subject, old.SupportReason, old.ExpiresAt, &c, "refresh_token"); err != nil {
+		// A support family: support must still be allowed, and nothing in
+		// it outlives the support session, which began at AuthTime.
+		until := s.supportUntil(old.AuthTime)
+		if g.support, err = s.recheckSupport(ctx, old.ActorID, old.Subject, old.SupportReason, old.AMR, until, &c, "refresh_token"); err != nil {
 			if errors.Is(err, oidc.ErrInvalidGrant()) {
 				_ = s.store.grants.RevokeRefreshFamily(ctx, old.FamilyID, s.store.cfg.Now().UTC())
 			}
 			return nil, err
+		}
+		// Recorded before the rotation: once rotated, the old token is
+		// spent, and a failure to audit after it would leave the client
+		// unable to retry without looking like a reuse.
+		if err := s.auditSupportToken(ctx, actionSupportToken, g, "refresh_token"); err != nil {
+			return nil, s.serverError(ctx, "audit support token", err)
 		}
 	}
 	token, next := s.newRefreshToken(g, old.FamilyID)
@@ -120,11 +127,6 @@ func (s *Server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 		return nil, s.serverError(ctx, "rotate refresh token", err)
 	}
 	g.scopes = scopes
-	if g.support != nil {
-		if err := s.auditSupportToken(ctx, actionSupportToken, g, "refresh_token"); err != nil {
-			return nil, s.serverError(ctx, "audit support token", err)
-		}
-	}
 	ts, err := s.mint(g)
 	if err != nil {
 		return nil, s.serverError(ctx, "mint tokens", err)

@@ -56,9 +56,6 @@ type Support struct {
 	Reason string `json:"r,omitempty"`
 }
 
-// Name is how the audit log writes the access: "jill$john".
-func (s *Support) Name() string { return s.ActorUsername + "$" + s.Username }
-
 // Config tunes sessions.
 type Config struct {
 	// Lifetime is the absolute maximum of a session (Keycloak's "SSO Session

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/gatehouse-id/gatehouse/account"
 	"github.com/gatehouse-id/gatehouse/session"
 	"github.com/gatehouse-id/gatehouse/templates"
 )
@@ -24,9 +25,10 @@ func withSupportBanner(next http.Handler, sessions *session.Store) http.Handler 
 	})
 }
 
-// isPage reports whether path is one of Gatehouse's own pages.
+// isPage reports whether path is one of Gatehouse's own pages that a
+// session may see: the login's and the account page's.
 func isPage(path string) bool {
-	for _, p := range []string{"/login", "/account", "/logged-out"} {
+	for _, p := range []string{"/login", account.Path} {
 		if path == p || strings.HasPrefix(path, p+"/") {
 			return true
 		}

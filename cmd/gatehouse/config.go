@@ -113,7 +113,7 @@ func (c *config) resolve() error {
 	if err := c.resolveBackends(); err != nil {
 		return err
 	}
-	if c.SupportSessionLifetime == 0 {
+	if c.SupportSessionLifetime == 0 { // unset, as for the connect timeout
 		c.SupportSessionLifetime = time.Hour
 	}
 	if c.SupportSessionLifetime < time.Minute || c.SupportSessionLifetime > 12*time.Hour {

@@ -263,16 +263,22 @@ func TestSupportRefusals(t *testing.T) {
 	pa := h.supportPortal()
 	refused := func(username, refusal string) {
 		t.Helper()
-		before := len(h.supportEvents(t, "contoso"))
+		// A refusal about the support user itself is recorded in its own
+		// tenant, naming nobody in the tenant tried.
+		logged, name := "contoso", username
+		if directory.SupportRefusal(refusal).ActorSide() {
+			logged, name = "acme", strings.SplitAfter(username, "$")[0]
+		}
+		before := len(h.supportEvents(t, logged))
 		b := h.browser()
 		_, resp, body := b.start(pa)
 		resp, body = b.submitLogin(resp, body, "contoso", username, strings.Split(username, "$")[0]+"-password")
 		if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "You cannot sign in as this user for support.") {
 			t.Errorf("%s: %d %.300s", username, resp.StatusCode, body)
 		}
-		evs := h.supportEvents(t, "contoso")
+		evs := h.supportEvents(t, logged)
 		if len(evs) != before+1 || evs[len(evs)-1].Action != "support.login_refused" || evs[len(evs)-1].Details["refusal"] != refusal ||
-			evs[len(evs)-1].ActorName != username {
+			evs[len(evs)-1].ActorName != name {
 			t.Errorf("%s: audit %+v, want one support.login_refused %s", username, evs[before:], refusal)
 		}
 	}
@@ -684,4 +690,142 @@ func TestSupportAcrossNodes(t *testing.T) {
 		}
 		t.Errorf("audit across nodes: %v", got)
 	}
+}
+
+// TestSupportThrottleNotResetByNamesake: failures at jill$… count against
+// "jill" as a support user; another provider's jill succeeding does not
+// give them a fresh budget.
+func TestSupportThrottleNotResetByNamesake(t *testing.T) {
+	h := newSupportHarness(t)
+	pa := h.supportPortal()
+	wrong := func() int {
+		t.Helper()
+		b := h.browser()
+		_, resp, body := b.start(pa)
+		resp, _ = b.submitLogin(resp, body, "contoso", "jill$john", "guess")
+		return resp.StatusCode
+	}
+	for range 9 {
+		if st := wrong(); st != http.StatusUnauthorized {
+			t.Fatalf("wrong guess: %d", st)
+		}
+	}
+	// beta's jill signs in as support at her own customer.
+	a, resp, _ := h.browser().supportLogin(pa, "initech", "jill$ian", "beta-jill-password", "")
+	code(t, resp, a)
+	wrong() // the tenth failure
+	if st := wrong(); st != http.StatusTooManyRequests {
+		t.Errorf("the eleventh guess after a namesake's success: %d, want 429", st)
+	}
+}
+
+// TestSupportExchangeTimeBoxedBySignIn: token exchange lives off the
+// support user's sign-in as a support session does: a token refreshed by
+// single sign-on hours later does not do.
+func TestSupportExchangeTimeBoxedBySignIn(t *testing.T) {
+	h := newSupportHarness(t)
+	tool := h.supportTool()
+	b := h.browser()
+	a, c := b.login(tool, "acme", "jill", "jill-password")
+	if _, err := tool.exchange(t.Context(), c, a); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Advance(61 * time.Minute)
+	a, resp, _ := b.start(tool) // single sign-on answers at once
+	fresh, err := tool.exchange(t.Context(), code(t, resp, a), a)
+	if err != nil {
+		t.Fatalf("single sign-on an hour later: %v", err)
+	}
+	res := h.supportExchange(t, fresh.AccessToken, "contoso/john", "")
+	res.want(t, http.StatusBadRequest, "invalid_grant")
+	if d, _ := res.body["error_description"].(string); !strings.Contains(d, "sign in again") {
+		t.Errorf("description %q", d)
+	}
+}
+
+// TestSupportExchangeRefusalsStayOutOfOtherTenants: a person without the
+// support permission naming another provider's customer writes nothing
+// into that customer's log (its own tenant's log says what it tried); a
+// support token presented again is recorded as its support user's act.
+func TestSupportExchangeRefusalsStayOutOfOtherTenants(t *testing.T) {
+	h := newSupportHarness(t)
+	tool := h.supportTool()
+	a, c := h.browser().login(tool, "initech", "ian", "ian-password")
+	ianTok, err := tool.exchange(t.Context(), c, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.supportExchange(t, ianTok.AccessToken, "contoso/john", "").want(t, http.StatusBadRequest, "invalid_grant")
+	if evs := h.supportEvents(t, "contoso"); len(evs) != 0 {
+		t.Errorf("contoso's log got %+v from a stranger", evs)
+	}
+	if evs := h.supportEvents(t, "initech"); len(evs) != 1 || evs[0].Details["refusal"] != "no_permission" ||
+		evs[0].Details["tenant"] != "contoso" || evs[0].Target != "" || evs[0].ActorName != "ian$" {
+		t.Errorf("initech's log: %+v", evs)
+	}
+
+	jill, john := h.user(t, "acme", "jill"), h.user(t, "contoso", "john")
+	a, c = h.browser().login(tool, "acme", "jill", "jill-password")
+	jillTok, err := tool.exchange(t.Context(), c, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := h.supportExchange(t, jillTok.AccessToken, "contoso/john", "")
+	res.want(t, http.StatusOK, "")
+	asJohn, _ := res.body["access_token"].(string)
+	h.supportExchange(t, asJohn, "contoso/carol", "").want(t, http.StatusBadRequest, "invalid_grant")
+	evs := h.supportEvents(t, "contoso")
+	if e := evs[len(evs)-1]; e.Action != "support.exchange_refused" || e.Details["refusal"] != "from_support_session" ||
+		e.Actor != jill.ID || e.Target != john.ID {
+		t.Errorf("nested exchange audited as %+v", e)
+	}
+}
+
+// TestSupportTokensEndWithSupport: once the consent goes, the support
+// session's tokens are refused at userinfo and inactive at introspection,
+// and so is its refresh token; TOTP becoming required of the support user
+// ends a password-only support family.
+func TestSupportTokensEndWithSupport(t *testing.T) {
+	h := newSupportHarness(t)
+	pa := h.supportPortal()
+	h.setSupport(t, "contoso", directory.SupportPolicy{Mode: directory.SupportByConsent})
+	john := h.user(t, "contoso", "john")
+	if _, err := h.app.directory.EnableSupport(t.Context(), directory.SupportCaller{UserID: john.ID}, false, h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	a, resp, _ := h.browser().supportLogin(pa, "contoso", "jill$john", "jill-password", "")
+	tok, err := pa.exchange(t.Context(), code(t, resp, a), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	introspect := func(token string) result {
+		return h.postClient(t, "/oauth/introspect", "portal-a", portalASecret, url.Values{"token": {token}})
+	}
+	if res := introspect(tok.RefreshToken); res.body["active"] != true || res.body["act"] == nil {
+		t.Errorf("support refresh token introspected: %v", res.body)
+	}
+	if _, err := h.app.directory.DisableSupport(t.Context(), directory.SupportCaller{UserID: john.ID}, false, h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.oidc.UserInfo(t.Context(), oauth2.StaticTokenSource(tok)); err == nil {
+		t.Error("userinfo answers for a support token after the consent went")
+	}
+	for _, tk := range []string{tok.AccessToken, tok.RefreshToken} {
+		if res := introspect(tk); res.body["active"] != false {
+			t.Errorf("introspection after the consent went: %v", res.body)
+		}
+	}
+
+	// TOTP becomes required of jill: her password-only support family ends.
+	if _, err := h.app.directory.EnableSupport(t.Context(), directory.SupportCaller{UserID: john.ID}, false, h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	a, resp, _ = h.browser().supportLogin(pa, "contoso", "jill$john", "jill-password", "")
+	tok, err = pa.exchange(t.Context(), code(t, resp, a), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.setMFA(t, "acme", directory.MFARequired)
+	_, err = pa.conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	wantOAuthError(t, err, "invalid_grant")
 }
