@@ -84,21 +84,32 @@ func (d *Directory) Authenticate(ctx context.Context, tenantSlug, username, pw s
 		password.Burn(pw, d.params)
 		return User{}, Tenant{}, ErrInvalidCredentials
 	}
+	if err := d.checkPassword(user, pw); err != nil {
+		return User{}, Tenant{}, err
+	}
+	return user, tenant, nil
+}
+
+// checkPassword is the end of every password check, once the user is
+// found: one verification (or the same work burnt for a user without a
+// password), ErrInvalidCredentials for a wrong password, and
+// ErrUserDisabled only once the password was right.
+func (d *Directory) checkPassword(user User, pw string) error {
 	if user.PasswordHash == "" {
 		password.Burn(pw, d.params)
-		return User{}, Tenant{}, ErrInvalidCredentials
+		return ErrInvalidCredentials
 	}
 	ok, err := password.Verify(user.PasswordHash, pw)
 	if err != nil {
-		return User{}, Tenant{}, fmt.Errorf("authenticate user %s: %w", user.ID, err)
+		return fmt.Errorf("authenticate user %s: %w", user.ID, err)
 	}
 	if !ok {
-		return User{}, Tenant{}, ErrInvalidCredentials
+		return ErrInvalidCredentials
 	}
 	if user.Disabled {
-		return User{}, Tenant{}, ErrUserDisabled
+		return ErrUserDisabled
 	}
-	return user, tenant, nil
+	return nil
 }
 
 // ActiveUser returns the user with id if it may still hold a session: it

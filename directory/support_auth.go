@@ -37,19 +37,8 @@ func (d *Directory) AuthenticateSupport(ctx context.Context, tenantSlug, actorUs
 		password.Burn(pw, d.params)
 		return User{}, Tenant{}, ErrInvalidCredentials
 	}
-	if actor.PasswordHash == "" {
-		password.Burn(pw, d.params)
-		return User{}, Tenant{}, ErrInvalidCredentials
-	}
-	ok, err := password.Verify(actor.PasswordHash, pw)
-	if err != nil {
-		return User{}, Tenant{}, fmt.Errorf("authenticate support user %s: %w", actor.ID, err)
-	}
-	if !ok {
-		return User{}, Tenant{}, ErrInvalidCredentials
-	}
-	if actor.Disabled {
-		return User{}, Tenant{}, ErrUserDisabled
+	if err := d.checkPassword(actor, pw); err != nil {
+		return User{}, Tenant{}, err
 	}
 	return actor, tenant, nil
 }

@@ -110,18 +110,8 @@ func (h *Handler) newEnrolment(p *pendingLogin) error {
 
 // showTOTP serves GET /login/totp: the code form, or the enrolment page.
 func (h *Handler) showTOTP(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	id := r.URL.Query().Get("authRequestID")
-	req, err := h.loginRequest(ctx, id)
-	if err != nil {
-		return err
-	}
-	if req.Done {
-		http.Redirect(w, r, h.callback(ctx, id), http.StatusFound)
-		return nil
-	}
-	p, err := h.loadPending(ctx, r, id, false, stageTOTP, stageEnrol)
-	if err != nil {
+	id, req, p, err := h.pendingPage(w, r, stageTOTP, stageEnrol)
+	if err != nil || req.Done {
 		return err
 	}
 	if p.Stage == stageEnrol {
@@ -283,18 +273,8 @@ func codesAAD(authRequestID, userID string) []byte {
 // showCodes serves GET /login/totp/codes: the new recovery codes, for as
 // long as the login waits for the person to continue.
 func (h *Handler) showCodes(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	id := r.URL.Query().Get("authRequestID")
-	req, err := h.loginRequest(ctx, id)
-	if err != nil {
-		return err
-	}
-	if req.Done {
-		http.Redirect(w, r, h.callback(ctx, id), http.StatusFound)
-		return nil
-	}
-	p, err := h.loadPending(ctx, r, id, false, stageCodes)
-	if err != nil {
+	id, req, p, err := h.pendingPage(w, r, stageCodes)
+	if err != nil || req.Done {
 		return err
 	}
 	b, err := h.sealer.Open(p.Codes, codesAAD(id, p.UserID))

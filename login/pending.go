@@ -125,3 +125,22 @@ func (h *Handler) loadPending(ctx context.Context, r *http.Request, id string, t
 	}
 	return p, nil
 }
+
+// pendingPage starts the GET of a pending login's page: the request it is
+// for (if it is done already, the browser goes on to the callback and
+// req.Done tells the caller to stop) and the pending login, at one of
+// stages, made in this browser.
+func (h *Handler) pendingPage(w http.ResponseWriter, r *http.Request, stages ...string) (string, Request, pendingLogin, error) {
+	ctx := r.Context()
+	id := r.URL.Query().Get("authRequestID")
+	req, err := h.loginRequest(ctx, id)
+	if err != nil {
+		return "", Request{}, pendingLogin{}, err
+	}
+	if req.Done {
+		http.Redirect(w, r, h.callback(ctx, id), http.StatusFound)
+		return id, req, pendingLogin{}, nil
+	}
+	p, err := h.loadPending(ctx, r, id, false, stages...)
+	return id, req, p, err
+}

@@ -127,18 +127,8 @@ func (h *Handler) supportLogin(w http.ResponseWriter, r *http.Request, id string
 // showSupport serves GET /login/support: whom the support login will act
 // as, and the reason field.
 func (h *Handler) showSupport(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	id := r.URL.Query().Get("authRequestID")
-	req, err := h.loginRequest(ctx, id)
-	if err != nil {
-		return err
-	}
-	if req.Done {
-		http.Redirect(w, r, h.callback(ctx, id), http.StatusFound)
-		return nil
-	}
-	p, err := h.loadPending(ctx, r, id, false, stageSupport)
-	if err != nil {
+	id, req, p, err := h.pendingPage(w, r, stageSupport)
+	if err != nil || req.Done {
 		return err
 	}
 	h.renderSupport(w, r, http.StatusOK, id, req, p, "", "")

@@ -47,18 +47,8 @@ func (h *Handler) offerTenants(w http.ResponseWriter, r *http.Request, id string
 
 // showTenantChoice serves GET /login/tenant?authRequestID=….
 func (h *Handler) showTenantChoice(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	id := r.URL.Query().Get("authRequestID")
-	req, err := h.loginRequest(ctx, id)
-	if err != nil {
-		return err
-	}
-	if req.Done {
-		http.Redirect(w, r, h.callback(ctx, id), http.StatusFound)
-		return nil
-	}
-	p, err := h.loadPending(ctx, r, id, false, stageTenant)
-	if err != nil {
+	id, req, p, err := h.pendingPage(w, r, stageTenant)
+	if err != nil || req.Done {
 		return err
 	}
 	return h.renderChoice(w, r, http.StatusOK, id, req, p, "")

@@ -56,15 +56,7 @@ func (h *harness) user(t *testing.T, slug, username string) directory.User {
 // setSupport sets tenant slug's support policy.
 func (h *harness) setSupport(t *testing.T, slug string, p directory.SupportPolicy) {
 	t.Helper()
-	tn, err := h.app.directory.Store().TenantBySlug(t.Context(), slug)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := tn.Settings
-	s.Support = p
-	if _, err := h.app.directory.PutTenantSettings(t.Context(), h.app.directory.Store(), slug, s); err != nil {
-		t.Fatal(err)
-	}
+	h.changeSettings(t, slug, func(s *directory.TenantSettings) { s.Support = p })
 }
 
 // events returns tenant slug's audit events whose action starts with

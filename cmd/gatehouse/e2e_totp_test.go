@@ -38,12 +38,18 @@ func (h *harness) alignTOTP() {
 // setMFA sets tenant slug's TOTP policy.
 func (h *harness) setMFA(t *testing.T, slug string, p directory.MFAPolicy) {
 	t.Helper()
+	h.changeSettings(t, slug, func(s *directory.TenantSettings) { s.MFA = p })
+}
+
+// changeSettings applies change to tenant slug's settings.
+func (h *harness) changeSettings(t *testing.T, slug string, change func(*directory.TenantSettings)) {
+	t.Helper()
 	tn, err := h.app.directory.Store().TenantBySlug(t.Context(), slug)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := tn.Settings
-	s.MFA = p
+	change(&s)
 	if _, err := h.app.directory.PutTenantSettings(t.Context(), h.app.directory.Store(), slug, s); err != nil {
 		t.Fatal(err)
 	}
