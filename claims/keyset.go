@@ -174,7 +174,7 @@ func (ks *keySet) download(ctx context.Context) ([]jose.JSONWebKey, time.Duratio
 		}
 	}
 	ks.log.DebugContext(ctx, "fetched issuer key set", "issuer", ks.issuer, "keys", len(keys))
-	return keys, cacheTTL(resp.header.Get("Cache-Control")), nil
+	return keys, freshFor(resp.header), nil
 }
 
 // usable reports whether k may verify token signatures: a public
@@ -186,6 +186,18 @@ func usable(k jose.JSONWebKey) bool {
 
 // cacheTTL reads max-age from a Cache-Control header value, clamped to the
 // bounds above; no-store and no-cache give the minimum.
+// freshFor is how long a fetched key set stays fresh: its max-age less the
+// Age a shared cache on the way reports it already had (RFC 9111 §4.2.3),
+// within the key set's bounds. A relying party behind a cache thus
+// refetches when Gatehouse's max-age says, not a whole max-age later.
+func freshFor(h http.Header) time.Duration {
+	ttl := cacheTTL(h.Get("Cache-Control"))
+	if age, err := strconv.ParseInt(strings.TrimSpace(h.Get("Age")), 10, 64); err == nil && age > 0 {
+		ttl -= time.Duration(min(age, int64(maxKeySetTTL/time.Second))) * time.Second
+	}
+	return max(ttl, minKeySetTTL)
+}
+
 func cacheTTL(cc string) time.Duration {
 	ttl := defaultKeySetTTL
 	for d := range strings.SplitSeq(cc, ",") {

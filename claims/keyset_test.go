@@ -208,6 +208,30 @@ func TestCacheTTL(t *testing.T) {
 	}
 }
 
+// TestFreshForSubtractsAge: a key set that a shared cache already held
+// for a while is fresh only for what is left of its max-age.
+func TestFreshForSubtractsAge(t *testing.T) {
+	for _, tc := range []struct {
+		cc, age string
+		want    time.Duration
+	}{
+		{"max-age=300", "", 5 * time.Minute},
+		{"max-age=300", "120", 3 * time.Minute},
+		{"max-age=300", "299", minKeySetTTL},
+		{"max-age=300", "9999", minKeySetTTL},
+		{"max-age=300", "soon", 5 * time.Minute},
+		{"max-age=300", "-5", 5 * time.Minute},
+	} {
+		h := http.Header{"Cache-Control": {tc.cc}}
+		if tc.age != "" {
+			h.Set("Age", tc.age)
+		}
+		if got := freshFor(h); got != tc.want {
+			t.Errorf("freshFor(%q, Age %q) = %v, want %v", tc.cc, tc.age, got, tc.want)
+		}
+	}
+}
+
 func TestKeySetUsesSigningPublicKeysOnly(t *testing.T) {
 	rsaPriv, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {

@@ -265,6 +265,11 @@ type Client struct {
 	UpdatedAt            time.Time
 }
 
+// MaxTokenLifetime is the longest an access or ID token may live, for any
+// client. Signing keys stay published this long after they stop signing,
+// so that every token they signed still verifies (package keys).
+const MaxTokenLifetime = 24 * time.Hour
+
 // AccountClientID is the client Gatehouse's own account page signs in
 // with; Gatehouse registers it at start, and a directory file may not
 // define it.

@@ -205,6 +205,21 @@ func (d *Directory) ClientPrincipal(ctx context.Context, c *Client) (Principal, 
 	return b.Resolve(Assignment{GlobalRoles: c.GlobalRoles, ServiceRoles: c.ServiceRoles}), nil
 }
 
+// SystemTenant returns the root of the tenant tree, or ErrNotFound before
+// one is created.
+func (d *Directory) SystemTenant(ctx context.Context) (Tenant, error) {
+	all, err := d.store.ListTenants(ctx)
+	if err != nil {
+		return Tenant{}, err
+	}
+	for _, t := range all {
+		if t.Level == LevelSystem {
+			return t, nil
+		}
+	}
+	return Tenant{}, fmt.Errorf("system tenant: %w", ErrNotFound)
+}
+
 // TenantByID returns the tenant with id.
 func (d *Directory) TenantByID(ctx context.Context, id string) (Tenant, error) {
 	return d.store.TenantByID(ctx, id)

@@ -164,6 +164,9 @@ func ValidateClient(c *Client) error {
 	if c.AccessTokenLifetime < 0 || c.IDTokenLifetime < 0 || c.RefreshTokenLifetime < 0 {
 		return fieldErr("lifetimes", "must not be negative")
 	}
+	if c.AccessTokenLifetime > MaxTokenLifetime || c.IDTokenLifetime > MaxTokenLifetime {
+		return fieldErr("lifetimes", "access and ID tokens live at most %s (refresh tokens are for longer)", MaxTokenLifetime)
+	}
 	return nil
 }
 

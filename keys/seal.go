@@ -19,12 +19,36 @@ const sealVersion byte = 1
 var ErrUnseal = errors.New("keys: cannot unseal (wrong key-encryption key, or the data was altered)")
 
 // Sealer encrypts small secrets at rest with AES-256-GCM under the KEK.
+//
+// While the key-encryption key changes, a Sealer also holds the previous
+// ones: it seals with the current key only and opens with any, so that
+// every node can run with the new key (and the old as previous) before
+// `gatehouse keys rewrap` re-seals what is stored (Reseal), after which
+// the old key can go.
 type Sealer struct {
-	aead cipher.AEAD
+	aead     cipher.AEAD
+	previous []cipher.AEAD
 }
 
-// NewSealer returns a Sealer for a 32-byte key-encryption key.
-func NewSealer(kek []byte) (*Sealer, error) {
+// NewSealer returns a Sealer for a 32-byte key-encryption key, which seals
+// and opens, and previous ones, which only open.
+func NewSealer(kek []byte, previous ...[]byte) (*Sealer, error) {
+	aead, err := newAEAD(kek)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sealer{aead: aead}
+	for _, p := range previous {
+		a, err := newAEAD(p)
+		if err != nil {
+			return nil, fmt.Errorf("previous key-encryption key: %w", err)
+		}
+		s.previous = append(s.previous, a)
+	}
+	return s, nil
+}
+
+func newAEAD(kek []byte) (cipher.AEAD, error) {
 	if len(kek) != 32 {
 		return nil, fmt.Errorf("keys: the key-encryption key must be 32 bytes, got %d", len(kek))
 	}
@@ -32,11 +56,7 @@ func NewSealer(kek []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	return &Sealer{aead: aead}, nil
+	return cipher.NewGCM(block)
 }
 
 // ParseKEK decodes a key-encryption key as written in configuration: 32
@@ -68,15 +88,35 @@ func (s *Sealer) Seal(plaintext, aad []byte) ([]byte, error) {
 	return s.aead.Seal(out, nonce, plaintext, aad), nil
 }
 
-// Open decrypts what Seal produced for the same aad.
+// Open decrypts what Seal produced for the same aad, under the current
+// key-encryption key or a previous one.
 func (s *Sealer) Open(sealed, aad []byte) ([]byte, error) {
-	n := s.aead.NonceSize()
-	if len(sealed) < 1+n+s.aead.Overhead() || sealed[0] != sealVersion {
-		return nil, ErrUnseal
+	pt, _, err := s.open(sealed, aad)
+	return pt, err
+}
+
+// open is Open that also says whether the current key opened it.
+func (s *Sealer) open(sealed, aad []byte) ([]byte, bool, error) {
+	for i, a := range append([]cipher.AEAD{s.aead}, s.previous...) {
+		n := a.NonceSize()
+		if len(sealed) < 1+n+a.Overhead() || sealed[0] != sealVersion {
+			return nil, false, ErrUnseal
+		}
+		if pt, err := a.Open(nil, sealed[1:1+n], sealed[1+n:], aad); err == nil {
+			return pt, i == 0, nil
+		}
 	}
-	pt, err := s.aead.Open(nil, sealed[1:1+n], sealed[1+n:], aad)
-	if err != nil {
-		return nil, ErrUnseal
+	return nil, false, ErrUnseal
+}
+
+// Reseal returns sealed sealed under the current key-encryption key, and
+// whether that changed anything: what the current key sealed already comes
+// back as it is.
+func (s *Sealer) Reseal(sealed, aad []byte) ([]byte, bool, error) {
+	pt, current, err := s.open(sealed, aad)
+	if err != nil || current {
+		return sealed, false, err
 	}
-	return pt, nil
+	out, err := s.Seal(pt, aad)
+	return out, err == nil, err
 }

@@ -12,7 +12,7 @@ import (
 // sharing the store gets the same value: the key that hashes client secrets,
 // the CSRF key, the key that encrypts authorization codes.
 func InstallationSecret(ctx context.Context, store Store, sealer *Sealer, name string, size int) ([]byte, error) {
-	aad := []byte("secret:" + name)
+	aad := secretAAD(name)
 	sealed, err := store.Secret(ctx, name)
 	if errors.Is(err, ErrNotFound) {
 		sealed, err = createSecret(ctx, store, sealer, name, size, aad)
@@ -46,3 +46,5 @@ func createSecret(ctx context.Context, store Store, sealer *Sealer, name string,
 	}
 	return store.Secret(ctx, name)
 }
+
+func secretAAD(name string) []byte { return []byte("secret:" + name) }

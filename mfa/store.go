@@ -46,4 +46,13 @@ type Store interface {
 	UseRecoveryCode(ctx context.Context, userID string, hash []byte, at time.Time) (bool, error)
 	// RecoveryCodesLeft counts the user's unused recovery codes.
 	RecoveryCodesLeft(ctx context.Context, userID string) (int, error)
+	// ListTOTPCredentials returns every credential, by user id: what a
+	// rewrap under a new key-encryption key re-seals.
+	ListTOTPCredentials(ctx context.Context) ([]Credential, error)
+	// ResealTOTPCredential replaces the sealed secret of the user's
+	// credential by sealed, and nothing else (not CreatedAt, not the
+	// recovery codes), if it is still old; ErrNotFound if the user has no
+	// credential or a different one (re-enrolled meanwhile), which then
+	// stays as it is.
+	ResealTOTPCredential(ctx context.Context, userID string, old, sealed []byte) error
 }

@@ -3,7 +3,9 @@ package provider
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
@@ -14,6 +16,11 @@ import (
 
 // maxFormBytes bounds request bodies at the OAuth endpoints.
 const maxFormBytes = 64 << 10
+
+// JWKSMaxAge is how long relying parties may cache discovery and the JWKS
+// (Cache-Control max-age). The signing key schedule (package keys) is
+// built on it: a new key is published twice this long before it signs.
+const JWKSMaxAge = 5 * time.Minute
 
 // endpoint paths, as the library serves them (op.DefaultEndpoints).
 var (
@@ -48,7 +55,7 @@ func (p *Provider) middleware(next http.Handler) http.Handler {
 		case oidc.DiscoveryEndpoint, pathKeys:
 			// Short enough that a key published ahead of a rotation reaches
 			// every relying party long before it signs.
-			h.Set("Cache-Control", "public, max-age=300")
+			h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(JWKSMaxAge/time.Second)))
 		}
 		if cors(w, r, path) {
 			return
@@ -69,6 +76,10 @@ func (p *Provider) middleware(next http.Handler) http.Handler {
 			}
 		}
 		if path == pathAuthorize && p.precheckAuthorize(w, r) {
+			return
+		}
+		if (path == oidc.DiscoveryEndpoint || path == pathKeys) && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			withETag(w, r, next)
 			return
 		}
 		switch path {

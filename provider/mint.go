@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -59,11 +60,14 @@ func newTokenID() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// accessTokenLifetime is the client's, or the server's default; never
+// more than directory.MaxTokenLifetime, which retired signing keys stay
+// published for (a client stored before that limit existed may ask more).
 func (s *Server) accessTokenLifetime(c *directory.Client) time.Duration {
 	if c.AccessTokenLifetime > 0 {
-		return c.AccessTokenLifetime
+		return min(c.AccessTokenLifetime, directory.MaxTokenLifetime)
 	}
-	return s.store.cfg.AccessTokenLifetime
+	return min(s.store.cfg.AccessTokenLifetime, directory.MaxTokenLifetime)
 }
 
 // mint signs the access token (and, for a person with the openid scope, the
@@ -97,7 +101,13 @@ func (s *Server) mint(g grant) (tokenSet, error) {
 		// what resource servers authorize it by.
 		at.Access = claims.AccessFor(*g.machine, append(slices.Clone(g.scopes), claims.ScopeTenant, claims.ScopeRoles))
 	}
-	signed, err := s.store.keys.Sign(at, "at+jwt")
+	// One key for both tokens: the ID token's at_hash follows its
+	// algorithm, and a rotation may fall between the two signatures.
+	key, ok := s.store.keys.Active()
+	if !ok {
+		return tokenSet{}, errors.New("no active signing key")
+	}
+	signed, err := s.store.keys.SignWith(key, at, "at+jwt")
 	if err != nil {
 		return tokenSet{}, fmt.Errorf("sign access token: %w", err)
 	}
@@ -111,20 +121,21 @@ func (s *Server) mint(g grant) (tokenSet, error) {
 		Nonce: g.nonce, ACR: g.acr, AMR: g.amr, AZP: g.client.ID, SessionID: g.sessionID,
 		Profile: claims.ProfileFor(*g.person, g.scopes), Access: access,
 	}
-	if idt.AccessTokenHash, err = oidc.ClaimHash(signed, s.store.keys.Active().Algorithm); err != nil {
+	if idt.AccessTokenHash, err = oidc.ClaimHash(signed, key.Algorithm); err != nil {
 		return tokenSet{}, err
 	}
-	if out.idToken, err = s.store.keys.Sign(idt, "JWT"); err != nil {
+	if out.idToken, err = s.store.keys.SignWith(key, idt, "JWT"); err != nil {
 		return tokenSet{}, fmt.Errorf("sign ID token: %w", err)
 	}
 	return out, nil
 }
 
+// idTokenLifetime is accessTokenLifetime's twin for ID tokens.
 func (s *Server) idTokenLifetime(c *directory.Client) time.Duration {
 	if c.IDTokenLifetime > 0 {
-		return c.IDTokenLifetime
+		return min(c.IDTokenLifetime, directory.MaxTokenLifetime)
 	}
-	return s.store.cfg.IDTokenLifetime
+	return min(s.store.cfg.IDTokenLifetime, directory.MaxTokenLifetime)
 }
 
 // subject loads what tokens for client c may say about user id acting in

@@ -107,7 +107,10 @@ func (s *Server) Discovery(ctx context.Context, r *op.Request[struct{}]) (*op.Re
 	if !ok {
 		return nil, s.serverError(ctx, "discovery", errors.New("unexpected discovery type"))
 	}
-	alg := string(s.store.keys.Active().Algorithm)
+	var algs []string
+	for _, a := range s.store.keys.PublishedAlgorithms() {
+		algs = append(algs, string(a))
+	}
 	authMethods := []oidc.AuthMethod{oidc.AuthMethodBasic, oidc.AuthMethodPost}
 	d.ResponseTypesSupported = []string{string(oidc.ResponseTypeCode)}
 	d.ResponseModesSupported = []string{string(oidc.ResponseModeQuery), string(oidc.ResponseModeFormPost)}
@@ -120,7 +123,7 @@ func (s *Server) Discovery(ctx context.Context, r *op.Request[struct{}]) (*op.Re
 	d.IntrospectionEndpointAuthMethodsSupported = authMethods
 	d.IntrospectionEndpointAuthSigningAlgValuesSupported = nil
 	d.CodeChallengeMethodsSupported = []oidc.CodeChallengeMethod{oidc.CodeChallengeMethodS256}
-	d.IDTokenSigningAlgValuesSupported = []string{alg}
+	d.IDTokenSigningAlgValuesSupported = algs
 	d.RequestObjectSigningAlgValuesSupported = nil
 	d.RequestParameterSupported = false
 	d.RequestURIParameterSupported = false

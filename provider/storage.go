@@ -328,11 +328,17 @@ func (k signingKey) Key() any                                    { return k.k.Pr
 func (k signingKey) ID() string                                  { return k.k.ID }
 
 func (s *storage) SigningKey(context.Context) (op.SigningKey, error) {
-	return signingKey{s.keys.Active()}, nil
+	k, ok := s.keys.Active()
+	if !ok {
+		return nil, oidc.ErrServerError().WithDescription("no signing key")
+	}
+	return signingKey{k}, nil
 }
 
+// SignatureAlgorithms are the algorithms of every published key, so that
+// a relying party that read them in discovery accepts the next key's too.
 func (s *storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm, error) {
-	return []jose.SignatureAlgorithm{s.keys.Active().Algorithm}, nil
+	return s.keys.PublishedAlgorithms(), nil
 }
 
 // publicKey adapts a JSON Web Key to op.Key.

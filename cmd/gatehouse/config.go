@@ -8,22 +8,38 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/gatehouse-id/gatehouse/keys"
+	"github.com/gatehouse-id/gatehouse/provider"
 )
 
 // config is everything the binary reads from flags and the environment.
 // Precedence: a flag given on the command line, then the GATEHOUSE_*
 // environment variable, then the default.
 type config struct {
-	Addr       string
-	Issuer     string
-	DataDir    string
-	KEK        string
-	KEKFile    string
-	SigningAlg string
-	LogLevel   string
-	Demo       bool
+	Addr    string
+	Issuer  string
+	DataDir string
+	KEK     string
+	KEKFile string
+	// PreviousKEK and PreviousKEKFile hold the key-encryption key being
+	// replaced, while the stored secrets move to the new one (gatehouse
+	// keys rewrap): it opens what it sealed, and seals nothing.
+	PreviousKEK     string
+	PreviousKEKFile string
+	SigningAlg      string
+	// RSABits is the size of new RS256 keys; KeyRotation how long a key
+	// signs before the next takes over (0: only on demand).
+	RSABits     int
+	KeyRotation time.Duration
+	LogLevel    string
+	Demo        bool
 	// DatabaseURL selects PostgreSQL instead of the embedded SQLite;
 	// RedisURL selects Redis instead of process memory for ephemeral
 	// state. Several nodes need both.
@@ -45,7 +61,10 @@ func (c *config) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", env("GATEHOUSE_ADDR", "localhost:8080"), "address to listen on (GATEHOUSE_ADDR)")
 	fs.StringVar(&c.Issuer, "issuer", env("GATEHOUSE_ISSUER", ""), "issuer URL, e.g. https://id.example.com (GATEHOUSE_ISSUER); defaults to http://<addr> with --demo")
 	c.bindStorageFlags(fs)
-	fs.StringVar(&c.SigningAlg, "signing-alg", env("GATEHOUSE_SIGNING_ALG", "RS256"), "token signing algorithm: RS256, ES256 or EdDSA (GATEHOUSE_SIGNING_ALG)")
+	fs.StringVar(&c.SigningAlg, "signing-alg", env("GATEHOUSE_SIGNING_ALG", "RS256"), "token signing algorithm: RS256, ES256 or EdDSA; a change rotates to a key of the new one (GATEHOUSE_SIGNING_ALG)")
+	fs.IntVar(&c.RSABits, "rsa-bits", envInt("GATEHOUSE_RSA_BITS", 2048), "size of new RS256 keys: 2048 or 3072 (GATEHOUSE_RSA_BITS)")
+	fs.DurationVar(&c.KeyRotation, "key-rotation", envDuration("GATEHOUSE_KEY_ROTATION", keys.DefaultRotateEvery),
+		"how long a signing key signs before the next takes over; 0: only gatehouse keys rotate (GATEHOUSE_KEY_ROTATION)")
 	fs.StringVar(&c.LogLevel, "log-level", env("GATEHOUSE_LOG_LEVEL", "info"), "debug, info, warn or error (GATEHOUSE_LOG_LEVEL)")
 	fs.BoolVar(&c.Demo, "demo", env("GATEHOUSE_DEMO", "") == "true", "load the demo directory and serve the demo portal; allows laptop-only settings (GATEHOUSE_DEMO=true)")
 	fs.DurationVar(&c.SupportSessionLifetime, "support-session-lifetime", envDuration("GATEHOUSE_SUPPORT_SESSION_LIFETIME", time.Hour),
@@ -58,10 +77,26 @@ func (c *config) bindStorageFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data-dir", env("GATEHOUSE_DATA_DIR", "data"), "folder of the embedded SQLite database (GATEHOUSE_DATA_DIR)")
 	fs.StringVar(&c.KEK, "kek", "", "key-encryption key, 32 bytes base64 (prefer GATEHOUSE_KEK or --kek-file: flags show in ps)")
 	fs.StringVar(&c.KEKFile, "kek-file", env("GATEHOUSE_KEK_FILE", ""), "file holding the key-encryption key (GATEHOUSE_KEK_FILE)")
+	fs.StringVar(&c.PreviousKEK, "previous-kek", "", "the key-encryption key being replaced, until gatehouse keys rewrap has run (prefer GATEHOUSE_PREVIOUS_KEK or --previous-kek-file)")
+	fs.StringVar(&c.PreviousKEKFile, "previous-kek-file", env("GATEHOUSE_PREVIOUS_KEK_FILE", ""), "file holding the key-encryption key being replaced (GATEHOUSE_PREVIOUS_KEK_FILE)")
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL URL, postgres://user:pass@host:5432/db?sslmode=verify-full (prefer GATEHOUSE_DATABASE_URL: flags show in ps); empty: embedded SQLite in --data-dir")
 	fs.StringVar(&c.RedisURL, "redis-url", "", "Redis URL, redis://, rediss:// (TLS), Sentinel or Cluster (prefer GATEHOUSE_REDIS_URL); empty: process memory (one node only)")
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", env("GATEHOUSE_REDIS_PREFIX", "gatehouse:"), "prefix of every Redis key, so installations can share a Redis (GATEHOUSE_REDIS_PREFIX)")
 	fs.DurationVar(&c.ConnectTimeout, "connect-timeout", envDuration("GATEHOUSE_CONNECT_TIMEOUT", time.Minute), "how long start-up retries PostgreSQL and Redis before giving up (GATEHOUSE_CONNECT_TIMEOUT)")
+}
+
+// envInt reads a number from the environment; a value that does not parse
+// is left for resolve to refuse, as -1.
+func envInt(name string, def int) int {
+	v, ok := os.LookupEnv(name)
+	if !ok {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // envDuration reads a duration from the environment; a value that does not
@@ -119,6 +154,9 @@ func (c *config) resolve() error {
 	if c.SupportSessionLifetime < time.Minute || c.SupportSessionLifetime > 12*time.Hour {
 		return errors.New("GATEHOUSE_SUPPORT_SESSION_LIFETIME / --support-session-lifetime must be a duration between 1m and 12h, such as 1h")
 	}
+	if err := c.resolveSigning(); err != nil {
+		return err
+	}
 	return c.resolveKEK()
 }
 
@@ -141,12 +179,51 @@ func (c *config) resolveBackends() error {
 	return nil
 }
 
+// resolveSigning checks the signing settings, naming the setting at fault.
+func (c *config) resolveSigning() error {
+	if c.SigningAlg == "" {
+		c.SigningAlg = "RS256"
+	}
+	if !slices.Contains(keys.Algorithms, jose.SignatureAlgorithm(c.SigningAlg)) {
+		return fmt.Errorf("GATEHOUSE_SIGNING_ALG / --signing-alg %q: use RS256, ES256 or EdDSA", c.SigningAlg)
+	}
+	if c.RSABits == 0 {
+		c.RSABits = 2048
+	}
+	if c.RSABits != 2048 && c.RSABits != 3072 {
+		return errors.New("GATEHOUSE_RSA_BITS / --rsa-bits must be 2048 or 3072")
+	}
+	if c.KeyRotation < 0 {
+		return errors.New("GATEHOUSE_KEY_ROTATION / --key-rotation must be a duration such as 2160h (90 days), or 0 for rotation on demand only")
+	}
+	if c.KeyRotation > 0 && c.KeyRotation < minKeyRotation {
+		return fmt.Errorf("GATEHOUSE_KEY_ROTATION / --key-rotation %s is too short: a new key is published ahead of signing, so rotate every %s or more, or 0 for rotation on demand only", c.KeyRotation, minKeyRotation)
+	}
+	return nil
+}
+
+// minKeyRotation is the shortest rotation period package keys accepts:
+// twice the time from scheduling a key to its signing.
+var minKeyRotation = keys.MinRotateEvery(keyReloadEvery, provider.JWKSMaxAge)
+
+// rotateEvery is the keys package's RotateEvery for the configured
+// rotation: zero there means its default, so "never" is negative.
+func (c *config) rotateEvery() time.Duration {
+	if c.KeyRotation == 0 {
+		return -1
+	}
+	return c.KeyRotation
+}
+
 // resolveKEK takes the key-encryption key from GATEHOUSE_KEK when no flag
 // gave one, and refuses to go on without a key outside demo mode (where a
 // key is generated in the data folder).
 func (c *config) resolveKEK() error {
 	if c.KEK == "" {
 		c.KEK = os.Getenv("GATEHOUSE_KEK")
+	}
+	if c.PreviousKEK == "" {
+		c.PreviousKEK = os.Getenv("GATEHOUSE_PREVIOUS_KEK")
 	}
 	if c.KEK == "" && c.KEKFile == "" && !c.Demo {
 		return errors.New("set a key-encryption key: GATEHOUSE_KEK or GATEHOUSE_KEK_FILE (32 random bytes, base64: openssl rand -base64 32); it seals signing keys and secrets at rest")

@@ -28,6 +28,7 @@ import (
 type cluster struct {
 	*harness
 	nodes                   [2]*httptest.Server
+	apps                    [2]*app
 	target                  atomic.Int32
 	dbURL, redisURL, prefix string
 }
@@ -40,8 +41,9 @@ func newCluster(t *testing.T) *cluster {
 	return newClusterWith(t, "testdata/directory.yaml")
 }
 
-// newClusterWith is newCluster with the directory file at path.
-func newClusterWith(t *testing.T, path string) *cluster {
+// newClusterWith is newCluster with the directory file at path, and each
+// node's configuration changed by tune.
+func newClusterWith(t *testing.T, path string, tune ...func(*config)) *cluster {
 	t.Helper()
 	dbURL, redisURL := pgtest.FreshSchemaURL(t), redistest.URL(t)
 	prefix := redistest.Prefix(t, redisURL)
@@ -58,6 +60,9 @@ func newClusterWith(t *testing.T, path string) *cluster {
 	)
 	for i := range apps {
 		cfg := testConfig(t, issuer, dbURL, redisURL, prefix)
+		for _, f := range tune {
+			f(cfg)
+		}
 		wg.Go(func() { apps[i], errs[i] = tryBuildNode(t, cfg, clk, "node", i+1) })
 	}
 	wg.Wait()
@@ -65,7 +70,7 @@ func newClusterWith(t *testing.T, path string) *cluster {
 		if errs[i] != nil {
 			t.Fatalf("node %d: %v", i+1, errs[i])
 		}
-		c.nodes[i] = httptest.NewServer(a.handler)
+		c.nodes[i], c.apps[i] = httptest.NewServer(a.handler), a
 		t.Cleanup(func() { c.nodes[i].Close(); a.Close() })
 	}
 	applyFile(t, apps[0], path, mustRead(t, path), issuer)

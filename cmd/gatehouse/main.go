@@ -6,6 +6,7 @@
 //	gatehouse import FILE [flags]      load tenants, users and clients from a YAML file
 //	gatehouse migrate [flags]          apply database migrations and exit
 //	gatehouse mfa status|unlock|reset TENANT USERNAME   help a person with TOTP
+//	gatehouse keys list|rotate|rewrap  signing keys and the key-encryption key
 //
 // This package only reads configuration and wires the parts together.
 package main
@@ -29,6 +30,9 @@ Usage:
   gatehouse migrate [flags]          apply database migrations and exit
   gatehouse mfa status|unlock|reset [flags] TENANT USERNAME
                                      a user's TOTP: show it, lift a lock, or remove it (audited)
+  gatehouse keys list|rotate|rewrap [flags]
+                                     signing keys: list them, rotate now, or re-seal everything
+                                     under a new key-encryption key (audited)
 
 Run "gatehouse COMMAND -h" for the flags of a command.
 `
@@ -55,6 +59,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = migrateCommand(ctx, args[1:], stdout, stderr)
 	case "mfa":
 		err = mfaCommand(ctx, args[1:], stdout, stderr)
+	case "keys":
+		err = keysCommand(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

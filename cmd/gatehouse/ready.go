@@ -12,12 +12,28 @@ import (
 // /readyz answer "not ready" rather than hang the load balancer's probe.
 const readyTimeout = 2 * time.Second
 
+// keysStaleAfter is how old a node's copy of the signing keys may be
+// before the node stops calling itself ready: a node that cannot read the
+// keys follows an outdated schedule, and must leave the load balancer
+// before another node's new key signs (a key is published ten minutes and
+// more before it signs).
+const keysStaleAfter = 4 * keyReloadEvery
+
 // checks are the dependencies a node needs to serve: the durable store, the
-// ephemeral store and a signing key.
+// ephemeral store and fresh signing keys.
 func (a *app) checks() map[string]func(context.Context) error {
 	return map[string]func(context.Context) error{
 		"database":  a.db.Ping,
 		"ephemeral": a.kv.Ping,
+		"signing_keys": func(context.Context) error {
+			if a.keys == nil {
+				return errors.New("not loaded")
+			}
+			if _, ok := a.keys.Active(); !ok || a.now().Sub(a.keys.LoadedAt()) > keysStaleAfter {
+				return errors.New("stale")
+			}
+			return nil
+		},
 	}
 }
 

@@ -53,6 +53,9 @@ type app struct {
 	kv        volatile
 	mfa       *mfa.Service
 	audit     *audit.Log
+	keys      *keys.Manager
+	// now is the clock the node runs on.
+	now func() time.Time
 	// stop ends the background work (the key reload).
 	stop context.CancelFunc
 }
@@ -65,9 +68,67 @@ func (a *app) Close() error {
 	return a.db.Close()
 }
 
-// keyReloadEvery is how often a node reads the signing keys again, so that
-// a key another node created is published here too.
+// keyReloadEvery is how often a node reads the signing keys again and
+// brings them to the schedule (keys.Manager.Maintain), so that a key
+// another node scheduled is loaded here long before anyone publishes it.
 const keyReloadEvery = 30 * time.Second
+
+// openKeys opens the signing keys for cfg: the schedule (rotation period,
+// the JWKS cache lifetime the provider announces, the longest a signed
+// token may live) and the algorithm.
+func openKeys(ctx context.Context, cfg *config, store keys.Store, sealer *keys.Sealer, now func() time.Time) (*keys.Manager, []keys.Change, error) {
+	return keys.NewManager(ctx, store, sealer, keysConfig(cfg, now))
+}
+
+func keysConfig(cfg *config, now func() time.Time) keys.Config {
+	return keys.Config{
+		Algorithm: jose.SignatureAlgorithm(cfg.SigningAlg), RSABits: cfg.RSABits, RotateEvery: cfg.rotateEvery(),
+		JWKSMaxAge: provider.JWKSMaxAge, TokenLifetime: directory.MaxTokenLifetime, ReloadEvery: keyReloadEvery, Now: now,
+	}
+}
+
+// recordKeyChange audits what the key schedule did, in the system tenant's
+// log (the platform's), as actor ("system" for the schedule, "operator"
+// for the command line); and logs it. Without a system tenant (nothing
+// imported yet) it is only logged. Failing to audit does not undo the
+// change: it is logged at Error.
+func recordKeyChange(ctx context.Context, dir *directory.Directory, log *audit.Log, logger *slog.Logger, actor string, c keys.Change) {
+	e := audit.Event{Actor: actor, Target: c.Key.ID, TargetName: c.Key.Algorithm,
+		Details: map[string]string{"algorithm": c.Key.Algorithm}}
+	switch {
+	case c.Created:
+		e.Action = "signing_key.scheduled"
+		e.Details["reason"] = string(c.Reason)
+		e.Details["publish_at"] = c.Key.PublishAt.UTC().Format(time.RFC3339)
+		e.Details["activate_at"] = c.Key.ActivateAt.UTC().Format(time.RFC3339)
+	case c.Deleted:
+		e.Action = "signing_key.removed"
+	default:
+		return
+	}
+	logger.InfoContext(ctx, e.Action, "kid", c.Key.ID, "algorithm", c.Key.Algorithm, "reason", string(c.Reason),
+		"publish_at", c.Key.PublishAt, "activate_at", c.Key.ActivateAt)
+	recordPlatformEvent(ctx, dir, log, logger, e)
+}
+
+// recordPlatformEvent records e, an act on the whole installation, in the
+// system tenant's log; without a system tenant (nothing imported yet) only
+// the process log has it. A failure to record is logged at Error: the act
+// has happened.
+func recordPlatformEvent(ctx context.Context, dir *directory.Directory, log *audit.Log, logger *slog.Logger, e audit.Event) {
+	sys, err := dir.SystemTenant(ctx)
+	if errors.Is(err, directory.ErrNotFound) {
+		logger.InfoContext(ctx, "no system tenant: "+e.Action+" is not audited")
+		return
+	}
+	if err == nil {
+		e.TenantID = sys.ID
+		err = log.Record(ctx, e)
+	}
+	if err != nil {
+		logger.ErrorContext(ctx, "audit "+e.Action, "err", err, "target", e.Target)
+	}
+}
 
 // openDirectory opens the durable store and the directory service over it.
 func openDirectory(ctx context.Context, cfg *config, log *slog.Logger, opt options) (durable, *directory.Directory, *keys.Sealer, error) {
@@ -75,7 +136,11 @@ func openDirectory(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	sealer, err := keys.NewSealer(kek)
+	previous, err := loadPreviousKEK(cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sealer, err := keys.NewSealer(kek, previous...)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -111,7 +176,7 @@ func build(ctx context.Context, cfg *config, log *slog.Logger, opt options) (*ap
 		db.Close()
 		return nil, err
 	}
-	a := &app{db: db, directory: dir, kv: kv}
+	a := &app{db: db, directory: dir, kv: kv, now: opt.now}
 	if err := a.wire(ctx, cfg, log, opt, sealer); err != nil {
 		a.Close()
 		return nil, err
@@ -141,14 +206,23 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	if err != nil {
 		return err
 	}
-	km, err := keys.NewManager(ctx, a.db, sealer, keys.Config{Algorithm: jose.SignatureAlgorithm(cfg.SigningAlg), Now: opt.now})
+	a.audit = audit.New(a.db, opt.now, log)
+	km, changes, err := openKeys(ctx, cfg, a.db, sealer, opt.now)
 	if err != nil {
 		return err
 	}
+	a.keys = km
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a.stop = stop
-	go km.ReloadEvery(bg, keyReloadEvery, func(err error) { log.Warn("reload signing keys", "err", err) })
-	a.audit = audit.New(a.db, opt.now, log)
+	// Reports outlive the start's context: a change made while the node
+	// shuts down is still audited.
+	report := func(c keys.Change) {
+		recordKeyChange(context.WithoutCancel(bg), a.directory, a.audit, log, "system", c)
+	}
+	for _, c := range changes {
+		report(c)
+	}
+	go km.MaintainEvery(bg, report, func(err error) { log.Warn("signing key maintenance", "err", err) })
 	if a.mfa, err = newMFA(ctx, a.db, a.kv, sealer, a.audit, opt.now); err != nil {
 		return err
 	}
@@ -257,6 +331,30 @@ func (l loginRequests) CompleteLogin(ctx context.Context, id string, s session.S
 		return fmt.Errorf("%w: %w", login.ErrRequestNotFound, err)
 	}
 	return err
+}
+
+// loadPreviousKEK reads the key-encryption key being replaced, if one is
+// configured.
+func loadPreviousKEK(cfg *config) ([][]byte, error) {
+	switch {
+	case cfg.PreviousKEK != "":
+		k, err := keys.ParseKEK(cfg.PreviousKEK)
+		if err != nil {
+			return nil, fmt.Errorf("previous key-encryption key (GATEHOUSE_PREVIOUS_KEK): %w", err)
+		}
+		return [][]byte{k}, nil
+	case cfg.PreviousKEKFile != "":
+		b, err := os.ReadFile(cfg.PreviousKEKFile)
+		if err != nil {
+			return nil, fmt.Errorf("previous key-encryption key file: %w", err)
+		}
+		k, err := keys.ParseKEK(string(b))
+		if err != nil {
+			return nil, fmt.Errorf("previous key-encryption key file %s: %w", cfg.PreviousKEKFile, err)
+		}
+		return [][]byte{k}, nil
+	}
+	return nil, nil
 }
 
 // loadKEK reads the key-encryption key from the configuration. In demo mode

@@ -16,6 +16,8 @@
 //     and a user without one, or unknown, has no credential and no codes;
 //   - Put replaces the credential and all codes, used ones included; so
 //     does ReplaceRecoveryCodes for the codes, keeping the credential;
+//     ResealTOTPCredential changes the sealed secret only;
+//   - ListTOTPCredentials orders by user id in byte order;
 //   - of concurrent uses of one code exactly one succeeds.
 package mfatest
 
@@ -47,6 +49,8 @@ func Run(t *testing.T, newStore func(t *testing.T) (mfa.Store, func(userID strin
 		{"UsersApart", testUsersApart},
 		{"Copies", testCopies},
 		{"UseRace", testUseRace},
+		{"List", testList},
+		{"Reseal", testReseal},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, addUser := newStore(t)
@@ -334,4 +338,78 @@ func testUseRace(t *testing.T, s mfa.Store, addUser func(string) error) {
 		}
 	}
 	wantLeft(t, s, "u-1", 0)
+}
+
+func testList(t *testing.T, s mfa.Store, addUser func(string) error) {
+	cs, err := s.ListTOTPCredentials(t.Context())
+	mustDo(t, err)
+	if len(cs) != 0 {
+		t.Fatalf("ListTOTPCredentials of an empty store = %+v", cs)
+	}
+	// Stored out of order; u-plain has no credential, u-gone had one.
+	for _, uid := range []string{"u-b", "u-a", "u-plain", "U-c", "u-gone", "u-a2"} {
+		mustDo(t, addUser(uid))
+	}
+	for i, uid := range []string{"u-b", "u-a", "U-c", "u-gone", "u-a2"} {
+		mustDo(t, s.PutTOTPCredential(t.Context(), credential(uid, i), hashes(uid, 2)))
+	}
+	mustDo(t, s.DeleteTOTPCredential(t.Context(), "u-gone"))
+	in := credential("u-a2", 4)
+	in.CreatedAt = in.CreatedAt.In(time.FixedZone("CET", 3600))
+	mustDo(t, s.PutTOTPCredential(t.Context(), in, nil)) // replaced, times in UTC
+
+	want := []mfa.Credential{credential("U-c", 2), credential("u-a", 1), credential("u-a2", 4), credential("u-b", 0)}
+	cs, err = s.ListTOTPCredentials(t.Context())
+	mustDo(t, err)
+	if len(cs) != len(want) {
+		t.Fatalf("ListTOTPCredentials = %+v\nwant %+v", cs, want)
+	}
+	for i := range want {
+		if cs[i].UserID != want[i].UserID || !bytes.Equal(cs[i].SealedSecret, want[i].SealedSecret) ||
+			cs[i].CreatedAt != want[i].CreatedAt {
+			t.Fatalf("ListTOTPCredentials[%d] = %+v, want %+v", i, cs[i], want[i])
+		}
+	}
+	cs[0].SealedSecret[0] ^= 0xff // a copy: changes nothing stored
+	wantCredential(t, s, want[0])
+}
+
+func testReseal(t *testing.T, s mfa.Store, addUser func(string) error) {
+	mustDo(t, addUser("u-1"))
+	mustDo(t, addUser("u-2"))
+	mustDo(t, addUser("u-plain"))
+	c1, c2 := credential("u-1", 1), credential("u-2", 2)
+	mustDo(t, s.PutTOTPCredential(t.Context(), c1, hashes("a", 4)))
+	mustDo(t, s.PutTOTPCredential(t.Context(), c2, hashes("a", 4)))
+	wantUse(t, s, "u-1", hash("a", 0), true)
+
+	sealed := []byte{0x02, 0x00, 0xff, 'r', 'e', 's', 'e', 'a', 'l'}
+	// Not while the stored secret is another than the one read.
+	wantErr(t, s.ResealTOTPCredential(t.Context(), "u-1", []byte("stale"), sealed), mfa.ErrNotFound)
+	wantCredential(t, s, c1)
+	mustDo(t, s.ResealTOTPCredential(t.Context(), "u-1", c1.SealedSecret, sealed))
+	sealed[0] = 0x42 // a copy was stored
+	resealed := mfa.Credential{UserID: "u-1", SealedSecret: []byte{0x02, 0x00, 0xff, 'r', 'e', 's', 'e', 'a', 'l'},
+		CreatedAt: c1.CreatedAt}
+	wantCredential(t, s, resealed)
+	// The recovery codes are as they were: the used one used, the
+	// others usable.
+	wantLeft(t, s, "u-1", 3)
+	wantUse(t, s, "u-1", hash("a", 0), false)
+	wantUse(t, s, "u-1", hash("a", 1), true)
+	wantLeft(t, s, "u-1", 2)
+	// The other user's credential and codes are untouched.
+	wantCredential(t, s, c2)
+	wantLeft(t, s, "u-2", 4)
+
+	for _, uid := range []string{"u-plain", "u-nope"} {
+		wantErr(t, s.ResealTOTPCredential(t.Context(), uid, nil, []byte{0x01}), mfa.ErrNotFound)
+		_, err := s.TOTPCredential(t.Context(), uid)
+		wantErr(t, err, mfa.ErrNotFound)
+	}
+	// A deleted credential is not resealed back into existence.
+	mustDo(t, s.DeleteTOTPCredential(t.Context(), "u-2"))
+	wantErr(t, s.ResealTOTPCredential(t.Context(), "u-2", c2.SealedSecret, []byte{0x01}), mfa.ErrNotFound)
+	_, err := s.TOTPCredential(t.Context(), "u-2")
+	wantErr(t, err, mfa.ErrNotFound)
 }

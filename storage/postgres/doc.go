@@ -27,7 +27,10 @@
 // Directory reads, checks and writes, runs SERIALIZABLE and runs fn again
 // when PostgreSQL aborts it for a conflict with a concurrent transaction,
 // which is how two nodes starting at once can both apply the same
-// directory file.
+// directory file. InRotation, where the key manager reads and rewrites the
+// keys, runs READ COMMITTED too, but takes a transaction advisory lock
+// first (rotationLock), so that rotations and rewraps on every node run
+// one at a time, each on what the one before committed.
 //
 // Errors: a violated foreign key is ErrNotFound naming the missing row,
 // which PostgreSQL identifies by the constraint's name (the migrations name

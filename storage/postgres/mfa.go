@@ -122,3 +122,36 @@ func (s *Store) RecoveryCodesLeft(ctx context.Context, userID string) (int, erro
 	}
 	return n, nil
 }
+
+// ListTOTPCredentials returns every credential, by user id (byte order: the
+// column is COLLATE "C").
+func (s *Store) ListTOTPCredentials(ctx context.Context) ([]mfa.Credential, error) {
+	rows, err := s.pool.Query(ctx, `SELECT user_id, sealed_secret, created_at FROM totp_credentials ORDER BY user_id`)
+	if err != nil {
+		return nil, fmt.Errorf("list TOTP credentials: %w", unavailable(err))
+	}
+	cs, err := collect(rows, func(row scanner) (mfa.Credential, error) {
+		var c mfa.Credential
+		err := row.Scan(&c.UserID, &c.SealedSecret, &c.CreatedAt)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list TOTP credentials: %w", unavailable(err))
+	}
+	return cs, nil
+}
+
+// ResealTOTPCredential replaces the sealed secret of the user's credential,
+// and nothing else, in one statement, if it is still old; mfa.ErrNotFound
+// without a credential or with another one.
+func (s *Store) ResealTOTPCredential(ctx context.Context, userID string, old, sealed []byte) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE totp_credentials SET sealed_secret = $2 WHERE user_id = $1 AND sealed_secret = $3`,
+		userID, blob(sealed), blob(old))
+	if err != nil {
+		return fmt.Errorf("reseal TOTP credential of user %s: %w", userID, unavailable(err))
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("reseal TOTP credential of user %s: %w", userID, mfa.ErrNotFound)
+	}
+	return nil
+}

@@ -18,12 +18,14 @@ import (
 	"github.com/gatehouse-id/gatehouse/keys"
 )
 
-// Store serves all three contracts; txStore serves the directory inside InTx.
+// Store serves all three contracts; txStore serves the directory inside InTx,
+// rotationStore the keys inside InRotation.
 var (
 	_ directory.Store = (*Store)(nil)
 	_ directory.Store = txStore{}
 	_ grants.Store    = (*Store)(nil)
 	_ keys.Store      = (*Store)(nil)
+	_ keys.Store      = rotationStore{}
 )
 
 // Store is the PostgreSQL backend: the directory, refresh tokens, signing
@@ -33,10 +35,12 @@ var (
 type Store struct {
 	pool *pgxpool.Pool
 	directoryQueries
+	keyQueries
 }
 
 // querier is what *pgxpool.Pool and pgx.Tx have in common, so that the
-// directory queries run unchanged inside and outside InTx.
+// directory and key queries run unchanged inside and outside InTx and
+// InRotation.
 type querier interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
@@ -91,7 +95,7 @@ func newStore(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{pool: pool, directoryQueries: directoryQueries{q: pool}}, nil
+	return &Store{pool: pool, directoryQueries: directoryQueries{q: pool}, keyQueries: keyQueries{q: pool}}, nil
 }
 
 // Close closes every connection of the pool, waiting for those in use to be

@@ -62,7 +62,7 @@ func TestReopenKeepsData(t *testing.T) {
 	token := grants.RefreshToken{ID: "rt-1", Hash: []byte{1, 2, 3}, FamilyID: "fam-1", AuthTime: ts,
 		CreatedAt: ts, ExpiresAt: ts.Add(time.Hour)}
 	key := keys.Record{ID: "k-1", Algorithm: "EdDSA", Sealed: []byte{4}, PublicJWK: []byte("{}"),
-		State: keys.StateActive, CreatedAt: ts, UpdatedAt: ts}
+		PublishAt: ts.Add(time.Minute), ActivateAt: ts.Add(time.Hour), CreatedAt: ts, UpdatedAt: ts}
 
 	s, err := Open(t.Context(), u)
 	if err != nil {
@@ -87,7 +87,8 @@ func TestReopenKeepsData(t *testing.T) {
 	if got, err := s.RefreshTokenByHash(t.Context(), token.Hash); err != nil || got.ID != token.ID {
 		t.Errorf("refresh token after reopen = %+v, %v", got, err)
 	}
-	if got, err := s.ListKeys(t.Context()); err != nil || len(got) != 1 || got[0].ID != key.ID {
+	if got, err := s.ListKeys(t.Context()); err != nil || len(got) != 1 || got[0].ID != key.ID ||
+		!got[0].PublishAt.Equal(key.PublishAt) || !got[0].ActivateAt.Equal(key.ActivateAt) {
 		t.Errorf("keys after reopen = %+v, %v", got, err)
 	}
 	if got, err := s.Secret(t.Context(), "kek-check"); err != nil || len(got) != 1 || got[0] != 5 {

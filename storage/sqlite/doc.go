@@ -14,5 +14,7 @@
 // token rotation) is serialized against its rivals instead of failing with
 // SQLITE_BUSY when it tries to upgrade; and busy_timeout makes writers queue
 // for the lock. Single-file SQLite serializes all writes: that is the
-// embedded default's scale, and PostgreSQL is the answer beyond it.
+// embedded default's scale, and PostgreSQL is the answer beyond it. The
+// same write lock, held by InRotation's transaction, is the key-rotation
+// lock.
 package sqlite

@@ -122,3 +122,48 @@ func (s *Store) RecoveryCodesLeft(ctx context.Context, userID string) (int, erro
 	}
 	return n, nil
 }
+
+// ListTOTPCredentials returns every credential, by user id (byte order).
+func (s *Store) ListTOTPCredentials(ctx context.Context) ([]mfa.Credential, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT user_id, sealed_secret, created_at FROM totp_credentials ORDER BY user_id`)
+	if err != nil {
+		return nil, fmt.Errorf("list TOTP credentials: %w", err)
+	}
+	cs, err := collect(rows, func(row scanner) (mfa.Credential, error) {
+		var (
+			c       mfa.Credential
+			created string
+		)
+		if err := row.Scan(&c.UserID, &c.SealedSecret, &created); err != nil {
+			return mfa.Credential{}, err
+		}
+		var d decoder
+		if c.CreatedAt = d.time(created); d.err != nil {
+			return mfa.Credential{}, fmt.Errorf("TOTP credential of user %s: %w", c.UserID, d.err)
+		}
+		return c, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list TOTP credentials: %w", err)
+	}
+	return cs, nil
+}
+
+// ResealTOTPCredential replaces the sealed secret of the user's credential,
+// and nothing else, if it is still old; mfa.ErrNotFound without a
+// credential or with another one.
+func (s *Store) ResealTOTPCredential(ctx context.Context, userID string, old, sealed []byte) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE totp_credentials SET sealed_secret = ? WHERE user_id = ? AND sealed_secret = ?`,
+		blob(sealed), userID, blob(old))
+	if err != nil {
+		return fmt.Errorf("reseal TOTP credential of user %s: %w", userID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("reseal TOTP credential of user %s: %w", userID, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("reseal TOTP credential of user %s: %w", userID, mfa.ErrNotFound)
+	}
+	return nil
+}

@@ -16,12 +16,14 @@ import (
 	"github.com/gatehouse-id/gatehouse/keys"
 )
 
-// Store serves all three contracts; txStore serves the directory inside InTx.
+// Store serves all three contracts; txStore serves the directory inside InTx,
+// rotationStore the keys inside InRotation.
 var (
 	_ directory.Store = (*Store)(nil)
 	_ directory.Store = txStore{}
 	_ grants.Store    = (*Store)(nil)
 	_ keys.Store      = (*Store)(nil)
+	_ keys.Store      = rotationStore{}
 )
 
 // Store is the SQLite backend: one database file holding the directory,
@@ -30,10 +32,11 @@ var (
 type Store struct {
 	db *sql.DB
 	directoryQueries
+	keyQueries
 }
 
 // querier is what *sql.DB and *sql.Tx have in common, so that the directory
-// queries run unchanged inside and outside InTx.
+// and key queries run unchanged inside and outside InTx and InRotation.
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -47,7 +50,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	s := &Store{db: db, directoryQueries: directoryQueries{q: db}}
+	s := &Store{db: db, directoryQueries: directoryQueries{q: db}, keyQueries: keyQueries{q: db}}
 	if err := s.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)

@@ -1,0 +1,156 @@
+package sqlite
+
+import (
+	"bytes"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-id/gatehouse/keys"
+)
+
+// TestUpgradeFrom0005 migrates a database holding signing keys under the
+// fifth schema, which stored their state, and reads them back with the
+// schedule 0006 gives them: published and active from their creation.
+func TestUpgradeFrom0005(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gatehouse.db")
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &Store{db: db, directoryQueries: directoryQueries{q: db}}
+	ctx := t.Context()
+	if _, err := db.ExecContext(ctx,
+		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL) STRICT`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms[:5] {
+		if err := old.apply(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, stmt := range []string{
+		`INSERT INTO signing_keys (id, algorithm, sealed, public_jwk, state, created_at, updated_at)
+			VALUES ('k-old', 'RS256', X'00ff01', X'7b7d', 'retired',
+			'2025-01-14T15:09:26.535897000Z', '2025-03-14T15:09:26.535897000Z')`,
+		`INSERT INTO signing_keys (id, algorithm, sealed, public_jwk, state, created_at, updated_at)
+			VALUES ('k-1', 'EdDSA', X'00ff02', X'7b2278227d', 'active',
+			'2025-03-14T15:09:26.535897000Z', '2025-03-15T00:00:00.000001000Z')`,
+		`INSERT INTO secrets (name, sealed) VALUES ('csrf', X'0a0b')`,
+	} {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s := open(t, path)
+	wantVersions(t, s)
+	retired := time.Date(2025, 1, 14, 15, 9, 26, 535897000, time.UTC)
+	active := time.Date(2025, 3, 14, 15, 9, 26, 535897000, time.UTC)
+	want := []keys.Record{
+		{ID: "k-old", Algorithm: "RS256", Sealed: []byte{0x00, 0xff, 0x01}, PublicJWK: []byte(`{}`),
+			PublishAt: retired, ActivateAt: retired, CreatedAt: retired, UpdatedAt: active},
+		{ID: "k-1", Algorithm: "EdDSA", Sealed: []byte{0x00, 0xff, 0x02}, PublicJWK: []byte(`{"x"}`),
+			PublishAt: active, ActivateAt: active, CreatedAt: active,
+			UpdatedAt: time.Date(2025, 3, 15, 0, 0, 0, 1000, time.UTC)},
+	}
+	got, err := s.ListKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("keys after upgrade = %+v, want %+v", got, want)
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		if g.ID != w.ID || g.Algorithm != w.Algorithm || !bytes.Equal(g.Sealed, w.Sealed) ||
+			!bytes.Equal(g.PublicJWK, w.PublicJWK) || g.PublishAt != w.PublishAt || g.ActivateAt != w.ActivateAt ||
+			g.CreatedAt != w.CreatedAt || g.UpdatedAt != w.UpdatedAt {
+			t.Errorf("key %d after upgrade = %+v, want %+v", i, g, w)
+		}
+	}
+	if sealed, err := s.Secret(ctx, "csrf"); err != nil || !bytes.Equal(sealed, []byte{0x0a, 0x0b}) {
+		t.Errorf("secret after upgrade = %x, %v", sealed, err)
+	}
+
+	// The state column stays for nodes not yet upgraded, with a default
+	// for the keys this version stores; the schedule may not be left out.
+	if _, err := s.db.ExecContext(ctx, `SELECT state FROM signing_keys`); err != nil {
+		t.Errorf("signing_keys lost its state column: %v", err)
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO signing_keys (id, algorithm, sealed, public_jwk, created_at, updated_at)
+		VALUES ('k-2', 'EdDSA', X'00', X'00', '', '')`); err == nil {
+		t.Error("a key without a schedule was stored")
+	}
+	// The rebuilt table is STRICT, as 0001's was.
+	var strict bool
+	if err := s.db.QueryRowContext(ctx, `SELECT strict FROM pragma_table_list WHERE name = 'signing_keys'`).
+		Scan(&strict); err != nil || !strict {
+		t.Errorf("signing_keys STRICT = %v, %v; want true", strict, err)
+	}
+}
+
+// TestRotationAcrossStores is keystest's OneAtATime for two Stores on one
+// file, as two processes (the server and `gatehouse keys rotate`) have:
+// SQLite's write lock, not anything in the process, keeps them apart.
+func TestRotationAcrossStores(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gatehouse.db")
+	nodes := []*Store{open(t, path), open(t, path)}
+	if _, err := nodes[0].PutSecretIfAbsent(t.Context(), "counter", []byte("0")); err != nil {
+		t.Fatal(err)
+	}
+	const perNode = 6
+	var (
+		wg             sync.WaitGroup
+		start          = make(chan struct{})
+		errs           = make([]error, len(nodes)*perNode)
+		inFlight, most atomic.Int32
+	)
+	for i := range errs {
+		s := nodes[i%len(nodes)]
+		wg.Go(func() {
+			<-start
+			errs[i] = s.InRotation(t.Context(), func(tx keys.Store) error {
+				cur := inFlight.Add(1)
+				defer inFlight.Add(-1)
+				for m := most.Load(); cur > m && !most.CompareAndSwap(m, cur); m = most.Load() {
+				}
+				b, err := tx.Secret(t.Context(), "counter")
+				if err != nil {
+					return err
+				}
+				v, err := strconv.Atoi(string(b))
+				if err != nil {
+					return err
+				}
+				time.Sleep(5 * time.Millisecond)
+				return tx.ReplaceSecret(t.Context(), "counter", []byte(strconv.Itoa(v+1)))
+			})
+		})
+	}
+	close(start)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	if m := most.Load(); m != 1 {
+		t.Errorf("%d rotations ran at the same time, want 1", m)
+	}
+	for _, s := range nodes {
+		if b, err := s.Secret(t.Context(), "counter"); err != nil || string(b) != strconv.Itoa(len(errs)) {
+			t.Errorf("counter = %q, %v; want %d", b, err, len(errs))
+		}
+	}
+}
