@@ -11,8 +11,9 @@ import (
 // same id is refused rather than written over the first.
 var ErrConflict = errors.New("audit: event id already stored")
 
-// ListLimit is the most events ListEvents returns at once, and what it
-// returns when asked for no limit (a limit <= 0) or a higher one.
+// ListLimit is the most events ListEvents and QueryEvents return at once,
+// and what they return when asked for no limit (a limit <= 0) or a higher
+// one.
 const ListLimit = 1000
 
 // Event is one audited act.
@@ -54,4 +55,15 @@ type Store interface {
 	// or above ListLimit means ListLimit. No tenants means no events,
 	// never every tenant's.
 	ListEvents(ctx context.Context, tenantIDs []string, since time.Time, limit int) ([]Event, error)
+	// QueryEvents returns the events matching q (see Query), newest
+	// first (events of the same time by id, descending, comparing
+	// bytes), at most q.PageSize() of them, and whether more match after
+	// the last one returned: the next page, from its Cursor. No tenants
+	// means no events and no more.
+	QueryEvents(ctx context.Context, q Query) ([]Event, bool, error)
+}
+
+// Appender is the part of a Store that a Log writes to.
+type Appender interface {
+	AppendEvent(ctx context.Context, e Event) error
 }

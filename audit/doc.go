@@ -16,8 +16,13 @@
 // acts and refuses to act, or reports the act as failed.
 //
 // Reading: Store.ListEvents hands back the events of the tenants a viewer
-// may see, newest first. A Store has no way to list "every tenant": the
-// caller names them, so a viewer's subtree is the widest read there is.
+// may see, newest first. Store.QueryEvents does too, narrowed by a Query
+// (an actor, a target, an action or a noun's actions, a time range) and a
+// page at a time: each page ends with an event whose Cursor, through
+// EncodeCursor and DecodeCursor, is where the next page starts, so that
+// events appended meanwhile shift nothing. A Store has no way to list
+// "every tenant": the caller names them, so a viewer's subtree is the
+// widest read there is.
 //
 // The log outlives what it names: a deleted user's events stay, so stores
 // keep no reference from an event to a tenant or user. storage/sqlite and

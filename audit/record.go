@@ -49,14 +49,15 @@ var secretWords = []string{
 // Log records audit events: in its Store, and as a line in the process
 // log. It is safe for concurrent use.
 type Log struct {
-	store  Store
+	store  Appender
 	now    func() time.Time
 	logger *slog.Logger
 }
 
-// New returns a Log that stores events in store, stamps them with now
-// (time.Now if nil) and writes a line for each to logger (none if nil).
-func New(store Store, now func() time.Time, logger *slog.Logger) *Log {
+// New returns a Log that stores events in store (a Store, or anything that
+// appends), stamps them with now (time.Now if nil) and writes a line for
+// each to logger (none if nil).
+func New(store Appender, now func() time.Time, logger *slog.Logger) *Log {
 	if now == nil {
 		now = time.Now
 	}

@@ -37,15 +37,17 @@ func (s *memStore) AppendEvent(_ context.Context, e audit.Event) error {
 	return nil
 }
 
-func (s *memStore) ListEvents(_ context.Context, tenantIDs []string, since time.Time, limit int) ([]audit.Event, error) {
-	if limit <= 0 || limit > audit.ListLimit {
-		limit = audit.ListLimit
-	}
+func (s *memStore) ListEvents(ctx context.Context, tenantIDs []string, since time.Time, limit int) ([]audit.Event, error) {
+	es, _, err := s.QueryEvents(ctx, audit.Query{TenantIDs: tenantIDs, Since: since, Limit: limit})
+	return es, err
+}
+
+func (s *memStore) QueryEvents(_ context.Context, q audit.Query) ([]audit.Event, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []audit.Event
 	for _, e := range s.events {
-		if slices.Contains(tenantIDs, e.TenantID) && !e.Time.Before(since) {
+		if q.Matches(e) {
 			e.Details = maps.Clone(e.Details)
 			e.Time = e.Time.UTC()
 			out = append(out, e)
@@ -54,7 +56,10 @@ func (s *memStore) ListEvents(_ context.Context, tenantIDs []string, since time.
 	slices.SortFunc(out, func(a, b audit.Event) int {
 		return cmp.Or(b.Time.Compare(a.Time), cmp.Compare(b.ID, a.ID))
 	})
-	return out[:min(limit, len(out))], nil
+	if n := q.PageSize(); len(out) > n {
+		return out[:n], true, nil
+	}
+	return out, false, nil
 }
 
 // stored returns a copy of every event appended, in order.

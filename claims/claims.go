@@ -20,6 +20,10 @@ const (
 	// ScopePermissions releases the effective permissions of the global
 	// roles.
 	ScopePermissions = "permissions"
+	// ScopeAdmin makes an access token good for Gatehouse's administration
+	// API as well: its aud then names the API ({issuer}/api/v1). What the
+	// bearer may do there is decided by its roles, not by the scope.
+	ScopeAdmin = "gatehouse.admin"
 )
 
 // Standard OpenID Connect scopes (OIDC Core §5.4).
@@ -132,14 +136,16 @@ type Access struct {
 	Act   *Actor   `json:"act,omitempty"`
 }
 
-// AccessFor returns the access claims of s that scopes release. The roles
-// and permissions scopes release the tenant too: roles are held in one
-// tenant, and a token must never leave a portal to guess which. act is
+// AccessFor returns the access claims of s that scopes release. The roles,
+// permissions and gatehouse.admin scopes release the tenant too: roles are
+// held in one tenant, and a token must never leave a portal (or the
+// administration API) to guess which. act is
 // released whatever the scopes: a portal must always be able to tell that
 // support is acting.
 func AccessFor(s Subject, scopes []string) Access {
 	a := Access{Act: s.Actor}
-	if slices.Contains(scopes, ScopeTenant) || slices.Contains(scopes, ScopeRoles) || slices.Contains(scopes, ScopePermissions) {
+	if slices.Contains(scopes, ScopeTenant) || slices.Contains(scopes, ScopeRoles) || slices.Contains(scopes, ScopePermissions) ||
+		slices.Contains(scopes, ScopeAdmin) {
 		a.Tenant, a.TenantRole = s.Tenant, s.TenantRole
 	}
 	if slices.Contains(scopes, ScopeRoles) {

@@ -220,6 +220,15 @@ func (d *Directory) SystemTenant(ctx context.Context) (Tenant, error) {
 	return Tenant{}, fmt.Errorf("system tenant: %w", ErrNotFound)
 }
 
+// TenantBySlug returns the tenant called slug (normalized first).
+func (d *Directory) TenantBySlug(ctx context.Context, slug string) (Tenant, error) {
+	slug = NormalizeSlug(slug)
+	if ValidateSlug(slug) != nil {
+		return Tenant{}, fmt.Errorf("tenant %q: %w", slug, ErrNotFound)
+	}
+	return d.store.TenantBySlug(ctx, slug)
+}
+
 // TenantByID returns the tenant with id.
 func (d *Directory) TenantByID(ctx context.Context, id string) (Tenant, error) {
 	return d.store.TenantByID(ctx, id)

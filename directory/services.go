@@ -3,6 +3,7 @@ package directory
 import (
 	"maps"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -109,4 +110,17 @@ var SeedServices = []Service{
 	{Name: "self-service", DisplayName: "Self Service", Roles: []string{"ict-manager"}},
 	{Name: "webshop", DisplayName: "Webshop", Roles: []string{"forecasting", "quotation", "read-only", "voucher-manager"}},
 	{Name: "invoices", DisplayName: "Invoices", Roles: []string{"viewer"}},
+}
+
+// String writes the roles as "service:role" pairs, sorted, comma-separated:
+// for people reading the audit log.
+func (sr ServiceRoles) String() string {
+	var out []string
+	for svc, roles := range sr {
+		for _, r := range roles {
+			out = append(out, svc+":"+r)
+		}
+	}
+	slices.Sort(out)
+	return strings.Join(out, ",")
 }

@@ -49,6 +49,12 @@ type Store interface {
 	GlobalRoleByName(ctx context.Context, tenantID, name string) (GlobalRole, error)
 	ListGlobalRoles(ctx context.Context, tenantID string) ([]GlobalRole, error)
 
+	// DeleteGlobalRole and DeleteGroup delete by id, or answer
+	// ErrNotFound. Users, groups, links and clients name roles and groups
+	// without a foreign key: the Directory checks that none does first.
+	DeleteGlobalRole(ctx context.Context, id string) error
+	DeleteGroup(ctx context.Context, id string) error
+
 	CreateGroup(ctx context.Context, g Group) error
 	UpdateGroup(ctx context.Context, g Group) error
 	GroupByName(ctx context.Context, tenantID, name string) (Group, error)

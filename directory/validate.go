@@ -13,12 +13,22 @@ import (
 type FieldError struct {
 	Field  string
 	Reason string
+	// Err is a sentinel the error also is (ErrConflict for a name that is
+	// taken), or nil.
+	Err error
 }
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
 
+func (e *FieldError) Unwrap() error { return e.Err }
+
 func fieldErr(field, format string, args ...any) error {
 	return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+// fieldErrIs is fieldErr for an error that is also sentinel.
+func fieldErrIs(field string, sentinel error, format string, args ...any) error {
+	return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...), Err: sentinel}
 }
 
 var (

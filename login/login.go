@@ -64,6 +64,8 @@ type Tenants interface {
 	// TenantsOf lists the tenants the user may act in, home first.
 	TenantsOf(ctx context.Context, u directory.User) ([]directory.Tenant, error)
 	TenantByID(ctx context.Context, id string) (directory.Tenant, error)
+	// TenantBySlug returns the tenant called slug (normalized).
+	TenantBySlug(ctx context.Context, slug string) (directory.Tenant, error)
 	// ActiveUser returns the user unless it is gone or disabled.
 	ActiveUser(ctx context.Context, id string) (directory.User, error)
 	// DecideMFAFor says whether the user acting in the tenant must pass

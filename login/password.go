@@ -112,6 +112,11 @@ func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) error {
 		return h.supportLogin(w, r, id, req, p, pw, tenantSlug, actorName, targetName, accountKey, addressKey, attrs)
 	}
 	user, tenant, err := h.auth.Authenticate(ctx, tenantSlug, username, pw)
+	if errors.Is(err, directory.ErrInvalidCredentials) || errors.Is(err, directory.ErrUserDisabled) {
+		if err := h.auditLoginFailure(ctx, r, req, tenantSlug, username, err); err != nil {
+			return internalError(err, attrs...)
+		}
+	}
 	if done, err := h.passwordRefused(w, r, id, req, p, err, accountKey, addressKey, attrs); done {
 		return err
 	}
@@ -222,6 +227,11 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, id string, re
 		remember = sup.TenantSlug // where the support user typed jill$john
 	} else if token, sess, err = h.sessions.Create(ctx, user.ID, tenant.ID, amr, acr, nil); err != nil {
 		return "", internalError(fmt.Errorf("create session: %w", err), attrs...)
+	} else if err := h.auditLogin(ctx, r, req, user, tenant, sess, amr); err != nil {
+		if derr := h.sessions.Delete(ctx, token); derr != nil {
+			h.log.LogAttrs(ctx, slog.LevelWarn, "delete unaudited session", append(attrs, slog.String("err", derr.Error()))...)
+		}
+		return "", internalError(err, attrs...)
 	}
 	if err := h.requests.CompleteLogin(ctx, id, sess); err != nil {
 		if derr := h.sessions.Delete(ctx, token); derr != nil {

@@ -83,8 +83,14 @@ func (s *Server) mint(g grant) (tokenSet, error) {
 		}
 	}
 	exp := capped(now.Add(s.accessTokenLifetime(g.client)), until)
+	audience := []string{g.client.ID}
+	if slices.Contains(g.scopes, claims.ScopeAdmin) {
+		// For the administration API as well (RFC 9068 §3: aud names the
+		// resource servers that accept the token).
+		audience = append(audience, adminAudience(s.store.cfg.Issuer))
+	}
 	at := claims.AccessToken{
-		Issuer: s.store.cfg.Issuer, Subject: g.subject, Audience: []string{g.client.ID},
+		Issuer: s.store.cfg.Issuer, Subject: g.subject, Audience: audience,
 		Expiry: exp.Unix(), IssuedAt: now.Unix(), JWTID: newTokenID(), ClientID: g.client.ID,
 		Scope: strings.Join(g.scopes, " "), ACR: g.acr, AMR: g.amr, SessionID: g.sessionID,
 	}

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/gatehouse-id/gatehouse/audit"
+	"github.com/gatehouse-id/gatehouse/claims"
 	"github.com/gatehouse-id/gatehouse/directory"
 	"github.com/gatehouse-id/gatehouse/ephemeral"
 	"github.com/gatehouse-id/gatehouse/grants"
@@ -38,6 +39,7 @@ type Deps struct {
 type Provider struct {
 	cfg     Config
 	handler http.Handler
+	srv     *Server
 	store   *storage
 	cookies session.Cookies
 }
@@ -88,7 +90,7 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 		LegacyServer: op.NewLegacyServer(opProvider, *op.DefaultEndpoints),
 		store:        st,
 	}
-	p := &Provider{cfg: cfg, store: st, cookies: deps.Cookies}
+	p := &Provider{cfg: cfg, store: st, cookies: deps.Cookies, srv: srv}
 	p.handler = op.RegisterLegacyServer(srv, op.AuthorizeCallbackHandler(opProvider),
 		op.WithHTTPMiddleware(p.middleware),
 		op.WithServerCORSOptions(nil), // the middleware does CORS, narrowly
@@ -124,6 +126,25 @@ type LoginRequest struct {
 	// MFARequested: the portal asked for multi-factor authentication.
 	MFARequested bool
 }
+
+// ErrInvalidToken is VerifyAccessToken's answer to a token that is not a
+// live Gatehouse access token.
+var ErrInvalidToken = errInvalidToken
+
+// VerifyAccessToken checks that raw is a live access token Gatehouse issued
+// (signature, issuer, expiry, revocation), for Gatehouse's own resource
+// servers: the administration API. It returns ErrInvalidToken for any
+// other token, and another error only when it could not tell.
+func (p *Provider) VerifyAccessToken(ctx context.Context, raw string) (*claims.AccessToken, error) {
+	return p.srv.verifyAccessToken(ctx, raw)
+}
+
+// AdminAudience is the audience of access tokens for the administration
+// API: a token carries it when the client was granted the
+// claims.ScopeAdmin scope.
+func (p *Provider) AdminAudience() string { return adminAudience(p.cfg.Issuer) }
+
+func adminAudience(issuer string) string { return issuer + "/api/v1" }
 
 // ErrRequestNotFound: unknown or expired authorization request.
 var ErrRequestNotFound = errRequestNotFound

@@ -128,7 +128,7 @@ func (s *Server) Discovery(ctx context.Context, r *op.Request[struct{}]) (*op.Re
 	d.RequestParameterSupported = false
 	d.RequestURIParameterSupported = false
 	d.ScopesSupported = []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess,
-		claims.ScopeTenant, claims.ScopeRoles, claims.ScopePermissions}
+		claims.ScopeTenant, claims.ScopeRoles, claims.ScopePermissions, claims.ScopeAdmin}
 	d.ClaimsSupported = []string{
 		"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid", "at_hash",
 		"name", "given_name", "family_name", "preferred_username", "locale", "updated_at",

@@ -10,12 +10,14 @@
 // it expects beyond the interface's doc comments, so that backends agree:
 //   - times come back in UTC, the same instant to the microsecond: the
 //     fixtures carry microseconds and never nanoseconds, which PostgreSQL
-//     cannot keep;
+//     cannot keep; the bounds of a Query (Since, Until, the cursor's time)
+//     may carry nanoseconds, and compare as the instants they are;
 //   - a nil and an empty Details map may come back either way, and so may
 //     a nil and an empty list of events: "none" is stored, not how it was
 //     spelled;
-//   - ids and tenant ids compare byte by byte: "T-A" is not "t-a", and
-//     "e-a" sorts after "e-B";
+//   - ids, tenant ids, actors, targets and actions compare byte by byte:
+//     "T-A" is not "t-a", "e-a" sorts after "e-B", and "%" and "_" are
+//     characters, never patterns;
 //   - events refer to nothing: the suite stores events of tenants, actors
 //     and targets that exist nowhere, as the log does once they are
 //     deleted;
@@ -47,6 +49,7 @@ func Run(t *testing.T, newStore func(t *testing.T) audit.Store) {
 	t.Run("DefaultLimit", func(t *testing.T) { testDefaultLimit(t, newStore) })
 	t.Run("Copies", func(t *testing.T) { testCopies(t, newStore) })
 	t.Run("Race", func(t *testing.T) { testRace(t, newStore) })
+	t.Run("Query", func(t *testing.T) { testQuery(t, newStore) })
 }
 
 // at returns a fixed instant plus m minutes. It has microseconds, so that a

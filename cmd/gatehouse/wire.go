@@ -15,6 +15,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/gatehouse-id/gatehouse/account"
+	"github.com/gatehouse-id/gatehouse/admin"
 	"github.com/gatehouse-id/gatehouse/audit"
 	"github.com/gatehouse-id/gatehouse/demo"
 	"github.com/gatehouse-id/gatehouse/directory"
@@ -265,10 +266,18 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	if err != nil {
 		return err
 	}
+	api, err := admin.New(admin.Config{
+		Directory: a.directory, Tokens: prov, InvalidToken: provider.ErrInvalidToken, Audience: prov.AdminAudience(),
+		Audit: a.audit.Record, Events: a.db, ResetTOTP: a.resetTOTP, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
 	for _, p := range provider.Paths() {
 		mux.Handle(p, prov)
 	}
+	api.Routes(mux)
 	lh.Routes(mux)
 	ah.Routes(mux)
 	mux.Handle("GET /readyz", a.readyz())
@@ -295,6 +304,17 @@ func ensureAccountClient(ctx context.Context, dir *directory.Directory, issuer s
 		return fmt.Errorf("register client %s: %w", account.ClientID, err)
 	}
 	return nil
+}
+
+// resetTOTP removes u's TOTP for the administration API, as by (the mfa
+// service audits it).
+func (a *app) resetTOTP(ctx context.Context, by directory.Caller, u directory.User) error {
+	t, err := a.directory.TenantByID(ctx, u.TenantID)
+	if err != nil {
+		return err
+	}
+	return a.mfa.Reset(ctx, mfa.Actor{ID: by.AuditActor(), Name: by.Name},
+		mfa.Subject{UserID: u.ID, Username: u.Username, TenantID: t.ID, TenantSlug: t.Slug})
 }
 
 // newMFA wires TOTP over the stores; serve and the mfa command share it.

@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore func(t *testing.T) directory.Store) {
 	t.Run("Links", func(t *testing.T) { testLinks(t, newStore) })
 	t.Run("GlobalRoles", func(t *testing.T) { testGlobalRoles(t, newStore) })
 	t.Run("Groups", func(t *testing.T) { testGroups(t, newStore) })
+	t.Run("Deletes", func(t *testing.T) { testDeletes(t, newStore) })
 	t.Run("Services", func(t *testing.T) { testServices(t, newStore) })
 	t.Run("Resources", func(t *testing.T) { testResources(t, newStore) })
 	t.Run("SupportConsents", func(t *testing.T) { testSupportConsents(t, newStore) })

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/audit"
@@ -36,38 +38,105 @@ func (s *Store) AppendEvent(ctx context.Context, e audit.Event) error {
 // ListEvents returns the events of tenantIDs from since, newest first, ties
 // by id descending, at most limit (audit.ListLimit for <= 0 or more).
 func (s *Store) ListEvents(ctx context.Context, tenantIDs []string, since time.Time, limit int) ([]audit.Event, error) {
-	if len(tenantIDs) == 0 {
-		return nil, nil
+	es, _, err := s.QueryEvents(ctx, audit.Query{TenantIDs: tenantIDs, Since: since, Limit: limit})
+	return es, err
+}
+
+// QueryEvents returns the events matching q, newest first, ties by id
+// descending, at most q.PageSize(), and whether more follow: it reads one
+// event more than it returns.
+func (s *Store) QueryEvents(ctx context.Context, q audit.Query) ([]audit.Event, bool, error) {
+	if len(q.TenantIDs) == 0 {
+		return nil, false, nil
 	}
-	query, args := eventsQuery(tenantIDs, since, limit)
+	query, args := eventsQuery(q)
 	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list audit events: %w", unavailable(err))
+		return nil, false, fmt.Errorf("query audit events: %w", unavailable(err))
 	}
 	es, err := collect(rows, scanEvent)
 	if err != nil {
-		return nil, fmt.Errorf("list audit events: %w", unavailable(err))
+		return nil, false, fmt.Errorf("query audit events: %w", unavailable(err))
 	}
-	return es, nil
+	if n := q.PageSize(); len(es) > n {
+		return es[:n], true, nil
+	}
+	return es, false, nil
 }
 
-// eventsQuery returns ListEvents' query and its arguments. One tenant, the
-// usual case (an administrator of a customer), is an equality, so that
-// the rows come from audit_events_tenant_time in order and reading stops
-// at the limit; PostgreSQL plans "= ANY" of a one-element array as a scan
-// of every matching row and a sort. Several tenants go in as one text[],
-// however many there are; their events are sorted, keeping only the newest
-// limit.
-func eventsQuery(tenantIDs []string, since time.Time, limit int) (string, []any) {
-	if limit <= 0 || limit > audit.ListLimit {
-		limit = audit.ListLimit
+// eventsQuery returns QueryEvents' query and its arguments, which read
+// q.PageSize()+1 events. One tenant, the usual case (an administrator of
+// a customer), is an equality, so that the rows come from an index in
+// order (audit_events_tenant_time, or with an actor or a target
+// audit_events_tenant_actor or audit_events_tenant_target) and reading
+// stops at the limit; PostgreSQL plans "= ANY" of a one-element array as
+// a scan of every matching row and a sort. Several tenants go in as one
+// text[], however many there are; their events are sorted, keeping only
+// the newest.
+//
+// Ids, actors, targets and actions are COLLATE "C" (0004), so they compare
+// bytes, as in SQLite. An action prefix is a range rather than LIKE, which
+// takes '_' for any character: "support." to "support/", '/' being the byte
+// after '.'. The cursor's condition repeats time <= $n so that the index
+// is read from the cursor on rather than from the newest event.
+//
+// PostgreSQL keeps microseconds, and pgx drops the nanoseconds of a time it
+// sends; Since, Until and the cursor's time are rounded up to the
+// microsecond instead, which selects the same stored events as comparing
+// the exact instants does (see ceilMicro).
+func eventsQuery(q audit.Query) (string, []any) {
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(a any) string {
+		args = append(args, a)
+		return "$" + strconv.Itoa(len(args))
 	}
-	filter, tenants := `tenant_id = $1`, any(tenantIDs[0])
-	if slices.ContainsFunc(tenantIDs, func(id string) bool { return id != tenantIDs[0] }) {
-		filter, tenants = `tenant_id = ANY($1)`, tenantIDs
+	ts := q.TenantIDs
+	if slices.ContainsFunc(ts, func(id string) bool { return id != ts[0] }) {
+		where = append(where, `tenant_id = ANY(`+arg(ts)+`)`)
+	} else {
+		where = append(where, `tenant_id = `+arg(ts[0]))
 	}
-	return `SELECT ` + eventColumns + ` FROM audit_events WHERE ` + filter + ` AND time >= $2
-		ORDER BY time DESC, id DESC LIMIT $3`, []any{tenants, since, limit}
+	if q.Actor != "" {
+		where = append(where, `actor = `+arg(q.Actor))
+	}
+	if q.Target != "" {
+		where = append(where, `target = `+arg(q.Target))
+	}
+	if p, ok := q.ActionPrefix(); ok {
+		where = append(where, `action >= `+arg(p)+` AND action < `+arg(p[:len(p)-1]+"/"))
+	} else if q.Action != "" {
+		where = append(where, `action = `+arg(q.Action))
+	}
+	if !q.Since.IsZero() {
+		where = append(where, `time >= `+arg(ceilMicro(q.Since)))
+	}
+	if !q.Until.IsZero() {
+		where = append(where, `time < `+arg(ceilMicro(q.Until)))
+	}
+	if !q.After.IsZero() {
+		t := arg(ceilMicro(q.After.Time))
+		if q.After.Time.Equal(ceilMicro(q.After.Time)) {
+			where = append(where, `time <= `+t+` AND (time < `+t+` OR (time = `+t+` AND id < `+arg(q.After.ID)+`))`)
+		} else {
+			where = append(where, `time < `+t) // no stored event has the cursor's time
+		}
+	}
+	limit := arg(q.PageSize() + 1)
+	return `SELECT ` + eventColumns + ` FROM audit_events WHERE ` + strings.Join(where, ` AND `) + `
+		ORDER BY time DESC, id DESC LIMIT ` + limit, args
+}
+
+// ceilMicro returns t rounded up to the microsecond. For a stored time s,
+// which has whole microseconds, s >= t exactly when s >= ceilMicro(t), and
+// s < t exactly when s < ceilMicro(t).
+func ceilMicro(t time.Time) time.Time {
+	if r := t.Truncate(time.Microsecond); !r.Equal(t) {
+		return r.Add(time.Microsecond)
+	}
+	return t
 }
 
 func scanEvent(row scanner) (audit.Event, error) {

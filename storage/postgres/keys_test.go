@@ -17,20 +17,7 @@ import (
 // fifth version, which stored their state, and reads them back with the
 // schedule 0006 gives them: published and active from their creation.
 func TestUpgradeFrom0005(t *testing.T) {
-	u := pgtest.FreshSchemaURL(t)
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := t.Context()
-	old, err := newStore(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := old.migrate(ctx, ms[:5]); err != nil {
-		t.Fatal(err)
-	}
-	for _, stmt := range []string{
+	u := atVersion(t, 5, []string{
 		`INSERT INTO signing_keys (id, algorithm, sealed, public_jwk, state, created_at, updated_at)
 			VALUES ('k-old', 'RS256', '\x00ff01', '\x7b7d', 'retired',
 			'2025-01-14T15:09:26.535897Z', '2025-03-14T15:09:26.535897Z')`,
@@ -38,14 +25,10 @@ func TestUpgradeFrom0005(t *testing.T) {
 			VALUES ('k-1', 'EdDSA', '\x00ff02', '\x7b2278227d', 'active',
 			'2025-03-14T16:09:26.535897+01:00', '2025-03-15T00:00:00.000001Z')`,
 		`INSERT INTO secrets (name, sealed) VALUES ('csrf', '\x0a0b')`,
-	} {
-		if _, err := old.pool.Exec(ctx, stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	old.Close()
+	})
 
 	s := open(t, u)
+	ctx := t.Context()
 	wantVersions(t, s)
 	retired := time.Date(2025, 1, 14, 15, 9, 26, 535897000, time.UTC)
 	active := time.Date(2025, 3, 14, 15, 9, 26, 535897000, time.UTC)

@@ -58,35 +58,18 @@ func TestMFAGoesWithUser(t *testing.T) {
 // gives them: no role or group requires MFA, and every tenant inherits its
 // parent's MFA policy.
 func TestUpgradeFrom0002(t *testing.T) {
-	u := pgtest.FreshSchemaURL(t)
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := t.Context()
-	old, err := newStore(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := old.migrate(ctx, ms[:2]); err != nil {
-		t.Fatal(err)
-	}
 	ts := "2025-03-14T15:09:26.535897Z"
-	for _, stmt := range []string{
+	u := atVersion(t, 2, []string{
 		`INSERT INTO tenants (id, slug, name, level, parent_id, path, settings, created_at, updated_at)
 			VALUES ('t-sys', 'sys', 'System', 'system', NULL, '{t-sys}', '{"user_roles":["readers"]}', '` + ts + `', '` + ts + `')`,
 		`INSERT INTO global_roles (id, tenant_id, name, description, permissions, created_at, updated_at)
 			VALUES ('r-1', 't-sys', 'admins', '', '{}', '` + ts + `', '` + ts + `')`,
 		`INSERT INTO groups (id, tenant_id, name, description, global_roles, service_roles, created_at, updated_at)
 			VALUES ('g-1', 't-sys', 'administrators', '', '{}', '{}', '` + ts + `', '` + ts + `')`,
-	} {
-		if _, err := old.pool.Exec(ctx, stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	old.Close()
+	})
 
 	s := open(t, u)
+	ctx := t.Context()
 	wantVersions(t, s)
 	tn, err := s.TenantByID(ctx, "t-sys")
 	if err != nil || tn.Settings.MFA != directory.MFAInherit || len(tn.Settings.UserRoles) != 1 {

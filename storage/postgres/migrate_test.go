@@ -82,33 +82,16 @@ func TestNewerSchemaRefused(t *testing.T) {
 // with the defaults 0002 gives it: no roles, no groups, no owner, no
 // settings.
 func TestUpgradeFrom0001(t *testing.T) {
-	u := pgtest.FreshSchemaURL(t)
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := t.Context()
-	old, err := newStore(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := old.migrate(ctx, ms[:1]); err != nil {
-		t.Fatal(err)
-	}
 	ts := "2025-03-14T15:09:26.535897Z"
-	for _, stmt := range []string{
+	u := atVersion(t, 1, []string{
 		`INSERT INTO tenants VALUES ('t-sys', 'sys', 'System', 'system', NULL, '{t-sys}', '` + ts + `', '` + ts + `')`,
 		`INSERT INTO users VALUES ('u-root', 't-sys', 'root', '', false, '', '', '', '', 'admin', '', false, '` + ts + `', '` + ts + `')`,
 		`INSERT INTO clients VALUES ('portal', 'Portal', NULL, 'public', 'none', NULL, '{https://p.example/cb}', '{}',
 			'{authorization_code}', '{tenant}', false, 0, 0, 0, '` + ts + `', '` + ts + `')`,
-	} {
-		if _, err := old.pool.Exec(ctx, stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	old.Close()
+	})
 
 	s := open(t, u)
+	ctx := t.Context()
 	wantVersions(t, s)
 	tn, err := s.TenantByID(ctx, "t-sys")
 	if err != nil {

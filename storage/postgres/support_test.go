@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/directory"
-	"github.com/gatehouse-id/gatehouse/storage/postgres/pgtest"
 )
 
 // TestSupportSettingsJSON pins the stored names of the support policy, the
@@ -105,21 +104,8 @@ func TestSupportConsentsGoWithUser(t *testing.T) {
 // them: the tenant has the zero support policy, and the token was born
 // outside a support session.
 func TestUpgradeFrom0004(t *testing.T) {
-	u := pgtest.FreshSchemaURL(t)
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := t.Context()
-	old, err := newStore(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := old.migrate(ctx, ms[:4]); err != nil {
-		t.Fatal(err)
-	}
 	ts := "2025-03-14T15:09:26.535897Z"
-	for _, stmt := range []string{
+	u := atVersion(t, 4, []string{
 		`INSERT INTO tenants (id, slug, name, level, parent_id, path, settings, created_at, updated_at)
 			VALUES ('t-sys', 'sys', 'System', 'system', NULL, '{t-sys}', '{"user_roles":["readers"],"mfa":"required"}',
 			'` + ts + `', '` + ts + `')`,
@@ -127,14 +113,10 @@ func TestUpgradeFrom0004(t *testing.T) {
 			amr, acr, auth_time, created_at, expires_at, used_at, revoked_at)
 			VALUES ('rt-1', '\x0102', 'fam-1', 'portal', 'u-jill', 't-sys', 'sid-1', '{openid}', '{portal}',
 			'{pwd}', '', '` + ts + `', '` + ts + `', '` + ts + `', NULL, NULL)`,
-	} {
-		if _, err := old.pool.Exec(ctx, stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	old.Close()
+	})
 
 	s := open(t, u)
+	ctx := t.Context()
 	wantVersions(t, s)
 	tn, err := s.TenantByID(ctx, "t-sys")
 	if err != nil || tn.Settings.Support != (directory.SupportPolicy{}) || tn.Settings.MFA != directory.MFARequired ||

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/audit"
@@ -34,45 +35,107 @@ func (s *Store) AppendEvent(ctx context.Context, e audit.Event) error {
 // ListEvents returns the events of tenantIDs from since, newest first, ties
 // by id descending, at most limit (audit.ListLimit for <= 0 or more).
 func (s *Store) ListEvents(ctx context.Context, tenantIDs []string, since time.Time, limit int) ([]audit.Event, error) {
-	if len(tenantIDs) == 0 {
-		return nil, nil
+	es, _, err := s.QueryEvents(ctx, audit.Query{TenantIDs: tenantIDs, Since: since, Limit: limit})
+	return es, err
+}
+
+// QueryEvents returns the events matching q, newest first, ties by id
+// descending, at most q.PageSize(), and whether more follow: it reads one
+// event more than it returns.
+func (s *Store) QueryEvents(ctx context.Context, q audit.Query) ([]audit.Event, bool, error) {
+	if len(q.TenantIDs) == 0 {
+		return nil, false, nil
 	}
-	query, args, err := eventsQuery(tenantIDs, since, limit)
+	query, args, err := eventsQuery(q)
 	if err != nil {
-		return nil, fmt.Errorf("list audit events: %w", err)
+		return nil, false, fmt.Errorf("query audit events: %w", err)
 	}
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list audit events: %w", err)
+		return nil, false, fmt.Errorf("query audit events: %w", err)
 	}
 	es, err := collect(rows, scanEvent)
 	if err != nil {
-		return nil, fmt.Errorf("list audit events: %w", err)
+		return nil, false, fmt.Errorf("query audit events: %w", err)
 	}
-	return es, nil
+	if n := q.PageSize(); len(es) > n {
+		return es[:n], true, nil
+	}
+	return es, false, nil
 }
 
-// eventsQuery returns ListEvents' query and its arguments. One tenant, the
-// usual case (an administrator of a customer), is an equality, so that
-// the rows come from audit_events_tenant_time in order and reading stops
-// at the limit. Several tenants go in as one JSON array rather than a
-// parameter each, since an administrator's subtree may hold more tenants
-// than a statement takes parameters; their events are sorted, keeping
-// only the newest limit.
-func eventsQuery(tenantIDs []string, since time.Time, limit int) (string, []any, error) {
-	if limit <= 0 || limit > audit.ListLimit {
-		limit = audit.ListLimit
+// eventsQuery returns QueryEvents' query and its arguments, which read
+// q.PageSize()+1 events. One tenant, the usual case (an administrator of
+// a customer), is an equality, so that the rows come from an index in
+// order and reading stops at the limit. Several tenants go in as one JSON
+// array rather than a parameter each, since an administrator's subtree may
+// hold more tenants than a statement takes parameters (32766); their
+// events are sorted, keeping only the newest.
+//
+// The index is named (INDEXED BY) rather than left to the planner, which
+// without statistics (no ANALYZE is run) takes a time range in the whole
+// tenant's log over an actor's or a target's events in that range. Each of
+// the three indexes holds the events of its tenant, actor or target newest
+// first, so the one named for the filters given is never worse than
+// another.
+//
+// Times are text of one width (timeLayout), so they compare as times, and
+// ids, actors, targets and actions compare bytes (the BINARY collation).
+// An action prefix is a range rather than LIKE, which ignores case and
+// takes '_' for any character: "support." to "support/", '/' being the
+// byte after '.'. The cursor's condition repeats time <= ? so that the
+// index is read from the cursor on rather than from the newest event.
+func eventsQuery(q audit.Query) (string, []any, error) {
+	var (
+		where []string
+		args  []any
+	)
+	and := func(cond string, a ...any) {
+		where = append(where, cond)
+		args = append(args, a...)
 	}
-	filter, tenants := `tenant_id = ?`, any(tenantIDs[0])
-	if slices.ContainsFunc(tenantIDs, func(id string) bool { return id != tenantIDs[0] }) {
-		list, err := encList(tenantIDs)
+	ts := q.TenantIDs
+	if slices.ContainsFunc(ts, func(id string) bool { return id != ts[0] }) {
+		list, err := encList(ts)
 		if err != nil {
 			return "", nil, err
 		}
-		filter, tenants = `tenant_id IN (SELECT value FROM json_each(?))`, list
+		and(`tenant_id IN (SELECT value FROM json_each(?))`, list)
+	} else {
+		and(`tenant_id = ?`, ts[0])
 	}
-	return `SELECT ` + eventColumns + ` FROM audit_events WHERE ` + filter + ` AND time >= ?
-		ORDER BY time DESC, id DESC LIMIT ?`, []any{tenants, encTime(since), limit}, nil
+	if q.Actor != "" {
+		and(`actor = ?`, q.Actor)
+	}
+	if q.Target != "" {
+		and(`target = ?`, q.Target)
+	}
+	if p, ok := q.ActionPrefix(); ok {
+		and(`action >= ? AND action < ?`, p, p[:len(p)-1]+"/")
+	} else if q.Action != "" {
+		and(`action = ?`, q.Action)
+	}
+	if !q.Since.IsZero() {
+		and(`time >= ?`, encTime(q.Since))
+	}
+	if !q.Until.IsZero() {
+		and(`time < ?`, encTime(q.Until))
+	}
+	if !q.After.IsZero() {
+		t := encTime(q.After.Time)
+		and(`time <= ? AND (time < ? OR (time = ? AND id < ?))`, t, t, t, q.After.ID)
+	}
+	index := `audit_events_tenant_time`
+	switch {
+	case q.Target != "":
+		index = `audit_events_tenant_target`
+	case q.Actor != "":
+		index = `audit_events_tenant_actor`
+	}
+	args = append(args, q.PageSize()+1)
+	return `SELECT ` + eventColumns + ` FROM audit_events INDEXED BY ` + index + `
+		WHERE ` + strings.Join(where, ` AND `) + `
+		ORDER BY time DESC, id DESC LIMIT ?`, args, nil
 }
 
 func scanEvent(row scanner) (audit.Event, error) {

@@ -47,7 +47,7 @@ func TestListEventsUsesIndex(t *testing.T) {
 		{"two tenants", []string{"t-a", "t-b"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			query, args, err := eventsQuery(tc.tenants, time.Time{}, 10)
+			query, args, err := eventsQuery(audit.Query{TenantIDs: tc.tenants, Limit: 10})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"bytes"
-	"database/sql"
 	"errors"
 	"path/filepath"
 	"strconv"
@@ -18,27 +17,7 @@ import (
 // fifth schema, which stored their state, and reads them back with the
 // schedule 0006 gives them: published and active from their creation.
 func TestUpgradeFrom0005(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "gatehouse.db")
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite", dsn(path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := &Store{db: db, directoryQueries: directoryQueries{q: db}}
-	ctx := t.Context()
-	if _, err := db.ExecContext(ctx,
-		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL) STRICT`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms[:5] {
-		if err := old.apply(ctx, m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, stmt := range []string{
+	path := atVersion(t, 5, []string{
 		`INSERT INTO signing_keys (id, algorithm, sealed, public_jwk, state, created_at, updated_at)
 			VALUES ('k-old', 'RS256', X'00ff01', X'7b7d', 'retired',
 			'2025-01-14T15:09:26.535897000Z', '2025-03-14T15:09:26.535897000Z')`,
@@ -46,16 +25,10 @@ func TestUpgradeFrom0005(t *testing.T) {
 			VALUES ('k-1', 'EdDSA', X'00ff02', X'7b2278227d', 'active',
 			'2025-03-14T15:09:26.535897000Z', '2025-03-15T00:00:00.000001000Z')`,
 		`INSERT INTO secrets (name, sealed) VALUES ('csrf', X'0a0b')`,
-	} {
-		if _, err := db.ExecContext(ctx, stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	})
 
 	s := open(t, path)
+	ctx := t.Context()
 	wantVersions(t, s)
 	retired := time.Date(2025, 1, 14, 15, 9, 26, 535897000, time.UTC)
 	active := time.Date(2025, 3, 14, 15, 9, 26, 535897000, time.UTC)

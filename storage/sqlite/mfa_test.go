@@ -1,9 +1,7 @@
 package sqlite
 
 import (
-	"database/sql"
 	"errors"
-	"path/filepath"
 	"testing"
 
 	"github.com/gatehouse-id/gatehouse/directory"
@@ -58,44 +56,18 @@ func TestMFAGoesWithUser(t *testing.T) {
 // gives them: no role or group requires MFA, and every tenant inherits its
 // parent's MFA policy.
 func TestUpgradeFrom0002(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "gatehouse.db")
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite", dsn(path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := &Store{db: db, directoryQueries: directoryQueries{q: db}}
-	ctx := t.Context()
-	if _, err := db.ExecContext(ctx,
-		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL) STRICT`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms[:2] {
-		if err := old.apply(ctx, m); err != nil {
-			t.Fatal(err)
-		}
-	}
 	ts := "2025-03-14T15:09:26.535897000Z"
-	for _, stmt := range []string{
+	path := atVersion(t, 2, []string{
 		`INSERT INTO tenants (id, slug, name, level, parent_id, path, settings, created_at, updated_at)
 			VALUES ('t-sys', 'sys', 'System', 'system', NULL, '["t-sys"]', '{"user_roles":["readers"]}', '` + ts + `', '` + ts + `')`,
 		`INSERT INTO global_roles (id, tenant_id, name, description, permissions, created_at, updated_at)
 			VALUES ('r-1', 't-sys', 'admins', '', '[]', '` + ts + `', '` + ts + `')`,
 		`INSERT INTO groups (id, tenant_id, name, description, global_roles, service_roles, created_at, updated_at)
 			VALUES ('g-1', 't-sys', 'administrators', '', '[]', '{}', '` + ts + `', '` + ts + `')`,
-	} {
-		if _, err := db.ExecContext(ctx, stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	})
 
 	s := open(t, path)
+	ctx := t.Context()
 	wantVersions(t, s)
 	tn, err := s.TenantByID(ctx, "t-sys")
 	if err != nil || tn.Settings.MFA != directory.MFAInherit || len(tn.Settings.UserRoles) != 1 {

@@ -1,50 +1,21 @@
 package sqlite
 
-import (
-	"database/sql"
-	"path/filepath"
-	"testing"
-)
+import "testing"
 
 // TestUpgradeFrom0001 migrates a database holding data under the first
 // schema, as an existing data folder does, and reads that data back with
 // the defaults 0002 gives it: no roles, no groups, no owner, no settings.
 func TestUpgradeFrom0001(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "gatehouse.db")
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite", dsn(path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := &Store{db: db, directoryQueries: directoryQueries{q: db}}
-	ctx := t.Context()
-	// What Migrate did before 0002 existed.
-	if _, err := db.ExecContext(ctx,
-		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL) STRICT`); err != nil {
-		t.Fatal(err)
-	}
-	if err := old.apply(ctx, ms[0]); err != nil {
-		t.Fatal(err)
-	}
 	ts := "2025-03-14T15:09:26.535897000Z"
-	for _, stmt := range []string{
+	path := atVersion(t, 1, []string{
 		`INSERT INTO tenants VALUES ('t-sys', 'sys', 'System', 'system', NULL, '["t-sys"]', '` + ts + `', '` + ts + `')`,
 		`INSERT INTO users VALUES ('u-root', 't-sys', 'root', '', 0, '', '', '', '', 'admin', '', 0, '` + ts + `', '` + ts + `')`,
 		`INSERT INTO clients VALUES ('portal', 'Portal', NULL, 'public', 'none', NULL, '["https://p.example/cb"]', '[]',
 			'["authorization_code"]', '["tenant"]', 0, 0, 0, 0, '` + ts + `', '` + ts + `')`,
-	} {
-		if _, err := db.ExecContext(ctx, stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	})
 
 	s := open(t, path)
+	ctx := t.Context()
 	wantVersions(t, s)
 	tn, err := s.TenantByID(ctx, "t-sys")
 	if err != nil {

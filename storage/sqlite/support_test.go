@@ -1,10 +1,8 @@
 package sqlite
 
 import (
-	"database/sql"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -107,28 +105,8 @@ func TestSupportConsentsGoWithUser(t *testing.T) {
 // them: the tenant has the zero support policy, and the token was born
 // outside a support session.
 func TestUpgradeFrom0004(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "gatehouse.db")
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite", dsn(path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := &Store{db: db, directoryQueries: directoryQueries{q: db}}
-	ctx := t.Context()
-	if _, err := db.ExecContext(ctx,
-		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL) STRICT`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms[:4] {
-		if err := old.apply(ctx, m); err != nil {
-			t.Fatal(err)
-		}
-	}
 	ts := "2025-03-14T15:09:26.535897000Z"
-	for _, stmt := range []string{
+	path := atVersion(t, 4, []string{
 		`INSERT INTO tenants (id, slug, name, level, parent_id, path, settings, created_at, updated_at)
 			VALUES ('t-sys', 'sys', 'System', 'system', NULL, '["t-sys"]', '{"user_roles":["readers"],"mfa":"required"}',
 			'` + ts + `', '` + ts + `')`,
@@ -136,16 +114,10 @@ func TestUpgradeFrom0004(t *testing.T) {
 			amr, acr, auth_time, created_at, expires_at, used_at, revoked_at)
 			VALUES ('rt-1', X'0102', 'fam-1', 'portal', 'u-jill', 't-sys', 'sid-1', '["openid"]', '["portal"]',
 			'["pwd"]', '', '` + ts + `', '` + ts + `', '` + ts + `', NULL, NULL)`,
-	} {
-		if _, err := db.ExecContext(ctx, stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	})
 
 	s := open(t, path)
+	ctx := t.Context()
 	wantVersions(t, s)
 	tn, err := s.TenantByID(ctx, "t-sys")
 	if err != nil || tn.Settings.Support != (directory.SupportPolicy{}) || tn.Settings.MFA != directory.MFARequired ||

@@ -1,0 +1,196 @@
+package admin
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/gatehouse-id/gatehouse/audit"
+	"github.com/gatehouse-id/gatehouse/claims"
+	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/throttle"
+)
+
+// Prefix is where the API lives.
+const Prefix = "/api/v1"
+
+//go:embed openapi.yaml
+var openAPI []byte
+
+// Tokens verifies Gatehouse's access tokens; *provider.Provider implements
+// it.
+type Tokens interface {
+	// VerifyAccessToken returns the claims of a live access token, or an
+	// error wrapping ErrInvalidToken (given as Config.InvalidToken).
+	VerifyAccessToken(ctx context.Context, raw string) (*claims.AccessToken, error)
+}
+
+// TOTP resets a person's second factor; *mfa.Service implements the
+// operation cmd adapts to this.
+type TOTP func(ctx context.Context, by directory.Caller, u directory.User) error
+
+// Config is what a Handler needs; every field is required but Logger.
+type Config struct {
+	Directory *directory.Directory
+	Tokens    Tokens
+	// InvalidToken is the error Tokens wraps for a token that is not valid.
+	InvalidToken error
+	// Audience is the aud a token must carry to be used here
+	// (provider.Provider.AdminAudience).
+	Audience string
+	// Audit records every change.
+	Audit func(ctx context.Context, e audit.Event) error
+	// Events reads the audit log.
+	Events audit.Store
+	// ResetTOTP removes a person's TOTP (and is audited by it).
+	ResetTOTP TOTP
+	Logger    *slog.Logger
+}
+
+// Handler serves the API.
+type Handler struct {
+	dir       *directory.Directory
+	tokens    Tokens
+	invalid   error
+	audience  string
+	audit     func(ctx context.Context, e audit.Event) error
+	events    audit.Store
+	resetTOTP TOTP
+	log       *slog.Logger
+}
+
+// New returns a Handler for cfg.
+func New(cfg Config) (*Handler, error) {
+	if cfg.Directory == nil || cfg.Tokens == nil || cfg.InvalidToken == nil || cfg.Audience == "" || cfg.Audit == nil ||
+		cfg.Events == nil || cfg.ResetTOTP == nil {
+		return nil, errors.New("admin: Config needs Directory, Tokens, InvalidToken, Audience, Audit, Events and ResetTOTP")
+	}
+	h := &Handler{dir: cfg.Directory, tokens: cfg.Tokens, invalid: cfg.InvalidToken, audience: cfg.Audience,
+		audit: cfg.Audit, events: cfg.Events, resetTOTP: cfg.ResetTOTP, log: cfg.Logger}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	return h, nil
+}
+
+// route is one operation of the API; routes lists them all, and a test
+// checks the list against openapi.yaml.
+type route struct {
+	method, path string
+	serve        func(h *Handler, w http.ResponseWriter, r *http.Request, c directory.Caller) error
+}
+
+var routes = []route{
+	{"GET", "/tenants", (*Handler).listTenants},
+	{"POST", "/tenants", (*Handler).createTenant},
+	{"GET", "/tenants/{slug}", (*Handler).getTenant},
+	{"PUT", "/tenants/{slug}", (*Handler).updateTenant},
+	{"GET", "/tenants/{slug}/users", (*Handler).listUsers},
+	{"POST", "/tenants/{slug}/users", (*Handler).createUser},
+	{"GET", "/users/{id}", (*Handler).getUser},
+	{"PATCH", "/users/{id}", (*Handler).updateUser},
+	{"PUT", "/users/{id}/roles", (*Handler).setRoles},
+	{"POST", "/users/{id}/totp/reset", (*Handler).resetUserTOTP},
+	{"GET", "/tenants/{slug}/roles", (*Handler).listRoles},
+	{"POST", "/tenants/{slug}/roles", (*Handler).createRole},
+	{"GET", "/tenants/{slug}/roles/{name}", (*Handler).getRole},
+	{"PUT", "/tenants/{slug}/roles/{name}", (*Handler).updateRole},
+	{"DELETE", "/tenants/{slug}/roles/{name}", (*Handler).deleteRole},
+	{"GET", "/tenants/{slug}/groups", (*Handler).listGroups},
+	{"POST", "/tenants/{slug}/groups", (*Handler).createGroup},
+	{"GET", "/tenants/{slug}/groups/{name}", (*Handler).getGroup},
+	{"PUT", "/tenants/{slug}/groups/{name}", (*Handler).updateGroup},
+	{"DELETE", "/tenants/{slug}/groups/{name}", (*Handler).deleteGroup},
+	{"GET", "/services", (*Handler).listServices},
+	{"POST", "/services", (*Handler).createService},
+	{"GET", "/services/{name}", (*Handler).getService},
+	{"PUT", "/services/{name}", (*Handler).updateService},
+	{"GET", "/audit", (*Handler).listAudit},
+}
+
+// Routes registers the API on mux.
+func (h *Handler) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET "+Prefix+"/openapi.yaml", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml")
+		_, _ = w.Write(openAPI)
+	})
+	for _, rt := range routes {
+		mux.Handle(rt.method+" "+Prefix+rt.path, h.authorized(rt.serve))
+	}
+	// Anything else under the prefix is a problem, not the HTML 404.
+	mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, problem(http.StatusNotFound, "not-found", "Not found", "no such endpoint: see "+Prefix+"/openapi.yaml"))
+	})
+}
+
+// authorized resolves the caller from the bearer token and runs serve.
+func (h *Handler) authorized(serve func(*Handler, http.ResponseWriter, *http.Request, directory.Caller) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := h.caller(r)
+		if err == nil {
+			err = serve(h, w, r, c)
+		}
+		if err != nil {
+			p := h.problemOf(r, err)
+			if p.Status == http.StatusUnauthorized {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="gatehouse", error="invalid_token"`)
+			}
+			writeProblem(w, p)
+		}
+	})
+}
+
+var errNoToken = problem(http.StatusUnauthorized, "unauthorized", "Sign-in required",
+	"send an access token for this API (scope "+claims.ScopeAdmin+") as Authorization: Bearer")
+
+// caller checks the bearer token and resolves who sent it.
+func (h *Handler) caller(r *http.Request) (directory.Caller, error) {
+	ctx := r.Context()
+	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || raw == "" {
+		return directory.Caller{}, errNoToken
+	}
+	at, err := h.tokens.VerifyAccessToken(ctx, strings.TrimSpace(raw))
+	if errors.Is(err, h.invalid) {
+		return directory.Caller{}, errNoToken
+	}
+	if err != nil {
+		return directory.Caller{}, err
+	}
+	if !slices.Contains(at.Audience, h.audience) {
+		return directory.Caller{}, errNoToken
+	}
+	var c directory.Caller
+	if at.AuthTime == 0 { // a machine client
+		c, err = h.dir.CallerForClient(ctx, at.Subject)
+	} else {
+		c, err = h.dir.CallerForUser(ctx, at.Subject, at.TenantID(), at.ClientID)
+		if err == nil && at.Act != nil {
+			// Support acting: the support user's act is the supported
+			// user's, audited as "jill$john".
+			c.Name = at.Act.PreferredUsername + "$" + c.Name
+		}
+	}
+	if errors.Is(err, directory.ErrNotFound) || errors.Is(err, directory.ErrUserDisabled) {
+		return directory.Caller{}, errNoToken // the person or client is gone or disabled
+	}
+	return c, err
+}
+
+// record audits a change by c in tenantID. The answer waits for it: a
+// change that cannot be audited is reported as failed.
+func (h *Handler) record(r *http.Request, c directory.Caller, e audit.Event) error {
+	e.Actor, e.ActorName = c.AuditActor(), c.Name
+	if e.Details == nil {
+		e.Details = map[string]string{}
+	}
+	e.Details["address"] = throttle.ClientAddress(r)
+	if c.ClientID != "" {
+		e.Details["client_id"] = c.ClientID
+	}
+	return h.audit(r.Context(), e)
+}

@@ -1,0 +1,223 @@
+package admin
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gatehouse-id/gatehouse/audit"
+	"github.com/gatehouse-id/gatehouse/directory"
+)
+
+// userView is a user as the API shows it.
+type userView struct {
+	ID                string              `json:"id"`
+	Tenant            string              `json:"tenant"` // the home tenant's id
+	Username          string              `json:"username"`
+	Email             string              `json:"email,omitempty"`
+	EmailVerified     bool                `json:"email_verified"`
+	GivenName         string              `json:"given_name,omitempty"`
+	FamilyName        string              `json:"family_name,omitempty"`
+	DisplayName       string              `json:"display_name,omitempty"`
+	PreferredLanguage string              `json:"preferred_language,omitempty"`
+	TenantRole        string              `json:"tenant_role"`
+	GlobalRoles       []string            `json:"global_roles"`
+	ServiceRoles      map[string][]string `json:"service_roles"`
+	Groups            []string            `json:"groups"`
+	Owner             string              `json:"owner,omitempty"` // the owner's id
+	Enabled           bool                `json:"enabled"`
+	// Pending is true for a user who has not set a password yet.
+	Pending   bool      `json:"pending"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+func viewUser(u directory.User) userView {
+	orEmpty := func(s []string) []string {
+		if s == nil {
+			return []string{}
+		}
+		return s
+	}
+	sr := map[string][]string{}
+	for k, v := range u.ServiceRoles {
+		sr[k] = v
+	}
+	return userView{ID: u.ID, Tenant: u.TenantID, Username: u.Username, Email: u.Email, EmailVerified: u.EmailVerified,
+		GivenName: u.GivenName, FamilyName: u.FamilyName, DisplayName: u.DisplayName, PreferredLanguage: u.PreferredLanguage,
+		TenantRole: string(u.TenantRole), GlobalRoles: orEmpty(u.GlobalRoles), ServiceRoles: sr, Groups: orEmpty(u.Groups),
+		Owner: u.OwnerID, Enabled: !u.Disabled, Pending: u.PasswordHash == "", CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+}
+
+// userFields are the directory's field names as a user's JSON body names
+// them.
+var userFields = map[string]string{"role": "tenant_role"}
+
+func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
+	q := r.URL.Query()
+	f := directory.UserFilter{Query: q.Get("q"), GlobalRole: q.Get("global_role"), Group: q.Get("group"), After: q.Get("cursor")}
+	if v := q.Get("enabled"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fieldProblem(http.StatusBadRequest, "enabled", "must be true or false")
+		}
+		f.Enabled = &b
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > directory.MaxUserPage {
+			return fieldProblem(http.StatusBadRequest, "limit", "must be a number from 1 to "+strconv.Itoa(directory.MaxUserPage))
+		}
+		f.Limit = n
+	}
+	users, next, err := h.dir.UsersFor(r.Context(), c, r.PathValue("slug"), f)
+	if err != nil {
+		return err
+	}
+	out := make([]userView, len(users))
+	for i, u := range users {
+		out[i] = viewUser(u)
+	}
+	body := map[string]any{"users": out}
+	if next != "" {
+		body["next_cursor"] = next
+	}
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}
+
+func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
+	u, err := h.dir.UserFor(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewUser(u))
+	return nil
+}
+
+// assignmentView is what a user holds in its tenant.
+type assignmentView struct {
+	TenantRole   string              `json:"tenant_role"`
+	GlobalRoles  []string            `json:"global_roles"`
+	ServiceRoles map[string][]string `json:"service_roles"`
+	Groups       []string            `json:"groups"`
+}
+
+func (a assignmentView) assignment() directory.Assignment {
+	return directory.Assignment{TenantRole: directory.TenantRole(a.TenantRole), GlobalRoles: a.GlobalRoles,
+		ServiceRoles: directory.ServiceRoles(a.ServiceRoles), Groups: a.Groups}
+}
+
+func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
+	var in struct {
+		Username          string `json:"username"`
+		Email             string `json:"email"`
+		EmailVerified     bool   `json:"email_verified"`
+		GivenName         string `json:"given_name"`
+		FamilyName        string `json:"family_name"`
+		DisplayName       string `json:"display_name"`
+		PreferredLanguage string `json:"preferred_language"`
+		Password          string `json:"password"`
+		Enabled           *bool  `json:"enabled"`
+		// The assignment's fields, listed rather than embedded: a wrong
+		// type must be reported as "global_roles", not by a Go type's name.
+		TenantRole   string              `json:"tenant_role"`
+		GlobalRoles  []string            `json:"global_roles"`
+		ServiceRoles map[string][]string `json:"service_roles"`
+		Groups       []string            `json:"groups"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	if in.TenantRole == "" {
+		in.TenantRole = string(directory.TenantRoleUser)
+	}
+	nu := directory.NewUser{TenantSlug: r.PathValue("slug"), Username: in.Username, Email: in.Email, EmailVerified: in.EmailVerified,
+		GivenName: in.GivenName, FamilyName: in.FamilyName, DisplayName: in.DisplayName, PreferredLanguage: in.PreferredLanguage,
+		TenantRole: directory.TenantRole(in.TenantRole), GlobalRoles: in.GlobalRoles, ServiceRoles: directory.ServiceRoles(in.ServiceRoles),
+		Groups: in.Groups, Password: in.Password, Disabled: in.Enabled != nil && !*in.Enabled}
+	u, err := h.dir.CreateUserFor(r.Context(), c, nu)
+	if err != nil {
+		return renamed(err, userFields)
+	}
+	if err := h.record(r, c, audit.Event{Action: "user.created", TenantID: u.TenantID, Target: u.ID, TargetName: u.Username,
+		Details: map[string]string{"tenant_role": string(u.TenantRole), "global_roles": join(u.GlobalRoles), "groups": join(u.Groups)}}); err != nil {
+		return err
+	}
+	w.Header().Set("Location", Prefix+"/users/"+u.ID)
+	writeJSON(w, http.StatusCreated, viewUser(u))
+	return nil
+}
+
+func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
+	var in struct {
+		Email             *string `json:"email"`
+		EmailVerified     *bool   `json:"email_verified"`
+		GivenName         *string `json:"given_name"`
+		FamilyName        *string `json:"family_name"`
+		DisplayName       *string `json:"display_name"`
+		PreferredLanguage *string `json:"preferred_language"`
+		Enabled           *bool   `json:"enabled"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	before, after, err := h.dir.UpdateUserFor(r.Context(), c, r.PathValue("id"), directory.UserUpdate{
+		Email: in.Email, EmailVerified: in.EmailVerified, GivenName: in.GivenName, FamilyName: in.FamilyName,
+		DisplayName: in.DisplayName, PreferredLanguage: in.PreferredLanguage, Enabled: in.Enabled})
+	if err != nil {
+		return err
+	}
+	d := changes(map[string][2]string{
+		"email": {before.Email, after.Email}, "email_verified": {boolString(before.EmailVerified), boolString(after.EmailVerified)},
+		"given_name": {before.GivenName, after.GivenName}, "family_name": {before.FamilyName, after.FamilyName},
+		"display_name": {before.DisplayName, after.DisplayName}, "preferred_language": {before.PreferredLanguage, after.PreferredLanguage},
+		"enabled": {boolString(!before.Disabled), boolString(!after.Disabled)},
+	})
+	if len(d) > 0 {
+		action := "user.updated"
+		if len(d) == 1 && d["enabled"] != "" {
+			action = map[bool]string{true: "user.enabled", false: "user.disabled"}[!after.Disabled]
+		}
+		if err := h.record(r, c, audit.Event{Action: action, TenantID: after.TenantID, Target: after.ID, TargetName: after.Username, Details: d}); err != nil {
+			return err
+		}
+	}
+	writeJSON(w, http.StatusOK, viewUser(after))
+	return nil
+}
+
+func (h *Handler) setRoles(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
+	var in assignmentView
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	before, after, err := h.dir.SetRolesFor(r.Context(), c, r.PathValue("id"), in.assignment())
+	if err != nil {
+		return renamed(err, userFields)
+	}
+	d := changes(map[string][2]string{
+		"tenant_role": {string(before.TenantRole), string(after.TenantRole)}, "global_roles": {join(before.GlobalRoles), join(after.GlobalRoles)},
+		"groups": {join(before.Groups), join(after.Groups)}, "service_roles": {before.ServiceRoles.String(), after.ServiceRoles.String()},
+	})
+	if len(d) > 0 {
+		if err := h.record(r, c, audit.Event{Action: "user.roles_changed", TenantID: after.TenantID, Target: after.ID,
+			TargetName: after.Username, Details: d}); err != nil {
+			return err
+		}
+	}
+	writeJSON(w, http.StatusOK, viewUser(after))
+	return nil
+}
+
+func (h *Handler) resetUserTOTP(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
+	u, err := h.dir.ManagedUserFor(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if err := h.resetTOTP(r.Context(), c, u); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

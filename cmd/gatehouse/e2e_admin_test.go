@@ -1,0 +1,855 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-id/gatehouse/claims"
+)
+
+// The administration API's end-to-end tests run against testdata/admin.yaml
+// (its header draws the tenant tree): people get their tokens through the
+// console client's code flow, the machine client automation through client
+// credentials, and every request goes over HTTP to the wired server.
+
+const (
+	consoleSecret    = "console-secret-0123456789abcdefghijklmn"
+	automationSecret = "automation-secret-0123456789abcdefghijk"
+	reportingSecret  = "reporting-secret-0123456789abcdefghijkl"
+	consoleCallback  = "http://localhost/console/callback"
+)
+
+func newAdminHarness(t *testing.T) *harness {
+	t.Helper()
+	data := mustRead(t, "testdata/admin.yaml")
+	return newHarnessWith(t, "testdata/admin.yaml", func(string) []byte { return data })
+}
+
+func (h *harness) console(scopes ...string) *portal {
+	return h.portal("console", consoleSecret, consoleCallback, scopes...)
+}
+
+// adminToken signs username of tenant in through the console (code flow
+// with PKCE, in a fresh browser) asking for scopes, by default "openid
+// gatehouse.admin", and returns the access token.
+func (h *harness) adminToken(t *testing.T, tenant, username string, scopes ...string) string {
+	t.Helper()
+	if len(scopes) == 0 {
+		scopes = []string{"openid", claims.ScopeAdmin}
+	}
+	p := h.console(scopes...)
+	a, c := h.browser().login(p, tenant, username, username+"-password")
+	tok, err := p.exchange(t.Context(), c, a)
+	if err != nil {
+		t.Fatalf("console token for %s/%s: %v", tenant, username, err)
+	}
+	return tok.AccessToken
+}
+
+// automationToken is the machine client's access token for scope.
+func (h *harness) automationToken(t *testing.T, scope string) string {
+	t.Helper()
+	res := h.tokenRequest(t, "automation", automationSecret, url.Values{"grant_type": {"client_credentials"}, "scope": {scope}})
+	res.want(t, http.StatusOK, "")
+	tok, _ := res.body["access_token"].(string)
+	if tok == "" {
+		t.Fatalf("no access token for automation: %v", res.body)
+	}
+	return tok
+}
+
+// apiAnswer is one answer of the administration API.
+type apiAnswer struct {
+	status int
+	header http.Header
+	raw    []byte
+	body   map[string]any
+}
+
+// apiSend sends body (raw bytes) with contentType to the API as the bearer
+// of token ("" for none).
+func (h *harness) apiSend(t *testing.T, token, method, path, contentType string, body []byte) apiAnswer {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), method, h.issuer+"/api/v1"+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	a := apiAnswer{status: resp.StatusCode, header: resp.Header, raw: b}
+	_ = json.Unmarshal(b, &a.body)
+	if resp.StatusCode >= 500 {
+		t.Errorf("%s %s answered %d: %s", method, path, resp.StatusCode, b)
+	}
+	return a
+}
+
+// api sends v as JSON (no body if nil).
+func (h *harness) api(t *testing.T, token, method, path string, v any) apiAnswer {
+	t.Helper()
+	if v == nil {
+		return h.apiSend(t, token, method, path, "", nil)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h.apiSend(t, token, method, path, "application/json", b)
+}
+
+func (a apiAnswer) String() string { return fmt.Sprintf("%d %.400s", a.status, a.raw) }
+
+// want checks the status; a 4xx must be a problem.
+func (a apiAnswer) want(t *testing.T, status int) {
+	t.Helper()
+	if a.status != status {
+		t.Errorf("status = %d, want %d: %s", a.status, status, a.raw)
+		return
+	}
+	if status >= 400 {
+		a.wantProblem(t, status, "")
+	}
+}
+
+// wantProblem checks that a is an RFC 9457 problem with status, naming
+// field among its errors if field is not empty.
+func (a apiAnswer) wantProblem(t *testing.T, status int, field string) {
+	t.Helper()
+	if a.status != status {
+		t.Errorf("status = %d, want %d: %s", a.status, status, a.raw)
+	}
+	if ct := a.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
+		t.Errorf("Content-Type = %q, want application/problem+json", ct)
+	}
+	if typ, _ := a.body["type"].(string); typ == "" || a.body["title"] == nil || a.body["status"] != float64(a.status) {
+		t.Errorf("not a problem document: %s", a.raw)
+	}
+	if field == "" {
+		return
+	}
+	var named []string
+	errs, _ := a.body["errors"].([]any)
+	for _, e := range errs {
+		m, _ := e.(map[string]any)
+		f, _ := m["field"].(string)
+		if r, _ := m["reason"].(string); r == "" {
+			t.Errorf("field %q has no reason: %s", f, a.raw)
+		}
+		named = append(named, f)
+	}
+	if !slices.Contains(named, field) {
+		t.Errorf("problem names fields %q, want %q: %s", named, field, a.raw)
+	}
+}
+
+func (a apiAnswer) str(key string) string { s, _ := a.body[key].(string); return s }
+
+// list returns the objects of the array key of the body.
+func (a apiAnswer) list(key string) []map[string]any {
+	items, _ := a.body[key].([]any)
+	out := make([]map[string]any, 0, len(items))
+	for _, it := range items {
+		m, _ := it.(map[string]any)
+		out = append(out, m)
+	}
+	return out
+}
+
+func field(m map[string]any, key string) string { s, _ := m[key].(string); return s }
+
+func (h *harness) slugsOf(t *testing.T, a apiAnswer) []string {
+	t.Helper()
+	var out []string
+	for _, tn := range a.list("tenants") {
+		out = append(out, field(tn, "slug"))
+	}
+	return out
+}
+
+// adminTenantNames are the names admin.yaml gives its tenants.
+var adminTenantNames = map[string]string{
+	"root": "Root", "prov": "Provider", "cust": "Customer", "sub": "Subcustomer", "prov2": "Provider Two", "cust2": "Customer Two",
+}
+
+// adminTargetUser is the user of tenant slug the matrix reads and changes.
+func adminTargetUser(slug string) string {
+	if slug == "cust2" {
+		return "cust2-user"
+	}
+	return slug + "-reader"
+}
+
+var fresh atomic.Int64
+
+// freshName is a slug or username no other cell uses.
+func freshName(prefix string) string { return fmt.Sprintf("%s-%d", prefix, fresh.Add(1)) }
+
+// wantAudience checks that the access token raw is meant for the API too.
+func (h *harness) wantAdminAudience(t *testing.T, raw, clientID string) {
+	t.Helper()
+	at := h.verifyAccessToken(t, raw, clientID)
+	if !slices.Contains(at.Audience, h.issuer+"/api/v1") || !slices.Contains(at.Audience, clientID) {
+		t.Errorf("aud = %v, want %s and %s/api/v1", at.Audience, clientID, h.issuer)
+	}
+}
+
+// TestAdminAPIAuthentication: only a live token with the admin scope
+// reaches the API; everything else is a 401 problem with a challenge.
+func TestAdminAPIAuthentication(t *testing.T) {
+	h := newAdminHarness(t)
+	good := h.adminToken(t, "prov", "prov-admin")
+	h.wantAdminAudience(t, good, "console")
+	h.wantAdminAudience(t, h.automationToken(t, claims.ScopeAdmin), "automation")
+	h.api(t, good, "GET", "/tenants", nil).want(t, http.StatusOK)
+
+	noScope := h.adminToken(t, "prov", "prov-admin", "openid", "profile")
+	if at := h.verifyAccessToken(t, noScope, "console"); slices.Contains(at.Audience, h.issuer+"/api/v1") {
+		t.Errorf("a token without %s names the API: aud %v", claims.ScopeAdmin, at.Audience)
+	}
+	// A machine client holding admins in prov, but not granted the scope:
+	// its token is not for the API.
+	mns := h.tokenRequest(t, "reporting", reportingSecret, url.Values{"grant_type": {"client_credentials"}})
+	mnsToken, _ := mns.body["access_token"].(string)
+	if mnsToken == "" {
+		t.Fatalf("reporting's token: %v", mns.body)
+	}
+
+	for _, tc := range []struct {
+		name   string
+		header string // the whole Authorization header; "" for none
+	}{
+		{"missing", ""},
+		{"empty bearer", "Bearer "},
+		{"garbage", "Bearer garbage.not.ajwt"},
+		{"basic", "Basic " + "cHJvdi1hZG1pbjpwcm92LWFkbWluLXBhc3N3b3Jk"},
+		{"tampered", "Bearer " + good[:len(good)-4] + "AAAA"},
+		{"without the admin scope", "Bearer " + noScope},
+		{"machine without the admin scope", "Bearer " + mnsToken},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequestWithContext(t.Context(), "GET", h.issuer+"/api/v1/tenants", nil)
+			if tc.header != "" {
+				req.Header.Set("Authorization", tc.header)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			a := apiAnswer{status: resp.StatusCode, header: resp.Header, raw: b}
+			_ = json.Unmarshal(b, &a.body)
+			a.wantProblem(t, http.StatusUnauthorized, "")
+			if ch := resp.Header.Get("WWW-Authenticate"); !strings.HasPrefix(ch, "Bearer") {
+				t.Errorf("WWW-Authenticate = %q, want a Bearer challenge", ch)
+			}
+		})
+	}
+
+	// The caller is resolved now: a person disabled since the token was
+	// issued is no longer let in.
+	subReader := h.adminToken(t, "sub", "sub-reader")
+	h.api(t, subReader, "GET", "/tenants/sub", nil).want(t, http.StatusOK)
+	h.api(t, h.adminToken(t, "sub", "sub-admin"), "PATCH", "/users/"+h.user(t, "sub", "sub-reader").ID,
+		map[string]any{"enabled": false}).want(t, http.StatusOK)
+	a := h.api(t, subReader, "GET", "/tenants/sub", nil)
+	a.wantProblem(t, http.StatusUnauthorized, "")
+	if a.header.Get("WWW-Authenticate") == "" {
+		t.Error("no WWW-Authenticate for a disabled caller's token")
+	}
+}
+
+// TestAdminAPIDocumentAndUnknownPaths: the OpenAPI document is served, and
+// any other path under /api/v1 is a problem, not the HTML 404.
+func TestAdminAPIDocumentAndUnknownPaths(t *testing.T) {
+	h := newAdminHarness(t)
+	a := h.apiSend(t, "", "GET", "/openapi.yaml", "", nil)
+	if a.status != http.StatusOK || !strings.HasPrefix(string(a.raw), "openapi: 3.1") || !strings.Contains(string(a.raw), "/tenants/{slug}/users") {
+		t.Errorf("GET /api/v1/openapi.yaml: %d %.200s", a.status, a.raw)
+	}
+	if ct := a.header.Get("Content-Type"); !strings.Contains(ct, "yaml") {
+		t.Errorf("openapi.yaml Content-Type = %q", ct)
+	}
+	tok := h.adminToken(t, "root", "root-admin")
+	for _, p := range []string{"/nope", "/tenants/root/nope", "/users", "/"} {
+		for _, token := range []string{"", tok} {
+			h.apiSend(t, token, "GET", p, "", nil).wantProblem(t, http.StatusNotFound, "")
+		}
+	}
+}
+
+// adminCell is one cell of the authorization matrix.
+type adminEndpoint struct {
+	name  string
+	write bool
+	// send makes the request as token against target (a tenant slug);
+	// cell is a unique suffix for names.
+	send func(t *testing.T, h *harness, token, target string) apiAnswer
+	// created is the 2xx status an allowed request answers.
+	created int
+}
+
+func adminEndpoints() []adminEndpoint {
+	userPath := func(t *testing.T, h *harness, target string) string {
+		return "/users/" + h.user(t, target, adminTargetUser(target)).ID
+	}
+	return []adminEndpoint{
+		{name: "get-tenant", send: func(t *testing.T, h *harness, token, target string) apiAnswer {
+			a := h.api(t, token, "GET", "/tenants/"+target, nil)
+			if a.status == http.StatusOK && a.str("slug") != target {
+				t.Errorf("GET /tenants/%s is tenant %q", target, a.str("slug"))
+			}
+			return a
+		}},
+		{name: "create-tenant", write: true, created: http.StatusCreated, send: func(t *testing.T, h *harness, token, target string) apiAnswer {
+			slug := freshName("made")
+			a := h.api(t, token, "POST", "/tenants", map[string]any{"slug": slug, "name": "Made " + slug, "parent": target})
+			if a.status == http.StatusCreated && (a.str("slug") != slug || a.header.Get("Location") != "/api/v1/tenants/"+slug) {
+				t.Errorf("created %q at %q", a.str("slug"), a.header.Get("Location"))
+			}
+			return a
+		}},
+		{name: "update-tenant", write: true, created: http.StatusOK, send: func(t *testing.T, h *harness, token, target string) apiAnswer {
+			return h.api(t, token, "PUT", "/tenants/"+target, map[string]any{
+				"name": adminTenantNames[target], "settings": map[string]any{"user_roles": []string{"readers"}}})
+		}},
+		{name: "list-users", send: func(t *testing.T, h *harness, token, target string) apiAnswer {
+			a := h.api(t, token, "GET", "/tenants/"+target+"/users", nil)
+			if a.status == http.StatusOK && !slices.ContainsFunc(a.list("users"), func(u map[string]any) bool {
+				return field(u, "username") == adminTargetUser(target)
+			}) {
+				t.Errorf("users of %s lack %s: %s", target, adminTargetUser(target), a.raw)
+			}
+			return a
+		}},
+		{name: "create-user", write: true, created: http.StatusCreated, send: func(t *testing.T, h *harness, token, target string) apiAnswer {
+			name := freshName("new")
+			a := h.api(t, token, "POST", "/tenants/"+target+"/users", map[string]any{"username": name, "email": name + "@example.com"})
+			if a.status == http.StatusCreated && (a.str("username") != name || a.header.Get("Location") != "/api/v1/users/"+a.str("id")) {
+				t.Errorf("created %s at %q", a.raw, a.header.Get("Location"))
+			}
+			return a
+		}},
+		{name: "get-user", send: func(t *testing.T, h *harness, token, target string) apiAnswer {
+			a := h.api(t, token, "GET", userPath(t, h, target), nil)
+			if a.status == http.StatusOK && a.str("username") != adminTargetUser(target) {
+				t.Errorf("GET user: %s", a.raw)
+			}
+			return a
+		}},
+		{name: "update-user", write: true, created: http.StatusOK, send: func(t *testing.T, h *harness, token, target string) apiAnswer {
+			return h.api(t, token, "PATCH", userPath(t, h, target), map[string]any{"display_name": "Edited " + freshName("x")})
+		}},
+		{name: "set-roles", write: true, created: http.StatusOK, send: func(t *testing.T, h *harness, token, target string) apiAnswer {
+			return h.api(t, token, "PUT", userPath(t, h, target)+"/roles", map[string]any{
+				"tenant_role": "user", "global_roles": []string{}, "service_roles": map[string][]string{}, "groups": []string{}})
+		}},
+		{name: "reset-totp", write: true, created: http.StatusNoContent, send: func(t *testing.T, h *harness, token, target string) apiAnswer {
+			return h.api(t, token, "POST", userPath(t, h, target)+"/totp/reset", nil)
+		}},
+		{name: "audit", send: func(t *testing.T, h *harness, token, target string) apiAnswer {
+			return h.api(t, token, "GET", "/audit?tenant="+target, nil)
+		}},
+	}
+}
+
+// TestAdminAuthorizationMatrix: every endpoint, for an administrator and a
+// read-only user of each of root, prov, cust and sub, against its own
+// tenant, a child, a tenant on the other side of the tree and its parent.
+func TestAdminAuthorizationMatrix(t *testing.T) {
+	h := newAdminHarness(t)
+	// A target is inside the caller's subtree or not.
+	type target struct {
+		label, slug string
+		inside      bool
+	}
+	tenants := []struct {
+		slug    string
+		subtree []string // as admin.yaml has it, parents first
+		targets []target
+	}{
+		{"root", []string{"root", "prov", "cust", "sub", "prov2", "cust2"},
+			[]target{{"own", "root", true}, {"child", "prov", true}, {"grandchild", "cust", true}, {"other-branch", "cust2", true}}},
+		{"prov", []string{"prov", "cust", "sub"},
+			[]target{{"own", "prov", true}, {"child", "cust", true}, {"grandchild", "sub", true},
+				{"sibling", "prov2", false}, {"cousin", "cust2", false}, {"parent", "root", false}}},
+		{"cust", []string{"cust", "sub"},
+			[]target{{"own", "cust", true}, {"child", "sub", true}, {"sibling", "cust2", false}, {"parent", "prov", false}, {"grandparent", "root", false}}},
+		{"sub", []string{"sub"},
+			[]target{{"own", "sub", true}, {"cousin", "cust2", false}, {"uncle", "prov2", false}, {"parent", "cust", false}}},
+	}
+	tokens := map[string]string{}
+	for _, tn := range tenants {
+		for _, kind := range []string{"admin", "reader"} {
+			name := tn.slug + "-" + kind
+			tokens[name] = h.adminToken(t, tn.slug, name)
+		}
+	}
+
+	// Phase 1, before any tenant is created: each caller lists exactly its
+	// subtree, parents before children.
+	for _, tn := range tenants {
+		for _, kind := range []string{"admin", "reader"} {
+			caller := tn.slug + "-" + kind
+			t.Run(caller+"/list-tenants/own", func(t *testing.T) {
+				a := h.api(t, tokens[caller], "GET", "/tenants", nil)
+				a.want(t, http.StatusOK)
+				got := h.slugsOf(t, a)
+				if !sameSet(got, tn.subtree) {
+					t.Errorf("GET /tenants = %v, want exactly %v", got, tn.subtree)
+				}
+				seen := map[string]bool{}
+				for _, v := range a.list("tenants") {
+					if p := field(v, "parent"); p != "" && field(v, "slug") != tn.slug && !seen[p] {
+						t.Errorf("tenant %s listed before its parent", field(v, "slug"))
+					}
+					seen[field(v, "id")] = true
+				}
+			})
+		}
+	}
+
+	// Phase 2: every endpoint against every target.
+	for _, tn := range tenants {
+		for _, kind := range []string{"admin", "reader"} {
+			caller := tn.slug + "-" + kind
+			t.Run(caller, func(t *testing.T) {
+				for _, ep := range adminEndpoints() {
+					t.Run(ep.name, func(t *testing.T) {
+						for _, tg := range tn.targets {
+							t.Run(tg.label, func(t *testing.T) {
+								a := ep.send(t, h, tokens[caller], tg.slug)
+								switch {
+								case !tg.inside:
+									a.want(t, http.StatusNotFound)
+								case kind == "reader" && ep.write:
+									a.want(t, http.StatusForbidden)
+								case kind == "reader":
+									a.want(t, http.StatusOK)
+								case ep.name == "update-tenant" && tg.label == "own" && tn.slug != "root":
+									a.want(t, http.StatusForbidden) // its parent sets its policies
+								case ep.name == "create-tenant" && tg.slug == "sub":
+									a.wantProblem(t, http.StatusUnprocessableEntity, "parent") // a subcustomer has no children
+								case ep.write:
+									a.want(t, ep.created)
+								default:
+									a.want(t, http.StatusOK)
+								}
+							})
+						}
+					})
+				}
+			})
+		}
+	}
+}
+
+func sameSet(a, b []string) bool {
+	x, y := slices.Clone(a), slices.Clone(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(x, y)
+}
+
+// TestAdminOwnership: users:create without users:change creates users of
+// its own tenant, owns them and manages only them, granting nothing it
+// does not hold.
+func TestAdminOwnership(t *testing.T) {
+	h := newAdminHarness(t)
+	creator := h.user(t, "cust", "cust-creator")
+	tok := h.adminToken(t, "cust", "cust-creator")
+	reader := h.user(t, "cust", "cust-reader")
+
+	a := h.api(t, tok, "POST", "/tenants/cust/users", map[string]any{"username": "owned-1", "email": "owned-1@example.com"})
+	a.want(t, http.StatusCreated)
+	if a.str("owner") != creator.ID {
+		t.Errorf("owner = %q, want the creator %s", a.str("owner"), creator.ID)
+	}
+	owned := a.str("id")
+	if owned == "" {
+		t.Fatalf("no id: %s", a.raw)
+	}
+	h.api(t, tok, "PATCH", "/users/"+owned, map[string]any{"display_name": "Owned One"}).want(t, http.StatusOK)
+	h.api(t, tok, "POST", "/users/"+owned+"/totp/reset", nil).want(t, http.StatusNoContent)
+	h.api(t, tok, "GET", "/users/"+reader.ID, nil).want(t, http.StatusOK)
+	h.api(t, tok, "PATCH", "/users/"+reader.ID, map[string]any{"display_name": "Not yours"}).want(t, http.StatusForbidden)
+	h.api(t, tok, "PUT", "/users/"+reader.ID+"/roles", map[string]any{"tenant_role": "user"}).want(t, http.StatusForbidden)
+	h.api(t, tok, "POST", "/users/"+reader.ID+"/totp/reset", nil).want(t, http.StatusForbidden)
+	// Only in its own tenant, even below it.
+	h.api(t, tok, "POST", "/tenants/sub/users", map[string]any{"username": "owned-2"}).want(t, http.StatusForbidden)
+	// Out of its reach altogether.
+	h.api(t, tok, "POST", "/tenants/prov/users", map[string]any{"username": "owned-2"}).want(t, http.StatusNotFound)
+
+	// Nothing it does not hold: a role, the admin tenant role, the
+	// administrators group. Each is refused naming the field and creates
+	// nobody.
+	for _, tc := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"username": "owned-3", "global_roles": []string{"admins"}}, "global_roles"},
+		{map[string]any{"username": "owned-3", "tenant_role": "admin"}, "tenant_role"},
+		{map[string]any{"username": "owned-3", "groups": []string{"administrators"}}, "groups"},
+	} {
+		h.api(t, tok, "POST", "/tenants/cust/users", tc.body).wantProblem(t, http.StatusUnprocessableEntity, tc.field)
+	}
+	if l := h.api(t, tok, "GET", "/tenants/cust/users?q=owned-3", nil); len(l.list("users")) != 0 {
+		t.Errorf("a refused create left a user: %s", l.raw)
+	}
+	// Nor to a user it owns; the user stays as it was.
+	before := h.api(t, tok, "GET", "/users/"+owned, nil)
+	h.api(t, tok, "PUT", "/users/"+owned+"/roles", map[string]any{"tenant_role": "user", "global_roles": []string{"admins"}}).
+		wantProblem(t, http.StatusUnprocessableEntity, "global_roles")
+	after := h.api(t, tok, "GET", "/users/"+owned, nil)
+	if !bytes.Equal(before.raw, after.raw) {
+		t.Errorf("a refused role change changed the user:\n%s\n%s", before.raw, after.raw)
+	}
+	// What it holds it may grant.
+	a = h.api(t, tok, "PUT", "/users/"+owned+"/roles", map[string]any{"tenant_role": "user", "global_roles": []string{"user-creators"}})
+	a.want(t, http.StatusOK)
+	if gr, _ := a.body["global_roles"].([]any); !slices.Contains(gr, any("user-creators")) {
+		t.Errorf("roles after the change: %s", a.raw)
+	}
+}
+
+// TestAdminMachineCaller: the machine client automation, holding admins in
+// prov, acts in prov's subtree like prov's administrator.
+func TestAdminMachineCaller(t *testing.T) {
+	h := newAdminHarness(t)
+	tok := h.automationToken(t, claims.ScopeAdmin)
+	l := h.api(t, tok, "GET", "/tenants", nil)
+	l.want(t, http.StatusOK)
+	if got := h.slugsOf(t, l); !sameSet(got, []string{"prov", "cust", "sub"}) {
+		t.Errorf("automation lists %v, want prov's subtree", got)
+	}
+	for _, p := range []string{"/tenants/root", "/tenants/prov2", "/tenants/cust2/users", "/users/" + h.user(t, "prov2", "prov2-reader").ID,
+		"/audit?tenant=prov2"} {
+		h.api(t, tok, "GET", p, nil).want(t, http.StatusNotFound)
+	}
+	h.api(t, tok, "GET", "/tenants/sub", nil).want(t, http.StatusOK)
+	a := h.api(t, tok, "POST", "/tenants/cust/users", map[string]any{"username": "machine-made"})
+	a.want(t, http.StatusCreated)
+	if a.str("owner") != "" {
+		t.Errorf("a user created by a caller with users:change has owner %q", a.str("owner"))
+	}
+	made := a.str("id")
+	h.api(t, tok, "PATCH", "/users/"+made, map[string]any{"given_name": "Machine"}).want(t, http.StatusOK)
+	h.api(t, tok, "POST", "/tenants", map[string]any{"slug": "machine-sub", "name": "Machine Sub", "parent": "cust"}).want(t, http.StatusCreated)
+	h.api(t, tok, "PUT", "/tenants/cust", map[string]any{"name": "Customer", "settings": map[string]any{"user_roles": []string{"readers"}, "mfa": "optional"}}).
+		want(t, http.StatusOK)
+	h.api(t, tok, "PUT", "/tenants/prov", map[string]any{"name": "Provider", "settings": map[string]any{"user_roles": []string{"readers"}}}).
+		want(t, http.StatusForbidden)
+	h.api(t, tok, "POST", "/users/"+h.user(t, "sub", "sub-reader").ID+"/totp/reset", nil).want(t, http.StatusNoContent)
+
+	// Audited as the client.
+	ev := h.api(t, tok, "GET", "/audit?action=user.created", nil)
+	ev.want(t, http.StatusOK)
+	found := false
+	for _, e := range ev.list("events") {
+		if field(e, "target") == made {
+			found = true
+			d, _ := e["details"].(map[string]any)
+			if field(e, "actor") != "client:automation" || field(e, "actor_name") != "client:automation" || d["address"] == nil || d["client_id"] != "automation" {
+				t.Errorf("user.created by automation: %v", e)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no user.created event for the machine's user: %s", ev.raw)
+	}
+
+	// A failure part way through writes nothing: the machine client is no
+	// administrator (it has no tenant role), so it cannot make one; the
+	// role is checked after the new assignment is written, in the same
+	// transaction, which must roll back.
+	reader := h.user(t, "cust", "cust-reader")
+	before := h.api(t, tok, "GET", "/users/"+reader.ID, nil)
+	h.api(t, tok, "PUT", "/users/"+reader.ID+"/roles", map[string]any{"tenant_role": "admin"}).
+		wantProblem(t, http.StatusUnprocessableEntity, "tenant_role")
+	after := h.api(t, tok, "GET", "/users/"+reader.ID, nil)
+	if !bytes.Equal(before.raw, after.raw) || after.str("tenant_role") != "user" {
+		t.Errorf("a refused role change changed the user:\n%s\n%s", before.raw, after.raw)
+	}
+	if u := h.user(t, "cust", "cust-reader"); string(u.TenantRole) != "user" {
+		t.Errorf("stored tenant role = %q after a refused change", u.TenantRole)
+	}
+}
+
+// TestAdminBadInput: bodies and queries the API refuses, each a problem
+// naming the field where there is one, and nothing written.
+func TestAdminBadInput(t *testing.T) {
+	h := newAdminHarness(t)
+	tok := h.adminToken(t, "prov", "prov-admin")
+	readerID := h.user(t, "cust", "cust-reader").ID
+	big := `{"username":"big","display_name":"` + strings.Repeat("x", 70<<10) + `"}`
+	for _, tc := range []struct {
+		name, method, path, contentType, body string
+		status                                int
+		field                                 string
+	}{
+		{"malformed JSON", "POST", "/tenants/cust/users", "application/json", `{"username":`, 400, ""},
+		{"not an object", "POST", "/tenants/cust/users", "application/json", `["x"]`, 400, ""},
+		{"two values", "POST", "/tenants/cust/users", "application/json", `{"username":"two-1"}{"username":"two-2"}`, 400, ""},
+		{"empty body", "POST", "/tenants/cust/users", "application/json", ``, 400, ""},
+		{"unknown field", "POST", "/tenants/cust/users", "application/json", `{"username":"unk","nickname":"u"}`, 400, "nickname"},
+		{"unknown field in settings", "PUT", "/tenants/cust", "application/json", `{"name":"Customer","settings":{"colour":"red"}}`, 400, "colour"},
+		{"wrong type", "PATCH", "/users/" + readerID, "application/json", `{"enabled":"yes"}`, 400, "enabled"},
+		{"wrong type in an array", "PUT", "/users/" + readerID + "/roles", "application/json", `{"tenant_role":"user","global_roles":[1]}`, 400, "global_roles"},
+		{"too large", "POST", "/tenants/cust/users", "application/json", big, 413, ""},
+		{"text/plain", "POST", "/tenants/cust/users", "text/plain", `{"username":"plain"}`, 415, ""},
+		{"no content type", "PATCH", "/users/" + readerID, "", `{"display_name":"x"}`, 415, ""},
+		{"form", "POST", "/tenants", "application/x-www-form-urlencoded", `slug=form&name=Form&parent=cust`, 415, ""},
+		{"username with $", "POST", "/tenants/cust/users", "application/json", `{"username":"bad$name"}`, 422, "username"},
+		{"username with :", "POST", "/tenants/cust/users", "application/json", `{"username":"bad:name"}`, 422, "username"},
+		{"duplicate username", "POST", "/tenants/cust/users", "application/json", `{"username":"cust-reader"}`, 409, "username"},
+		{"duplicate username, other case", "POST", "/tenants/cust/users", "application/json", `{"username":"  Cust-Reader "}`, 409, "username"},
+		{"duplicate slug", "POST", "/tenants", "application/json", `{"slug":"sub","name":"Again","parent":"cust"}`, 409, "slug"},
+		{"bad slug", "POST", "/tenants", "application/json", `{"slug":"Not A Slug!","name":"Bad","parent":"cust"}`, 422, "slug"},
+		{"no tenant name", "POST", "/tenants", "application/json", `{"slug":"nameless","name":" ","parent":"cust"}`, 422, "name"},
+		{"no parent", "POST", "/tenants", "application/json", `{"slug":"orphan","name":"Orphan"}`, 422, "parent"},
+		{"invalid mfa policy", "PUT", "/tenants/cust", "application/json", `{"name":"Customer","settings":{"user_roles":["readers"],"mfa":"sometimes"}}`, 422, "settings.mfa"},
+		{"unknown default role", "PUT", "/tenants/cust", "application/json", `{"name":"Customer","settings":{"user_roles":["nobody"]}}`, 422, "settings.user_roles"},
+		{"bad consent window", "PUT", "/tenants/cust", "application/json", `{"name":"Customer","settings":{"user_roles":["readers"],"support":{"consent_window":"a while"}}}`, 422, "settings.support.consent_window"},
+		{"bad email", "PATCH", "/users/" + readerID, "application/json", `{"email":"not an address"}`, 422, "email"},
+		{"unknown role", "PUT", "/users/" + readerID + "/roles", "application/json", `{"tenant_role":"user","global_roles":["no-such-role"]}`, 422, "global_roles"},
+		{"users limit=0", "GET", "/tenants/cust/users?limit=0", "", "", 400, "limit"},
+		{"users limit=501", "GET", "/tenants/cust/users?limit=501", "", "", 400, "limit"},
+		{"users limit=abc", "GET", "/tenants/cust/users?limit=abc", "", "", 400, "limit"},
+		{"users enabled=maybe", "GET", "/tenants/cust/users?enabled=maybe", "", "", 400, "enabled"},
+		{"audit limit=0", "GET", "/audit?limit=0", "", "", 400, "limit"},
+		{"audit limit=1001", "GET", "/audit?limit=1001", "", "", 400, "limit"},
+		{"audit cursor garbage", "GET", "/audit?cursor=garbage!!", "", "", 400, "cursor"},
+		{"audit cursor base64 garbage", "GET", "/audit?cursor=Z2FyYmFnZQ", "", "", 400, "cursor"},
+		{"audit since garbage", "GET", "/audit?since=yesterday", "", "", 400, "since"},
+		{"unknown user", "GET", "/users/no-such-user", "", "", 404, ""},
+		{"unknown tenant", "GET", "/tenants/no-such-tenant", "", "", 404, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var body []byte
+			if tc.method != "GET" {
+				body = []byte(tc.body)
+			}
+			h.apiSend(t, tok, tc.method, tc.path, tc.contentType, body).wantProblem(t, tc.status, tc.field)
+		})
+	}
+
+	// Refused requests wrote nothing.
+	l := h.api(t, tok, "GET", "/tenants", nil)
+	if got := h.slugsOf(t, l); !sameSet(got, []string{"prov", "cust", "sub"}) {
+		t.Errorf("tenants after refused requests: %v", got)
+	}
+	u := h.api(t, tok, "GET", "/tenants/cust/users", nil)
+	var names []string
+	for _, v := range u.list("users") {
+		names = append(names, field(v, "username"))
+	}
+	if !sameSet(names, []string{"cust-admin", "cust-creator", "cust-reader"}) {
+		t.Errorf("users of cust after refused requests: %v", names)
+	}
+	c := h.api(t, tok, "GET", "/tenants/cust", nil)
+	if s, _ := c.body["settings"].(map[string]any); s["mfa"] != "" {
+		t.Errorf("cust's settings after refused requests: %v", s)
+	}
+	if r := h.api(t, tok, "GET", "/users/"+readerID, nil); r.str("email") != "" || r.str("display_name") != "" || r.body["enabled"] != true {
+		t.Errorf("cust-reader after refused requests: %s", r.raw)
+	}
+	// A conflict is not the store's message.
+	dup := h.api(t, tok, "POST", "/tenants", map[string]any{"slug": "sub", "name": "Again", "parent": "cust"})
+	if d := strings.ToLower(string(dup.raw)); strings.Contains(d, "constraint") || strings.Contains(d, "sqlite") || strings.Contains(d, "unique") {
+		t.Errorf("the duplicate slug problem shows the store's error: %s", dup.raw)
+	}
+}
+
+// TestAdminAudit: changes are audited in the tenant they happened in, and
+// each caller reads the events of its subtree, newest first, a page at a
+// time.
+func TestAdminAudit(t *testing.T) {
+	h := newAdminHarness(t)
+	provAdmin := h.adminToken(t, "prov", "prov-admin")
+	custAdmin := h.adminToken(t, "cust", "cust-admin")
+	custReader := h.adminToken(t, "cust", "cust-reader")
+	prov2Admin := h.adminToken(t, "prov2", "prov2-admin")
+	rootAdmin := h.adminToken(t, "root", "root-admin")
+
+	a := h.api(t, provAdmin, "POST", "/tenants/cust/users", map[string]any{"username": "audited-1"})
+	a.want(t, http.StatusCreated)
+	audited1 := a.str("id")
+	h.api(t, provAdmin, "PATCH", "/users/"+audited1, map[string]any{"display_name": "Audited One"}).want(t, http.StatusOK)
+	a = h.api(t, custAdmin, "POST", "/tenants/sub/users", map[string]any{"username": "audited-2"})
+	a.want(t, http.StatusCreated)
+	audited2 := a.str("id")
+	a = h.api(t, provAdmin, "POST", "/tenants", map[string]any{"slug": "audited-t", "name": "Audited", "parent": "prov"})
+	a.want(t, http.StatusCreated)
+	auditedT := a.str("id")
+	h.api(t, provAdmin, "PUT", "/tenants/cust", map[string]any{"name": "Customer Renamed", "settings": map[string]any{"user_roles": []string{"readers"}}}).
+		want(t, http.StatusOK)
+	a = h.api(t, prov2Admin, "POST", "/tenants/cust2/users", map[string]any{"username": "elsewhere"})
+	a.want(t, http.StatusCreated)
+	elsewhere := a.str("id")
+	a = h.api(t, rootAdmin, "POST", "/tenants/root/users", map[string]any{"username": "above"})
+	a.want(t, http.StatusCreated)
+	above := a.str("id")
+
+	id := func(slug string) string { return mustTenantID(t, h, slug) }
+	provSubtree := []string{id("prov"), id("cust"), id("sub"), auditedT}
+	custSubtree := []string{id("cust"), id("sub")}
+	provAdminID := h.user(t, "prov", "prov-admin").ID
+
+	all := h.api(t, provAdmin, "GET", "/audit", nil)
+	all.want(t, http.StatusOK)
+	evs := all.list("events")
+	byTarget := map[string][]string{}
+	var prev time.Time
+	for i, e := range evs {
+		if !slices.Contains(provSubtree, field(e, "tenant")) {
+			t.Errorf("prov-admin sees an event of tenant %s: %v", field(e, "tenant"), e)
+		}
+		tm, err := time.Parse(time.RFC3339Nano, field(e, "time"))
+		if err != nil {
+			t.Errorf("event time %q: %v", field(e, "time"), err)
+		}
+		if i > 0 && tm.After(prev) {
+			t.Errorf("events not newest first: %s after %s", tm, prev)
+		}
+		prev = tm
+		byTarget[field(e, "target")] = append(byTarget[field(e, "target")], field(e, "action"))
+		if field(e, "target") == audited1 && field(e, "action") == "user.created" {
+			d, _ := e["details"].(map[string]any)
+			if field(e, "actor") != provAdminID || field(e, "actor_name") != "prov-admin" || field(e, "target_name") != "audited-1" ||
+				d["address"] == nil || d["address"] == "" || d["client_id"] != "console" || field(e, "tenant") != id("cust") {
+				t.Errorf("user.created: %v", e)
+			}
+		}
+	}
+	for target, want := range map[string][]string{
+		audited1: {"user.updated", "user.created"}, audited2: {"user.created"}, auditedT: {"tenant.created"}, id("cust"): {"tenant.updated"},
+	} {
+		if !slices.Equal(byTarget[target], want) {
+			t.Errorf("events of %s = %v, want %v", target, byTarget[target], want)
+		}
+	}
+	if byTarget[elsewhere] != nil || byTarget[above] != nil {
+		t.Errorf("prov-admin sees events outside its subtree: %v / %v", byTarget[elsewhere], byTarget[above])
+	}
+
+	// Paging one at a time walks the same events once each.
+	var paged []string
+	cursor := ""
+	for range len(evs) + 2 {
+		p := "/audit?limit=1"
+		if cursor != "" {
+			p += "&cursor=" + url.QueryEscape(cursor)
+		}
+		pg := h.api(t, provAdmin, "GET", p, nil)
+		pg.want(t, http.StatusOK)
+		if n := len(pg.list("events")); n > 1 {
+			t.Fatalf("limit=1 gave %d events", n)
+		}
+		for _, e := range pg.list("events") {
+			paged = append(paged, field(e, "id"))
+		}
+		if cursor = pg.str("next_cursor"); cursor == "" {
+			break
+		}
+	}
+	var ids []string
+	for _, e := range evs {
+		ids = append(ids, field(e, "id"))
+	}
+	if !slices.Equal(paged, ids) {
+		t.Errorf("paging with limit=1 walked %v, want %v", paged, ids)
+	}
+
+	// cust-reader (readers: audit:read) sees cust's subtree only.
+	cr := h.api(t, custReader, "GET", "/audit", nil)
+	cr.want(t, http.StatusOK)
+	seen := map[string]bool{}
+	for _, e := range cr.list("events") {
+		if !slices.Contains(custSubtree, field(e, "tenant")) {
+			t.Errorf("cust-reader sees an event of tenant %s: %v", field(e, "tenant"), e)
+		}
+		seen[field(e, "target")] = true
+	}
+	if !seen[audited1] || !seen[audited2] || !seen[id("cust")] || seen[auditedT] {
+		t.Errorf("cust-reader's events: %s", cr.raw)
+	}
+	// Filters.
+	f := h.api(t, provAdmin, "GET", "/audit?tenant=cust", nil)
+	f.want(t, http.StatusOK)
+	for _, e := range f.list("events") {
+		if !slices.Contains(custSubtree, field(e, "tenant")) {
+			t.Errorf("tenant=cust gives an event of %s", field(e, "tenant"))
+		}
+	}
+	f = h.api(t, provAdmin, "GET", "/audit?target="+audited1+"&action=user.", nil)
+	if got := len(f.list("events")); got != 2 {
+		t.Errorf("target and action prefix: %d events, want 2: %s", got, f.raw)
+	}
+	h.api(t, provAdmin, "GET", "/audit?tenant=prov2", nil).want(t, http.StatusNotFound)
+	h.api(t, provAdmin, "GET", "/audit?tenant=root", nil).want(t, http.StatusNotFound)
+	h.api(t, custReader, "GET", "/audit?tenant=prov", nil).want(t, http.StatusNotFound)
+	h.api(t, custReader, "GET", "/audit?target="+elsewhere, nil).want(t, http.StatusOK)
+	if l := h.api(t, custReader, "GET", "/audit?target="+elsewhere, nil); len(l.list("events")) != 0 {
+		t.Errorf("a target outside the subtree leaks events: %s", l.raw)
+	}
+	// root sees everything.
+	r := h.api(t, rootAdmin, "GET", "/audit?action=user.created", nil)
+	seen = map[string]bool{}
+	for _, e := range r.list("events") {
+		seen[field(e, "target")] = true
+	}
+	if !seen[audited1] || !seen[audited2] || !seen[elsewhere] || !seen[above] {
+		t.Errorf("root-admin's user.created events: %s", r.raw)
+	}
+}
+
+// TestAdminLinkedUserActsInChosenTenant: a person linked to another tenant
+// who chose it at login calls the API as what it holds there, whatever
+// scopes its token has besides gatehouse.admin.
+func TestAdminLinkedUserActsInChosenTenant(t *testing.T) {
+	h := newAdminHarness(t)
+	for _, scopes := range [][]string{{"openid", claims.ScopeAdmin, "tenant"}, {"openid", claims.ScopeAdmin, "profile"}, {"openid", claims.ScopeAdmin}} {
+		t.Run(strings.Join(scopes, "+"), func(t *testing.T) {
+			p := h.console(scopes...)
+			b := h.browser()
+			a, resp, body := b.start(p)
+			resp, body = b.submitLogin(resp, body, "prov2", "linked", "linked-password")
+			resp, _ = b.chooseTenant(resp, body, "cust")
+			tok, err := p.exchange(t.Context(), code(t, resp, a), a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := h.api(t, tok.AccessToken, "GET", "/tenants", nil)
+			l.want(t, http.StatusOK)
+			if got := h.slugsOf(t, l); !sameSet(got, []string{"cust", "sub"}) {
+				t.Errorf("linked, acting in cust, lists %v, want cust's subtree", got)
+			}
+			h.api(t, tok.AccessToken, "GET", "/tenants/cust2", nil).want(t, http.StatusNotFound)
+			h.api(t, tok.AccessToken, "PATCH", "/users/"+h.user(t, "cust", "cust-reader").ID,
+				map[string]any{"display_name": "By linked"}).want(t, http.StatusOK)
+		})
+	}
+}

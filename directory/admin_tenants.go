@@ -1,0 +1,116 @@
+package directory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Tenants as the administration API manages them, for a Caller (caller.go).
+
+// TenantsFor returns the caller's subtree, parents before children.
+func (d *Directory) TenantsFor(ctx context.Context, c Caller) ([]Tenant, error) {
+	if err := c.authorize(c.Principal.Tenant, "tenants", AccessRead); err != nil {
+		return nil, err
+	}
+	all, err := d.store.ListTenants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Tenant
+	for _, t := range all {
+		if c.Reaches(t) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// TenantFor returns the tenant with slug, if the caller may read it.
+func (d *Directory) TenantFor(ctx context.Context, c Caller, slug string) (Tenant, error) {
+	t, err := d.tenantFor(ctx, d.store, c, slug)
+	if err != nil {
+		return Tenant{}, err
+	}
+	if err := c.authorize(t, "tenants", AccessRead); err != nil {
+		return Tenant{}, err
+	}
+	return t, nil
+}
+
+// CreateTenantFor creates a child of the tenant parentSlug, one level
+// below it, for a caller holding tenants:create there.
+func (d *Directory) CreateTenantFor(ctx context.Context, c Caller, slug, name, parentSlug string) (Tenant, error) {
+	var created Tenant
+	err := d.store.InTx(ctx, func(s Store) error {
+		if strings.TrimSpace(parentSlug) == "" {
+			return fieldErr("parent", "is required: the tenant to create the new one below")
+		}
+		// A parent out of reach is 404, like one that does not exist.
+		parent, err := d.tenantFor(ctx, s, c, parentSlug)
+		if err != nil {
+			return err
+		}
+		if err := c.authorize(parent, "tenants", AccessCreate); err != nil {
+			return err
+		}
+		level, ok := parent.Level.ChildLevel()
+		if !ok {
+			return fieldErr("parent", "a %s tenant cannot have children", parent.Level)
+		}
+		t, err := d.newTenant(ctx, s, slug, name, level, parent.Slug)
+		if err != nil {
+			return err
+		}
+		if _, err := s.TenantBySlug(ctx, t.Slug); err == nil {
+			return fieldErrIs("slug", ErrConflict, "%q is taken", t.Slug)
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		if err := d.storeTenant(ctx, s, t); err != nil {
+			return err
+		}
+		created = t
+		return nil
+	})
+	return created, err
+}
+
+// UpdateTenantFor renames the tenant slug and replaces its settings, for a
+// caller holding tenants:change there. A caller may change the settings
+// of the tenants below it, not its own: its own policies are its parent's
+// to set (the system tenant's, the operator's).
+func (d *Directory) UpdateTenantFor(ctx context.Context, c Caller, slug, name string, settings TenantSettings) (Tenant, error) {
+	var out Tenant
+	err := d.store.InTx(ctx, func(s Store) error {
+		t, err := d.tenantFor(ctx, s, c, slug)
+		if err != nil {
+			return err
+		}
+		if err := c.authorize(t, "tenants", AccessChange); err != nil {
+			return err
+		}
+		if t.ID == c.Principal.Tenant.ID && t.Level != LevelSystem {
+			return fmt.Errorf("tenant %s is the caller's own: its parent sets its policies: %w", t.Slug, ErrForbidden)
+		}
+		if strings.TrimSpace(name) == "" {
+			return fieldErr("name", "is required")
+		}
+		if _, err := d.PutTenantSettings(ctx, s, t.Slug, settings); err != nil {
+			return err
+		}
+		if t, err = s.TenantByID(ctx, t.ID); err != nil {
+			return err
+		}
+		if name = strings.TrimSpace(name); name != t.Name {
+			t.Name, t.UpdatedAt = name, d.now().UTC()
+			if err := s.UpdateTenant(ctx, t); err != nil {
+				return err
+			}
+		}
+		out = t
+		return nil
+	})
+	return out, err
+}

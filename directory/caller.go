@@ -1,0 +1,101 @@
+package directory
+
+import (
+	"context"
+	"fmt"
+	"slices"
+)
+
+// The administration API acts for a caller: a user acting in a tenant, or a
+// machine client in its tenant, resolved now from the directory (never from
+// the claims of the token it came with, which may be minutes old). Every
+// rule about who may do what to which tenant lives here, in the domain
+// layer, so that no handler can forget one:
+//
+//   - a caller reaches its own tenant and the tenants below it, never a
+//     parent or a sibling: outside its subtree a tenant, and everything in
+//     it, does not exist for the caller (ErrNotFound, never ErrForbidden,
+//     so that existence does not leak);
+//   - within its subtree, the permissions of its global roles decide
+//     (seed 004): resource:read to read, resource:change to change,
+//     resource:create to create. A tenant administrator holds admins, and
+//     so every permission; a read-only user holds readers, and so read;
+//   - users:create without users:change manages only the users it owns
+//     (seed 004: "create" means ownership), and nobody grants what it does
+//     not hold (Book.CheckGrant).
+
+// Caller is who calls the administration API.
+type Caller struct {
+	// UserID is the person's id, or empty for a machine client.
+	UserID string
+	// ClientID is the machine client's id, or the client the person's
+	// token was issued to.
+	ClientID string
+	// Name is how the audit log writes the caller: a username, "jill$john"
+	// for support, or "client:<id>".
+	Name string
+	// Principal is what the caller holds in the tenant it acts in.
+	Principal Principal
+}
+
+// AuditActor is the caller's id as the audit log writes it: a user id, or
+// "client:<id>" for a machine client.
+func (c Caller) AuditActor() string {
+	if c.UserID != "" {
+		return c.UserID
+	}
+	return "client:" + c.ClientID
+}
+
+// CallerForUser resolves the active user userID acting in tenantID.
+func (d *Directory) CallerForUser(ctx context.Context, userID, tenantID, clientID string) (Caller, error) {
+	u, p, err := d.PrincipalOf(ctx, userID, tenantID)
+	if err != nil {
+		return Caller{}, err
+	}
+	return Caller{UserID: u.ID, ClientID: clientID, Name: u.Username, Principal: p}, nil
+}
+
+// CallerForClient resolves the machine client clientID in its tenant.
+func (d *Directory) CallerForClient(ctx context.Context, clientID string) (Caller, error) {
+	c, err := d.store.ClientByID(ctx, clientID)
+	if err != nil {
+		return Caller{}, err
+	}
+	p, err := d.ClientPrincipal(ctx, &c)
+	if err != nil {
+		return Caller{}, err
+	}
+	return Caller{ClientID: c.ID, Name: "client:" + c.ID, Principal: p}, nil
+}
+
+// Reaches reports whether t is the caller's tenant or lies below it.
+func (c Caller) Reaches(t Tenant) bool { return slices.Contains(t.Path, c.Principal.Tenant.ID) }
+
+// Can reports whether the caller holds access a on resource.
+func (c Caller) Can(resource string, a Access) bool { return c.Principal.Permissions.Has(resource, a) }
+
+// authorize decides whether the caller may do a to resource in tenant t:
+// ErrNotFound outside its subtree, ErrForbidden without the permission.
+func (c Caller) authorize(t Tenant, resource string, a Access) error {
+	if !c.Reaches(t) {
+		return fmt.Errorf("tenant %s: %w", t.Slug, ErrNotFound)
+	}
+	if !c.Can(resource, a) {
+		return fmt.Errorf("%s:%s in tenant %s: %w", resource, a, t.Slug, ErrForbidden)
+	}
+	return nil
+}
+
+// tenantFor loads the tenant with slug as the caller may see it: a tenant
+// outside its subtree is ErrNotFound, like one that does not exist.
+func (d *Directory) tenantFor(ctx context.Context, s Store, c Caller, slug string) (Tenant, error) {
+	t, err := s.TenantBySlug(ctx, NormalizeSlug(slug))
+	if err != nil {
+		return Tenant{}, err
+	}
+	if !c.Reaches(t) {
+		return Tenant{}, fmt.Errorf("tenant %s: %w", slug, ErrNotFound)
+	}
+	return t, nil
+}

@@ -1,0 +1,30 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+)
+
+// Deleting global roles and groups, which the administration API does
+// (directory.DeleteGlobalRoleFor, DeleteGroupFor) once nothing uses them.
+// Users, groups and clients refer to roles and groups by name inside JSON,
+// without foreign keys: the Directory checks that none does before it
+// deletes.
+
+// DeleteGlobalRole deletes the global role with id, or answers ErrNotFound.
+func (s directoryQueries) DeleteGlobalRole(ctx context.Context, id string) error {
+	res, err := s.q.ExecContext(ctx, `DELETE FROM global_roles WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete global role %s: %w", id, dirErr(err))
+	}
+	return affectedOne(res, "delete global role "+id)
+}
+
+// DeleteGroup deletes the group with id, or answers ErrNotFound.
+func (s directoryQueries) DeleteGroup(ctx context.Context, id string) error {
+	res, err := s.q.ExecContext(ctx, `DELETE FROM groups WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete group %s: %w", id, dirErr(err))
+	}
+	return affectedOne(res, "delete group "+id)
+}
