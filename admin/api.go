@@ -33,7 +33,8 @@ type Tokens interface {
 // operation cmd adapts to this.
 type TOTP func(ctx context.Context, by directory.Caller, u directory.User) error
 
-// Config is what a Handler needs; every field is required but Logger.
+// Config is what a Handler needs; every field is required but Credentials
+// and Logger.
 type Config struct {
 	Directory *directory.Directory
 	Tokens    Tokens
@@ -48,7 +49,10 @@ type Config struct {
 	Events audit.Store
 	// ResetTOTP removes a person's TOTP (and is audited by it).
 	ResetTOTP TOTP
-	Logger    *slog.Logger
+	// Credentials tells who has TOTP, for the users' mfa; nil means
+	// nobody has (tests that do not look at it).
+	Credentials TOTPCredentials
+	Logger      *slog.Logger
 }
 
 // Handler serves the API.
@@ -60,7 +64,9 @@ type Handler struct {
 	audit     func(ctx context.Context, e audit.Event) error
 	events    audit.Store
 	resetTOTP TOTP
-	log       *slog.Logger
+	// credentials is Config.Credentials.
+	credentials TOTPCredentials
+	log         *slog.Logger
 }
 
 // New returns a Handler for cfg.
@@ -71,6 +77,9 @@ func New(cfg Config) (*Handler, error) {
 	}
 	h := &Handler{dir: cfg.Directory, tokens: cfg.Tokens, invalid: cfg.InvalidToken, audience: cfg.Audience,
 		audit: cfg.Audit, events: cfg.Events, resetTOTP: cfg.ResetTOTP, log: cfg.Logger}
+	if h.credentials = cfg.Credentials; h.credentials == nil {
+		h.credentials = noCredentials{}
+	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -89,11 +98,14 @@ var routes = []route{
 	{"POST", "/tenants", (*Handler).createTenant},
 	{"GET", "/tenants/{slug}", (*Handler).getTenant},
 	{"PUT", "/tenants/{slug}", (*Handler).updateTenant},
+	{"DELETE", "/tenants/{slug}", (*Handler).deleteTenant},
 	{"GET", "/tenants/{slug}/users", (*Handler).listUsers},
 	{"POST", "/tenants/{slug}/users", (*Handler).createUser},
 	{"GET", "/users/{id}", (*Handler).getUser},
 	{"PATCH", "/users/{id}", (*Handler).updateUser},
 	{"PUT", "/users/{id}/roles", (*Handler).setRoles},
+	{"POST", "/users/{id}/roles/copy", (*Handler).copyRoles},
+	{"PUT", "/users/{id}/owner", (*Handler).setOwner},
 	{"POST", "/users/{id}/totp/reset", (*Handler).resetUserTOTP},
 	{"GET", "/tenants/{slug}/roles", (*Handler).listRoles},
 	{"POST", "/tenants/{slug}/roles", (*Handler).createRole},
@@ -110,6 +122,12 @@ var routes = []route{
 	{"GET", "/services/{name}", (*Handler).getService},
 	{"PUT", "/services/{name}", (*Handler).updateService},
 	{"GET", "/audit", (*Handler).listAudit},
+	{"GET", "/tenants/{slug}/clients", (*Handler).listClients},
+	{"POST", "/tenants/{slug}/clients", (*Handler).createClient},
+	{"GET", "/clients/{id}", (*Handler).getClient},
+	{"PUT", "/clients/{id}", (*Handler).updateClient},
+	{"DELETE", "/clients/{id}", (*Handler).deleteClient},
+	{"POST", "/clients/{id}/secret", (*Handler).rotateClientSecret},
 }
 
 // Routes registers the API on mux.

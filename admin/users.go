@@ -1,12 +1,16 @@
 package admin
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/audit"
 	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/mfa"
 )
 
 // userView is a user as the API shows it.
@@ -28,10 +32,92 @@ type userView struct {
 	Enabled           bool                `json:"enabled"`
 	// Pending is true for a user who has not set a password yet.
 	Pending   bool      `json:"pending"`
+	MFA       mfaView   `json:"mfa"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// mfaView is a user's second factor as the API shows it.
+type mfaView struct {
+	// Enrolled is true when the user has TOTP.
+	Enrolled bool `json:"enrolled"`
+	// Required is true when signing in to its home tenant needs TOTP
+	// (directory.DecideMFAOf, without the client asking for it).
+	Required bool `json:"required"`
+}
+
+// TOTPCredentials tells who has enrolled TOTP; mfa.Store (the durable
+// store) implements it.
+type TOTPCredentials interface {
+	// TOTPCredential returns the user's credential, or an error wrapping
+	// mfa.ErrNotFound.
+	TOTPCredential(ctx context.Context, userID string) (mfa.Credential, error)
+	// ListTOTPCredentials returns every credential of the installation.
+	ListTOTPCredentials(ctx context.Context) ([]mfa.Credential, error)
+}
+
+// noCredentials is the TOTPCredentials of a Config without any: nobody has
+// TOTP.
+type noCredentials struct{}
+
+func (noCredentials) TOTPCredential(context.Context, string) (mfa.Credential, error) {
+	return mfa.Credential{}, mfa.ErrNotFound
+}
+
+func (noCredentials) ListTOTPCredentials(context.Context) ([]mfa.Credential, error) { return nil, nil }
+
+// enrolledUsers returns the ids of the users who have TOTP. It reads every
+// credential of the installation: the store has no narrower question.
+func (h *Handler) enrolledUsers(ctx context.Context) (map[string]bool, error) {
+	cs, err := h.credentials.ListTOTPCredentials(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(cs))
+	for _, c := range cs {
+		out[c.UserID] = true
+	}
+	return out, nil
+}
+
+// viewUsers shows users, enrolled saying which have TOTP.
+func (h *Handler) viewUsers(ctx context.Context, users []directory.User, enrolled func(userID string) bool) ([]userView, error) {
+	decs, err := h.dir.HomeMFAOf(ctx, users)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]userView, len(users))
+	for i, u := range users {
+		out[i] = viewUser(u)
+		out[i].MFA = mfaView{Enrolled: enrolled(u.ID), Required: decs[i].Required}
+	}
+	return out, nil
+}
+
+// viewOne shows u.
+func (h *Handler) viewOne(ctx context.Context, u directory.User) (userView, error) {
+	_, err := h.credentials.TOTPCredential(ctx, u.ID)
+	if err != nil && !errors.Is(err, mfa.ErrNotFound) {
+		return userView{}, err
+	}
+	views, err := h.viewUsers(ctx, []directory.User{u}, func(string) bool { return err == nil })
+	if err != nil {
+		return userView{}, err
+	}
+	return views[0], nil
+}
+
+// writeUser answers status with u.
+func (h *Handler) writeUser(w http.ResponseWriter, r *http.Request, status int, u directory.User) error {
+	v, err := h.viewOne(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, status, v)
+	return nil
+}
+
+// viewUser is u without its second factor, which viewUsers adds.
 func viewUser(u directory.User) userView {
 	orEmpty := func(s []string) []string {
 		if s == nil {
@@ -55,7 +141,9 @@ var userFields = map[string]string{"role": "tenant_role"}
 
 func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
 	q := r.URL.Query()
-	f := directory.UserFilter{Query: q.Get("q"), GlobalRole: q.Get("global_role"), Group: q.Get("group"), After: q.Get("cursor")}
+	f := directory.UserFilter{Query: q.Get("q"), GlobalRole: q.Get("global_role"), Group: q.Get("group"),
+		ServiceRole: q.Get("service_role"), MFA: directory.MFAFilter(q.Get("mfa")), Sort: directory.UserSort(q.Get("sort")),
+		After: q.Get("cursor")}
 	if v := q.Get("enabled"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -70,13 +158,23 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, c directory.
 		}
 		f.Limit = n
 	}
-	users, next, err := h.dir.UsersFor(r.Context(), c, r.PathValue("slug"), f)
+	enrolled, err := h.enrolledUsers(r.Context())
 	if err != nil {
 		return err
 	}
-	out := make([]userView, len(users))
-	for i, u := range users {
-		out[i] = viewUser(u)
+	f.Enrolled = func(id string) bool { return enrolled[id] }
+	users, next, err := h.dir.UsersFor(r.Context(), c, r.PathValue("slug"), f)
+	var fe *directory.FieldError
+	if errors.As(err, &fe) {
+		// Only the query names fields here: a filter, the sort, the cursor.
+		return fieldProblem(http.StatusBadRequest, fe.Field, fe.Reason)
+	}
+	if err != nil {
+		return err
+	}
+	out, err := h.viewUsers(r.Context(), users, f.Enrolled)
+	if err != nil {
+		return err
 	}
 	body := map[string]any{"users": out}
 	if next != "" {
@@ -91,8 +189,7 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, c directory.Ca
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewUser(u))
-	return nil
+	return h.writeUser(w, r, http.StatusOK, u)
 }
 
 // assignmentView is what a user holds in its tenant.
@@ -145,8 +242,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, c directory
 		return err
 	}
 	w.Header().Set("Location", Prefix+"/users/"+u.ID)
-	writeJSON(w, http.StatusCreated, viewUser(u))
-	return nil
+	return h.writeUser(w, r, http.StatusCreated, u)
 }
 
 func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
@@ -183,8 +279,7 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, c directory
 			return err
 		}
 	}
-	writeJSON(w, http.StatusOK, viewUser(after))
-	return nil
+	return h.writeUser(w, r, http.StatusOK, after)
 }
 
 func (h *Handler) setRoles(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
@@ -206,8 +301,7 @@ func (h *Handler) setRoles(w http.ResponseWriter, r *http.Request, c directory.C
 			return err
 		}
 	}
-	writeJSON(w, http.StatusOK, viewUser(after))
-	return nil
+	return h.writeUser(w, r, http.StatusOK, after)
 }
 
 func (h *Handler) resetUserTOTP(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
@@ -220,4 +314,75 @@ func (h *Handler) resetUserTOTP(w http.ResponseWriter, r *http.Request, c direct
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+func (h *Handler) copyRoles(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
+	var in struct {
+		From string `json:"from"`
+		Mode string `json:"mode"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	if in.From == "" {
+		return fieldProblem(http.StatusUnprocessableEntity, "from", "is required: the id of the user to copy roles from")
+	}
+	modes := map[string]directory.CopyMode{"merge": directory.CopyMerge, "replace": directory.CopyReplace}
+	mode, ok := modes[in.Mode]
+	if !ok {
+		return fieldProblem(http.StatusUnprocessableEntity, "mode", "must be merge or replace")
+	}
+	cp, err := h.dir.CopyRolesFor(r.Context(), c, in.From, r.PathValue("id"), mode)
+	if err != nil {
+		return renamed(err, userFields)
+	}
+	before, after := cp.Before, cp.After
+	d := changes(map[string][2]string{
+		"tenant_role": {string(before.TenantRole), string(after.TenantRole)}, "global_roles": {join(before.GlobalRoles), join(after.GlobalRoles)},
+		"groups": {join(before.Groups), join(after.Groups)}, "service_roles": {before.ServiceRoles.String(), after.ServiceRoles.String()},
+	})
+	if len(d) > 0 {
+		d["from"], d["from_id"], d["mode"] = cp.From.Username, cp.From.ID, in.Mode
+		if err := h.record(r, c, audit.Event{Action: "user.roles_copied", TenantID: after.TenantID, Target: after.ID,
+			TargetName: after.Username, Details: d}); err != nil {
+			return err
+		}
+	}
+	return h.writeUser(w, r, http.StatusOK, after)
+}
+
+func (h *Handler) setOwner(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
+	var in struct {
+		// Owner is required, and null clears it: raw, to tell absent
+		// (empty) from null.
+		Owner json.RawMessage `json:"owner"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	var owner string
+	switch string(in.Owner) {
+	case "":
+		return fieldProblem(http.StatusUnprocessableEntity, "owner", "is required: a user id, or null for none")
+	case "null":
+	default:
+		if err := json.Unmarshal(in.Owner, &owner); err != nil {
+			return fieldProblem(http.StatusBadRequest, "owner", "must be a string or null")
+		}
+		if owner == "" {
+			return fieldProblem(http.StatusUnprocessableEntity, "owner", "must be a user id, or null for none")
+		}
+	}
+	ch, err := h.dir.SetOwnerFor(r.Context(), c, r.PathValue("id"), owner)
+	if err != nil {
+		return err
+	}
+	d := changes(map[string][2]string{"owner": {ch.OwnerBefore, ch.OwnerAfter}, "owner_id": {ch.Before.OwnerID, ch.After.OwnerID}})
+	if len(d) > 0 {
+		if err := h.record(r, c, audit.Event{Action: "user.owner_changed", TenantID: ch.After.TenantID, Target: ch.After.ID,
+			TargetName: ch.After.Username, Details: d}); err != nil {
+			return err
+		}
+	}
+	return h.writeUser(w, r, http.StatusOK, ch.After)
 }

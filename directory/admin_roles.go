@@ -180,7 +180,7 @@ func (d *Directory) roleFor(ctx context.Context, s Store, c Caller, slug, name s
 
 // missing returns the first of ps the caller does not hold.
 func missing(c Caller, ps []Permission) (Permission, bool) {
-	if m := c.Principal.Permissions.Missing(ps); len(m) > 0 {
+	if m := c.Principal.Lacks(ps); len(m) > 0 {
 		return m[0], true
 	}
 	return Permission{}, false

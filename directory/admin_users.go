@@ -2,33 +2,74 @@ package directory
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Users as the administration API manages them, for a Caller (caller.go).
 
-// UserFilter narrows a list of users. Empty fields match everything.
+// UserFilter narrows a list of users and orders it. Empty fields match
+// everything.
 type UserFilter struct {
 	// Query matches, case-insensitively, part of the username, the name or
 	// the email address.
 	Query      string
 	GlobalRole string // holds this global role directly
 	Group      string // is in this group
-	Enabled    *bool
-	// After is the cursor: the username the previous page ended with.
+	// ServiceRole is "service:role": holds this service role directly.
+	ServiceRole string
+	Enabled     *bool
+	// MFA keeps the users who have (MFAEnrolled) or have not
+	// (MFANotEnrolled) enrolled TOTP; it needs Enrolled.
+	MFA MFAFilter
+	// Enrolled reports whether the user with an id has enrolled TOTP. The
+	// directory does not keep second factors (package mfa does), so the
+	// caller says.
+	Enrolled func(userID string) bool
+	// Sort is the order; by username if empty.
+	Sort UserSort
+	// After is the cursor: the next_cursor of the previous page, which
+	// must have been made for the same Sort.
 	After string
 	// Limit is the page size; 50 if zero, at most 500.
 	Limit int
 }
 
+// MFAFilter filters users on their TOTP enrolment.
+type MFAFilter string
+
+// The values of UserFilter.MFA.
+const (
+	MFAEnrolled    MFAFilter = "enrolled"
+	MFANotEnrolled MFAFilter = "not_enrolled"
+)
+
+// UserSort is the order of a list of users: a key, ascending, or
+// descending with a leading "-". Users with the same key are ordered by id
+// (the same way), so that the order is total and a cursor exact.
+type UserSort string
+
+// The orders of a list of users.
+const (
+	SortUsername     UserSort = "username"
+	SortUsernameDesc UserSort = "-username"
+	SortCreated      UserSort = "created"
+	SortCreatedDesc  UserSort = "-created"
+)
+
 // MaxUserPage is the largest page of users.
 const MaxUserPage = 500
 
-// UsersFor lists the users of the tenant slug, by username, a page at a
-// time: the page, and the cursor of the next one ("" after the last).
+// UsersFor lists the users of the tenant slug, in the order f.Sort, a page
+// at a time: the page, and the cursor of the next one ("" after the last).
+// A filter, a sort or a cursor that is not valid is a *FieldError naming
+// it (mfa, service_role, sort, cursor).
 func (d *Directory) UsersFor(ctx context.Context, c Caller, slug string, f UserFilter) ([]User, string, error) {
 	t, err := d.tenantFor(ctx, d.store, c, slug)
 	if err != nil {
@@ -41,27 +82,133 @@ func (d *Directory) UsersFor(ctx context.Context, c Caller, slug string, f UserF
 		f.Limit = 50
 	}
 	f.Limit = min(f.Limit, MaxUserPage)
+	if f.Sort == "" {
+		f.Sort = SortUsername
+	}
+	cmpUsers, err := f.Sort.compare()
+	if err != nil {
+		return nil, "", err
+	}
+	var after User
+	if f.After != "" {
+		if after, err = decodeUserCursor(f.After, f.Sort); err != nil {
+			return nil, "", err
+		}
+	}
+	var svc, svcRole string
+	if f.ServiceRole != "" {
+		var ok bool
+		svc, svcRole, ok = strings.Cut(f.ServiceRole, ":")
+		if !ok || ValidateName("service_role", svc) != nil || ValidateName("service_role", svcRole) != nil {
+			return nil, "", fieldErr("service_role", "must be service:role, such as webshop:quotation")
+		}
+	}
+	switch f.MFA {
+	case "":
+	case MFAEnrolled, MFANotEnrolled:
+		if f.Enrolled == nil {
+			return nil, "", errors.New("directory: UserFilter.MFA needs Enrolled")
+		}
+	default:
+		return nil, "", fieldErr("mfa", "must be %s or %s", MFAEnrolled, MFANotEnrolled)
+	}
 	all, err := d.store.ListUsers(ctx, t.ID)
 	if err != nil {
 		return nil, "", err
 	}
 	q := strings.ToLower(strings.TrimSpace(f.Query))
-	var page []User
+	matching := all[:0]
 	for _, u := range all {
 		switch {
-		case f.After != "" && u.Username <= f.After:
 		case q != "" && !matchesQuery(u, q):
 		case f.GlobalRole != "" && !slices.Contains(u.GlobalRoles, f.GlobalRole):
 		case f.Group != "" && !slices.Contains(u.Groups, f.Group):
+		case svc != "" && !u.ServiceRoles.Has(svc, svcRole):
 		case f.Enabled != nil && *f.Enabled == u.Disabled:
+		case f.MFA != "" && f.Enrolled(u.ID) != (f.MFA == MFAEnrolled):
 		default:
-			if len(page) == f.Limit {
-				return page, page[len(page)-1].Username, nil
-			}
-			page = append(page, u)
+			matching = append(matching, u)
 		}
 	}
-	return page, "", nil
+	slices.SortFunc(matching, cmpUsers)
+	if f.After != "" {
+		// The first user after the cursor's, whether or not that one
+		// still exists or still matches.
+		i, _ := slices.BinarySearchFunc(matching, after, cmpUsers)
+		for i < len(matching) && cmpUsers(matching[i], after) <= 0 {
+			i++
+		}
+		matching = matching[i:]
+	}
+	if len(matching) > f.Limit {
+		page := matching[:f.Limit:f.Limit]
+		return page, encodeUserCursor(f.Sort, page[len(page)-1]), nil
+	}
+	return matching, "", nil
+}
+
+// compare returns the order s puts users in, or a *FieldError for a sort
+// that does not exist.
+func (s UserSort) compare() (func(a, b User) int, error) {
+	var key func(a, b User) int
+	switch strings.TrimPrefix(string(s), "-") {
+	case "username":
+		key = func(a, b User) int { return strings.Compare(a.Username, b.Username) }
+	case "created":
+		key = func(a, b User) int { return a.CreatedAt.Compare(b.CreatedAt) }
+	default:
+		return nil, fieldErr("sort", "must be one of username, -username, created, -created")
+	}
+	cmpUsers := func(a, b User) int {
+		if c := key(a, b); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	}
+	if strings.HasPrefix(string(s), "-") {
+		return func(a, b User) int { return cmpUsers(b, a) }, nil
+	}
+	return cmpUsers, nil
+}
+
+// A user cursor is opaque to clients: base64url (no padding) of the sort,
+// the sort key of the last user of the page and that user's id, as a JSON
+// array. The key of created is the creation time in Unix nanoseconds.
+
+func encodeUserCursor(s UserSort, u User) string {
+	key := u.Username
+	if strings.TrimPrefix(string(s), "-") == "created" {
+		key = strconv.FormatInt(u.CreatedAt.UnixNano(), 10)
+	}
+	raw, _ := json.Marshal([]string{string(s), key, u.ID}) // strings always marshal
+	return base64.RawURLEncoding.EncodeToString(raw)
+}
+
+// decodeUserCursor returns the user a cursor for sort s points after (only
+// its sort key and id are set), or a *FieldError for a cursor that is not
+// one, or was made for another sort.
+func decodeUserCursor(cursor string, s UserSort) (User, error) {
+	bad := fieldErr("cursor", "is not a cursor this API gave out")
+	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil || len(cursor) > 1024 {
+		return User{}, bad
+	}
+	var parts []string
+	if err := json.Unmarshal(raw, &parts); err != nil || len(parts) != 3 || parts[2] == "" {
+		return User{}, bad
+	}
+	if parts[0] != string(s) {
+		return User{}, fieldErr("cursor", "was given out for sort %q, not %q: start again without a cursor", parts[0], s)
+	}
+	u := User{Username: parts[1], ID: parts[2]}
+	if strings.TrimPrefix(string(s), "-") == "created" {
+		ns, err := strconv.ParseInt(parts[1], 10, 64)
+		if err != nil {
+			return User{}, bad
+		}
+		u.Username, u.CreatedAt = "", time.Unix(0, ns).UTC()
+	}
+	return u, nil
 }
 
 func matchesQuery(u User, q string) bool {
@@ -238,4 +385,181 @@ func (d *Directory) SetRolesFor(ctx context.Context, c Caller, id string, a Assi
 		return b.CheckGrant(c.Principal, a)
 	})
 	return before, after, err
+}
+
+// RolesCopy is what CopyRolesFor did: the source, and the target before
+// and after.
+type RolesCopy struct {
+	From, Before, After User
+}
+
+// CopyRolesFor copies onto the user toID the roles of the user fromID, of
+// the same tenant (CopyRoles, in mode), for a caller that manages toID
+// (users:change, or users:create and owning it) and may read fromID
+// (users:read). The caller grants nothing it does not hold: as with
+// SetRolesFor, it must be able to grant everything toID holds afterwards.
+// A source that does not exist, or is out of the caller's reach, is a
+// *FieldError on from.
+func (d *Directory) CopyRolesFor(ctx context.Context, c Caller, fromID, toID string, mode CopyMode) (RolesCopy, error) {
+	var out RolesCopy
+	err := d.store.InTx(ctx, func(s Store) error {
+		u, t, err := d.userFor(ctx, s, c, toID, AccessChange)
+		if err != nil {
+			return err
+		}
+		out.Before = u
+		from, _, err := d.userFor(ctx, s, c, fromID, AccessRead)
+		if errors.Is(err, ErrNotFound) {
+			return fieldErr("from", "there is no user %q within your reach", fromID)
+		}
+		if err != nil {
+			return err
+		}
+		out.From = from
+		if out.After, err = d.copyRoles(ctx, s, nil, fromID, toID, mode); err != nil {
+			return err
+		}
+		b, err := d.bookOf(ctx, s, t)
+		if err != nil {
+			return err
+		}
+		return b.CheckGrant(c.Principal, out.After.Assignment())
+	})
+	return out, err
+}
+
+// OwnerChange is what SetOwnerFor did: the user before and after, and the
+// usernames of its owner before and after ("" for none).
+type OwnerChange struct {
+	Before, After           User
+	OwnerBefore, OwnerAfter string
+}
+
+// SetOwnerFor makes the user ownerID the owner of the user id, or clears
+// its owner with ownerID "", for a caller holding users:change where the
+// user lives: owning a user (users:create) is not enough to give it away
+// or set it free. The owner is a user of the same tenant (any other id is
+// a *FieldError on owner, whether or not it exists elsewhere), and the
+// owner rules apply (seed 004's user hierarchies): owners form no cycle,
+// and the sub-user holds at most what its owner holds, at home and in
+// every tenant it is linked to. A refused owner is a *FieldError on owner.
+func (d *Directory) SetOwnerFor(ctx context.Context, c Caller, id, ownerID string) (OwnerChange, error) {
+	var out OwnerChange
+	err := d.store.InTx(ctx, func(s Store) error {
+		u, t, err := d.userFor(ctx, s, c, id, AccessChange)
+		if err != nil {
+			return err
+		}
+		if !c.Can("users", AccessChange) {
+			return fmt.Errorf("user %s: changing an owner needs users:change: %w", id, ErrForbidden)
+		}
+		out.Before, out.After = u, u
+		if u.OwnerID != "" {
+			old, err := s.UserByID(ctx, u.OwnerID)
+			if err != nil {
+				return fmt.Errorf("owner of %q: %w", u.Username, err)
+			}
+			out.OwnerBefore = old.Username
+		}
+		if ownerID == u.OwnerID {
+			out.OwnerAfter = out.OwnerBefore
+			return nil
+		}
+		out.After.OwnerID = ownerID
+		if ownerID != "" {
+			owner, err := s.UserByID(ctx, ownerID)
+			if errors.Is(err, ErrNotFound) || err == nil && owner.TenantID != u.TenantID {
+				return fieldErr("owner", "tenant %s has no user %q: an owner is a user of the same tenant", t.Slug, ownerID)
+			}
+			if err != nil {
+				return err
+			}
+			if err := d.checkNewOwner(ctx, s, t, owner, out.After); err != nil {
+				return err
+			}
+			out.OwnerAfter = owner.Username
+		}
+		out.After.UpdatedAt = d.now().UTC()
+		return s.UpdateUser(ctx, out.After)
+	})
+	return out, err
+}
+
+// checkNewOwner applies the owner rules to u, of tenant t, owned by owner
+// (u.OwnerID): checkOwner at home, checkLinkOwner in every tenant u is
+// linked to. A refusal is a *FieldError on owner, the one field the
+// request that changes an owner has.
+func (d *Directory) checkNewOwner(ctx context.Context, s Store, t Tenant, owner, u User) error {
+	onOwner := func(where string, err error) error {
+		var fe *FieldError
+		if errors.As(err, &fe) && fe.Field == "owner" {
+			return fieldErr("owner", "%s%s", where, fe.Reason)
+		}
+		if errors.As(err, &fe) {
+			return fieldErr("owner", "%s%s: %s", where, fe.Field, fe.Reason)
+		}
+		return err
+	}
+	b, err := d.bookOf(ctx, s, t)
+	if err != nil {
+		return err
+	}
+	if err := d.checkOwner(ctx, s, b, owner, &u); err != nil {
+		return onOwner("", err)
+	}
+	links, err := s.LinksOfUser(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	for _, l := range links {
+		lb, err := d.Book(ctx, s, l.TenantID)
+		if err != nil {
+			return err
+		}
+		if err := d.checkLinkOwner(ctx, s, lb, u, l.Assignment()); err != nil {
+			return onOwner("in tenant "+lb.Tenant.Slug+", ", err)
+		}
+	}
+	return nil
+}
+
+// HomeMFAOf decides, for each of users (in that order), what the login
+// does about TOTP when the user signs in to its home tenant and the client
+// does not ask for it: DecideMFAOf for the user as PrincipalOf resolves it
+// at home, for disabled users too (what they would need if enabled). Each
+// tenant's roles, groups and policy are read once, not once a user.
+func (d *Directory) HomeMFAOf(ctx context.Context, users []User) ([]MFADecision, error) {
+	type home struct {
+		b   *Book
+		pol MFAPolicy
+	}
+	homes := map[string]home{}
+	out := make([]MFADecision, len(users))
+	for i, u := range users {
+		h, ok := homes[u.TenantID]
+		if !ok {
+			b, err := d.Book(ctx, d.store, u.TenantID)
+			if err != nil {
+				return nil, err
+			}
+			pol, err := d.EffectiveMFA(ctx, b.Tenant)
+			if err != nil {
+				return nil, err
+			}
+			h = home{b: b, pol: pol}
+			homes[u.TenantID] = h
+		}
+		// DecideMFA with asked false, where DecideMFAOf stops for a
+		// principal of the user's home tenant.
+		p := h.b.Resolve(u.Assignment())
+		dec := MFADecision{Policy: h.pol}
+		switch {
+		case h.pol == MFARequired:
+			dec.Required, dec.Reason = true, "tenant policy"
+		case p.MFARequiredBy != "":
+			dec.Required, dec.Reason = true, p.MFARequiredBy
+		}
+		out[i] = dec
+	}
+	return out, nil
 }

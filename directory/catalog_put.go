@@ -87,7 +87,7 @@ func (d *Directory) PutService(ctx context.Context, s Store, svc Service) (Servi
 	}
 	for _, r := range cur.Roles {
 		if !seen[r] {
-			return Service{}, Unchanged, fieldErr("roles", "service %q has role %q; roles cannot be removed here (use the administration API)", cur.Name, r)
+			return Service{}, Unchanged, fieldErr("roles", "service %q has role %q; a role, once given, is never removed: users and clients may hold it", cur.Name, r)
 		}
 	}
 	if cur.DisplayName == svc.DisplayName && slices.Equal(cur.Roles, svc.Roles) {

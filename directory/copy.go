@@ -113,33 +113,39 @@ func (d *Directory) CopyRoles(ctx context.Context, granter *Principal, fromID, t
 	}
 	var out User
 	err := d.store.InTx(ctx, func(s Store) error {
-		from, err := s.UserByID(ctx, fromID)
-		if err != nil {
-			return err
-		}
-		to, err := s.UserByID(ctx, toID)
-		if err != nil {
-			return err
-		}
-		if from.TenantID != to.TenantID {
-			return fieldErr("from", "roles can only be copied between users of the same tenant")
-		}
-		if from.ID == to.ID {
-			return fieldErr("from", "a user cannot copy roles from itself")
-		}
-		notAdmins := func(g string) bool { return g == GroupAdministrators }
-		next := Assignment{TenantRole: to.TenantRole, GlobalRoles: from.GlobalRoles, ServiceRoles: from.ServiceRoles,
-			Groups: slices.DeleteFunc(slices.Clone(from.Groups), notAdmins)}
-		if slices.Contains(to.Groups, GroupAdministrators) {
-			next.Groups = append(next.Groups, GroupAdministrators)
-		}
-		if mode == CopyMerge {
-			next.GlobalRoles = append(slices.Clone(to.GlobalRoles), from.GlobalRoles...)
-			next.Groups = append(slices.Clone(to.Groups), next.Groups...)
-			next.ServiceRoles = to.ServiceRoles.Merge(from.ServiceRoles)
-		}
-		out, err = d.setRoles(ctx, s, granter, toID, next)
+		var err error
+		out, err = d.copyRoles(ctx, s, granter, fromID, toID, mode)
 		return err
 	})
 	return out, err
+}
+
+// copyRoles is CopyRoles within the transaction s.
+func (d *Directory) copyRoles(ctx context.Context, s Store, granter *Principal, fromID, toID string, mode CopyMode) (User, error) {
+	from, err := s.UserByID(ctx, fromID)
+	if err != nil {
+		return User{}, err
+	}
+	to, err := s.UserByID(ctx, toID)
+	if err != nil {
+		return User{}, err
+	}
+	if from.TenantID != to.TenantID {
+		return User{}, fieldErr("from", "roles can only be copied between users of the same tenant")
+	}
+	if from.ID == to.ID {
+		return User{}, fieldErr("from", "a user cannot copy roles from itself")
+	}
+	notAdmins := func(g string) bool { return g == GroupAdministrators }
+	next := Assignment{TenantRole: to.TenantRole, GlobalRoles: from.GlobalRoles, ServiceRoles: from.ServiceRoles,
+		Groups: slices.DeleteFunc(slices.Clone(from.Groups), notAdmins)}
+	if slices.Contains(to.Groups, GroupAdministrators) {
+		next.Groups = append(next.Groups, GroupAdministrators)
+	}
+	if mode == CopyMerge {
+		next.GlobalRoles = append(slices.Clone(to.GlobalRoles), from.GlobalRoles...)
+		next.Groups = append(slices.Clone(to.Groups), next.Groups...)
+		next.ServiceRoles = to.ServiceRoles.Merge(from.ServiceRoles)
+	}
+	return d.setRoles(ctx, s, granter, toID, next)
 }

@@ -26,6 +26,18 @@ type Principal struct {
 // IsAdmin reports whether the principal administers its tenant.
 func (p *Principal) IsAdmin() bool { return p.TenantRole == TenantRoleAdmin }
 
+// Lacks returns the permissions of ps that p does not hold, in the order
+// given. A principal holding the admins role holds every permission, of
+// every level: a provider's administrator lacks nothing a customer's role
+// may hold, even a resource that applies only at customer level (its own
+// Permissions list only what applies at its level).
+func (p *Principal) Lacks(ps []Permission) []Permission {
+	if slices.Contains(p.GlobalRoles, RoleAdmins) {
+		return nil
+	}
+	return p.Permissions.Missing(ps)
+}
+
 // Book is everything about one tenant that resolving and checking
 // assignments there needs: its roles and groups, the service catalog and the
 // permission catalog. Building it takes a few reads; resolving with it

@@ -203,7 +203,11 @@ func (d *Directory) PutGroup(ctx context.Context, s Store, tenantSlug string, g 
 	}
 	if g.Name == GroupAdministrators && (len(g.GlobalRoles) > 0 || len(g.ServiceRoles) > 0) {
 		// (RequireMFA is allowed: "administrators must use TOTP".)
-		return Group{}, Unchanged, fieldErr("global_roles", "the administrators group grants full administration and carries no other roles")
+		field := "global_roles"
+		if len(g.GlobalRoles) == 0 {
+			field = "service_roles"
+		}
+		return Group{}, Unchanged, fieldErr(field, "the administrators group grants full administration and carries no other roles")
 	}
 	b, err := d.bookOf(ctx, s, t)
 	if err != nil {

@@ -19,6 +19,15 @@ type Store interface {
 	// ListTenants returns every tenant, ordered by path (parents before
 	// children).
 	ListTenants(ctx context.Context) ([]Tenant, error)
+	// DeleteTenant deletes the tenant with id and, in one transaction,
+	// everything that belongs only to it: its users (with their links,
+	// TOTP credentials and support consents), the links of other tenants'
+	// users to it, its clients, global roles, groups and support consents;
+	// a user elsewhere owned by one of its users loses its owner. A tenant
+	// with child tenants is ErrConflict (delete bottom-up), a missing one
+	// ErrNotFound. Audit events and refresh tokens are not the directory's
+	// and stay.
+	DeleteTenant(ctx context.Context, id string) error
 
 	CreateUser(ctx context.Context, u User) error
 	UpdateUser(ctx context.Context, u User) error
@@ -32,6 +41,10 @@ type Store interface {
 	UpdateClient(ctx context.Context, c Client) error
 	ClientByID(ctx context.Context, id string) (Client, error)
 	ListClients(ctx context.Context) ([]Client, error)
+	// DeleteClient deletes the client with id, or answers ErrNotFound.
+	// Refresh tokens name clients without a foreign key and stay: the
+	// token endpoint refuses them, since the client is unknown.
+	DeleteClient(ctx context.Context, id string) error
 
 	// LinksOfUser returns the user's links to tenants other than its home,
 	// ordered by tenant id; LinksToTenant the links of external users to

@@ -405,7 +405,7 @@ clients:
 `,
 			want: []string{
 				`demo.yaml:3:11: resources[0].name: "users" is a built-in resource and cannot be redefined`,
-				`demo.yaml:6:12: services[0].roles: service "things-manager" has role "read-only"; roles cannot be removed here (use the administration API)`,
+				`demo.yaml:6:12: services[0].roles: service "things-manager" has role "read-only"; a role, once given, is never removed: users and clients may hold it`,
 				`demo.yaml:8:12: services[1].roles: a service needs at least one role`,
 				`demo.yaml:12:12: tenants[0].level: a child of system tenant "gatehouse" must be a provider tenant`,
 				`demo.yaml:19:19: roles[1].permissions[0]: "nothing:read": there is no resource "nothing" in the catalog`,

@@ -301,7 +301,7 @@ func TestAdminAPIDocumentAndUnknownPaths(t *testing.T) {
 	}
 }
 
-// adminCell is one cell of the authorization matrix.
+// adminEndpoint is one endpoint of the authorization matrix.
 type adminEndpoint struct {
 	name  string
 	write bool
@@ -376,31 +376,41 @@ func adminEndpoints() []adminEndpoint {
 	}
 }
 
-// TestAdminAuthorizationMatrix: every endpoint, for an administrator and a
-// read-only user of each of root, prov, cust and sub, against its own
-// tenant, a child, a tenant on the other side of the tree and its parent.
-func TestAdminAuthorizationMatrix(t *testing.T) {
-	h := newAdminHarness(t)
-	// A target is inside the caller's subtree or not.
-	type target struct {
-		label, slug string
-		inside      bool
-	}
-	tenants := []struct {
-		slug    string
-		subtree []string // as admin.yaml has it, parents first
-		targets []target
-	}{
+// adminTarget is a tenant a matrix caller acts on, inside its subtree or
+// not.
+type adminTarget struct {
+	label, slug string
+	inside      bool
+}
+
+// adminMatrixTenant is a tenant whose administrator and reader the matrix
+// calls as, and the tenants it calls against.
+type adminMatrixTenant struct {
+	slug    string
+	subtree []string // as admin.yaml has it, parents first
+	targets []adminTarget
+}
+
+// adminMatrixTenants are the callers' tenants: root, prov, cust and sub,
+// each against its own tenant, children, siblings and parents.
+func adminMatrixTenants() []adminMatrixTenant {
+	return []adminMatrixTenant{
 		{"root", []string{"root", "prov", "cust", "sub", "prov2", "cust2"},
-			[]target{{"own", "root", true}, {"child", "prov", true}, {"grandchild", "cust", true}, {"other-branch", "cust2", true}}},
+			[]adminTarget{{"own", "root", true}, {"child", "prov", true}, {"grandchild", "cust", true}, {"other-branch", "cust2", true}}},
 		{"prov", []string{"prov", "cust", "sub"},
-			[]target{{"own", "prov", true}, {"child", "cust", true}, {"grandchild", "sub", true},
+			[]adminTarget{{"own", "prov", true}, {"child", "cust", true}, {"grandchild", "sub", true},
 				{"sibling", "prov2", false}, {"cousin", "cust2", false}, {"parent", "root", false}}},
 		{"cust", []string{"cust", "sub"},
-			[]target{{"own", "cust", true}, {"child", "sub", true}, {"sibling", "cust2", false}, {"parent", "prov", false}, {"grandparent", "root", false}}},
+			[]adminTarget{{"own", "cust", true}, {"child", "sub", true}, {"sibling", "cust2", false}, {"parent", "prov", false}, {"grandparent", "root", false}}},
 		{"sub", []string{"sub"},
-			[]target{{"own", "sub", true}, {"cousin", "cust2", false}, {"uncle", "prov2", false}, {"parent", "cust", false}}},
+			[]adminTarget{{"own", "sub", true}, {"cousin", "cust2", false}, {"uncle", "prov2", false}, {"parent", "cust", false}}},
 	}
+}
+
+// adminMatrixTokens signs in the administrator and the reader of every
+// tenant, by username ("prov-admin").
+func (h *harness) adminMatrixTokens(t *testing.T, tenants []adminMatrixTenant) map[string]string {
+	t.Helper()
 	tokens := map[string]string{}
 	for _, tn := range tenants {
 		for _, kind := range []string{"admin", "reader"} {
@@ -408,6 +418,16 @@ func TestAdminAuthorizationMatrix(t *testing.T) {
 			tokens[name] = h.adminToken(t, tn.slug, name)
 		}
 	}
+	return tokens
+}
+
+// TestAdminAuthorizationMatrix: every endpoint, for an administrator and a
+// read-only user of each of root, prov, cust and sub, against its own
+// tenant, a child, a tenant on the other side of the tree and its parent.
+func TestAdminAuthorizationMatrix(t *testing.T) {
+	h := newAdminHarness(t)
+	tenants := adminMatrixTenants()
+	tokens := h.adminMatrixTokens(t, tenants)
 
 	// Phase 1, before any tenant is created: each caller lists exactly its
 	// subtree, parents before children.
@@ -850,6 +870,679 @@ func TestAdminLinkedUserActsInChosenTenant(t *testing.T) {
 			h.api(t, tok.AccessToken, "GET", "/tenants/cust2", nil).want(t, http.StatusNotFound)
 			h.api(t, tok.AccessToken, "PATCH", "/users/"+h.user(t, "cust", "cust-reader").ID,
 				map[string]any{"display_name": "By linked"}).want(t, http.StatusOK)
+		})
+	}
+}
+
+// strs is the JSON array v as strings (empty, not nil, for none).
+func strs(v any) []string {
+	items, _ := v.([]any)
+	out := []string{}
+	for _, it := range items {
+		s, _ := it.(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+// reason is the reason a's problem gives for field ("" if it names none).
+func (a apiAnswer) reason(field string) string {
+	errs, _ := a.body["errors"].([]any)
+	for _, e := range errs {
+		m, _ := e.(map[string]any)
+		if f, _ := m["field"].(string); f == field {
+			r, _ := m["reason"].(string)
+			return r
+		}
+	}
+	return ""
+}
+
+// wantRefusal checks that a is a 422 problem naming field, whose reason
+// mentions every one of words.
+func (a apiAnswer) wantRefusal(t *testing.T, field string, words ...string) {
+	t.Helper()
+	a.wantProblem(t, http.StatusUnprocessableEntity, field)
+	for _, w := range words {
+		if r := a.reason(field); !strings.Contains(r, w) {
+			t.Errorf("the reason for %s does not mention %q: %s", field, w, a.raw)
+		}
+	}
+}
+
+// namesOf are the names of the objects of the array key of a's body.
+func namesOf(a apiAnswer, key string) []string {
+	var out []string
+	for _, v := range a.list(key) {
+		out = append(out, field(v, "name"))
+	}
+	return out
+}
+
+// roleGroupEndpoints are the endpoints of global roles and groups, for the
+// matrix. root is root-admin's token: outside the cell, it makes the role
+// or group a cell changes or deletes (so that a 404 is about reach, not
+// existence), and checks that a refused request left it as it was.
+func roleGroupEndpoints(root string) []adminEndpoint {
+	const fixture = "Made for one cell"
+	makeRole := func(t *testing.T, h *harness, target string) string {
+		t.Helper()
+		name := freshName("role")
+		h.api(t, root, "POST", "/tenants/"+target+"/roles", map[string]any{
+			"name": name, "description": fixture, "permissions": []string{"inventory:read"}}).want(t, http.StatusCreated)
+		return name
+	}
+	makeGroup := func(t *testing.T, h *harness, target string) string {
+		t.Helper()
+		name := freshName("group")
+		h.api(t, root, "POST", "/tenants/"+target+"/groups", map[string]any{
+			"name": name, "description": fixture, "global_roles": []string{"readers"}}).want(t, http.StatusCreated)
+		return name
+	}
+	// intact checks, as root, that the fixture at path is as it was made.
+	intact := func(t *testing.T, h *harness, path, key string, want []string) {
+		t.Helper()
+		a := h.api(t, root, "GET", path, nil)
+		if a.status != http.StatusOK || a.str("description") != fixture || !slices.Equal(strs(a.body[key]), want) {
+			t.Errorf("a refused request changed %s: %s", path, a)
+		}
+	}
+	gone := func(t *testing.T, h *harness, path string) {
+		t.Helper()
+		if a := h.api(t, root, "GET", path, nil); a.status != http.StatusNotFound {
+			t.Errorf("GET %s after the request: %s", path, a)
+		}
+	}
+	return []adminEndpoint{
+		{name: "list-roles", send: func(t *testing.T, h *harness, token, target string) apiAnswer {
+			a := h.api(t, token, "GET", "/tenants/"+target+"/roles", nil)
+			if a.status == http.StatusOK {
+				if names := namesOf(a, "roles"); !slices.Contains(names, "admins") || !slices.Contains(names, "readers") || !slices.Contains(names, "devices") {
+					t.Errorf("roles of %s: %v", target, names)
+				}
+				for _, r := range a.list("roles") {
+					if holds, _ := r["holds_all"].(bool); holds != (field(r, "name") == "admins") || (holds && len(strs(r["permissions"])) != 0) {
+						t.Errorf("role %s: holds_all %v, permissions %v", field(r, "name"), r["holds_all"], r["permissions"])
+					}
+				}
+			}
+			return a
+		}},
+		{name: "create-role", write: true, created: http.StatusCreated, send: func(t *testing.T, h *harness, token, target string) apiAnswer {
+			name := freshName("made-role")
+			a := h.api(t, token, "POST", "/tenants/"+target+"/roles", map[string]any{
+				"name": name, "description": "Made", "permissions": []string{"inventory:read", "alarms:read"}})
+			path := "/tenants/" + target + "/roles/" + name
+			if a.status != http.StatusCreated {
+				gone(t, h, path)
+			} else if a.str("name") != name || a.header.Get("Location") != "/api/v1"+path ||
+				!slices.Equal(strs(a.body["permissions"]), []string{"alarms:read", "inventory:read"}) || a.body["holds_all"] != false {
+				t.Errorf("created %s at %q", a.raw, a.header.Get("Location"))
+			}
+			return a
+		}},
+		{name: "get-role", send: func(t *testing.T, h *harness, token, target string) apiAnswer {
+			a := h.api(t, token, "GET", "/tenants/"+target+"/roles/readers", nil)
+			if a.status == http.StatusOK && (a.str("name") != "readers" || !slices.Contains(strs(a.body["permissions"]), "users:read")) {
+				t.Errorf("GET readers of %s: %s", target, a.raw)
+			}
+			return a
+		}},
+		{name: "update-role", write: true, created: http.StatusOK, send: func(t *testing.T, h *harness, token, target string) apiAnswer {
+			name := makeRole(t, h, target)
+			path := "/tenants/" + target + "/roles/" + name
+			a := h.api(t, token, "PUT", path, map[string]any{"description": "Edited", "permissions": []string{"inventory:read", "alarms:read"}})
+			if a.status != http.StatusOK {
+				intact(t, h, path, "permissions", []string{"inventory:read"})
+			} else if a.str("name") != name || a.str("description") != "Edited" || !slices.Equal(strs(a.body["permissions"]), []string{"alarms:read", "inventory:read"}) {
+				t.Errorf("updated: %s", a.raw)
+			}
+			return a
+		}},
+		{name: "delete-role", write: true, created: http.StatusNoContent, send: func(t *testing.T, h *harness, token, target string) apiAnswer {
+			name := makeRole(t, h, target)
+			path := "/tenants/" + target + "/roles/" + name
+			a := h.api(t, token, "DELETE", path, nil)
+			if a.status == http.StatusNoContent {
+				gone(t, h, path)
+			} else {
+				intact(t, h, path, "permissions", []string{"inventory:read"})
+			}
+			return a
+		}},
+		{name: "list-groups", send: func(t *testing.T, h *harness, token, target string) apiAnswer {
+			a := h.api(t, token, "GET", "/tenants/"+target+"/groups", nil)
+			if a.status == http.StatusOK {
+				if !slices.ContainsFunc(a.list("groups"), func(g map[string]any) bool {
+					return field(g, "name") == "administrators" && g["builtin"] == true
+				}) {
+					t.Errorf("groups of %s lack the built-in administrators: %s", target, a.raw)
+				}
+			}
+			return a
+		}},
+		{name: "create-group", write: true, created: http.StatusCreated, send: func(t *testing.T, h *harness, token, target string) apiAnswer {
+			name := freshName("made-group")
+			a := h.api(t, token, "POST", "/tenants/"+target+"/groups", map[string]any{
+				"name": name, "description": "Made", "global_roles": []string{"readers"}})
+			path := "/tenants/" + target + "/groups/" + name
+			if a.status != http.StatusCreated {
+				gone(t, h, path)
+			} else if a.str("name") != name || a.header.Get("Location") != "/api/v1"+path ||
+				!slices.Equal(strs(a.body["global_roles"]), []string{"readers"}) || a.body["builtin"] != false {
+				t.Errorf("created %s at %q", a.raw, a.header.Get("Location"))
+			}
+			return a
+		}},
+		{name: "get-group", send: func(t *testing.T, h *harness, token, target string) apiAnswer {
+			a := h.api(t, token, "GET", "/tenants/"+target+"/groups/administrators", nil)
+			if a.status == http.StatusOK && (a.str("name") != "administrators" || a.body["builtin"] != true || len(strs(a.body["global_roles"])) != 0) {
+				t.Errorf("GET administrators of %s: %s", target, a.raw)
+			}
+			return a
+		}},
+		{name: "update-group", write: true, created: http.StatusOK, send: func(t *testing.T, h *harness, token, target string) apiAnswer {
+			name := makeGroup(t, h, target)
+			path := "/tenants/" + target + "/groups/" + name
+			a := h.api(t, token, "PUT", path, map[string]any{"description": "Edited", "global_roles": []string{"readers", "devices"},
+				"service_roles": map[string][]string{"telemetry": {"viewer"}}})
+			if a.status != http.StatusOK {
+				intact(t, h, path, "global_roles", []string{"readers"})
+			} else if sr, _ := a.body["service_roles"].(map[string]any); a.str("description") != "Edited" ||
+				!slices.Equal(strs(a.body["global_roles"]), []string{"devices", "readers"}) || !slices.Equal(strs(sr["telemetry"]), []string{"viewer"}) {
+				t.Errorf("updated: %s", a.raw)
+			}
+			return a
+		}},
+		{name: "delete-group", write: true, created: http.StatusNoContent, send: func(t *testing.T, h *harness, token, target string) apiAnswer {
+			name := makeGroup(t, h, target)
+			path := "/tenants/" + target + "/groups/" + name
+			a := h.api(t, token, "DELETE", path, nil)
+			if a.status == http.StatusNoContent {
+				gone(t, h, path)
+			} else {
+				intact(t, h, path, "global_roles", []string{"readers"})
+			}
+			return a
+		}},
+	}
+}
+
+// serviceEndpoints are the endpoints of the platform's services, which
+// belong to no tenant: send ignores its target. root makes the services a
+// cell changes, as roleGroupEndpoints does.
+func serviceEndpoints(root string) []adminEndpoint {
+	const fixture = "Made for one cell"
+	return []adminEndpoint{
+		{name: "list-services", send: func(t *testing.T, h *harness, token, _ string) apiAnswer {
+			a := h.api(t, token, "GET", "/services", nil)
+			if a.status == http.StatusOK && !slices.ContainsFunc(a.list("services"), func(s map[string]any) bool {
+				return field(s, "name") == "telemetry" && sameSet(strs(s["roles"]), []string{"viewer", "operator"})
+			}) {
+				t.Errorf("services lack telemetry: %s", a.raw)
+			}
+			return a
+		}},
+		{name: "create-service", write: true, created: http.StatusCreated, send: func(t *testing.T, h *harness, token, _ string) apiAnswer {
+			name := freshName("made-svc")
+			a := h.api(t, token, "POST", "/services", map[string]any{"name": name, "display_name": "Made", "roles": []string{"viewer"}})
+			if a.status != http.StatusCreated {
+				if g := h.api(t, root, "GET", "/services/"+name, nil); g.status != http.StatusNotFound {
+					t.Errorf("a refused create left a service: %s", g)
+				}
+			} else if a.str("name") != name || a.str("display_name") != "Made" || a.header.Get("Location") != "/api/v1/services/"+name {
+				t.Errorf("created %s at %q", a.raw, a.header.Get("Location"))
+			}
+			return a
+		}},
+		{name: "get-service", send: func(t *testing.T, h *harness, token, _ string) apiAnswer {
+			a := h.api(t, token, "GET", "/services/telemetry", nil)
+			if a.status == http.StatusOK && (a.str("display_name") != "Telemetry" || !sameSet(strs(a.body["roles"]), []string{"viewer", "operator"})) {
+				t.Errorf("GET telemetry: %s", a.raw)
+			}
+			return a
+		}},
+		{name: "update-service", write: true, created: http.StatusOK, send: func(t *testing.T, h *harness, token, _ string) apiAnswer {
+			name := freshName("svc")
+			h.api(t, root, "POST", "/services", map[string]any{"name": name, "display_name": fixture, "roles": []string{"viewer"}}).
+				want(t, http.StatusCreated)
+			a := h.api(t, token, "PUT", "/services/"+name, map[string]any{"display_name": "Renamed", "roles": []string{"viewer", "operator"}})
+			if a.status != http.StatusOK {
+				if g := h.api(t, root, "GET", "/services/"+name, nil); g.str("display_name") != fixture || !slices.Equal(strs(g.body["roles"]), []string{"viewer"}) {
+					t.Errorf("a refused update changed the service: %s", g)
+				}
+			} else if a.str("display_name") != "Renamed" || !sameSet(strs(a.body["roles"]), []string{"viewer", "operator"}) {
+				t.Errorf("updated: %s", a.raw)
+			}
+			return a
+		}},
+	}
+}
+
+// TestAdminCatalogMatrix: every endpoint of global roles and groups, for
+// the administrator and the reader of each of root, prov, cust and sub,
+// against the targets of TestAdminAuthorizationMatrix; and every endpoint
+// of services, which have no tenant, once for each of them. Readers read
+// (readers holds roles:read and groups:read) and are refused every change;
+// administrators change roles and groups wherever they reach; only an
+// administrator of the system tenant changes services.
+func TestAdminCatalogMatrix(t *testing.T) {
+	h := newAdminHarness(t)
+	tenants := adminMatrixTenants()
+	tokens := h.adminMatrixTokens(t, tenants)
+	root := tokens["root-admin"]
+	for _, tn := range tenants {
+		for _, kind := range []string{"admin", "reader"} {
+			caller := tn.slug + "-" + kind
+			t.Run(caller, func(t *testing.T) {
+				for _, ep := range roleGroupEndpoints(root) {
+					t.Run(ep.name, func(t *testing.T) {
+						for _, tg := range tn.targets {
+							t.Run(tg.label, func(t *testing.T) {
+								a := ep.send(t, h, tokens[caller], tg.slug)
+								switch {
+								case !tg.inside:
+									a.want(t, http.StatusNotFound)
+								case kind == "reader" && ep.write:
+									a.want(t, http.StatusForbidden)
+								case ep.write:
+									a.want(t, ep.created)
+								default:
+									a.want(t, http.StatusOK)
+								}
+							})
+						}
+					})
+				}
+				for _, ep := range serviceEndpoints(root) {
+					t.Run(ep.name+"/platform", func(t *testing.T) {
+						a := ep.send(t, h, tokens[caller], "")
+						switch {
+						case !ep.write:
+							a.want(t, http.StatusOK)
+						case caller == "root-admin":
+							a.want(t, ep.created)
+						default:
+							a.want(t, http.StatusForbidden)
+						}
+					})
+				}
+			})
+		}
+	}
+}
+
+// TestAdminBuiltinRoleAndGroup: admins and administrators are never deleted
+// and never given a list of permissions or roles; their description and
+// TOTP requirement change like any other's.
+func TestAdminBuiltinRoleAndGroup(t *testing.T) {
+	h := newAdminHarness(t)
+	cust := h.adminToken(t, "cust", "cust-admin")
+	prov := h.adminToken(t, "prov", "prov-admin")
+	const admins, administrators = "/tenants/cust/roles/admins", "/tenants/cust/groups/administrators"
+
+	before := h.api(t, cust, "GET", admins, nil)
+	before.want(t, http.StatusOK)
+	if before.body["holds_all"] != true || len(strs(before.body["permissions"])) != 0 {
+		t.Fatalf("admins: %s", before.raw)
+	}
+	h.api(t, cust, "DELETE", admins, nil).wantRefusal(t, "name", "cannot be deleted")
+	h.api(t, prov, "DELETE", admins, nil).wantRefusal(t, "name", "cannot be deleted")
+	h.api(t, cust, "PUT", admins, map[string]any{"description": "Fewer", "permissions": []string{"users:read"}}).
+		wantRefusal(t, "permissions", "every permission")
+	if after := h.api(t, cust, "GET", admins, nil); !bytes.Equal(before.raw, after.raw) {
+		t.Errorf("refused requests changed admins:\n%s\n%s", before.raw, after.raw)
+	}
+	// Its description and TOTP requirement (changed by prov-admin, whose
+	// own sign-in they do not touch, then put back).
+	a := h.api(t, prov, "PUT", admins, map[string]any{"description": "Customer administrators", "require_mfa": true})
+	a.want(t, http.StatusOK)
+	if a.str("description") != "Customer administrators" || a.body["require_mfa"] != true || a.body["holds_all"] != true || len(strs(a.body["permissions"])) != 0 {
+		t.Errorf("admins after the change: %s", a.raw)
+	}
+	h.api(t, prov, "PUT", admins, map[string]any{"description": before.str("description")}).want(t, http.StatusOK)
+	// Nobody makes another role called admins.
+	h.api(t, cust, "POST", "/tenants/cust/roles", map[string]any{"name": "admins"}).wantProblem(t, http.StatusConflict, "name")
+
+	before = h.api(t, cust, "GET", administrators, nil)
+	before.want(t, http.StatusOK)
+	if before.body["builtin"] != true || len(strs(before.body["global_roles"])) != 0 {
+		t.Fatalf("administrators: %s", before.raw)
+	}
+	h.api(t, cust, "DELETE", administrators, nil).wantRefusal(t, "name", "cannot be deleted")
+	h.api(t, prov, "DELETE", administrators, nil).wantRefusal(t, "name", "cannot be deleted")
+	h.api(t, cust, "PUT", administrators, map[string]any{"global_roles": []string{"readers"}}).wantRefusal(t, "global_roles", "carries no other roles")
+	// (The directory names global_roles for service roles too.)
+	h.api(t, cust, "PUT", administrators, map[string]any{"service_roles": map[string][]string{"telemetry": {"viewer"}}}).
+		wantProblem(t, http.StatusUnprocessableEntity, "")
+	if after := h.api(t, cust, "GET", administrators, nil); !bytes.Equal(before.raw, after.raw) {
+		t.Errorf("refused requests changed administrators:\n%s\n%s", before.raw, after.raw)
+	}
+	a = h.api(t, prov, "PUT", administrators, map[string]any{"description": "Run the customer", "require_mfa": true})
+	a.want(t, http.StatusOK)
+	if a.str("description") != "Run the customer" || a.body["require_mfa"] != true || a.body["builtin"] != true {
+		t.Errorf("administrators after the change: %s", a.raw)
+	}
+	h.api(t, prov, "PUT", administrators, map[string]any{"description": before.str("description")}).want(t, http.StatusOK)
+	h.api(t, cust, "POST", "/tenants/cust/groups", map[string]any{"name": "administrators"}).wantProblem(t, http.StatusConflict, "name")
+
+	// Below, a tenant's administrator does not reach its parent's.
+	sub := h.adminToken(t, "sub", "sub-admin")
+	h.api(t, sub, "DELETE", admins, nil).want(t, http.StatusNotFound)
+	h.api(t, sub, "PUT", administrators, map[string]any{"description": "Mine"}).want(t, http.StatusNotFound)
+}
+
+// TestAdminDeleteInUse: a role or group still in use is not deleted; the
+// refusal names who uses it, and once they no longer do, it goes.
+func TestAdminDeleteInUse(t *testing.T) {
+	h := newAdminHarness(t)
+	tok := h.adminToken(t, "prov", "prov-admin")
+	reader := "/users/" + h.user(t, "cust", "cust-reader").ID + "/roles"
+	assign := func(roles, groups []string) {
+		t.Helper()
+		h.api(t, tok, "PUT", reader, map[string]any{"tenant_role": "user", "global_roles": roles, "groups": groups}).want(t, http.StatusOK)
+	}
+	const role, group = "/tenants/cust/roles/held", "/tenants/cust/groups/holding"
+
+	h.api(t, tok, "POST", "/tenants/cust/roles", map[string]any{"name": "held", "permissions": []string{"inventory:read"}}).want(t, http.StatusCreated)
+	assign([]string{"held"}, nil)
+	h.api(t, tok, "DELETE", role, nil).wantRefusal(t, "name", "held", "users cust-reader")
+	h.api(t, tok, "GET", role, nil).want(t, http.StatusOK)
+
+	assign(nil, nil)
+	h.api(t, tok, "POST", "/tenants/cust/groups", map[string]any{"name": "holding", "global_roles": []string{"held"}}).want(t, http.StatusCreated)
+	h.api(t, tok, "DELETE", role, nil).wantRefusal(t, "name", "groups holding")
+	h.api(t, tok, "GET", role, nil).want(t, http.StatusOK)
+
+	assign(nil, []string{"holding"})
+	h.api(t, tok, "DELETE", group, nil).wantRefusal(t, "name", "holding", "cust-reader")
+	h.api(t, tok, "GET", group, nil).want(t, http.StatusOK)
+
+	assign(nil, nil)
+	h.api(t, tok, "DELETE", group, nil).want(t, http.StatusNoContent)
+	h.api(t, tok, "GET", group, nil).want(t, http.StatusNotFound)
+	h.api(t, tok, "DELETE", role, nil).want(t, http.StatusNoContent)
+	h.api(t, tok, "GET", role, nil).want(t, http.StatusNotFound)
+
+	// Held through a link (linked, of prov2, holds partners in cust), by
+	// a machine client (reporting holds reports in prov), or among the
+	// tenant's default user roles (readers).
+	h.api(t, tok, "DELETE", "/tenants/cust/roles/partners", nil).wantRefusal(t, "name", "external users linked (of prov2)")
+	h.api(t, tok, "DELETE", "/tenants/prov/roles/reports", nil).wantRefusal(t, "name", "clients reporting")
+	h.api(t, tok, "DELETE", "/tenants/cust/roles/readers", nil).wantRefusal(t, "name", "default user roles")
+	for _, p := range []string{"/tenants/cust/roles/partners", "/tenants/prov/roles/reports", "/tenants/cust/roles/readers"} {
+		h.api(t, tok, "GET", p, nil).want(t, http.StatusOK)
+	}
+}
+
+// TestAdminCatalogConflicts: a role or group name is taken within its
+// tenant (409, naming name), a service name on the whole platform.
+func TestAdminCatalogConflicts(t *testing.T) {
+	h := newAdminHarness(t)
+	tok := h.adminToken(t, "prov", "prov-admin")
+	readers := h.api(t, tok, "GET", "/tenants/cust/roles/readers", nil)
+	for _, tc := range []struct {
+		name, path string
+		body       map[string]any
+	}{
+		{"default role", "/tenants/cust/roles", map[string]any{"name": "readers", "permissions": []string{"inventory:read"}}},
+		{"role from the file", "/tenants/cust/roles", map[string]any{"name": "partners"}},
+		{"built-in group", "/tenants/cust/groups", map[string]any{"name": "administrators"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := h.api(t, tok, "POST", tc.path, tc.body)
+			a.wantProblem(t, http.StatusConflict, "name")
+			if d := strings.ToLower(string(a.raw)); strings.Contains(d, "constraint") || strings.Contains(d, "sqlite") || strings.Contains(d, "unique") {
+				t.Errorf("the conflict shows the store's error: %s", a.raw)
+			}
+		})
+	}
+	if after := h.api(t, tok, "GET", "/tenants/cust/roles/readers", nil); !bytes.Equal(readers.raw, after.raw) {
+		t.Errorf("a refused create changed readers:\n%s\n%s", readers.raw, after.raw)
+	}
+	for _, kind := range []string{"roles", "groups"} {
+		t.Run(kind, func(t *testing.T) {
+			name := freshName("twice")
+			h.api(t, tok, "POST", "/tenants/cust/"+kind, map[string]any{"name": name}).want(t, http.StatusCreated)
+			h.api(t, tok, "POST", "/tenants/cust/"+kind, map[string]any{"name": name}).wantProblem(t, http.StatusConflict, "name")
+			// Names are the tenant's: the same one is free below.
+			h.api(t, tok, "POST", "/tenants/sub/"+kind, map[string]any{"name": name}).want(t, http.StatusCreated)
+			// Names are lower case; an upper-case one is not a variant of a
+			// taken one but not a name at all.
+			h.api(t, tok, "POST", "/tenants/cust/"+kind, map[string]any{"name": strings.ToUpper(name)}).wantProblem(t, http.StatusUnprocessableEntity, "name")
+		})
+	}
+	root := h.adminToken(t, "root", "root-admin")
+	h.api(t, root, "POST", "/services", map[string]any{"name": "telemetry", "roles": []string{"viewer"}}).wantProblem(t, http.StatusConflict, "name")
+	// Nor are a service's roles removed through PUT.
+	h.api(t, root, "PUT", "/services/telemetry", map[string]any{"roles": []string{"viewer"}}).wantRefusal(t, "roles", "operator")
+	h.api(t, root, "PUT", "/services/telemetry", map[string]any{"roles": []string{}}).wantProblem(t, http.StatusUnprocessableEntity, "roles")
+	if s := h.api(t, root, "GET", "/services/telemetry", nil); s.str("display_name") != "Telemetry" || !sameSet(strs(s.body["roles"]), []string{"viewer", "operator"}) {
+		t.Errorf("a refused create changed telemetry: %s", s.raw)
+	}
+}
+
+// TestAdminCatalogEscalation: prov-roler holds role-makers (roles:admin,
+// groups:admin, users:read) and prov's default readers, but not
+// users:change, support or inventory:create. It gives a role only
+// permissions it holds, a group only roles it could grant, and touches no
+// role or group stronger than what it holds; it changes no service, not
+// acting in the system tenant.
+func TestAdminCatalogEscalation(t *testing.T) {
+	h := newAdminHarness(t)
+	roler := h.adminToken(t, "prov", "prov-roler")
+	prov := h.adminToken(t, "prov", "prov-admin")
+
+	t.Run("create a role", func(t *testing.T) {
+		for _, tc := range []struct{ tenant, perm string }{
+			{"prov", "users:change"}, {"prov", "users:admin"}, {"prov", "support:admin"}, {"prov", "support:read"},
+			{"cust", "users:change"}, {"cust", "inventory:create"}, {"sub", "tenants:change"},
+		} {
+			name := freshName("escalating")
+			h.api(t, roler, "POST", "/tenants/"+tc.tenant+"/roles", map[string]any{"name": name, "permissions": []string{"users:read", tc.perm}}).
+				wantRefusal(t, "permissions", tc.perm)
+			h.api(t, prov, "GET", "/tenants/"+tc.tenant+"/roles/"+name, nil).want(t, http.StatusNotFound)
+		}
+		// What it holds, it gives.
+		a := h.api(t, roler, "POST", "/tenants/prov/roles", map[string]any{"name": "roler-made", "permissions": []string{"users:read", "roles:admin"}})
+		a.want(t, http.StatusCreated)
+		h.api(t, roler, "POST", "/tenants/cust/roles", map[string]any{"name": "roler-made", "permissions": []string{"inventory:read"}}).
+			want(t, http.StatusCreated)
+	})
+
+	t.Run("change a role", func(t *testing.T) {
+		for _, p := range []string{"/tenants/prov/roles/roler-made", "/tenants/prov/roles/role-makers"} {
+			before := h.api(t, prov, "GET", p, nil)
+			h.api(t, roler, "PUT", p, map[string]any{"permissions": []string{"roles:admin", "groups:admin", "users:read", "users:change"}}).
+				wantRefusal(t, "permissions", "users:change")
+			if after := h.api(t, prov, "GET", p, nil); !bytes.Equal(before.raw, after.raw) {
+				t.Errorf("a refused change changed %s:\n%s\n%s", p, before.raw, after.raw)
+			}
+		}
+		// Stronger roles: admins, and devices (inventory:create): neither
+		// changed, stripped nor deleted.
+		for _, p := range []string{"/tenants/prov/roles/admins", "/tenants/cust/roles/devices"} {
+			before := h.api(t, prov, "GET", p, nil)
+			h.api(t, roler, "PUT", p, map[string]any{"description": "Mine now"}).wantRefusal(t, "name", "which you do not hold")
+			h.api(t, roler, "DELETE", p, nil).wantRefusal(t, "name", "which you do not hold")
+			if after := h.api(t, prov, "GET", p, nil); !bytes.Equal(before.raw, after.raw) {
+				t.Errorf("refused requests changed %s:\n%s\n%s", p, before.raw, after.raw)
+			}
+		}
+		// One it holds all of, it changes and deletes.
+		a := h.api(t, roler, "PUT", "/tenants/cust/roles/roler-made", map[string]any{"description": "Edited", "permissions": []string{"inventory:read", "alarms:read"}})
+		a.want(t, http.StatusOK)
+		if !slices.Equal(strs(a.body["permissions"]), []string{"alarms:read", "inventory:read"}) {
+			t.Errorf("after the change: %s", a.raw)
+		}
+		h.api(t, roler, "DELETE", "/tenants/cust/roles/roler-made", nil).want(t, http.StatusNoContent)
+	})
+
+	t.Run("groups", func(t *testing.T) {
+		for _, tc := range []struct {
+			body  map[string]any
+			field string
+		}{
+			{map[string]any{"global_roles": []string{"devices"}}, "global_roles"},
+			{map[string]any{"global_roles": []string{"admins"}}, "global_roles"},
+			{map[string]any{"service_roles": map[string][]string{"telemetry": {"viewer"}}}, "service_roles"},
+		} {
+			name := freshName("escalating")
+			tc.body["name"] = name
+			h.api(t, roler, "POST", "/tenants/cust/groups", tc.body).wantProblem(t, http.StatusUnprocessableEntity, tc.field)
+			h.api(t, prov, "GET", "/tenants/cust/groups/"+name, nil).want(t, http.StatusNotFound)
+		}
+		// readers of cust reads less than prov's readers, which it holds.
+		h.api(t, roler, "POST", "/tenants/cust/groups", map[string]any{"name": "roler-group", "global_roles": []string{"readers"}}).
+			want(t, http.StatusCreated)
+		before := h.api(t, prov, "GET", "/tenants/cust/groups/roler-group", nil)
+		h.api(t, roler, "PUT", "/tenants/cust/groups/roler-group", map[string]any{"global_roles": []string{"readers", "devices"}}).
+			wantProblem(t, http.StatusUnprocessableEntity, "global_roles")
+		if after := h.api(t, prov, "GET", "/tenants/cust/groups/roler-group", nil); !bytes.Equal(before.raw, after.raw) {
+			t.Errorf("a refused change changed the group:\n%s\n%s", before.raw, after.raw)
+		}
+		h.api(t, roler, "DELETE", "/tenants/cust/groups/roler-group", nil).want(t, http.StatusNoContent)
+
+		// A group it could not grant (devices; administrators), it neither
+		// changes, not even its description, nor deletes.
+		h.api(t, prov, "POST", "/tenants/cust/groups", map[string]any{"name": "strong", "global_roles": []string{"devices"}}).
+			want(t, http.StatusCreated)
+		for _, p := range []string{"/tenants/cust/groups/strong", "/tenants/cust/groups/administrators"} {
+			before := h.api(t, prov, "GET", p, nil)
+			h.api(t, roler, "PUT", p, map[string]any{"description": "Mine now"}).wantRefusal(t, "name", "only someone who could grant")
+			h.api(t, roler, "DELETE", p, nil).wantRefusal(t, "name", "only someone who could grant")
+			if after := h.api(t, prov, "GET", p, nil); !bytes.Equal(before.raw, after.raw) {
+				t.Errorf("refused requests changed %s:\n%s\n%s", p, before.raw, after.raw)
+			}
+		}
+	})
+
+	t.Run("services", func(t *testing.T) {
+		// roles:change, but acting in a provider tenant.
+		h.api(t, roler, "GET", "/services/telemetry", nil).want(t, http.StatusOK)
+		h.api(t, roler, "POST", "/services", map[string]any{"name": "roler-svc", "roles": []string{"viewer"}}).want(t, http.StatusForbidden)
+		h.api(t, roler, "PUT", "/services/telemetry", map[string]any{"display_name": "Mine", "roles": []string{"viewer", "operator"}}).
+			want(t, http.StatusForbidden)
+		auto := h.automationToken(t, claims.ScopeAdmin)
+		h.api(t, auto, "POST", "/services", map[string]any{"name": "auto-svc", "roles": []string{"viewer"}}).want(t, http.StatusForbidden)
+		root := h.adminToken(t, "root", "root-admin")
+		h.api(t, root, "GET", "/services/roler-svc", nil).want(t, http.StatusNotFound)
+		h.api(t, root, "GET", "/services/auto-svc", nil).want(t, http.StatusNotFound)
+		if s := h.api(t, root, "GET", "/services/telemetry", nil); s.str("display_name") != "Telemetry" {
+			t.Errorf("telemetry after refused changes: %s", s.raw)
+		}
+	})
+}
+
+// TestAdminCatalogAudit: changes to roles and groups are audited in their
+// tenant, where its administrator reads them and nobody outside; changes
+// to services in the system tenant.
+func TestAdminCatalogAudit(t *testing.T) {
+	h := newAdminHarness(t)
+	prov := h.adminToken(t, "prov", "prov-admin")
+	cust := h.adminToken(t, "cust", "cust-admin")
+	root := h.adminToken(t, "root", "root-admin")
+	custID, rootID := mustTenantID(t, h, "cust"), mustTenantID(t, h, "root")
+	provAdminID := h.user(t, "prov", "prov-admin").ID
+
+	a := h.api(t, prov, "POST", "/tenants/cust/roles", map[string]any{"name": "audited-role", "description": "Audited", "permissions": []string{"inventory:read"}})
+	a.want(t, http.StatusCreated)
+	roleID := a.str("id")
+	a = h.api(t, prov, "POST", "/tenants/cust/groups", map[string]any{"name": "audited-group", "global_roles": []string{"readers"}})
+	a.want(t, http.StatusCreated)
+	groupID := a.str("id")
+	h.api(t, prov, "PUT", "/tenants/cust/groups/audited-group", map[string]any{"description": "Now described", "global_roles": []string{"readers", "devices"}}).
+		want(t, http.StatusOK)
+	// A change that changes nothing, and a refused delete, are not events.
+	h.api(t, prov, "PUT", "/tenants/cust/groups/audited-group", map[string]any{"description": "Now described", "global_roles": []string{"devices", "readers"}}).
+		want(t, http.StatusOK)
+	h.api(t, prov, "DELETE", "/tenants/cust/roles/readers", nil).wantProblem(t, http.StatusUnprocessableEntity, "name")
+	h.api(t, prov, "DELETE", "/tenants/cust/roles/audited-role", nil).want(t, http.StatusNoContent)
+	h.api(t, root, "POST", "/services", map[string]any{"name": "audited-svc", "roles": []string{"viewer"}}).want(t, http.StatusCreated)
+
+	events := func(token, query string) []map[string]any {
+		t.Helper()
+		l := h.api(t, token, "GET", "/audit?"+query, nil)
+		l.want(t, http.StatusOK)
+		return l.list("events")
+	}
+	actions := func(evs []map[string]any) []string {
+		var out []string
+		for _, e := range evs {
+			out = append(out, field(e, "action"))
+		}
+		return out
+	}
+
+	evs := events(cust, "target="+roleID)
+	if got := actions(evs); !slices.Equal(got, []string{"role.deleted", "role.created"}) {
+		t.Fatalf("cust-admin reads %v for the role, want role.deleted and role.created: %v", got, evs)
+	}
+	for _, e := range evs {
+		d, _ := e["details"].(map[string]any)
+		if field(e, "tenant") != custID || field(e, "actor") != provAdminID || field(e, "actor_name") != "prov-admin" ||
+			field(e, "target_name") != "audited-role" || d["permissions"] != "inventory:read" || d["description"] != "Audited" || d["client_id"] != "console" {
+			t.Errorf("%s: %v", field(e, "action"), e)
+		}
+	}
+	evs = events(cust, "target="+groupID)
+	if got := actions(evs); !slices.Equal(got, []string{"group.updated", "group.created"}) {
+		t.Fatalf("cust-admin reads %v for the group, want group.updated and group.created: %v", got, evs)
+	}
+	if d, _ := evs[0]["details"].(map[string]any); field(evs[0], "tenant") != custID || field(evs[0], "target_name") != "audited-group" ||
+		d["description"] != " → Now described" || d["global_roles"] != "readers → devices,readers" || d["service_roles"] != nil || d["require_mfa"] != nil {
+		t.Errorf("group.updated: %v", evs[0])
+	}
+	for _, e := range events(cust, "action=role.deleted") {
+		if field(e, "target_name") == "readers" {
+			t.Errorf("a refused delete was audited: %v", e)
+		}
+	}
+	// cust-admin reads them by action too; below and beside cust, nobody.
+	if got := actions(events(cust, "action=role.")); !slices.Equal(got, []string{"role.deleted", "role.created"}) {
+		t.Errorf("cust-admin's role events: %v", got)
+	}
+	for _, who := range [][2]string{{"sub", "sub-admin"}, {"prov2", "prov2-admin"}, {"cust2", "cust2-user"}} {
+		tok := h.adminToken(t, who[0], who[1])
+		for _, target := range []string{roleID, groupID} {
+			l := h.api(t, tok, "GET", "/audit?target="+target, nil)
+			l.want(t, http.StatusOK) // cust2-user too: readers holds audit:read
+			if len(l.list("events")) != 0 {
+				t.Errorf("%s reads events of cust's %s: %s", who[1], target, l.raw)
+			}
+		}
+	}
+	// Services: in the system tenant, for root's administrator only.
+	evs = events(root, "action=service.")
+	if len(evs) != 1 || field(evs[0], "action") != "service.created" || field(evs[0], "target") != "audited-svc" || field(evs[0], "tenant") != rootID {
+		t.Errorf("root-admin's service events: %v", evs)
+	}
+	if evs := events(prov, "action=service."); len(evs) != 0 {
+		t.Errorf("prov-admin reads service events: %v", evs)
+	}
+}
+
+// TestAdminParentAdminWithLevelResource: an operator's resource that
+// applies only below the provider level (billing: customer and
+// subcustomer) is held by cust's admins role, but by no role of root or
+// prov, whose levels it does not apply to. Their administrators still
+// administer cust: an administrator holds every permission (caller.go),
+// so it may change cust's built-in admins role and administrators group
+// (admin_roles.go: "only an administrator changes the administrators
+// group or the admins role").
+func TestAdminParentAdminWithLevelResource(t *testing.T) {
+	data := strings.Replace(string(mustRead(t, "testdata/admin.yaml")), "version: 1\n",
+		"version: 1\nresources:\n  - name: billing\n    description: Invoices\n    levels: [customer, subcustomer]\n", 1)
+	h := newHarnessWith(t, "testdata/admin.yaml", func(string) []byte { return []byte(data) })
+	cust := h.adminToken(t, "cust", "cust-admin")
+	if a := h.api(t, cust, "POST", "/tenants/cust/roles", map[string]any{"name": "billing-readers", "permissions": []string{"billing:read"}}); a.status != http.StatusCreated {
+		t.Fatalf("cust-admin creates a role with billing:read: %s", a)
+	}
+	for _, who := range [][2]string{{"cust", "cust-admin"}, {"prov", "prov-admin"}, {"root", "root-admin"}} {
+		t.Run(who[1], func(t *testing.T) {
+			tok := h.adminToken(t, who[0], who[1])
+			h.api(t, tok, "PUT", "/tenants/cust/roles/admins", map[string]any{"description": "Set by " + who[1]}).want(t, http.StatusOK)
+			h.api(t, tok, "PUT", "/tenants/cust/groups/administrators", map[string]any{"description": "Set by " + who[1]}).want(t, http.StatusOK)
 		})
 	}
 }

@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore func(t *testing.T) directory.Store) {
 	t.Run("GlobalRoles", func(t *testing.T) { testGlobalRoles(t, newStore) })
 	t.Run("Groups", func(t *testing.T) { testGroups(t, newStore) })
 	t.Run("Deletes", func(t *testing.T) { testDeletes(t, newStore) })
+	t.Run("ClientDeletes", func(t *testing.T) { testClientDeletes(t, newStore) })
 	t.Run("Services", func(t *testing.T) { testServices(t, newStore) })
 	t.Run("Resources", func(t *testing.T) { testResources(t, newStore) })
 	t.Run("SupportConsents", func(t *testing.T) { testSupportConsents(t, newStore) })
@@ -53,6 +54,7 @@ func Run(t *testing.T, newStore func(t *testing.T) directory.Store) {
 	t.Run("InTx", func(t *testing.T) { testInTx(t, newStore) })
 	t.Run("Race", func(t *testing.T) { testRace(t, newStore) })
 	t.Run("Copies", func(t *testing.T) { testCopies(t, newStore) })
+	t.Run("TenantDeletes", func(t *testing.T) { testTenantDeletes(t, newStore) })
 }
 
 // at returns a fixed instant plus m minutes. It has microseconds, so that a

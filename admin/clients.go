@@ -1,0 +1,264 @@
+package admin
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gatehouse-id/gatehouse/audit"
+	"github.com/gatehouse-id/gatehouse/directory"
+)
+
+// clientView is a client as the API shows it. It never shows a secret, nor
+// its hash: the secret is in the answer to a create or a rotation only
+// (clientWithSecret).
+type clientView struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Type is web, single-page, native or machine (directory.Client.Kind).
+	Type string `json:"type"`
+	// Tenant is the id of the tenant the client belongs to; empty for a
+	// platform client (the system tenant's).
+	Tenant                 string              `json:"tenant"`
+	AuthMethod             string              `json:"auth_method"`
+	RedirectURIs           []string            `json:"redirect_uris"`
+	PostLogoutRedirectURIs []string            `json:"post_logout_redirect_uris"`
+	GrantTypes             []string            `json:"grant_types"`
+	Scopes                 []string            `json:"scopes"`
+	DefaultScopes          []string            `json:"default_scopes"`
+	Services               []string            `json:"services"`
+	GlobalRoles            []string            `json:"global_roles"`
+	ServiceRoles           map[string][]string `json:"service_roles"`
+	InsecureSkipPKCE       bool                `json:"insecure_skip_pkce"`
+	// Lifetimes are Go durations ("10m"); empty is the server's default.
+	AccessTokenLifetime  string `json:"access_token_lifetime"`
+	IDTokenLifetime      string `json:"id_token_lifetime"`
+	RefreshTokenLifetime string `json:"refresh_token_lifetime"`
+	// Builtin is true for Gatehouse's own account page client, which the
+	// API only reads.
+	Builtin   bool      `json:"builtin"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// clientWithSecret is the answer to a create or a rotation: the client and,
+// for a confidential client, its new secret, shown this once.
+type clientWithSecret struct {
+	clientView
+	ClientSecret string `json:"client_secret,omitempty"`
+}
+
+func viewClient(c directory.Client) clientView {
+	orEmpty := func(s []string) []string {
+		if s == nil {
+			return []string{}
+		}
+		return s
+	}
+	sr := map[string][]string{}
+	for k, v := range c.ServiceRoles {
+		sr[k] = v
+	}
+	return clientView{ID: c.ID, Name: c.Name, Type: string(c.Kind()), Tenant: c.TenantID, AuthMethod: string(c.AuthMethod),
+		RedirectURIs: orEmpty(c.RedirectURIs), PostLogoutRedirectURIs: orEmpty(c.PostLogoutRedirectURIs),
+		GrantTypes: orEmpty(c.GrantTypes), Scopes: orEmpty(c.Scopes), DefaultScopes: orEmpty(c.DefaultScopes),
+		Services: orEmpty(c.Services), GlobalRoles: orEmpty(c.GlobalRoles), ServiceRoles: sr,
+		InsecureSkipPKCE: c.InsecureSkipPKCE, AccessTokenLifetime: lifetime(c.AccessTokenLifetime),
+		IDTokenLifetime: lifetime(c.IDTokenLifetime), RefreshTokenLifetime: lifetime(c.RefreshTokenLifetime),
+		Builtin: c.ID == directory.AccountClientID, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+}
+
+func lifetime(d time.Duration) string {
+	if d == 0 {
+		return ""
+	}
+	return d.String()
+}
+
+// clientFields are the directory's field names as a client's JSON body
+// names them: roles on a platform client are refused as "tenant".
+var clientFields = map[string]string{"tenant": "global_roles"}
+
+// clientBody is what POST and PUT send; PUT has no id and no type (neither
+// ever changes).
+type clientBody struct {
+	Name                   string              `json:"name"`
+	AuthMethod             string              `json:"auth_method"`
+	RedirectURIs           []string            `json:"redirect_uris"`
+	PostLogoutRedirectURIs []string            `json:"post_logout_redirect_uris"`
+	GrantTypes             []string            `json:"grant_types"`
+	Scopes                 []string            `json:"scopes"`
+	DefaultScopes          []string            `json:"default_scopes"`
+	Services               []string            `json:"services"`
+	GlobalRoles            []string            `json:"global_roles"`
+	ServiceRoles           map[string][]string `json:"service_roles"`
+	InsecureSkipPKCE       bool                `json:"insecure_skip_pkce"`
+	AccessTokenLifetime    string              `json:"access_token_lifetime"`
+	IDTokenLifetime        string              `json:"id_token_lifetime"`
+	RefreshTokenLifetime   string              `json:"refresh_token_lifetime"`
+}
+
+func (b clientBody) client(id string) (directory.Client, error) {
+	c := directory.Client{ID: id, Name: b.Name, AuthMethod: directory.AuthMethod(b.AuthMethod), RedirectURIs: b.RedirectURIs,
+		PostLogoutRedirectURIs: b.PostLogoutRedirectURIs, GrantTypes: b.GrantTypes, Scopes: b.Scopes,
+		DefaultScopes: b.DefaultScopes, Services: b.Services, GlobalRoles: b.GlobalRoles,
+		ServiceRoles: directory.ServiceRoles(b.ServiceRoles), InsecureSkipPKCE: b.InsecureSkipPKCE}
+	for _, l := range []struct {
+		field, value string
+		to           *time.Duration
+	}{
+		{"access_token_lifetime", b.AccessTokenLifetime, &c.AccessTokenLifetime},
+		{"id_token_lifetime", b.IDTokenLifetime, &c.IDTokenLifetime},
+		{"refresh_token_lifetime", b.RefreshTokenLifetime, &c.RefreshTokenLifetime},
+	} {
+		if l.value == "" {
+			continue
+		}
+		d, err := time.ParseDuration(l.value)
+		if err != nil {
+			return directory.Client{}, fieldProblem(http.StatusUnprocessableEntity, l.field, "must be a duration such as 10m or 1h30m")
+		}
+		*l.to = d
+	}
+	return c, nil
+}
+
+// clientDetails are the audit details of a client's registration (never
+// its secret: the audit log refuses a key that looks like one). Keys
+// avoid "token" for the same reason.
+func clientDetails(c directory.Client) map[string]string {
+	return map[string]string{
+		"name": c.Name, "type": string(c.Kind()), "auth_method": string(c.AuthMethod),
+		"redirect_uris": join(c.RedirectURIs), "post_logout_redirect_uris": join(c.PostLogoutRedirectURIs),
+		"grant_types": join(c.GrantTypes), "scopes": join(c.Scopes), "default_scopes": join(c.DefaultScopes),
+		"services": join(c.Services), "global_roles": join(c.GlobalRoles), "service_roles": c.ServiceRoles.String(),
+		"insecure_skip_pkce": boolString(c.InsecureSkipPKCE), "access_lifetime": lifetime(c.AccessTokenLifetime),
+		"id_lifetime": lifetime(c.IDTokenLifetime), "refresh_lifetime": lifetime(c.RefreshTokenLifetime),
+	}
+}
+
+func (h *Handler) listClients(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
+	clients, err := h.dir.ClientsFor(r.Context(), c, r.PathValue("slug"))
+	if err != nil {
+		return err
+	}
+	out := make([]clientView, len(clients))
+	for i, cl := range clients {
+		out[i] = viewClient(cl)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"clients": out})
+	return nil
+}
+
+func (h *Handler) getClient(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
+	cl, err := h.dir.ClientFor(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewClient(cl))
+	return nil
+}
+
+func (h *Handler) createClient(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
+	// (Fields are spelled out, not embedded: a type error must name the
+	// JSON field, not the Go path through the embedded struct.)
+	var in struct {
+		ID                     string              `json:"id"`
+		Type                   string              `json:"type"`
+		Name                   string              `json:"name"`
+		AuthMethod             string              `json:"auth_method"`
+		RedirectURIs           []string            `json:"redirect_uris"`
+		PostLogoutRedirectURIs []string            `json:"post_logout_redirect_uris"`
+		GrantTypes             []string            `json:"grant_types"`
+		Scopes                 []string            `json:"scopes"`
+		DefaultScopes          []string            `json:"default_scopes"`
+		Services               []string            `json:"services"`
+		GlobalRoles            []string            `json:"global_roles"`
+		ServiceRoles           map[string][]string `json:"service_roles"`
+		InsecureSkipPKCE       bool                `json:"insecure_skip_pkce"`
+		AccessTokenLifetime    string              `json:"access_token_lifetime"`
+		IDTokenLifetime        string              `json:"id_token_lifetime"`
+		RefreshTokenLifetime   string              `json:"refresh_token_lifetime"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	want, err := clientBody{Name: in.Name, AuthMethod: in.AuthMethod, RedirectURIs: in.RedirectURIs,
+		PostLogoutRedirectURIs: in.PostLogoutRedirectURIs, GrantTypes: in.GrantTypes, Scopes: in.Scopes,
+		DefaultScopes: in.DefaultScopes, Services: in.Services, GlobalRoles: in.GlobalRoles, ServiceRoles: in.ServiceRoles,
+		InsecureSkipPKCE: in.InsecureSkipPKCE, AccessTokenLifetime: in.AccessTokenLifetime,
+		IDTokenLifetime: in.IDTokenLifetime, RefreshTokenLifetime: in.RefreshTokenLifetime}.client(in.ID)
+	if err != nil {
+		return err
+	}
+	ch, err := h.dir.CreateClientFor(r.Context(), c, r.PathValue("slug"), directory.ClientKind(in.Type), want)
+	if err != nil {
+		return renamed(err, clientFields)
+	}
+	cl := ch.After
+	if err := h.record(r, c, audit.Event{Action: "client.created", TenantID: ch.Tenant.ID, Target: cl.ID, TargetName: cl.Name,
+		Details: clipped(clientDetails(cl))}); err != nil {
+		return err
+	}
+	w.Header().Set("Location", Prefix+"/clients/"+cl.ID)
+	writeJSON(w, http.StatusCreated, clientWithSecret{clientView: viewClient(cl), ClientSecret: ch.Secret})
+	return nil
+}
+
+func (h *Handler) updateClient(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
+	var in clientBody
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	want, err := in.client(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ch, err := h.dir.UpdateClientFor(r.Context(), c, r.PathValue("id"), want)
+	if err != nil {
+		return renamed(err, clientFields)
+	}
+	before, after := clientDetails(ch.Before), clientDetails(ch.After)
+	pairs := map[string][2]string{}
+	for k := range after {
+		pairs[k] = [2]string{before[k], after[k]}
+	}
+	if d := changes(pairs); len(d) > 0 {
+		if err := h.record(r, c, audit.Event{Action: "client.updated", TenantID: ch.Tenant.ID, Target: ch.After.ID,
+			TargetName: ch.After.Name, Details: d}); err != nil {
+			return err
+		}
+	}
+	writeJSON(w, http.StatusOK, viewClient(ch.After))
+	return nil
+}
+
+func (h *Handler) deleteClient(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
+	ch, err := h.dir.DeleteClientFor(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	cl := ch.Before
+	if err := h.record(r, c, audit.Event{Action: "client.deleted", TenantID: ch.Tenant.ID, Target: cl.ID, TargetName: cl.Name,
+		Details: clipped(map[string]string{"type": string(cl.Kind()), "global_roles": join(cl.GlobalRoles),
+			"service_roles": cl.ServiceRoles.String()})}); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *Handler) rotateClientSecret(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
+	ch, err := h.dir.RotateClientSecretFor(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	cl := ch.After
+	// That it was rotated, never what to: the log refuses a key naming a
+	// secret anyway.
+	if err := h.record(r, c, audit.Event{Action: "client.secret_rotated", TenantID: ch.Tenant.ID, Target: cl.ID, TargetName: cl.Name,
+		Details: map[string]string{"rotated": "true"}}); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, clientWithSecret{clientView: viewClient(cl), ClientSecret: ch.Secret})
+	return nil
+}

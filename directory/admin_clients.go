@@ -1,0 +1,432 @@
+package directory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Clients as the administration API manages them, for a Caller (caller.go).
+// Besides the rules of caller.go:
+//
+//   - a client belongs to the tenant it acts in (Client.TenantID). A client
+//     without a tenant is a platform client (the account page's, a portal
+//     the directory file registered for every tenant): it counts as the
+//     system tenant's, so only a caller acting in the system tenant reads
+//     or manages it, and the system tenant's list shows it. The API creates
+//     clients in a tenant only;
+//   - the API speaks of four types (ClientKind), each a shape of the one
+//     registration the directory stores: web (confidential, code),
+//     single-page and native (public, code with PKCE S256), machine
+//     (confidential, client_credentials). A client's id and type never
+//     change: a confidential client stays confidential, a machine a
+//     machine;
+//   - nobody escalates: the roles a machine client holds must be ones the
+//     caller could grant (Book.CheckGrant), and changing, deleting or
+//     rotating the secret of a client needs being able to grant what it
+//     holds now; otherwise a caller with clients:change could take over a
+//     machine client stronger than itself by rotating its secret;
+//   - secrets are generated (256 random bits), stored as a keyed hash, and
+//     returned once: by the create of a confidential client and by each
+//     rotation, which makes the old secret stop working at once;
+//   - Gatehouse's own account page client (AccountClientID) is built in:
+//     read, never created, changed or deleted here.
+//
+// Client ids are one namespace across every tenant: a taken id is
+// ErrConflict whichever tenant holds it.
+//
+// Every operation runs in one transaction: a refused one writes nothing.
+
+// ClientKind is a client's type as the administration API speaks of it.
+type ClientKind string
+
+// The client types of the administration API.
+const (
+	// ClientWeb is a server-side portal: confidential, authorization code
+	// (refresh tokens and token exchange for support tools optional).
+	ClientWeb ClientKind = "web"
+	// ClientSinglePage is a browser app: public, authorization code with
+	// PKCE S256, refresh tokens optional.
+	ClientSinglePage ClientKind = "single-page"
+	// ClientNative is a desktop or mobile app: registered as a single-page
+	// app is (RFC 8252).
+	ClientNative ClientKind = "native"
+	// ClientMachine is a script or service: confidential, client
+	// credentials, holding global roles and service roles in its tenant.
+	ClientMachine ClientKind = "machine"
+)
+
+// Kind returns the client's type as the administration API reports it. The
+// directory stores no type beyond confidential or public, so it is read
+// from the registration: a confidential client is web if it signs people
+// in (authorization code) and machine otherwise; a public client is native
+// if a redirect URI uses a private-use scheme or a loopback IP address
+// (RFC 8252), single-page otherwise. Single-page and native clients are
+// registered and treated alike.
+func (c *Client) Kind() ClientKind {
+	if c.Type == ClientConfidential {
+		if c.HasGrant(GrantAuthorizationCode) {
+			return ClientWeb
+		}
+		return ClientMachine
+	}
+	for _, raw := range c.RedirectURIs {
+		u, err := url.Parse(raw)
+		if err != nil {
+			continue
+		}
+		if u.Scheme != "https" && u.Scheme != "http" {
+			return ClientNative
+		}
+		if h := u.Hostname(); u.Scheme == "http" && (h == "127.0.0.1" || h == "::1") {
+			return ClientNative
+		}
+	}
+	return ClientSinglePage
+}
+
+// maxClientName bounds a client's name, which the audit log and consent
+// pages show.
+const maxClientName = 200
+
+// shape fills in what kind decides about c (its type, and by default its
+// auth method and grant types) and checks that the rest fits the kind,
+// before ValidateClient checks the registration as a whole.
+func (kind ClientKind) shape(c *Client) error {
+	c.Name = strings.TrimSpace(c.Name)
+	if len(c.Name) > maxClientName || strings.ContainsFunc(c.Name, unicode.IsControl) {
+		return fieldErr("name", "must be at most %d bytes, without control characters", maxClientName)
+	}
+	var allowed []string
+	switch kind {
+	case ClientWeb, ClientMachine:
+		c.Type = ClientConfidential
+		if c.AuthMethod == "" {
+			c.AuthMethod = AuthSecretBasic
+		}
+		if kind == ClientWeb {
+			allowed = []string{GrantAuthorizationCode, GrantRefreshToken, GrantTokenExchange}
+		} else {
+			allowed = []string{GrantClientCredentials}
+		}
+	case ClientSinglePage, ClientNative:
+		c.Type = ClientPublic
+		if c.AuthMethod == "" {
+			c.AuthMethod = AuthNone
+		}
+		allowed = []string{GrantAuthorizationCode, GrantRefreshToken}
+	default:
+		return fieldErr("type", "must be web, single-page, native or machine")
+	}
+	if c.GrantTypes == nil {
+		c.GrantTypes = allowed[:1]
+	}
+	c.GrantTypes = slices.Clone(c.GrantTypes)
+	for _, g := range c.GrantTypes {
+		if !slices.Contains(allowed, g) {
+			return fieldErr("grant_types", "a %s client uses %s, not %q", kind, strings.Join(allowed, ", "), g)
+		}
+	}
+	if !slices.Contains(c.GrantTypes, allowed[0]) {
+		return fieldErr("grant_types", "a %s client uses %s", kind, allowed[0])
+	}
+	if kind == ClientMachine {
+		switch {
+		case len(c.RedirectURIs) > 0:
+			return fieldErr("redirect_uris", "a machine client signs nobody in: it has no redirect URIs")
+		case len(c.PostLogoutRedirectURIs) > 0:
+			return fieldErr("post_logout_redirect_uris", "a machine client signs nobody in: it has no redirect URIs")
+		case c.InsecureSkipPKCE:
+			return fieldErr("insecure_skip_pkce", "is only for web clients")
+		}
+	}
+	for _, l := range []struct {
+		field string
+		d     time.Duration
+		max   time.Duration
+	}{
+		{"access_token_lifetime", c.AccessTokenLifetime, MaxTokenLifetime},
+		{"id_token_lifetime", c.IDTokenLifetime, MaxTokenLifetime},
+		{"refresh_token_lifetime", c.RefreshTokenLifetime, 0},
+	} {
+		if l.d < 0 {
+			return fieldErr(l.field, "must not be negative (0 is the server's default)")
+		}
+		if l.max > 0 && l.d > l.max {
+			return fieldErr(l.field, "is at most %s (refresh tokens are for longer)", l.max)
+		}
+	}
+	return nil
+}
+
+// ClientsFor lists the clients of tenant slug, by id (clients:read); the
+// system tenant's list has the platform clients too.
+func (d *Directory) ClientsFor(ctx context.Context, c Caller, slug string) ([]Client, error) {
+	t, err := d.tenantFor(ctx, d.store, c, slug)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.authorize(t, "clients", AccessRead); err != nil {
+		return nil, err
+	}
+	all, err := d.store.ListClients(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Client
+	for _, cl := range all {
+		if cl.TenantID == t.ID || cl.TenantID == "" && t.Level == LevelSystem {
+			out = append(out, cl)
+		}
+	}
+	return out, nil
+}
+
+// ClientFor returns the client id (clients:read in its tenant).
+func (d *Directory) ClientFor(ctx context.Context, c Caller, id string) (Client, error) {
+	_, cl, err := d.clientFor(ctx, d.store, c, id, AccessRead)
+	return cl, err
+}
+
+// ClientChange is what a change to a client did: the tenant the client
+// counts as (the system tenant for a platform client), which is where the
+// change is audited, the client before and after (empty when there is
+// none), and the secret a create or rotation generated, for the caller to
+// hand out once and then forget.
+type ClientChange struct {
+	Tenant        Tenant
+	Before, After Client
+	Secret        string
+}
+
+// CreateClientFor registers cl in tenant slug as a client of type kind
+// (clients:create). For a confidential client it generates the secret
+// (ClientChange.Secret: the only time anyone sees it). cl's type and
+// tenant come from kind and slug, its auth method and grant types default
+// to the kind's, and a machine client holds only roles the caller could
+// grant. A taken id is ErrConflict.
+func (d *Directory) CreateClientFor(ctx context.Context, c Caller, slug string, kind ClientKind, cl Client) (ClientChange, error) {
+	var out ClientChange
+	err := d.store.InTx(ctx, func(s Store) error {
+		t, err := d.tenantFor(ctx, s, c, slug)
+		if err != nil {
+			return err
+		}
+		if err := c.authorize(t, "clients", AccessCreate); err != nil {
+			return err
+		}
+		if cl.ID == AccountClientID {
+			return fieldErr("id", "%q is Gatehouse's own account page client, registered at start; choose another id", cl.ID)
+		}
+		if !clientIDRE.MatchString(cl.ID) {
+			return fieldErr("id", "must be 1-128 letters, digits or . _ -")
+		}
+		if _, err := s.ClientByID(ctx, cl.ID); err == nil {
+			return fieldErrIs("id", ErrConflict, "there is already a client %q", cl.ID)
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		cl.TenantID = t.ID
+		if err := kind.shape(&cl); err != nil {
+			return err
+		}
+		built, secret, err := d.BuildClient(cl, "")
+		if err != nil {
+			return err
+		}
+		if err := d.checkClientRefs(ctx, s, &built); err != nil {
+			return err
+		}
+		b, err := d.bookOf(ctx, s, t)
+		if err != nil {
+			return err
+		}
+		if err := b.CheckGrant(c.Principal, clientAssignment(built)); err != nil {
+			return err
+		}
+		if err := s.CreateClient(ctx, built); err != nil {
+			return err
+		}
+		out = ClientChange{Tenant: t, After: built, Secret: secret}
+		return nil
+	})
+	if err != nil {
+		return ClientChange{}, err
+	}
+	return out, nil
+}
+
+// UpdateClientFor replaces the registration of the client id with cl's
+// (clients:change). The id, tenant, type and secret stay; the auth method
+// and grant types default to the type's. The caller must be able to grant
+// what the client holds now and what it is given.
+func (d *Directory) UpdateClientFor(ctx context.Context, c Caller, id string, cl Client) (ClientChange, error) {
+	var out ClientChange
+	err := d.store.InTx(ctx, func(s Store) error {
+		t, b, cur, err := d.changeableClient(ctx, s, c, id)
+		if err != nil {
+			return err
+		}
+		kind := cur.Kind()
+		if kind == ClientNative {
+			kind = ClientSinglePage // the same registration: its redirect URIs may change either way
+		}
+		cl.ID, cl.TenantID = cur.ID, cur.TenantID
+		if err := kind.shape(&cl); err != nil {
+			return err
+		}
+		if b != nil && (len(cl.GlobalRoles) > 0 || len(cl.ServiceRoles) > 0) {
+			// CheckGrant wants names CheckAssignment passed; PutClient
+			// checks the rest.
+			a := clientAssignment(cl)
+			if err := validateNames(a.GlobalRoles, a.ServiceRoles, nil); err != nil {
+				return err
+			}
+			if err := b.CheckAssignment(a, true); err != nil {
+				return err
+			}
+			if err := b.CheckGrant(c.Principal, a); err != nil {
+				return err
+			}
+		}
+		next, _, _, err := d.PutClient(ctx, s, cl, "")
+		if err != nil {
+			return err
+		}
+		out = ClientChange{Tenant: t, Before: cur, After: next}
+		return nil
+	})
+	if err != nil {
+		return ClientChange{}, err
+	}
+	return out, nil
+}
+
+// DeleteClientFor deletes the client id (clients:change). Its refresh
+// tokens stay in the grants store but no longer work: the token endpoint
+// refuses a client it does not know.
+func (d *Directory) DeleteClientFor(ctx context.Context, c Caller, id string) (ClientChange, error) {
+	var out ClientChange
+	err := d.store.InTx(ctx, func(s Store) error {
+		t, _, cur, err := d.changeableClient(ctx, s, c, id)
+		if err != nil {
+			return err
+		}
+		if err := s.DeleteClient(ctx, cur.ID); err != nil {
+			return err
+		}
+		out = ClientChange{Tenant: t, Before: cur}
+		return nil
+	})
+	if err != nil {
+		return ClientChange{}, err
+	}
+	return out, nil
+}
+
+// RotateClientSecretFor gives the confidential client id a new generated
+// secret (clients:change; ClientChange.Secret: the only time anyone sees
+// it). The old secret stops working at once; tokens issued with it live
+// on until they expire.
+func (d *Directory) RotateClientSecretFor(ctx context.Context, c Caller, id string) (ClientChange, error) {
+	var out ClientChange
+	err := d.store.InTx(ctx, func(s Store) error {
+		t, _, cur, err := d.changeableClient(ctx, s, c, id)
+		if err != nil {
+			return err
+		}
+		if cur.Type != ClientConfidential {
+			return fieldErr("type", "client %q is a %s client, which has no secret", cur.ID, cur.Kind())
+		}
+		next := cur
+		secret := GenerateSecret()
+		next.SecretHash, next.UpdatedAt = d.secrets.Hash(secret), d.now().UTC()
+		if err := s.UpdateClient(ctx, next); err != nil {
+			return err
+		}
+		out = ClientChange{Tenant: t, Before: cur, After: next, Secret: secret}
+		return nil
+	})
+	if err != nil {
+		return ClientChange{}, err
+	}
+	return out, nil
+}
+
+// clientFor loads the client id and the tenant it counts as (the system
+// tenant for a platform client) for access a by the caller: outside the
+// caller's subtree it is ErrNotFound.
+func (d *Directory) clientFor(ctx context.Context, s Store, c Caller, id string, a Access) (Tenant, Client, error) {
+	cl, err := s.ClientByID(ctx, id)
+	if err != nil {
+		return Tenant{}, Client{}, err
+	}
+	var t Tenant
+	if cl.TenantID == "" {
+		t, err = systemTenant(ctx, s)
+	} else {
+		t, err = s.TenantByID(ctx, cl.TenantID)
+	}
+	if err != nil {
+		return Tenant{}, Client{}, err
+	}
+	if err := c.authorize(t, "clients", a); err != nil {
+		return Tenant{}, Client{}, fmt.Errorf("client %s: %w", id, err)
+	}
+	return t, cl, nil
+}
+
+// changeableClient loads the client id for a change by the caller:
+// clients:change in its tenant, not the built-in account client, and able
+// to grant what it holds now. It returns the tenant the client counts as
+// and that tenant's book, nil for a platform client (which holds no
+// roles).
+func (d *Directory) changeableClient(ctx context.Context, s Store, c Caller, id string) (Tenant, *Book, Client, error) {
+	t, cl, err := d.clientFor(ctx, s, c, id, AccessChange)
+	if err != nil {
+		return Tenant{}, nil, Client{}, err
+	}
+	if cl.ID == AccountClientID {
+		return Tenant{}, nil, Client{}, fieldErr("id", "%q is Gatehouse's own account page client: it is registered at start and cannot be changed", cl.ID)
+	}
+	if cl.TenantID == "" {
+		return t, nil, cl, nil
+	}
+	b, err := d.bookOf(ctx, s, t)
+	if err != nil {
+		return Tenant{}, nil, Client{}, err
+	}
+	if err := b.CheckGrant(c.Principal, clientAssignment(cl)); err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			return Tenant{}, nil, Client{}, fieldErr("id",
+				"only someone who could grant what client %q holds may change or delete it, or rotate its secret: %s", cl.ID, fe.Reason)
+		}
+		return Tenant{}, nil, Client{}, err
+	}
+	return t, b, cl, nil
+}
+
+// clientAssignment is what a machine client holds in its tenant.
+func clientAssignment(c Client) Assignment {
+	return Assignment{GlobalRoles: c.GlobalRoles, ServiceRoles: c.ServiceRoles}
+}
+
+// systemTenant returns the root of the tenant tree from s.
+func systemTenant(ctx context.Context, s Store) (Tenant, error) {
+	all, err := s.ListTenants(ctx)
+	if err != nil {
+		return Tenant{}, err
+	}
+	for _, t := range all {
+		if t.Level == LevelSystem {
+			return t, nil
+		}
+	}
+	return Tenant{}, fmt.Errorf("system tenant: %w", ErrNotFound)
+}
