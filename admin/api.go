@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gatehouse-id/gatehouse/audit"
 	"github.com/gatehouse-id/gatehouse/claims"
@@ -182,29 +183,64 @@ func (h *Handler) caller(r *http.Request) (directory.Caller, error) {
 	if !slices.Contains(at.Audience, h.audience) {
 		return directory.Caller{}, errNoToken
 	}
+	if at.Act != nil {
+		// Support sees what the person sees in the portals; it does not
+		// administer as the person (docs/support.md): no change it made
+		// would be the person's, and none may outlive the support session.
+		return directory.Caller{}, errSupportToken
+	}
+	// The client the token was issued to must still exist and still be
+	// allowed the scope, and be one whose reach covers the caller: a
+	// customer's client must never carry a provider's administration.
+	cl, err := h.dir.Store().ClientByID(ctx, at.ClientID)
+	if errors.Is(err, directory.ErrNotFound) {
+		return directory.Caller{}, errNoToken
+	}
+	if err != nil {
+		return directory.Caller{}, err
+	}
+	if !cl.AllowsScope(claims.ScopeAdmin) || !cl.CreatedAt.Before(time.Unix(at.IssuedAt+1, 0)) {
+		// (A token older than its client came from an earlier client of
+		// the same id.)
+		return directory.Caller{}, errNoToken
+	}
 	var c directory.Caller
 	if at.AuthTime == 0 { // a machine client
 		c, err = h.dir.CallerForClient(ctx, at.Subject)
 	} else {
 		c, err = h.dir.CallerForUser(ctx, at.Subject, at.TenantID(), at.ClientID)
-		if err == nil && at.Act != nil {
-			// Support acting: the support user's act is the supported
-			// user's, audited as "jill$john".
-			c.Name = at.Act.PreferredUsername + "$" + c.Name
-		}
 	}
 	if errors.Is(err, directory.ErrNotFound) || errors.Is(err, directory.ErrUserDisabled) {
 		return directory.Caller{}, errNoToken // the person or client is gone or disabled
 	}
-	return c, err
+	if err != nil {
+		return directory.Caller{}, err
+	}
+	if cl.TenantID != "" {
+		t, err := h.dir.TenantByID(ctx, cl.TenantID)
+		if err != nil {
+			return directory.Caller{}, errNoToken
+		}
+		if !slices.Contains(c.Principal.Tenant.Path, t.ID) {
+			return directory.Caller{}, errNoToken
+		}
+	}
+	return c, nil
 }
+
+var errSupportToken = problem(http.StatusForbidden, "support-session", "Not while support acts",
+	"a token issued in a support session cannot administer: sign in as yourself")
 
 // record audits a change by c in tenantID. The answer waits for it: a
 // change that cannot be audited is reported as failed.
 func (h *Handler) record(r *http.Request, c directory.Caller, e audit.Event) error {
-	e.Actor, e.ActorName = c.AuditActor(), c.Name
+	e.Actor, e.ActorName = c.AuditActor(), clip(c.Name)
+	e.TargetName = clip(e.TargetName)
 	if e.Details == nil {
 		e.Details = map[string]string{}
+	}
+	for k, v := range e.Details {
+		e.Details[k] = clip(v)
 	}
 	e.Details["address"] = throttle.ClientAddress(r)
 	if c.ClientID != "" {

@@ -16,11 +16,7 @@ func changes(pairs map[string][2]string) map[string]string {
 		if v[0] == v[1] {
 			continue
 		}
-		s := v[0] + " → " + v[1]
-		if len(s) > audit.MaxValueLen {
-			s = strings.ToValidUTF8(s[:audit.MaxValueLen-3], "") + "..."
-		}
-		out[k] = s
+		out[k] = clip(v[0] + " → " + v[1])
 	}
 	return out
 }
@@ -28,3 +24,14 @@ func changes(pairs map[string][2]string) map[string]string {
 func join(ss []string) string { return strings.Join(ss, ",") }
 
 func boolString(b bool) string { return strconv.FormatBool(b) }
+
+// clip makes v storable in the audit log whatever a caller sent: valid
+// UTF-8 without NUL bytes, within audit.MaxValueLen. An event the log
+// refuses would otherwise fail a change that is already made.
+func clip(v string) string {
+	v = strings.ReplaceAll(strings.ToValidUTF8(v, "\uFFFD"), "\x00", "")
+	if len(v) > audit.MaxValueLen {
+		v = strings.ToValidUTF8(v[:audit.MaxValueLen-3], "") + "..."
+	}
+	return v
+}

@@ -79,7 +79,8 @@ func (h *Handler) problemOf(r *http.Request, err error) *Problem {
 	}
 	h.log.LogAttrs(r.Context(), slog.LevelError, "admin API error", slog.String("method", r.Method),
 		slog.String("path", r.URL.Path), slog.String("err", err.Error()))
-	return problem(http.StatusInternalServerError, "internal", "Something went wrong", "nothing was changed")
+	return problem(http.StatusInternalServerError, "internal", "Something went wrong",
+		"the request may not have completed: read the resource before trying again")
 }
 
 // renamed returns err with the directory's field names put as the request

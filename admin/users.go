@@ -24,6 +24,9 @@ type userView struct {
 	FamilyName        string              `json:"family_name,omitempty"`
 	DisplayName       string              `json:"display_name,omitempty"`
 	PreferredLanguage string              `json:"preferred_language,omitempty"`
+	Phone             string              `json:"phone,omitempty"`
+	JobTitle          string              `json:"job_title,omitempty"`
+	OfficeLocation    string              `json:"office_location,omitempty"`
 	TenantRole        string              `json:"tenant_role"`
 	GlobalRoles       []string            `json:"global_roles"`
 	ServiceRoles      map[string][]string `json:"service_roles"`
@@ -35,6 +38,12 @@ type userView struct {
 	MFA       mfaView   `json:"mfa"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// The login statistics (directory.User): the times are left out
+	// before the first login.
+	LoginCount       int       `json:"login_count"`
+	LastLoginAt      time.Time `json:"last_login_at,omitzero"`
+	LastLoginAddress string    `json:"last_login_address,omitempty"`
+	LastSeenAt       time.Time `json:"last_seen_at,omitzero"`
 }
 
 // mfaView is a user's second factor as the API shows it.
@@ -131,8 +140,10 @@ func viewUser(u directory.User) userView {
 	}
 	return userView{ID: u.ID, Tenant: u.TenantID, Username: u.Username, Email: u.Email, EmailVerified: u.EmailVerified,
 		GivenName: u.GivenName, FamilyName: u.FamilyName, DisplayName: u.DisplayName, PreferredLanguage: u.PreferredLanguage,
+		Phone: u.Phone, JobTitle: u.JobTitle, OfficeLocation: u.OfficeLocation,
 		TenantRole: string(u.TenantRole), GlobalRoles: orEmpty(u.GlobalRoles), ServiceRoles: sr, Groups: orEmpty(u.Groups),
-		Owner: u.OwnerID, Enabled: !u.Disabled, Pending: u.PasswordHash == "", CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+		Owner: u.OwnerID, Enabled: !u.Disabled, Pending: u.PasswordHash == "", CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
+		LoginCount: u.LoginCount, LastLoginAt: u.LastLoginAt, LastLoginAddress: u.LastLoginAddress, LastSeenAt: u.LastSeenAt}
 }
 
 // userFields are the directory's field names as a user's JSON body names
@@ -214,6 +225,9 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, c directory
 		FamilyName        string `json:"family_name"`
 		DisplayName       string `json:"display_name"`
 		PreferredLanguage string `json:"preferred_language"`
+		Phone             string `json:"phone"`
+		JobTitle          string `json:"job_title"`
+		OfficeLocation    string `json:"office_location"`
 		Password          string `json:"password"`
 		Enabled           *bool  `json:"enabled"`
 		// The assignment's fields, listed rather than embedded: a wrong
@@ -231,7 +245,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, c directory
 	}
 	nu := directory.NewUser{TenantSlug: r.PathValue("slug"), Username: in.Username, Email: in.Email, EmailVerified: in.EmailVerified,
 		GivenName: in.GivenName, FamilyName: in.FamilyName, DisplayName: in.DisplayName, PreferredLanguage: in.PreferredLanguage,
-		TenantRole: directory.TenantRole(in.TenantRole), GlobalRoles: in.GlobalRoles, ServiceRoles: directory.ServiceRoles(in.ServiceRoles),
+		Phone: in.Phone, JobTitle: in.JobTitle, OfficeLocation: in.OfficeLocation, TenantRole: directory.TenantRole(in.TenantRole), GlobalRoles: in.GlobalRoles, ServiceRoles: directory.ServiceRoles(in.ServiceRoles),
 		Groups: in.Groups, Password: in.Password, Disabled: in.Enabled != nil && !*in.Enabled}
 	u, err := h.dir.CreateUserFor(r.Context(), c, nu)
 	if err != nil {
@@ -253,6 +267,9 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, c directory
 		FamilyName        *string `json:"family_name"`
 		DisplayName       *string `json:"display_name"`
 		PreferredLanguage *string `json:"preferred_language"`
+		Phone             *string `json:"phone"`
+		JobTitle          *string `json:"job_title"`
+		OfficeLocation    *string `json:"office_location"`
 		Enabled           *bool   `json:"enabled"`
 	}
 	if err := decode(w, r, &in); err != nil {
@@ -260,7 +277,8 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, c directory
 	}
 	before, after, err := h.dir.UpdateUserFor(r.Context(), c, r.PathValue("id"), directory.UserUpdate{
 		Email: in.Email, EmailVerified: in.EmailVerified, GivenName: in.GivenName, FamilyName: in.FamilyName,
-		DisplayName: in.DisplayName, PreferredLanguage: in.PreferredLanguage, Enabled: in.Enabled})
+		DisplayName: in.DisplayName, PreferredLanguage: in.PreferredLanguage, Phone: in.Phone, JobTitle: in.JobTitle,
+		OfficeLocation: in.OfficeLocation, Enabled: in.Enabled})
 	if err != nil {
 		return err
 	}
@@ -268,7 +286,8 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, c directory
 		"email": {before.Email, after.Email}, "email_verified": {boolString(before.EmailVerified), boolString(after.EmailVerified)},
 		"given_name": {before.GivenName, after.GivenName}, "family_name": {before.FamilyName, after.FamilyName},
 		"display_name": {before.DisplayName, after.DisplayName}, "preferred_language": {before.PreferredLanguage, after.PreferredLanguage},
-		"enabled": {boolString(!before.Disabled), boolString(!after.Disabled)},
+		"phone": {before.Phone, after.Phone}, "job_title": {before.JobTitle, after.JobTitle},
+		"office_location": {before.OfficeLocation, after.OfficeLocation}, "enabled": {boolString(!before.Disabled), boolString(!after.Disabled)},
 	})
 	if len(d) > 0 {
 		action := "user.updated"

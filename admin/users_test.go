@@ -1,23 +1,15 @@
 package admin
 
 import (
-	"bytes"
-	"context"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/gatehouse-id/gatehouse/audit"
 	"github.com/gatehouse-id/gatehouse/directory"
 	"github.com/gatehouse-id/gatehouse/mfa"
-	"github.com/gatehouse-id/gatehouse/password"
-	"github.com/gatehouse-id/gatehouse/storage/sqlite"
 )
 
 // newUsersWorld is a real SQLite directory, audit log and TOTP store
@@ -31,22 +23,7 @@ import (
 func newUsersWorld(t *testing.T) *apiWorld {
 	t.Helper()
 	ctx := t.Context()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "gatehouse.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	d := directory.New(st, directory.NewSecretHasher(bytes.Repeat([]byte{3}, 32)),
-		directory.Config{PasswordParams: password.Params{Memory: 64, Time: 1, Threads: 1}})
-	for _, tn := range []struct {
-		slug   string
-		level  directory.Level
-		parent string
-	}{{"sys", directory.LevelSystem, ""}, {"acme", directory.LevelProvider, "sys"}, {"contoso", directory.LevelCustomer, "acme"}} {
-		if _, err := d.CreateTenant(ctx, tn.slug, tn.slug, tn.level, tn.parent); err != nil {
-			t.Fatal(err)
-		}
-	}
+	st, d := newTree(t)
 	for _, svc := range directory.SeedServices {
 		if _, _, err := d.PutService(ctx, st, svc); err != nil {
 			t.Fatal(err)
@@ -62,23 +39,17 @@ func newUsersWorld(t *testing.T) *apiWorld {
 	if _, _, err := d.PutGroup(ctx, st, "acme", directory.Group{Name: "night-shift", RequireMFA: true}); err != nil {
 		t.Fatal(err)
 	}
-	w := &apiWorld{dir: d, users: map[string]string{}}
-	for _, nu := range []directory.NewUser{
-		{TenantSlug: "sys", Username: "sam", TenantRole: directory.TenantRoleAdmin},
-		{TenantSlug: "acme", Username: "ada", TenantRole: directory.TenantRoleAdmin},
-		{TenantSlug: "acme", Username: "rita", TenantRole: directory.TenantRoleUser, Groups: []string{"night-shift"}},
-		{TenantSlug: "acme", Username: "erin", TenantRole: directory.TenantRoleUser, ServiceRoles: directory.ServiceRoles{"webshop": {"read-only"}}},
-		{TenantSlug: "acme", Username: "frank", TenantRole: directory.TenantRoleUser, Owner: "erin"},
-		{TenantSlug: "acme", Username: "olga", TenantRole: directory.TenantRoleUser, GlobalRoles: []string{"creators"}},
-		{TenantSlug: "contoso", Username: "cara", TenantRole: directory.TenantRoleAdmin},
-	} {
-		nu.Password = "correct-horse-battery"
-		u, err := d.CreateUser(ctx, nu)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.users[nu.TenantSlug+"/"+nu.Username] = u.ID
-	}
+	w := newWorld(d)
+	w.addUsers(t,
+		directory.NewUser{TenantSlug: "sys", Username: "sam", TenantRole: directory.TenantRoleAdmin},
+		directory.NewUser{TenantSlug: "acme", Username: "ada", TenantRole: directory.TenantRoleAdmin},
+		directory.NewUser{TenantSlug: "acme", Username: "rita", TenantRole: directory.TenantRoleUser, Groups: []string{"night-shift"}},
+		directory.NewUser{TenantSlug: "acme", Username: "erin", TenantRole: directory.TenantRoleUser,
+			ServiceRoles: directory.ServiceRoles{"webshop": {"read-only"}}},
+		directory.NewUser{TenantSlug: "acme", Username: "frank", TenantRole: directory.TenantRoleUser, Owner: "erin"},
+		directory.NewUser{TenantSlug: "acme", Username: "olga", TenantRole: directory.TenantRoleUser, GlobalRoles: []string{"creators"}},
+		directory.NewUser{TenantSlug: "contoso", Username: "cara", TenantRole: directory.TenantRoleAdmin},
+	)
 	olga, err := d.CallerForUser(ctx, w.users["acme/olga"], "", "")
 	if err != nil {
 		t.Fatal(err)
@@ -91,26 +62,7 @@ func newUsersWorld(t *testing.T) *apiWorld {
 	if err := st.PutTOTPCredential(ctx, mfa.Credential{UserID: w.users["acme/erin"], SealedSecret: []byte("sealed"), CreatedAt: time.Now()}, nil); err != nil {
 		t.Fatal(err)
 	}
-	log := audit.New(st, time.Now, nil)
-	h, err := New(Config{Directory: d, Tokens: fakeTokens{}, InvalidToken: errInvalidToken, Audience: testAudience,
-		Audit: func(ctx context.Context, e audit.Event) error {
-			if err := log.Record(ctx, e); err != nil {
-				return err
-			}
-			w.mu.Lock()
-			w.events = append(w.events, e)
-			w.mu.Unlock()
-			return nil
-		},
-		Events: st, ResetTOTP: func(context.Context, directory.Caller, directory.User) error { return nil }, Credentials: st,
-		Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	h.Routes(mux)
-	w.srv = httptest.NewServer(mux)
-	t.Cleanup(w.srv.Close)
+	w.serve(t, st, Config{Credentials: st})
 	return w
 }
 
@@ -359,5 +311,101 @@ func TestSetOwnerAPI(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestUserProfileFields: phone, job title and office location are set on
+// create and on update, checked, audited when they change, and shown.
+func TestUserProfileFields(t *testing.T) {
+	w := newUsersWorld(t)
+	body := w.step(t, apiStep{name: "create", who: "acme/ada", method: "POST", path: "/tenants/acme/users",
+		body:   `{"username":"ivy","phone":" +31 (0)20 555-0134 ","job_title":"Field engineer","office_location":"Rotterdam, 3rd floor"}`,
+		status: http.StatusCreated})
+	for k, v := range map[string]any{"phone": "+31 (0)20 555-0134", "job_title": "Field engineer",
+		"office_location": "Rotterdam, 3rd floor", "login_count": 0.0} {
+		if body[k] != v {
+			t.Errorf("created: %s = %v, want %v", k, body[k], v)
+		}
+	}
+	for _, k := range []string{"last_login_at", "last_login_address", "last_seen_at"} {
+		if v, ok := body[k]; ok {
+			t.Errorf("created: %s = %v, want it left out before the first login", k, v)
+		}
+	}
+	ivy := "/users/" + body["id"].(string)
+
+	body = w.step(t, apiStep{name: "update", who: "acme/ada", method: "PATCH", path: ivy,
+		body: `{"phone":"020 555 0199","office_location":""}`, status: http.StatusOK})
+	if body["phone"] != "020 555 0199" || body["job_title"] != "Field engineer" || body["office_location"] != nil {
+		t.Errorf("updated: %v", body)
+	}
+	if _, body = w.do(t, "acme/ada", "GET", ivy, ""); body["phone"] != "020 555 0199" || body["office_location"] != nil {
+		t.Errorf("stored: %v", body)
+	}
+	e := w.lastEvent(t)
+	if e.Action != "user.updated" || e.Details["phone"] != "+31 (0)20 555-0134 → 020 555 0199" ||
+		e.Details["office_location"] != "Rotterdam, 3rd floor → " || e.Details["job_title"] != "" {
+		t.Errorf("audited %s %v", e.Action, e.Details)
+	}
+
+	long := strings.Repeat("x", 101)
+	for _, st := range []apiStep{
+		{name: "create, phone with letters", body: `{"username":"jo","phone":"call me"}`, field: "phone"},
+		{name: "create, phone too long", body: `{"username":"jo","phone":"` + strings.Repeat("1", 33) + `"}`, field: "phone"},
+		{name: "create, job title on two lines", body: `{"username":"jo","job_title":"a\nb"}`, field: "job_title"},
+		{name: "create, office location too long", body: `{"username":"jo","office_location":"` + long + `"}`, field: "office_location"},
+		{name: "update, phone with letters", method: "PATCH", path: ivy, body: `{"phone":"+31 ext. 5"}`, field: "phone"},
+		{name: "update, job title with a tab", method: "PATCH", path: ivy, body: `{"job_title":"a\tb"}`, field: "job_title"},
+		{name: "update, office location too long", method: "PATCH", path: ivy, body: `{"office_location":"` + long + `"}`, field: "office_location"},
+	} {
+		st.who, st.status = "acme/ada", http.StatusUnprocessableEntity
+		if st.method == "" {
+			st.method, st.path = "POST", "/tenants/acme/users"
+		}
+		w.step(t, st)
+	}
+	// 100 characters are enough, whatever their script.
+	w.step(t, apiStep{name: "100 characters", who: "acme/ada", method: "PATCH", path: ivy,
+		body: `{"office_location":"` + strings.Repeat("é", 100) + `"}`, status: http.StatusOK})
+}
+
+// TestUserLoginStatistics: a user shows its login statistics, one at a
+// time and in lists.
+func TestUserLoginStatistics(t *testing.T) {
+	w := newUsersWorld(t)
+	at := time.Date(2025, 3, 14, 15, 9, 26, 535897000, time.UTC)
+	for i := range 3 {
+		if err := w.dir.RecordLogin(t.Context(), w.users["acme/rita"], at.Add(time.Duration(i)*time.Minute), "192.0.2.7"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[string]any{"login_count": 3.0, "last_login_at": "2025-03-14T15:11:26.535897Z",
+		"last_login_address": "192.0.2.7", "last_seen_at": "2025-03-14T15:11:26.535897Z"}
+	status, body := w.do(t, "acme/ada", "GET", "/users/"+w.users["acme/rita"], "")
+	if status != http.StatusOK {
+		t.Fatalf("GET: %d %v", status, body)
+	}
+	for k, v := range want {
+		if body[k] != v {
+			t.Errorf("rita: %s = %v, want %v", k, body[k], v)
+		}
+	}
+	status, body = w.do(t, "acme/ada", "GET", "/tenants/acme/users?q=rita", "")
+	if status != http.StatusOK || len(body["users"].([]any)) != 1 {
+		t.Fatalf("list: %d %v", status, body)
+	}
+	listed := body["users"].([]any)[0].(map[string]any)
+	for k, v := range want {
+		if listed[k] != v {
+			t.Errorf("rita in the list: %s = %v, want %v", k, listed[k], v)
+		}
+	}
+	// A change to the user keeps its statistics.
+	status, body = w.do(t, "acme/ada", "PATCH", "/users/"+w.users["acme/rita"], `{"display_name":"Rita"}`)
+	if status != http.StatusOK || body["login_count"] != 3.0 {
+		t.Errorf("PATCH: %d %v", status, body)
+	}
+	if _, body = w.do(t, "acme/ada", "GET", "/users/"+w.users["acme/rita"], ""); body["login_count"] != 3.0 {
+		t.Errorf("after PATCH: %v", body)
 	}
 }

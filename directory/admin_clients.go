@@ -235,6 +235,9 @@ func (d *Directory) CreateClientFor(ctx context.Context, c Caller, slug string, 
 		if err := kind.shape(&cl); err != nil {
 			return err
 		}
+		if err := checkAdminScope(c, cl.Scopes); err != nil {
+			return err
+		}
 		built, secret, err := d.BuildClient(cl, "")
 		if err != nil {
 			return err
@@ -278,6 +281,9 @@ func (d *Directory) UpdateClientFor(ctx context.Context, c Caller, id string, cl
 		}
 		cl.ID, cl.TenantID = cur.ID, cur.TenantID
 		if err := kind.shape(&cl); err != nil {
+			return err
+		}
+		if err := checkAdminScope(c, cl.Scopes); err != nil {
 			return err
 		}
 		if b != nil && (len(cl.GlobalRoles) > 0 || len(cl.ServiceRoles) > 0) {
@@ -394,6 +400,12 @@ func (d *Directory) changeableClient(ctx context.Context, s Store, c Caller, id 
 	if cl.ID == AccountClientID {
 		return Tenant{}, nil, Client{}, fieldErr("id", "%q is Gatehouse's own account page client: it is registered at start and cannot be changed", cl.ID)
 	}
+	// A client that may carry the administration API is a door to every
+	// administrator who signs in through it: only the platform's own
+	// administrators change it.
+	if err := checkAdminScope(c, cl.Scopes); err != nil {
+		return Tenant{}, nil, Client{}, err
+	}
 	if cl.TenantID == "" {
 		return t, nil, cl, nil
 	}
@@ -410,6 +422,24 @@ func (d *Directory) changeableClient(ctx context.Context, s Store, c Caller, id 
 		return Tenant{}, nil, Client{}, err
 	}
 	return t, b, cl, nil
+}
+
+// ScopeAdmin is the scope that puts the administration API in a token's
+// audience (claims.ScopeAdmin; the directory imports no claims).
+const ScopeAdmin = "gatehouse.admin"
+
+// checkAdminScope refuses a client with the administration API's scope
+// unless the caller administers the system tenant: a tenant's own client
+// with that scope could collect the API tokens of any administrator,
+// above the tenant too, who signs in through it.
+func checkAdminScope(c Caller, scopes []string) error {
+	if !slices.Contains(scopes, ScopeAdmin) {
+		return nil
+	}
+	if c.Principal.Tenant.Level != LevelSystem || !slices.Contains(c.Principal.GlobalRoles, RoleAdmins) {
+		return fieldErr("scopes", "only an administrator of the system tenant may give or change a client with the %s scope", ScopeAdmin)
+	}
+	return nil
 }
 
 // clientAssignment is what a machine client holds in its tenant.

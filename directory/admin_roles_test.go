@@ -21,22 +21,8 @@ import (
 // with the seed services. Callers are keyed "tenant/username".
 func adminRolesWorld(t *testing.T) (*directory.Directory, map[string]directory.Caller) {
 	t.Helper()
-	d := newDirectory(t)
+	d := newWorld(t)
 	ctx, s := t.Context(), d.Store()
-	for _, tn := range []struct {
-		slug   string
-		level  directory.Level
-		parent string
-	}{
-		{"sys", directory.LevelSystem, ""},
-		{"acme", directory.LevelProvider, "sys"},
-		{"globex", directory.LevelProvider, "sys"},
-		{"contoso", directory.LevelCustomer, "acme"},
-	} {
-		if _, err := d.CreateTenant(ctx, tn.slug, tn.slug, tn.level, tn.parent); err != nil {
-			t.Fatalf("tenant %s: %v", tn.slug, err)
-		}
-	}
 	for _, svc := range directory.SeedServices {
 		if _, _, err := d.PutService(ctx, s, svc); err != nil {
 			t.Fatal(err)
@@ -59,8 +45,7 @@ func adminRolesWorld(t *testing.T) (*directory.Directory, map[string]directory.C
 	}); err != nil {
 		t.Fatal(err)
 	}
-	callers := map[string]directory.Caller{}
-	for _, nu := range []directory.NewUser{
+	return d, createCallers(t, d, []directory.NewUser{
 		{TenantSlug: "sys", Username: "sam", TenantRole: directory.TenantRoleAdmin},
 		{TenantSlug: "sys", Username: "sid", TenantRole: directory.TenantRoleUser, GlobalRoles: []string{directory.RoleReaders}},
 		{TenantSlug: "acme", Username: "ada", TenantRole: directory.TenantRoleAdmin},
@@ -68,19 +53,7 @@ func adminRolesWorld(t *testing.T) (*directory.Directory, map[string]directory.C
 		{TenantSlug: "acme", Username: "rita", TenantRole: directory.TenantRoleUser, GlobalRoles: []string{directory.RoleReaders}},
 		{TenantSlug: "contoso", Username: "cara", TenantRole: directory.TenantRoleAdmin},
 		{TenantSlug: "globex", Username: "gus", TenantRole: directory.TenantRoleAdmin},
-	} {
-		nu.Password = "correct-horse-battery"
-		u, err := d.CreateUser(ctx, nu)
-		if err != nil {
-			t.Fatalf("user %s/%s: %v", nu.TenantSlug, nu.Username, err)
-		}
-		c, err := d.CallerForUser(ctx, u.ID, "", "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		callers[nu.TenantSlug+"/"+nu.Username] = c
-	}
-	return d, callers
+	})
 }
 
 // snapshot is every role and group of every tenant, and the services.

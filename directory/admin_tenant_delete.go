@@ -129,6 +129,11 @@ func (d *Directory) DeleteTenantFor(ctx context.Context, c Caller, slug string, 
 				return fieldErrIs("cascade", ErrConflict,
 					"tenant %s is not empty: it has %s; delete them first, or delete it with cascade", t.Slug, what)
 			}
+		} else if (out.Users > 0 || out.Clients > 0 || len(out.Removed) > 1) && !slices.Contains(c.Principal.GlobalRoles, RoleAdmins) {
+			// A cascade removes people and machines the caller might not
+			// be allowed to touch one by one: only an administrator,
+			// who may, cascades.
+			return fmt.Errorf("deleting tenant %s with everything in it needs an administrator: %w", t.Slug, ErrForbidden)
 		}
 		// Leaves first: the Store refuses a tenant with children.
 		for _, x := range slices.Backward(out.Removed) {

@@ -23,26 +23,9 @@ import (
 // on real SQLite. Callers are keyed "tenant/username".
 func tdWorld(t *testing.T) (*directory.Directory, map[string]directory.Caller) {
 	t.Helper()
-	d := newDirectory(t)
+	d := newWorld(t, tenantSpec{"fabrikam", directory.LevelCustomer, "acme"}, tenantSpec{"northwind", directory.LevelSubcustomer, "contoso"})
 	ctx, s := t.Context(), d.Store()
-	for _, tn := range []struct {
-		slug   string
-		level  directory.Level
-		parent string
-	}{
-		{"sys", directory.LevelSystem, ""},
-		{"acme", directory.LevelProvider, "sys"},
-		{"globex", directory.LevelProvider, "sys"},
-		{"contoso", directory.LevelCustomer, "acme"},
-		{"fabrikam", directory.LevelCustomer, "acme"},
-		{"northwind", directory.LevelSubcustomer, "contoso"},
-	} {
-		if _, err := d.CreateTenant(ctx, tn.slug, tn.slug, tn.level, tn.parent); err != nil {
-			t.Fatalf("tenant %s: %v", tn.slug, err)
-		}
-	}
-	callers := map[string]directory.Caller{}
-	for _, nu := range []directory.NewUser{
+	callers := createCallers(t, d, []directory.NewUser{
 		{TenantSlug: "sys", Username: "sam", TenantRole: directory.TenantRoleAdmin},
 		{TenantSlug: "sys", Username: "sid", TenantRole: directory.TenantRoleUser, GlobalRoles: []string{directory.RoleReaders}},
 		{TenantSlug: "acme", Username: "ada", TenantRole: directory.TenantRoleAdmin},
@@ -51,18 +34,7 @@ func tdWorld(t *testing.T) (*directory.Directory, map[string]directory.Caller) {
 		{TenantSlug: "northwind", Username: "nina", TenantRole: directory.TenantRoleUser},
 		{TenantSlug: "globex", Username: "gus", TenantRole: directory.TenantRoleAdmin},
 		{TenantSlug: "globex", Username: "lou", TenantRole: directory.TenantRoleUser},
-	} {
-		nu.Password = "correct-horse-battery"
-		u, err := d.CreateUser(ctx, nu)
-		if err != nil {
-			t.Fatalf("user %s/%s: %v", nu.TenantSlug, nu.Username, err)
-		}
-		c, err := d.CallerForUser(ctx, u.ID, "", "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		callers[nu.TenantSlug+"/"+nu.Username] = c
-	}
+	})
 	ok(t, "link lou", s.InTx(ctx, func(s directory.Store) error {
 		_, _, err := d.PutLink(ctx, s, "globex", "lou", "contoso", directory.Assignment{TenantRole: directory.TenantRoleUser})
 		return err

@@ -103,6 +103,16 @@ func (d *Directory) UpdateTenantFor(ctx context.Context, c Caller, slug, name st
 		if t, err = s.TenantByID(ctx, t.ID); err != nil {
 			return err
 		}
+		// The default user roles are given to every user of the tenant:
+		// the caller may set only defaults it could grant itself, or it
+		// (or anyone below) gains through the setting what it lacks.
+		b, err := d.bookOf(ctx, s, t)
+		if err != nil {
+			return err
+		}
+		if lacks := c.Principal.Lacks(b.Resolve(Assignment{TenantRole: TenantRoleUser}).Permissions.Permissions()); len(lacks) > 0 {
+			return fieldErr("user_roles", "the default roles would give every user %s, which you do not hold", lacks[0])
+		}
 		if name = strings.TrimSpace(name); name != t.Name {
 			t.Name, t.UpdatedAt = name, d.now().UTC()
 			if err := s.UpdateTenant(ctx, t); err != nil {

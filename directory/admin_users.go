@@ -255,7 +255,55 @@ func (d *Directory) userFor(ctx context.Context, s Store, c Caller, id string, a
 	if err != nil {
 		return User{}, Tenant{}, fmt.Errorf("user %s: %w", id, err)
 	}
+	if a == AccessChange {
+		if err := d.checkHolds(ctx, s, c, u, t); err != nil {
+			return User{}, Tenant{}, err
+		}
+	}
 	return u, t, nil
+}
+
+// checkHolds refuses to let c manage u unless c could grant everything u
+// holds, at home and in every tenant u is linked to (each of which c must
+// reach): otherwise a user manager could disable, demote or take over an
+// administrator, or a customer's administrator a provider's administrator
+// linked into the customer.
+func (d *Directory) checkHolds(ctx context.Context, s Store, c Caller, u User, home Tenant) error {
+	refuse := func(where Tenant, err error) error {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			return fmt.Errorf("user %s holds in %s what you could not grant (%s): %w", u.ID, where.Slug, fe.Reason, ErrForbidden)
+		}
+		return err
+	}
+	b, err := d.bookOf(ctx, s, home)
+	if err != nil {
+		return err
+	}
+	if err := b.CheckGrant(c.Principal, u.Assignment()); err != nil {
+		return refuse(home, err)
+	}
+	links, err := s.LinksOfUser(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	for _, l := range links {
+		t, err := s.TenantByID(ctx, l.TenantID)
+		if err != nil {
+			return err
+		}
+		if !c.Reaches(t) {
+			return fmt.Errorf("user %s is linked to a tenant out of your reach: %w", u.ID, ErrForbidden)
+		}
+		lb, err := d.bookOf(ctx, s, t)
+		if err != nil {
+			return err
+		}
+		if err := lb.CheckGrant(c.Principal, l.Assignment()); err != nil {
+			return refuse(t, err)
+		}
+	}
+	return nil
 }
 
 // CreateUserFor creates a user in the tenant nu.TenantSlug for a caller
@@ -315,6 +363,9 @@ type UserUpdate struct {
 	FamilyName        *string
 	DisplayName       *string
 	PreferredLanguage *string
+	Phone             *string
+	JobTitle          *string
+	OfficeLocation    *string
 	Enabled           *bool
 }
 
@@ -338,6 +389,9 @@ func (d *Directory) UpdateUserFor(ctx context.Context, c Caller, id string, up U
 		set(&after.FamilyName, up.FamilyName)
 		set(&after.DisplayName, up.DisplayName)
 		set(&after.PreferredLanguage, up.PreferredLanguage)
+		set(&after.Phone, up.Phone)
+		set(&after.JobTitle, up.JobTitle)
+		set(&after.OfficeLocation, up.OfficeLocation)
 		if up.EmailVerified != nil {
 			after.EmailVerified = *up.EmailVerified
 		}
@@ -348,6 +402,9 @@ func (d *Directory) UpdateUserFor(ctx context.Context, c Caller, id string, up U
 			after.Disabled = !*up.Enabled
 		}
 		if err := validateEmail(after.Email); err != nil {
+			return err
+		}
+		if err := validateProfile(after.Phone, after.JobTitle, after.OfficeLocation); err != nil {
 			return err
 		}
 		if sameProfile(before, after) {

@@ -1,18 +1,13 @@
 package directory_test
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/directory"
-	"github.com/gatehouse-id/gatehouse/password"
-	"github.com/gatehouse-id/gatehouse/storage/sqlite"
 )
 
 // adminUsersWorld is rolesWorld (contoso: carol the administrator, dave
@@ -40,16 +35,8 @@ func adminUsersWorld(t *testing.T) (*directory.Directory, map[string]directory.U
 		}
 		users[u.Username] = u
 	}
-	callers := map[string]directory.Caller{}
-	caller := func(name string) directory.Caller {
-		c, err := d.CallerForUser(ctx, users[name].ID, "", "")
-		if err != nil {
-			t.Fatalf("caller %s: %v", name, err)
-		}
-		return c
-	}
-	callers["olga"] = caller("olga")
-	pete, err := d.CreateUserFor(ctx, callers["olga"], directory.NewUser{TenantSlug: "contoso", Username: "pete", TenantRole: "user"})
+	olga := callersOf(t, d, map[string]directory.User{"olga": users["olga"]})["olga"]
+	pete, err := d.CreateUserFor(ctx, olga, directory.NewUser{TenantSlug: "contoso", Username: "pete", TenantRole: "user"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,10 +44,7 @@ func adminUsersWorld(t *testing.T) (*directory.Directory, map[string]directory.U
 		t.Fatalf("pete's owner %q, want olga", pete.OwnerID)
 	}
 	users["pete"] = pete
-	for name := range users {
-		callers[name] = caller(name)
-	}
-	return d, users, callers
+	return d, users, callersOf(t, d, users)
 }
 
 func TestCopyRolesFor(t *testing.T) {
@@ -126,20 +110,8 @@ func TestCopyRolesFor(t *testing.T) {
 	for _, tc := range refused {
 		t.Run(tc.name, func(t *testing.T) {
 			before := stored(tc.to)
-			from := tc.from
-			if x, ok := u[from]; ok {
-				from = x.ID
-			}
-			_, err := d.CopyRolesFor(ctx, c[tc.by], from, u[tc.to].ID, tc.mode)
-			if err == nil {
-				t.Fatal("copied")
-			}
-			if tc.field != "" && fieldOf(err) != tc.field {
-				t.Errorf("err %v, want a field error on %s", err, tc.field)
-			}
-			if tc.is != nil && !errors.Is(err, tc.is) {
-				t.Errorf("err %v, want %v", err, tc.is)
-			}
+			_, err := d.CopyRolesFor(ctx, c[tc.by], idOf(u, tc.from), u[tc.to].ID, tc.mode)
+			wantRefused(t, "copy", err, tc.is, tc.field)
 			if after := stored(tc.to); !after.UpdatedAt.Equal(before.UpdatedAt) || !slices.Equal(after.GlobalRoles, before.GlobalRoles) ||
 				!after.ServiceRoles.Equal(before.ServiceRoles) || !slices.Equal(after.Groups, before.Groups) {
 				t.Errorf("%s changed: %+v -> %+v", tc.to, before.Assignment(), after.Assignment())
@@ -212,23 +184,8 @@ func TestSetOwnerFor(t *testing.T) {
 	for _, tc := range refused {
 		t.Run(tc.name, func(t *testing.T) {
 			before := ownerOf(tc.user)
-			owner := tc.owner
-			if x, ok := u[owner]; ok {
-				owner = x.ID
-			}
-			_, err := d.SetOwnerFor(ctx, c[tc.by], u[tc.user].ID, owner)
-			if err == nil {
-				t.Fatal("set")
-			}
-			if tc.field != "" && fieldOf(err) != tc.field {
-				t.Errorf("err %v, want a field error on %s", err, tc.field)
-			}
-			if tc.reason != "" && !strings.Contains(err.Error(), tc.reason) {
-				t.Errorf("err %v, want it to say %q", err, tc.reason)
-			}
-			if tc.is != nil && !errors.Is(err, tc.is) {
-				t.Errorf("err %v, want %v", err, tc.is)
-			}
+			_, err := d.SetOwnerFor(ctx, c[tc.by], u[tc.user].ID, idOf(u, tc.owner))
+			wantRefused(t, "set the owner", err, tc.is, tc.field, tc.reason)
 			if after := ownerOf(tc.user); after != before {
 				t.Errorf("owner of %s changed from %q to %q", tc.user, before, after)
 			}
@@ -324,13 +281,7 @@ func TestUsersForFilters(t *testing.T) {
 func TestUsersForPages(t *testing.T) {
 	ctx := t.Context()
 	clock := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "gatehouse.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	d := directory.New(st, directory.NewSecretHasher(bytes.Repeat([]byte{3}, 32)),
-		directory.Config{PasswordParams: password.Params{Memory: 64, Time: 1, Threads: 1}, Now: func() time.Time { return clock }})
+	d := newDirectoryAt(t, func() time.Time { return clock })
 	if _, err := d.CreateTenant(ctx, "sys", "System", directory.LevelSystem, ""); err != nil {
 		t.Fatal(err)
 	}

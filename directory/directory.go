@@ -126,6 +126,14 @@ func (d *Directory) ActiveUser(ctx context.Context, id string) (User, error) {
 	return u, nil
 }
 
+// RecordLogin counts a successful login of the user with id at time at
+// from address (Store.RecordLogin): the login calls it for a person
+// signing in to their own account, and not for a support login, which is
+// the support user's and not the supported user's.
+func (d *Directory) RecordLogin(ctx context.Context, id string, at time.Time, address string) error {
+	return d.store.RecordLogin(ctx, id, at.UTC(), address)
+}
+
 // VerifyClientSecret authenticates a confidential client by its secret.
 // Unknown clients and wrong secrets give the same ErrInvalidCredentials.
 func (d *Directory) VerifyClientSecret(ctx context.Context, clientID, secret string) (Client, error) {
@@ -241,10 +249,14 @@ type NewUser struct {
 	FamilyName        string
 	DisplayName       string
 	PreferredLanguage string
-	TenantRole        TenantRole
-	GlobalRoles       []string
-	ServiceRoles      ServiceRoles
-	Groups            []string
+	// Phone, JobTitle and OfficeLocation are optional; see User.
+	Phone          string
+	JobTitle       string
+	OfficeLocation string
+	TenantRole     TenantRole
+	GlobalRoles    []string
+	ServiceRoles   ServiceRoles
+	Groups         []string
 	// Owner is the username of the user's owner in the same tenant; empty
 	// for none. The user may hold at most what its owner holds.
 	Owner        string
@@ -270,6 +282,10 @@ func (d *Directory) BuildUser(tenant Tenant, nu NewUser) (User, error) {
 	if err := validateEmail(email); err != nil {
 		return User{}, err
 	}
+	phone, jobTitle, office := strings.TrimSpace(nu.Phone), strings.TrimSpace(nu.JobTitle), strings.TrimSpace(nu.OfficeLocation)
+	if err := validateProfile(phone, jobTitle, office); err != nil {
+		return User{}, err
+	}
 	if !nu.TenantRole.Valid() {
 		return User{}, fieldErr("role", "must be admin or user")
 	}
@@ -292,7 +308,8 @@ func (d *Directory) BuildUser(tenant Tenant, nu NewUser) (User, error) {
 	return User{
 		ID: NewID(), TenantID: tenant.ID, Username: username, Email: email, EmailVerified: nu.EmailVerified,
 		GivenName: nu.GivenName, FamilyName: nu.FamilyName, DisplayName: nu.DisplayName,
-		PreferredLanguage: nu.PreferredLanguage, TenantRole: nu.TenantRole, GlobalRoles: sortedNames(nu.GlobalRoles),
+		PreferredLanguage: nu.PreferredLanguage, Phone: phone, JobTitle: jobTitle, OfficeLocation: office,
+		TenantRole: nu.TenantRole, GlobalRoles: sortedNames(nu.GlobalRoles),
 		ServiceRoles: nu.ServiceRoles.Normalize(), Groups: sortedNames(nu.Groups), PasswordHash: hash,
 		Disabled: nu.Disabled, CreatedAt: now, UpdatedAt: now,
 	}, nil

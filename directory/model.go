@@ -145,6 +145,14 @@ type User struct {
 	FamilyName        string
 	DisplayName       string
 	PreferredLanguage string // BCP 47 tag, optional
+	// Phone, JobTitle and OfficeLocation are optional profile fields: a
+	// phone number of at most 32 digits, spaces and + - ( ), a job title
+	// and an office location of at most 100 printable characters each
+	// (validateProfile). Administrators see them; tokens do not carry
+	// them (the profile scope releases standard claims only).
+	Phone          string
+	JobTitle       string
+	OfficeLocation string
 	// TenantRole, GlobalRoles, ServiceRoles and Groups are what the user
 	// holds in its home tenant (see Assignment); a Link holds the same for
 	// another tenant.
@@ -162,6 +170,19 @@ type User struct {
 	Disabled     bool
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// The login statistics are Store.RecordLogin's alone: a user is
+	// created without any, and Store.UpdateUser leaves them as they are,
+	// so that a change made from a copy read before a login does not undo
+	// it. LoginCount counts the successful password logins to the user's
+	// own account (a support login acting as the user is not one of
+	// them); LastLoginAt and LastLoginAddress are the latest one's time
+	// and client address, zero and empty before the first. LastSeenAt is
+	// when the user was last seen; for now that is the last login (single
+	// sign-on and refresh do not move it).
+	LoginCount       int
+	LastLoginAt      time.Time
+	LastLoginAddress string
+	LastSeenAt       time.Time
 }
 
 // Assignment returns what u holds in its home tenant.

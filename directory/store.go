@@ -1,6 +1,9 @@
 package directory
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Store is the durable home of tenants, users, links, global roles, groups,
 // services, resources and clients. Implementations
@@ -29,8 +32,17 @@ type Store interface {
 	// and stay.
 	DeleteTenant(ctx context.Context, id string) error
 
+	// CreateUser and UpdateUser store every field of u but the login
+	// statistics (see User): CreateUser stores a user who has never signed
+	// in, UpdateUser keeps the statistics stored.
 	CreateUser(ctx context.Context, u User) error
 	UpdateUser(ctx context.Context, u User) error
+	// RecordLogin counts a successful login of the user with userID at
+	// time at from address, in one statement: LoginCount goes up by one,
+	// LastLoginAt and LastSeenAt become at, LastLoginAddress address.
+	// Nothing else of the user changes, UpdatedAt included. An unknown
+	// user is ErrNotFound.
+	RecordLogin(ctx context.Context, userID string, at time.Time, address string) error
 	UserByID(ctx context.Context, id string) (User, error)
 	UserByUsername(ctx context.Context, tenantID, username string) (User, error)
 	// ListUsers returns the users whose home tenant is tenantID, ordered by

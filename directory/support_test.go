@@ -2,6 +2,7 @@ package directory_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -31,22 +32,9 @@ func supportWorld(t *testing.T) (*directory.Directory, map[string]directory.User
 	t.Helper()
 	d := newDirectory(t)
 	ctx, s := t.Context(), d.Store()
-	for _, tn := range []struct {
-		slug   string
-		level  directory.Level
-		parent string
-	}{
-		{"sys", directory.LevelSystem, ""},
-		{"acme", directory.LevelProvider, "sys"},
-		{"globex", directory.LevelProvider, "sys"},
-		{"contoso", directory.LevelCustomer, "acme"},
-		{"initech", directory.LevelCustomer, "globex"},
-		{"contoso-north", directory.LevelSubcustomer, "contoso"},
-	} {
-		if _, err := d.CreateTenant(ctx, tn.slug, strings.ToUpper(tn.slug[:1])+tn.slug[1:], tn.level, tn.parent); err != nil {
-			t.Fatalf("tenant %s: %v", tn.slug, err)
-		}
-	}
+	createTenants(t, d, titled, append(slices.Clone(worldTree),
+		tenantSpec{"initech", directory.LevelCustomer, "globex"},
+		tenantSpec{"contoso-north", directory.LevelSubcustomer, "contoso"}))
 	for _, r := range []struct {
 		tenant string
 		role   directory.GlobalRole
@@ -63,8 +51,7 @@ func supportWorld(t *testing.T) (*directory.Directory, map[string]directory.User
 		}
 	}
 	const pw = "correct-horse-battery"
-	users := map[string]directory.User{}
-	for _, nu := range []directory.NewUser{
+	return d, createUsers(t, d, []directory.NewUser{
 		{TenantSlug: "sys", Username: "sam", GlobalRoles: []string{"support"}, Password: pw},
 		{TenantSlug: "sys", Username: "jill", Password: pw},
 		{TenantSlug: "acme", Username: "jill", GlobalRoles: []string{"support-engineers"}, Password: pw},
@@ -84,17 +71,7 @@ func supportWorld(t *testing.T) (*directory.Directory, map[string]directory.User
 		{TenantSlug: "contoso-north", Username: "nora", Password: pw},
 		{TenantSlug: "contoso-north", Username: "olga", TenantRole: directory.TenantRoleAdmin},
 		{TenantSlug: "initech", Username: "ian", Password: pw},
-	} {
-		if nu.TenantRole == "" {
-			nu.TenantRole = directory.TenantRoleUser
-		}
-		u, err := d.CreateUser(ctx, nu)
-		if err != nil {
-			t.Fatalf("user %s/%s: %v", nu.TenantSlug, nu.Username, err)
-		}
-		users[nu.TenantSlug+"/"+u.Username] = u
-	}
-	return d, users
+	})
 }
 
 // tenantID returns the id of the tenant slug.

@@ -144,6 +144,7 @@ func (d *Directory) PutUser(ctx context.Context, s Store, nu NewUser) (User, Cha
 	next.Email, next.EmailVerified = built.Email, built.EmailVerified
 	next.GivenName, next.FamilyName, next.DisplayName = built.GivenName, built.FamilyName, built.DisplayName
 	next.PreferredLanguage, next.Disabled = built.PreferredLanguage, built.Disabled
+	next.Phone, next.JobTitle, next.OfficeLocation = built.Phone, built.JobTitle, built.OfficeLocation
 	next.SetAssignment(built.Assignment())
 	next.OwnerID = built.OwnerID
 	if sameProfile(cur, next) {
@@ -218,7 +219,8 @@ func sameClient(a, b Client) bool {
 func sameProfile(a, b User) bool {
 	return a.Email == b.Email && a.EmailVerified == b.EmailVerified && a.GivenName == b.GivenName &&
 		a.FamilyName == b.FamilyName && a.DisplayName == b.DisplayName &&
-		a.PreferredLanguage == b.PreferredLanguage && a.TenantRole == b.TenantRole && a.Disabled == b.Disabled &&
+		a.PreferredLanguage == b.PreferredLanguage && a.Phone == b.Phone && a.JobTitle == b.JobTitle &&
+		a.OfficeLocation == b.OfficeLocation && a.TenantRole == b.TenantRole && a.Disabled == b.Disabled &&
 		slices.Equal(a.GlobalRoles, b.GlobalRoles) && a.ServiceRoles.Equal(b.ServiceRoles) &&
 		slices.Equal(a.Groups, b.Groups) && a.OwnerID == b.OwnerID
 }

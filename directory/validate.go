@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // FieldError names the field of an input that is wrong and says why, so that
@@ -88,6 +90,44 @@ func validateEmail(s string) error {
 		return fieldErr("email", "must be an email address like name@example.com")
 	}
 	return nil
+}
+
+// The limits of the optional profile fields (User.Phone, JobTitle,
+// OfficeLocation).
+const (
+	maxPhoneLen = 32
+	maxLineLen  = 100
+)
+
+// validateProfile checks the optional profile fields of a user, trimmed:
+// a phone number is at most 32 digits, spaces and + - ( ); a job title and
+// an office location at most 100 printable characters (no line breaks,
+// tabs or other control characters), each field empty if unknown.
+func validateProfile(phone, jobTitle, officeLocation string) error {
+	if len(phone) > maxPhoneLen || strings.TrimLeft(phone, "0123456789 +-()") != "" {
+		return fieldErr("phone", "must be at most %d digits, spaces or + - ( ), like +31 20 123 4567", maxPhoneLen)
+	}
+	for _, f := range []struct{ field, v string }{{"job_title", jobTitle}, {"office_location", officeLocation}} {
+		if !printableLine(f.v, maxLineLen) {
+			return fieldErr(f.field, "must be at most %d printable characters, on one line", maxLineLen)
+		}
+	}
+	return nil
+}
+
+// printableLine reports whether s is valid UTF-8 of at most n characters,
+// each printable (unicode.IsPrint: letters, marks, digits, punctuation,
+// symbols and the ASCII space).
+func printableLine(s string, n int) bool {
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > n {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // ValidateClient checks a client registration for consistency. It does not

@@ -152,6 +152,34 @@ func TestApplyEditedFileUpdates(t *testing.T) {
 	}
 }
 
+// TestApplyUserProfile checks that a user's phone, job title and office
+// location are stored, kept by applying the same file again, and changed
+// and cleared by an edited one.
+func TestApplyUserProfile(t *testing.T) {
+	d, clk := newDirectory(t)
+	ctx := t.Context()
+	profile := "given_name: Alice\n    phone: \"+31 (0)20 555-0134\"\n    job_title: Fleet manager\n" +
+		"    office_location: Rotterdam, Wilhelminakade 1\n"
+	file := strings.Replace(baseFile(t), "given_name: Alice\n", profile, 1)
+	apply(t, d, "base.yaml", file)
+	acme, err := d.Store().TenantBySlug(ctx, "acme-iot")
+	must(t, err)
+	alice := func() []string {
+		t.Helper()
+		u, err := d.Store().UserByUsername(ctx, acme.ID, "alice")
+		must(t, err)
+		return []string{u.Phone, u.JobTitle, u.OfficeLocation}
+	}
+	wantSame(t, "alice's profile", alice(), []string{"+31 (0)20 555-0134", "Fleet manager", "Rotterdam, Wilhelminakade 1"})
+
+	clk.now = clk.now.Add(time.Hour)
+	wantCounts(t, apply(t, d, "base.yaml", file), directoryfile.Result{})
+	edited := strings.NewReplacer("job_title: Fleet manager", "job_title: Head of operations",
+		"    office_location: Rotterdam, Wilhelminakade 1\n", "").Replace(file)
+	wantCounts(t, apply(t, d, "base.yaml", edited), directoryfile.Result{UsersUpdated: 1})
+	wantSame(t, "alice's profile, edited", alice(), []string{"+31 (0)20 555-0134", "Head of operations", ""})
+}
+
 // TestApplyConflictRollsBack checks that a uniqueness conflict with what is
 // already stored, found only when writing, undoes every earlier write of the
 // same Apply and names the entry.

@@ -182,6 +182,34 @@ users:
 			},
 		},
 		{
+			name: "bad user profile fields",
+			file: `version: 1
+users:
+  - tenant: acme-iot
+    username: jill
+    phone: call me maybe
+    job_title: "Engineer\tand more"
+    office_location: ` + strings.Repeat("x", 101) + `
+  - tenant: acme-iot
+    username: john
+    phone: [020 555 0134]
+    job_title: {title: Engineer}
+  - tenant: acme-iot
+    username: ann
+    phone: "` + strings.Repeat("5", 33) + `"
+    office_location: "Rotterdam\nDelft"
+`,
+			want: []string{
+				`demo.yaml:5:12: users[0].phone: must be at most 32 digits, spaces or + - ( ), like +31 20 123 4567`,
+				`demo.yaml:6:16: users[0].job_title: must be at most 100 printable characters, on one line`,
+				`demo.yaml:7:22: users[0].office_location: must be at most 100 printable characters, on one line`,
+				`demo.yaml:10:12: users[1].phone: must be a string`,
+				`demo.yaml:11:16: users[1].job_title: must be a string`,
+				`demo.yaml:14:12: users[2].phone: must be at most 32 digits, spaces or + - ( ), like +31 20 123 4567`,
+				`demo.yaml:15:22: users[2].office_location: must be at most 100 printable characters, on one line`,
+			},
+		},
+		{
 			name: "password and hash",
 			file: `version: 1
 users:

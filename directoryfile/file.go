@@ -57,6 +57,9 @@ type User struct {
 	FamilyName        string
 	DisplayName       string
 	PreferredLanguage string
+	Phone             string
+	JobTitle          string
+	OfficeLocation    string
 	Role              directory.TenantRole
 	GlobalRoles       []string
 	ServiceRoles      directory.ServiceRoles
@@ -289,6 +292,9 @@ func (p *parser) user(path string, n *yaml.Node) User {
 		{key: "family_name", decode: str(&u.FamilyName)},
 		{key: "display_name", decode: str(&u.DisplayName)},
 		{key: "preferred_language", decode: str(&u.PreferredLanguage)},
+		{key: "phone", decode: str(&u.Phone)},
+		{key: "job_title", decode: str(&u.JobTitle)},
+		{key: "office_location", decode: str(&u.OfficeLocation)},
 		{key: "role", decode: str(&u.Role)},
 		{key: "global_roles", decode: strList(&u.GlobalRoles)},
 		{key: "service_roles", decode: serviceRoles(&u.ServiceRoles)},
@@ -327,6 +333,12 @@ func (p *parser) user(path string, n *yaml.Node) User {
 			nu.Username = "x"
 		case "email":
 			nu.Email = ""
+		case "phone":
+			nu.Phone = ""
+		case "job_title":
+			nu.JobTitle = ""
+		case "office_location":
+			nu.OfficeLocation = ""
 		case "role":
 			nu.TenantRole = directory.TenantRoleUser
 		case "owner":
@@ -344,8 +356,8 @@ func (u User) newUser() directory.NewUser {
 	return directory.NewUser{
 		TenantSlug: u.Tenant, Username: u.Username, Email: u.Email, EmailVerified: u.EmailVerified,
 		GivenName: u.GivenName, FamilyName: u.FamilyName, DisplayName: u.DisplayName,
-		PreferredLanguage: u.PreferredLanguage, TenantRole: u.Role,
-		GlobalRoles: u.GlobalRoles, ServiceRoles: u.ServiceRoles, Groups: u.Groups, Owner: u.Owner,
+		PreferredLanguage: u.PreferredLanguage, Phone: u.Phone, JobTitle: u.JobTitle, OfficeLocation: u.OfficeLocation,
+		TenantRole: u.Role, GlobalRoles: u.GlobalRoles, ServiceRoles: u.ServiceRoles, Groups: u.Groups, Owner: u.Owner,
 		Password: u.Password, PasswordHash: u.PasswordHash, Disabled: u.Disabled,
 	}
 }

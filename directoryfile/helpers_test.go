@@ -81,9 +81,9 @@ func dump(t *testing.T, d *directory.Directory) string {
 		users, err := s.ListUsers(ctx, tn.ID)
 		must(err)
 		for _, u := range users {
-			fmt.Fprintf(&b, "  user %s %s %s %q %q disabled=%t hash=%t %v %v %v owner=%s updated=%s\n", u.Username, u.TenantRole,
-				u.Email, u.GivenName, u.FamilyName, u.Disabled, u.PasswordHash != "", u.GlobalRoles,
-				u.ServiceRoles.Normalize(), u.Groups, u.OwnerID, u.UpdatedAt.Format(time.RFC3339))
+			fmt.Fprintf(&b, "  user %s %s %s %q %q %q %q %q disabled=%t hash=%t %v %v %v owner=%s updated=%s\n", u.Username,
+				u.TenantRole, u.Email, u.GivenName, u.FamilyName, u.Phone, u.JobTitle, u.OfficeLocation, u.Disabled,
+				u.PasswordHash != "", u.GlobalRoles, u.ServiceRoles.Normalize(), u.Groups, u.OwnerID, u.UpdatedAt.Format(time.RFC3339))
 			links, err := s.LinksOfUser(ctx, u.ID)
 			must(err)
 			for _, l := range links {

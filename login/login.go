@@ -58,8 +58,8 @@ type Authenticator interface {
 	Authenticate(ctx context.Context, tenantSlug, username, password string) (directory.User, directory.Tenant, error)
 }
 
-// Tenants answers the tenant choice's questions; *directory.Directory
-// implements it.
+// Tenants answers the tenant choice's questions and keeps the users' login
+// statistics; *directory.Directory implements it.
 type Tenants interface {
 	// TenantsOf lists the tenants the user may act in, home first.
 	TenantsOf(ctx context.Context, u directory.User) ([]directory.Tenant, error)
@@ -71,6 +71,9 @@ type Tenants interface {
 	// DecideMFAFor says whether the user acting in the tenant must pass
 	// TOTP; asked is true when the application demanded it.
 	DecideMFAFor(ctx context.Context, userID, tenantID string, asked bool) (directory.MFADecision, error)
+	// RecordLogin counts a successful login of the user at time at from
+	// address (directory.Store.RecordLogin).
+	RecordLogin(ctx context.Context, userID string, at time.Time, address string) error
 }
 
 // Authenticators is the TOTP second factor; *mfa.Service implements it.

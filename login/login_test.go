@@ -132,6 +132,8 @@ type options struct {
 	// now is the clock of the handler (time.Now if nil); the session store
 	// keeps time.Now.
 	now func() time.Time
+	// tenants, if set, wraps the directory as the handler's Tenants.
+	tenants func(Tenants) Tenants
 }
 
 type harness struct {
@@ -239,6 +241,10 @@ func newHarness(t testing.TB, o options) *harness {
 		t.Fatal(err)
 	}
 	h.auth = &countingAuth{Authenticator: dir}
+	var tenants Tenants = dir
+	if o.tenants != nil {
+		tenants = o.tenants(dir)
+	}
 
 	tmpl, err := templates.New()
 	if err != nil {
@@ -258,7 +264,7 @@ func newHarness(t testing.TB, o options) *harness {
 	h.handler, err = New(Config{
 		Requests:       h.requests,
 		Authenticator:  h.auth,
-		Tenants:        dir,
+		Tenants:        tenants,
 		MFA:            h.mfa,
 		Support:        dir,
 		Audit:          h.audit.Record,

@@ -243,6 +243,17 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, id string, re
 		}
 		return "", internalError(fmt.Errorf("complete login: %w", err), attrs...)
 	}
+	// The login happened: count it in the user's statistics. Only an
+	// ordinary login counts. A support login is the support user's, not
+	// the supported user's, whose statistics must not change; and the
+	// support user did not sign in to its own account either (the audit
+	// log has support.login for that). The statistics are information, not
+	// a control: a failure to record them is logged and the login goes on.
+	if sup == nil {
+		if err := h.tenants.RecordLogin(ctx, user.ID, h.now(), throttle.ClientAddress(r)); err != nil {
+			h.log.LogAttrs(ctx, slog.LevelWarn, "record login", append(attrs, slog.String("err", err.Error()))...)
+		}
+	}
 	// The browser's previous session, if any, is replaced by this one; end
 	// it rather than leave it live and unreachable until it expires.
 	if old := session.TokenFromRequest(r); old != "" {

@@ -18,7 +18,8 @@
 //   - lists keep their order, permissions and service roles included;
 //   - Update replaces every field of the stored row, CreatedAt included; it
 //     finds the row by its id (by name for services and resources, by user
-//     and tenant for links);
+//     and tenant for links). A user's login statistics are the exception:
+//     only RecordLogin writes them (logins.go);
 //   - a write that refers to a row that does not exist (a tenant, a user, an
 //     owner) fails with ErrNotFound and an error naming the missing id;
 //   - a list of children of an unknown tenant or user is empty, not an
@@ -55,6 +56,7 @@ func Run(t *testing.T, newStore func(t *testing.T) directory.Store) {
 	t.Run("Race", func(t *testing.T) { testRace(t, newStore) })
 	t.Run("Copies", func(t *testing.T) { testCopies(t, newStore) })
 	t.Run("TenantDeletes", func(t *testing.T) { testTenantDeletes(t, newStore) })
+	t.Run("Logins", func(t *testing.T) { testLogins(t, newStore) })
 }
 
 // at returns a fixed instant plus m minutes. It has microseconds, so that a
@@ -83,12 +85,14 @@ func newTenant(id, slug string, parent *directory.Tenant) directory.Tenant {
 
 // newUser returns a user with every field set to something other than its
 // zero value, so that a column the backend forgets shows up; all but
-// OwnerID, which must name a stored user (see the Users/Owner test).
+// OwnerID, which must name a stored user (see the Users/Owner test), and
+// the login statistics, which only RecordLogin writes (see logins.go).
 func newUser(id, tenantID, username, email string) directory.User {
 	return directory.User{
 		ID: id, TenantID: tenantID, Username: username, Email: email, EmailVerified: true,
 		GivenName: "Given " + username, FamilyName: "Family " + username, DisplayName: "Display " + username,
-		PreferredLanguage: "nl-NL", TenantRole: directory.TenantRoleAdmin,
+		PreferredLanguage: "nl-NL", Phone: "+31 (0)20 555-0134", JobTitle: "Field engineer, " + username,
+		OfficeLocation: "Rotterdam — Wilhelminakade", TenantRole: directory.TenantRoleAdmin,
 		// Out of order, to catch a store that sorts.
 		GlobalRoles: []string{directory.RoleReaders, directory.RoleDevices},
 		ServiceRoles: directory.ServiceRoles{

@@ -142,6 +142,7 @@ func testUsers(t *testing.T, newStore func(t *testing.T) directory.Store) {
 			{"every field", func(u *directory.User) {
 				*u = directory.User{ID: u.ID, TenantID: u.TenantID, Username: "jill2", Email: "jill2@example.com",
 					GivenName: "J", FamilyName: "F", DisplayName: "JF", PreferredLanguage: "de",
+					Phone: "020 555 0199", JobTitle: "Planner", OfficeLocation: "Delft",
 					TenantRole: directory.TenantRoleUser, GlobalRoles: []string{"operators"},
 					ServiceRoles: directory.ServiceRoles{"webshop": {"voucher-manager"}},
 					Groups:       []string{"night-shift"}, OwnerID: "u-john",
@@ -149,6 +150,9 @@ func testUsers(t *testing.T, newStore func(t *testing.T) directory.Store) {
 			}, nil},
 			{"roles and groups cleared", func(u *directory.User) {
 				u.GlobalRoles, u.ServiceRoles, u.Groups = nil, nil, nil
+			}, nil},
+			{"profile cleared", func(u *directory.User) {
+				u.Phone, u.JobTitle, u.OfficeLocation = "", "", ""
 			}, nil},
 			{"one service's roles changed", func(u *directory.User) {
 				u.ServiceRoles = directory.ServiceRoles{"things-manager": {"read-only"}, "invoices": {"viewer"}}
