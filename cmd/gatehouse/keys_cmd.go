@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/rsa"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -41,17 +40,9 @@ The command runs as the operator against the configured database
 // keysCommand manages the signing keys and the key-encryption key.
 func keysCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg config
-	fs := flag.NewFlagSet("keys", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg.bindStorageFlags(fs)
-	fs.Usage = func() { fmt.Fprint(stderr, keysUsage); fs.PrintDefaults() }
-	if len(args) == 0 {
-		fs.Usage()
-		return errUsage
-	}
-	action := args[0]
-	if err := fs.Parse(args[1:]); err != nil {
-		return errUsage
+	fs, action, err := actionFlags("keys", keysUsage, &cfg, args, stderr)
+	if err != nil {
+		return err
 	}
 	wantArgs := 0
 	if action == "delete" {

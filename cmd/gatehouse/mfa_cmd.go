@@ -29,17 +29,9 @@ command cannot reach: status and unlock refuse, and reset removes TOTP only.
 // mfaCommand lets an operator help a person locked out of TOTP.
 func mfaCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg config
-	fs := flag.NewFlagSet("mfa", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg.bindStorageFlags(fs)
-	fs.Usage = func() { fmt.Fprint(stderr, mfaUsage); fs.PrintDefaults() }
-	if len(args) == 0 {
-		fs.Usage()
-		return errUsage
-	}
-	action := args[0]
-	if err := fs.Parse(args[1:]); err != nil {
-		return errUsage
+	fs, action, err := actionFlags("mfa", mfaUsage, &cfg, args, stderr)
+	if err != nil {
+		return err
 	}
 	if fs.NArg() != 2 || (action != "status" && action != "unlock" && action != "reset") {
 		fs.Usage()
@@ -111,4 +103,22 @@ func runMFAAction(ctx context.Context, svc *mfa.Service, action string, sub mfa.
 	}
 	fmt.Fprintln(stdout)
 	return nil
+}
+
+// actionFlags parses "ACTION [flags] ARGS..." for an operator command that
+// takes the storage settings: the flag set (for its arguments), the
+// action, or errUsage with the usage printed.
+func actionFlags(name, usage string, cfg *config, args []string, stderr io.Writer) (*flag.FlagSet, string, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.bindStorageFlags(fs)
+	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	if len(args) == 0 {
+		fs.Usage()
+		return nil, "", errUsage
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		return nil, "", errUsage
+	}
+	return fs, args[0], nil
 }
