@@ -312,6 +312,9 @@ func (d *Directory) checkHolds(ctx context.Context, s Store, c Caller, u User, h
 // be a user of the same tenant. The caller grants nothing it does not
 // hold. A username taken in the tenant is ErrConflict.
 func (d *Directory) CreateUserFor(ctx context.Context, c Caller, nu NewUser) (User, error) {
+	if nu.EmailVerified && !c.vouchesForEmail() {
+		return User{}, fieldErr("email_verified", "only an administrator of the system tenant may mark an address verified")
+	}
 	var out User
 	err := d.store.InTx(ctx, func(s Store) error {
 		t, err := d.tenantFor(ctx, s, c, nu.TenantSlug)
@@ -392,8 +395,14 @@ func (d *Directory) UpdateUserFor(ctx context.Context, c Caller, id string, up U
 		set(&after.Phone, up.Phone)
 		set(&after.JobTitle, up.JobTitle)
 		set(&after.OfficeLocation, up.OfficeLocation)
+		if after.Email != before.Email {
+			after.EmailVerified = false // a new address is not verified
+		}
 		if up.EmailVerified != nil {
 			after.EmailVerified = *up.EmailVerified
+		}
+		if after.EmailVerified && !before.EmailVerified && !c.vouchesForEmail() {
+			return fieldErr("email_verified", "only an administrator of the system tenant may mark an address verified")
 		}
 		if up.Enabled != nil {
 			if !*up.Enabled && u.ID == c.UserID {
@@ -619,4 +628,13 @@ func (d *Directory) HomeMFAOf(ctx context.Context, users []User) ([]MFADecision,
 		out[i] = dec
 	}
 	return out, nil
+}
+
+// vouchesForEmail reports whether the caller may mark an email address
+// verified: portals of the whole platform may trust email_verified (to link
+// accounts by address, say), so only the platform's own administrators may
+// vouch for one; everyone else's addresses are verified by their owners
+// (by mail, once the user lifecycle sends it).
+func (c Caller) vouchesForEmail() bool {
+	return c.Principal.Tenant.Level == LevelSystem && slices.Contains(c.Principal.GlobalRoles, RoleAdmins)
 }
