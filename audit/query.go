@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -105,13 +104,18 @@ func DecodeCursor(s string) (Cursor, error) {
 	return c, nil
 }
 
-// ActionPrefix reports whether q.Action is a prefix ("support.") rather
-// than an exact action, and returns it.
-func (q Query) ActionPrefix() (string, bool) {
-	if strings.HasSuffix(q.Action, ".") {
-		return q.Action, true
+// ActionRange reports whether q.Action is a prefix ("support.") rather
+// than an exact action, and returns the actions it matches as a range of
+// strings comparing bytes: from (inclusive) to (exclusive), "support." to
+// "support/", '/' being the byte after '.'. A store compares with the range
+// rather than with a pattern (LIKE), in which '_' and '%' are not
+// characters.
+func (q Query) ActionRange() (from, to string, ok bool) {
+	p, ok := strings.CutSuffix(q.Action, ".")
+	if !ok {
+		return "", "", false
 	}
-	return "", false
+	return q.Action, p + "/", true
 }
 
 // PageSize returns how many events q asks for at most: q.Limit, or
@@ -121,32 +125,4 @@ func (q Query) PageSize() int {
 		return ListLimit
 	}
 	return q.Limit
-}
-
-// Matches reports whether e is one of the events q selects, regardless of
-// the limit: what QueryEvents computes in SQL, for stores (and fakes) that
-// hold events in memory.
-func (q Query) Matches(e Event) bool {
-	switch {
-	case !slices.Contains(q.TenantIDs, e.TenantID),
-		q.Actor != "" && e.Actor != q.Actor,
-		q.Target != "" && e.Target != q.Target,
-		!q.Since.IsZero() && e.Time.Before(q.Since),
-		!q.Until.IsZero() && !e.Time.Before(q.Until),
-		!q.After.IsZero() && !q.After.Before(CursorOf(e)):
-		return false
-	}
-	if p, ok := q.ActionPrefix(); ok {
-		return strings.HasPrefix(e.Action, p)
-	}
-	return q.Action == "" || e.Action == q.Action
-}
-
-// Before reports whether c comes before d in the newest-first order: it is
-// newer, or as new with a greater id, comparing bytes.
-func (c Cursor) Before(d Cursor) bool {
-	if t := c.Time.Compare(d.Time); t != 0 {
-		return t > 0
-	}
-	return c.ID > d.ID
 }

@@ -69,6 +69,10 @@ func TestDecodeCursorRefusesGarbage(t *testing.T) {
 		"an id with a NUL":        enc("1741910400000000:e-\x00"),
 		"an overlong id":          enc("1741910400000000:" + strings.Repeat("x", audit.MaxValueLen+1)),
 		"far too long":            strings.Repeat("A", 100000),
+		"one character":           "x",
+		"punctuation":             "!!!!",
+		"padding only":            "AAAA====",
+		"words, no separator":     "bm90IGEgY3Vyc29y", // "not a cursor"
 		// The same bytes, with a bit set after the last byte: a decoder
 		// that is not strict reads it as good.
 		"trailing bits": nonCanonical(good),
@@ -98,6 +102,39 @@ func TestQueryPageSize(t *testing.T) {
 	} {
 		if got := (audit.Query{Limit: limit}).PageSize(); got != want {
 			t.Errorf("Limit %d: PageSize() = %d, want %d", limit, got, want)
+		}
+	}
+}
+
+func TestQueryActionRange(t *testing.T) {
+	for _, action := range []string{"support.login", "support", "totp", ""} {
+		if from, to, ok := (audit.Query{Action: action}).ActionRange(); ok {
+			t.Errorf("ActionRange of the exact action %q = %q, %q, true", action, from, to)
+		}
+	}
+	for _, tc := range []struct {
+		prefix string
+		in     []string
+		out    []string
+	}{
+		{"support.", []string{"support.", "support.login", "support.~", "support.\xff"},
+			[]string{"support", "support/", "support_team.created", "supports.listed", "Support.login", "supporu"}},
+		{".", []string{".", ".x"}, []string{"", "-", "/", "a."}},
+	} {
+		from, to, ok := (audit.Query{Action: tc.prefix}).ActionRange()
+		if !ok {
+			t.Errorf("ActionRange of the prefix %q: not a prefix", tc.prefix)
+			continue
+		}
+		for _, a := range tc.in {
+			if a < from || a >= to {
+				t.Errorf("prefix %q: %q is outside [%q, %q)", tc.prefix, a, from, to)
+			}
+		}
+		for _, a := range tc.out {
+			if a >= from && a < to {
+				t.Errorf("prefix %q: %q is inside [%q, %q)", tc.prefix, a, from, to)
+			}
 		}
 	}
 }

@@ -14,6 +14,13 @@
 // secret copied to another user's row does not open) together with ten
 // recovery codes, and hands the codes back to be shown once.
 //
+// When the key-encryption key changes, Rewrap (run by `gatehouse keys
+// rewrap`, after keys.Rewrap) re-seals every stored secret under the new
+// one, one credential at a time: ResealTOTPCredential replaces a secret
+// only if it is still the one read, so a person re-enrolling meanwhile
+// keeps the new credential. Pending enrolments are not rewrapped; they live
+// ten minutes, and the previous key opens them meanwhile.
+//
 // # Verification
 //
 // Verify takes what the person typed. Spaces and '-' are dropped and

@@ -142,6 +142,44 @@ func (e *env) wantWait(svc *mfa.Service, sub mfa.Subject, code string, wait time
 	}
 }
 
+// race verifies code for sub on n new nodes at the same moment and returns
+// how many accepted it. A node may refuse it with lost (the code was spent
+// by another) or a *WaitError (its turn came after another node's failure);
+// any other error fails the test.
+func (e *env) race(n int, sub mfa.Subject, code string, lost error) int {
+	e.t.Helper()
+	var (
+		mu       sync.Mutex
+		accepted int
+		errs     []error
+		wg       sync.WaitGroup
+		gate     = make(chan struct{})
+	)
+	for range n {
+		node := e.node(func(*mfa.Config) {})
+		wg.Go(func() {
+			<-gate
+			_, err := node.Verify(e.t.Context(), sub, code)
+			mu.Lock()
+			defer mu.Unlock()
+			var we *mfa.WaitError
+			switch {
+			case err == nil:
+				accepted++
+			case errors.Is(err, lost), errors.As(err, &we):
+			default:
+				errs = append(errs, err)
+			}
+		})
+	}
+	close(gate)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		e.t.Fatal(err)
+	}
+	return accepted
+}
+
 func (e *env) status(sub mfa.Subject) mfa.Status {
 	e.t.Helper()
 	st, err := e.svc.Status(e.t.Context(), sub)
@@ -151,9 +189,9 @@ func (e *env) status(sub mfa.Subject) mfa.Status {
 	return st
 }
 
-// auditLog is the audit store of a test, behind the real audit.Log (which
-// refuses malformed events and details that look like secrets): it keeps
-// every event, and fails while failing is set.
+// auditLog is the audit.Appender of a test, behind the real audit.Log
+// (which refuses malformed events and details that look like secrets): it
+// keeps every event, and fails while failing is set.
 type auditLog struct {
 	mu      sync.Mutex
 	events  []audit.Event
@@ -161,10 +199,6 @@ type auditLog struct {
 }
 
 var errAudit = errors.New("audit store down")
-
-func (l *auditLog) ListEvents(context.Context, []string, time.Time, int) ([]audit.Event, error) {
-	return nil, errors.New("not implemented")
-}
 
 func (l *auditLog) AppendEvent(_ context.Context, ev audit.Event) error {
 	l.mu.Lock()

@@ -3,7 +3,6 @@ package mfa_test
 import (
 	"errors"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -48,36 +47,7 @@ func TestRecoveryCodesOnce(t *testing.T) {
 func TestRecoveryCodeRace(t *testing.T) {
 	e := newEnv(t)
 	_, codes := e.enrol(e.jill)
-	var (
-		mu       sync.Mutex
-		accepted int
-		errs     []error
-		wg       sync.WaitGroup
-		gate     = make(chan struct{})
-	)
-	for range 8 {
-		n := e.node(func(*mfa.Config) {})
-		wg.Go(func() {
-			<-gate
-			_, err := n.Verify(t.Context(), e.jill, codes[0])
-			mu.Lock()
-			defer mu.Unlock()
-			var we *mfa.WaitError
-			switch {
-			case err == nil:
-				accepted++
-			case errors.Is(err, mfa.ErrInvalidCode), errors.As(err, &we):
-			default:
-				errs = append(errs, err)
-			}
-		})
-	}
-	close(gate)
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		t.Fatal(err)
-	}
-	if accepted != 1 {
+	if accepted := e.race(8, e.jill, codes[0], mfa.ErrInvalidCode); accepted != 1 {
 		t.Fatalf("one recovery code accepted %d times, want 1", accepted)
 	}
 }

@@ -1,9 +1,7 @@
 package mfa_test
 
 import (
-	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -37,40 +35,9 @@ func TestVerifyTOTP(t *testing.T) {
 // moment; exactly one accepts it (the others wait their turn, or find it
 // used).
 func TestReplayOnAnotherNode(t *testing.T) {
-	const racers = 4
 	e := newEnv(t)
 	secret, _ := e.enrol(e.jill)
-	var nodes []*mfa.Service
-	for range racers {
-		nodes = append(nodes, e.node(func(*mfa.Config) {}))
-	}
-	code := e.code(secret, 0)
-	var (
-		mu       sync.Mutex
-		accepted int
-		errs     []error
-		wg       sync.WaitGroup
-	)
-	for _, n := range nodes {
-		wg.Go(func() {
-			_, err := n.Verify(t.Context(), e.jill, code)
-			mu.Lock()
-			defer mu.Unlock()
-			var we *mfa.WaitError
-			switch {
-			case err == nil:
-				accepted++
-			case errors.Is(err, mfa.ErrReplayed), errors.As(err, &we):
-			default:
-				errs = append(errs, err)
-			}
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		t.Fatal(err)
-	}
-	if accepted != 1 {
+	if accepted := e.race(4, e.jill, e.code(secret, 0), mfa.ErrReplayed); accepted != 1 {
 		t.Fatalf("%d nodes accepted one code, want 1", accepted)
 	}
 }

@@ -135,16 +135,26 @@ func testLimit(t *testing.T, newStore func(t *testing.T) audit.Store) {
 	wantEvents(t, "since at(3), limit 1", list(t, s, []string{"t-acme"}, at(3), 1), all[:1])
 }
 
-// testDefaultLimit: a limit <= 0, or above audit.ListLimit, is
-// audit.ListLimit, and the events left out are the oldest.
-func testDefaultLimit(t *testing.T, newStore func(t *testing.T) audit.Store) {
-	s := newStore(t)
+// defaultLimitLog appends audit.ListLimit+1 events of t-acme, e-00000 to
+// e-01000, a second apart, oldest first, and returns how many.
+func defaultLimitLog(t *testing.T, s audit.Store) int {
+	t.Helper()
 	n := audit.ListLimit + 1
 	for i := range n {
 		e := audit.Event{ID: fmt.Sprintf("e-%05d", i), Time: at(0).Add(time.Duration(i) * time.Second),
 			Action: "user.signed_in", TenantID: "t-acme", Actor: "u-jill"}
 		mustDo(t, s.AppendEvent(t.Context(), e))
 	}
+	return n
+}
+
+// testDefaultLimit: a limit <= 0, or above audit.ListLimit, is
+// audit.ListLimit, and the events left out are the oldest. QueryEvents is
+// checked on the same events (testQueryDefaultLimit), which take a while
+// to append.
+func testDefaultLimit(t *testing.T, newStore func(t *testing.T) audit.Store) {
+	s := newStore(t)
+	n := defaultLimitLog(t, s)
 	for _, limit := range []int{0, -1, audit.ListLimit, audit.ListLimit + 1, math.MaxInt} {
 		got := list(t, s, []string{"t-acme"}, time.Time{}, limit)
 		if len(got) != audit.ListLimit {
@@ -154,4 +164,5 @@ func testDefaultLimit(t *testing.T, newStore func(t *testing.T) audit.Store) {
 			t.Fatalf("limit %d: events %s to %s, want the newest, e-%05d to e-00001", limit, first, last, n-1)
 		}
 	}
+	t.Run("Query", func(t *testing.T) { testQueryDefaultLimit(t, s, n) })
 }

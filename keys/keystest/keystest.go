@@ -15,7 +15,8 @@
 //   - InRotation returns fn's error (errors.Is finds it); fn's writes, and
 //     those of an InRotation nested in it, are seen by fn at once and by
 //     the plain Store after the commit; of concurrent calls on one Store,
-//     fn runs for one at a time.
+//     fn runs for one at a time (and, where a backend runs OneAtATime with
+//     several Stores on one database, of calls on all of them).
 package keystest
 
 import (
@@ -398,7 +399,7 @@ func testInRotation(t *testing.T, newStore func(t *testing.T) keys.Store) {
 		wantRecords(t, "ListKeys after a rotation", list(t, s), []keys.Record{record("k-1", 1), record("k-2", 2)})
 	})
 
-	t.Run("OneAtATime", func(t *testing.T) { testRotationExclusive(t, newStore) })
+	t.Run("OneAtATime", func(t *testing.T) { OneAtATime(t, newStore(t)) })
 
 	t.Run("Nested", func(t *testing.T) {
 		s := newStore(t)
@@ -436,20 +437,28 @@ func testInRotation(t *testing.T, newStore func(t *testing.T) keys.Store) {
 	})
 }
 
-// testRotationExclusive runs rotations on many goroutines at once, each
-// reading a counter, pausing, and writing it back plus one: no increment
-// may be lost, and no two fns may run at the same time.
-func testRotationExclusive(t *testing.T, newStore func(t *testing.T) keys.Store) {
-	const n = 8
-	s := newStore(t)
-	put(t, s, "counter", []byte("0"))
+// OneAtATime runs rotations on many goroutines at once, spread over stores,
+// each reading a counter, pausing, and writing it back plus one: no
+// increment may be lost, and no two fns may run at the same time. Run calls
+// it with one Store. A backend whose Stores can share one database (two
+// processes on one file, two nodes on one server) calls it too, with
+// several Stores opened on the same new, empty database, to show that the
+// database's lock keeps their rotations apart, not anything in the process.
+func OneAtATime(t *testing.T, stores ...keys.Store) {
+	t.Helper()
+	const perStore = 8
+	if len(stores) == 0 {
+		t.Fatal("keystest.OneAtATime: no stores")
+	}
+	put(t, stores[0], "counter", []byte("0"))
 	var (
 		wg             sync.WaitGroup
 		start          = make(chan struct{})
-		errs           = make([]error, n)
+		errs           = make([]error, perStore*len(stores))
 		inFlight, most atomic.Int32
 	)
-	for i := range n {
+	for i := range errs {
+		s := stores[i%len(stores)]
 		wg.Go(func() {
 			<-start
 			errs[i] = s.InRotation(t.Context(), func(tx keys.Store) error {
@@ -478,5 +487,7 @@ func testRotationExclusive(t *testing.T, newStore func(t *testing.T) keys.Store)
 	if m := most.Load(); m != 1 {
 		t.Errorf("%d fns ran at the same time, want 1", m)
 	}
-	wantSecret(t, s, "counter", []byte(strconv.Itoa(n)))
+	for _, s := range stores {
+		wantSecret(t, s, "counter", []byte(strconv.Itoa(len(errs))))
+	}
 }

@@ -9,10 +9,8 @@ import (
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/audit"
+	"github.com/gatehouse-id/gatehouse/storage/internal/stored"
 )
-
-// Store keeps the audit log too.
-var _ audit.Store = (*Store)(nil)
 
 const eventColumns = `id, time, action, tenant_id, actor, actor_name, target, target_name, details`
 
@@ -20,7 +18,7 @@ const eventColumns = `id, time, action, tenant_id, actor, actor_name, target, ta
 // nodes appending the same id at once, one inserts and the others wait for
 // its commit and then fail.
 func (s *Store) AppendEvent(ctx context.Context, e audit.Event) error {
-	details, err := encDetails(e.Details)
+	details, err := stored.EncodeDetails(e.Details)
 	if err != nil {
 		return fmt.Errorf("append audit event %s: %w", e.ID, err)
 	}
@@ -75,10 +73,10 @@ func (s *Store) QueryEvents(ctx context.Context, q audit.Query) ([]audit.Event, 
 // the newest.
 //
 // Ids, actors, targets and actions are COLLATE "C" (0004), so they compare
-// bytes, as in SQLite. An action prefix is a range rather than LIKE, which
-// takes '_' for any character: "support." to "support/", '/' being the byte
-// after '.'. The cursor's condition repeats time <= $n so that the index
-// is read from the cursor on rather than from the newest event.
+// bytes, as in SQLite. An action prefix is a range (audit.Query.ActionRange)
+// rather than LIKE, which takes '_' for any character. The cursor's
+// condition repeats time <= $n so that the index is read from the cursor on
+// rather than from the newest event.
 //
 // PostgreSQL keeps microseconds, and pgx drops the nanoseconds of a time it
 // sends; Since, Until and the cursor's time are rounded up to the
@@ -105,8 +103,8 @@ func eventsQuery(q audit.Query) (string, []any) {
 	if q.Target != "" {
 		where = append(where, `target = `+arg(q.Target))
 	}
-	if p, ok := q.ActionPrefix(); ok {
-		where = append(where, `action >= `+arg(p)+` AND action < `+arg(p[:len(p)-1]+"/"))
+	if from, to, ok := q.ActionRange(); ok {
+		where = append(where, `action >= `+arg(from)+` AND action < `+arg(to))
 	} else if q.Action != "" {
 		where = append(where, `action = `+arg(q.Action))
 	}
@@ -117,8 +115,9 @@ func eventsQuery(q audit.Query) (string, []any) {
 		where = append(where, `time < `+arg(ceilMicro(q.Until)))
 	}
 	if !q.After.IsZero() {
-		t := arg(ceilMicro(q.After.Time))
-		if q.After.Time.Equal(ceilMicro(q.After.Time)) {
+		c := ceilMicro(q.After.Time)
+		t := arg(c)
+		if c.Equal(q.After.Time) {
 			where = append(where, `time <= `+t+` AND (time < `+t+` OR (time = `+t+` AND id < `+arg(q.After.ID)+`))`)
 		} else {
 			where = append(where, `time < `+t) // no stored event has the cursor's time
@@ -148,28 +147,9 @@ func scanEvent(row scanner) (audit.Event, error) {
 		&details); err != nil {
 		return audit.Event{}, err
 	}
-	var d decoder
-	if e.Details = d.details(details); d.err != nil {
-		return audit.Event{}, fmt.Errorf("audit event %s: %w", e.ID, d.err)
+	var err error
+	if e.Details, err = stored.DecodeDetails(details); err != nil {
+		return audit.Event{}, fmt.Errorf("audit event %s: %w", e.ID, err)
 	}
 	return e, nil
-}
-
-// encDetails stores details as a jsonb object, {} for none however spelled,
-// so that the column always holds an object, as in SQLite.
-func encDetails(details map[string]string) (string, error) {
-	if len(details) == 0 {
-		return "{}", nil
-	}
-	return encJSON("details", details)
-}
-
-// details decodes a details column; {} comes back as nil.
-func (d *decoder) details(b []byte) map[string]string {
-	m, err := decJSON[map[string]string]("details", b)
-	d.keep(err)
-	if len(m) == 0 {
-		return nil
-	}
-	return m
 }

@@ -11,10 +11,11 @@ import (
 	"github.com/gatehouse-id/gatehouse/audit"
 )
 
-// TestQueryEventsPlans: a page of one tenant's events, filtered by actor or
-// target or not, comes from the index that holds exactly those events
-// newest first (0004 and 0007), from the cursor on, and reading stops at
-// the limit; several tenants' events are sorted.
+// TestQueryEventsPlans: a page of one tenant's events (ListEvents' query
+// too), filtered by actor or target or not, comes from the index that holds
+// exactly those events newest first (0004 and 0007), from the cursor on,
+// and reading stops at the limit instead of sorting the tenant's whole
+// log; several tenants' events are sorted.
 func TestQueryEventsPlans(t *testing.T) {
 	s := fresh(t)
 	// Enough events, tenants, actors and targets for the planner to
@@ -38,6 +39,7 @@ func TestQueryEventsPlans(t *testing.T) {
 		cond   string // in the plan's Index Cond when set
 	}{
 		{"one tenant", audit.Query{TenantIDs: one}, "audit_events_tenant_time", false, ""},
+		{"one tenant named twice", audit.Query{TenantIDs: []string{"t-1", "t-1"}}, "audit_events_tenant_time", false, ""},
 		{"one tenant from a cursor", audit.Query{TenantIDs: one, After: cursor},
 			"audit_events_tenant_time", false, `"time" <= '2025-03-14 14:52:46.535897+00'`},
 		{"a cursor between microseconds", audit.Query{TenantIDs: one, After: audit.Cursor{Time: cursor.Time.Add(time.Nanosecond), ID: "e-1"}},
@@ -48,7 +50,8 @@ func TestQueryEventsPlans(t *testing.T) {
 		{"target and times", audit.Query{TenantIDs: one, Target: "u-1", Since: base.Add(-10 * time.Hour), Until: base},
 			"audit_events_tenant_target", false, `(target = 'u-1'::text) AND ("time" >= `},
 		{"action prefix", audit.Query{TenantIDs: one, Action: "support."}, "audit_events_tenant_time", false, ""},
-		{"two tenants", audit.Query{TenantIDs: []string{"t-1", "t-2"}, After: cursor}, "", true, ""},
+		{"two tenants", audit.Query{TenantIDs: []string{"t-1", "t-2"}}, "", true, ""},
+		{"two tenants and a cursor", audit.Query{TenantIDs: []string{"t-1", "t-2"}, After: cursor}, "", true, ""},
 		{"two tenants and a target", audit.Query{TenantIDs: []string{"t-1", "t-2"}, Target: "u-1"}, "audit_events_tenant_target", true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

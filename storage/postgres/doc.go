@@ -13,8 +13,10 @@
 // URL).
 //
 // Native types throughout: timestamptz (microseconds; pgx drops anything
-// finer), text[] for lists, jsonb for service roles and tenant settings,
-// bytea, boolean, bigint nanoseconds for durations. Ids and names are
+// finer), text[] for lists, jsonb for service roles, tenant settings and
+// audit details (settings and details in the forms SQLite stores too, from
+// storage/internal/stored), bytea, boolean, bigint nanoseconds for
+// durations. Ids and names are
 // COLLATE "C", so that lists come back in byte order and e-mail addresses
 // fold case in ASCII only, as in SQLite, whatever the database's locale.
 //

@@ -1,20 +1,21 @@
 package postgres
 
 import (
-	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/storage/internal/stored"
 )
 
 // Lists of names are text[] columns, NOT NULL; pgx sends a nil slice as
 // NULL, so list stores it as an empty array, and it comes back empty rather
 // than nil (the conformance suites store "none", not how it was spelled).
 //
-// Service roles and tenant settings are jsonb, encoded and decoded here
-// rather than by pgx, so that a nil map is the JSON null and an empty one
-// {}, as in SQLite, and a row that does not decode is an error naming it.
+// Service roles, tenant settings and audit details are jsonb, encoded and
+// decoded here rather than by pgx, so that a nil map is the JSON null and
+// an empty one {}, and a row that does not decode is an error naming it.
+// Settings and details have the stored forms of package stored, the same
+// as in SQLite.
 
 // list returns v, or an empty list for nil.
 func list(v []string) []string {
@@ -22,67 +23,6 @@ func list(v []string) []string {
 		return []string{}
 	}
 	return v
-}
-
-func encJSON(what string, v any) (string, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", fmt.Errorf("encode %s: %w", what, err)
-	}
-	return string(b), nil
-}
-
-func decJSON[T any](what string, b []byte) (T, error) {
-	var v T
-	if err := json.Unmarshal(b, &v); err != nil {
-		return v, fmt.Errorf("decode %s %.40q: %w", what, b, err)
-	}
-	return v, nil
-}
-
-// settingsJSON is the stored form of directory.TenantSettings, with names
-// of its own so that renaming a Go field does not orphan stored data. The
-// same names as in SQLite.
-type settingsJSON struct {
-	UserRoles []string `json:"user_roles"`
-	MFA       string   `json:"mfa,omitempty"`
-	// Support is absent for the zero policy, as in every row written
-	// before it existed.
-	Support *supportJSON `json:"support,omitempty"`
-}
-
-// supportJSON is the stored form of directory.SupportPolicy. The consent
-// window is whole seconds; a zero one (inherit) is left out.
-type supportJSON struct {
-	Mode          string `json:"mode,omitempty"`
-	RequireReason bool   `json:"require_reason,omitempty"`
-	ConsentWindow int64  `json:"consent_window_seconds,omitempty"`
-}
-
-// encSettings returns the stored form of v. A consent window that is not a
-// whole number of seconds would not read back, and is refused rather than
-// written.
-func encSettings(v directory.TenantSettings) (settingsJSON, error) {
-	out := settingsJSON{UserRoles: v.UserRoles, MFA: string(v.MFA)}
-	if p := v.Support; p != (directory.SupportPolicy{}) {
-		if p.ConsentWindow%time.Second != 0 {
-			return settingsJSON{}, fmt.Errorf("encode settings: support consent window %s is not whole seconds", p.ConsentWindow)
-		}
-		out.Support = &supportJSON{Mode: string(p.Mode), RequireReason: p.RequireReason,
-			ConsentWindow: int64(p.ConsentWindow / time.Second)}
-	}
-	return out, nil
-}
-
-// decode returns the settings v stores; a row without "support" has the
-// zero policy.
-func (v settingsJSON) decode() directory.TenantSettings {
-	out := directory.TenantSettings{UserRoles: v.UserRoles, MFA: directory.MFAPolicy(v.MFA)}
-	if p := v.Support; p != nil {
-		out.Support = directory.SupportPolicy{Mode: directory.SupportMode(p.Mode), RequireReason: p.RequireReason,
-			ConsentWindow: time.Duration(p.ConsentWindow) * time.Second}
-	}
-	return out
 }
 
 // encPermissions stores permissions in their token form, "resource:access".
@@ -115,18 +55,13 @@ func (e *encoder) keep(err error) {
 }
 
 func (e *encoder) serviceRoles(v directory.ServiceRoles) string {
-	s, err := encJSON("service roles", v)
+	s, err := stored.Encode("service roles", v)
 	e.keep(err)
 	return s
 }
 
 func (e *encoder) settings(v directory.TenantSettings) string {
-	sj, err := encSettings(v)
-	if err != nil {
-		e.keep(err)
-		return ""
-	}
-	s, err := encJSON("settings", sj)
+	s, err := stored.EncodeSettings(v)
 	e.keep(err)
 	return s
 }
@@ -147,15 +82,15 @@ func (d *decoder) keep(err error) {
 }
 
 func (d *decoder) serviceRoles(b []byte) directory.ServiceRoles {
-	v, err := decJSON[directory.ServiceRoles]("service roles", b)
+	v, err := stored.Decode[directory.ServiceRoles]("service roles", b)
 	d.keep(err)
 	return v
 }
 
 func (d *decoder) settings(b []byte) directory.TenantSettings {
-	v, err := decJSON[settingsJSON]("settings", b)
+	v, err := stored.DecodeSettings(b)
 	d.keep(err)
-	return v.decode()
+	return v
 }
 
 func (d *decoder) permissions(ss []string) []directory.Permission {

@@ -3,13 +3,11 @@ package postgres
 import (
 	"bytes"
 	"errors"
-	"strconv"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/keys"
+	"github.com/gatehouse-id/gatehouse/keys/keystest"
 	"github.com/gatehouse-id/gatehouse/storage/postgres/pgtest"
 )
 
@@ -74,52 +72,7 @@ func TestUpgradeFrom0005(t *testing.T) {
 // process, keeps them apart.
 func TestRotationAcrossStores(t *testing.T) {
 	u := pgtest.FreshSchemaURL(t)
-	nodes := []*Store{open(t, u), open(t, u)}
-	if _, err := nodes[0].PutSecretIfAbsent(t.Context(), "counter", []byte("0")); err != nil {
-		t.Fatal(err)
-	}
-	const perNode = 6
-	var (
-		wg             sync.WaitGroup
-		start          = make(chan struct{})
-		errs           = make([]error, len(nodes)*perNode)
-		inFlight, most atomic.Int32
-	)
-	for i := range errs {
-		s := nodes[i%len(nodes)]
-		wg.Go(func() {
-			<-start
-			errs[i] = s.InRotation(t.Context(), func(tx keys.Store) error {
-				cur := inFlight.Add(1)
-				defer inFlight.Add(-1)
-				for m := most.Load(); cur > m && !most.CompareAndSwap(m, cur); m = most.Load() {
-				}
-				b, err := tx.Secret(t.Context(), "counter")
-				if err != nil {
-					return err
-				}
-				v, err := strconv.Atoi(string(b))
-				if err != nil {
-					return err
-				}
-				time.Sleep(5 * time.Millisecond)
-				return tx.ReplaceSecret(t.Context(), "counter", []byte(strconv.Itoa(v+1)))
-			})
-		})
-	}
-	close(start)
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		t.Fatal(err)
-	}
-	if m := most.Load(); m != 1 {
-		t.Errorf("%d rotations ran at the same time, want 1", m)
-	}
-	for _, s := range nodes {
-		if b, err := s.Secret(t.Context(), "counter"); err != nil || string(b) != strconv.Itoa(len(errs)) {
-			t.Errorf("counter = %q, %v; want %d", b, err, len(errs))
-		}
-	}
+	keystest.OneAtATime(t, open(t, u), open(t, u))
 }
 
 // TestRotationLockReleased: the lock is held while fn runs, and is the

@@ -11,13 +11,12 @@ import (
 	"github.com/gatehouse-id/gatehouse/mfa"
 )
 
-var _ mfa.Store = (*Store)(nil)
+const credentialColumns = `user_id, sealed_secret, created_at`
 
 // TOTPCredential returns the user's credential, or mfa.ErrNotFound.
 func (s *Store) TOTPCredential(ctx context.Context, userID string) (mfa.Credential, error) {
-	var c mfa.Credential
-	err := s.pool.QueryRow(ctx, `SELECT user_id, sealed_secret, created_at FROM totp_credentials WHERE user_id = $1`,
-		userID).Scan(&c.UserID, &c.SealedSecret, &c.CreatedAt)
+	c, err := scanCredential(s.pool.QueryRow(ctx,
+		`SELECT `+credentialColumns+` FROM totp_credentials WHERE user_id = $1`, userID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = mfa.ErrNotFound
 	}
@@ -25,6 +24,12 @@ func (s *Store) TOTPCredential(ctx context.Context, userID string) (mfa.Credenti
 		return mfa.Credential{}, fmt.Errorf("get TOTP credential of user %s: %w", userID, unavailable(err))
 	}
 	return c, nil
+}
+
+func scanCredential(row scanner) (mfa.Credential, error) {
+	var c mfa.Credential
+	err := row.Scan(&c.UserID, &c.SealedSecret, &c.CreatedAt)
+	return c, err
 }
 
 // PutTOTPCredential stores c, replacing the user's credential and every
@@ -126,15 +131,11 @@ func (s *Store) RecoveryCodesLeft(ctx context.Context, userID string) (int, erro
 // ListTOTPCredentials returns every credential, by user id (byte order: the
 // column is COLLATE "C").
 func (s *Store) ListTOTPCredentials(ctx context.Context) ([]mfa.Credential, error) {
-	rows, err := s.pool.Query(ctx, `SELECT user_id, sealed_secret, created_at FROM totp_credentials ORDER BY user_id`)
+	rows, err := s.pool.Query(ctx, `SELECT `+credentialColumns+` FROM totp_credentials ORDER BY user_id`)
 	if err != nil {
 		return nil, fmt.Errorf("list TOTP credentials: %w", unavailable(err))
 	}
-	cs, err := collect(rows, func(row scanner) (mfa.Credential, error) {
-		var c mfa.Credential
-		err := row.Scan(&c.UserID, &c.SealedSecret, &c.CreatedAt)
-		return c, err
-	})
+	cs, err := collect(rows, scanCredential)
 	if err != nil {
 		return nil, fmt.Errorf("list TOTP credentials: %w", unavailable(err))
 	}

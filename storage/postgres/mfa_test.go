@@ -30,7 +30,9 @@ func userMaker(t *testing.T, s *Store) func(id string) error {
 
 // TestMFAGoesWithUser: removing a user's row removes its credential and
 // recovery codes (ON DELETE CASCADE), so that nothing of a deleted person
-// outlives them. The directory has no hard delete yet; this is raw SQL.
+// outlives them, as mfa.Store promises. mfatest cannot remove a user, and
+// the Directory removes users only with their tenant (DeleteTenant); this
+// removes the one row, as DeleteTenant's DELETE FROM users does.
 func TestMFAGoesWithUser(t *testing.T) {
 	s := fresh(t)
 	addUser := userMaker(t, s)

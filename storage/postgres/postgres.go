@@ -13,12 +13,14 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/gatehouse-id/gatehouse/audit"
 	"github.com/gatehouse-id/gatehouse/directory"
 	"github.com/gatehouse-id/gatehouse/grants"
 	"github.com/gatehouse-id/gatehouse/keys"
+	"github.com/gatehouse-id/gatehouse/mfa"
 )
 
-// Store serves all three contracts; txStore serves the directory inside InTx,
+// Store serves every contract; txStore serves the directory inside InTx,
 // rotationStore the keys inside InRotation.
 var (
 	_ directory.Store = (*Store)(nil)
@@ -26,12 +28,15 @@ var (
 	_ grants.Store    = (*Store)(nil)
 	_ keys.Store      = (*Store)(nil)
 	_ keys.Store      = rotationStore{}
+	_ mfa.Store       = (*Store)(nil)
+	_ audit.Store     = (*Store)(nil)
 )
 
 // Store is the PostgreSQL backend: the directory, refresh tokens, signing
-// keys and installation secrets in one database, shared by every Gatehouse
-// node. It implements directory.Store, grants.Store and keys.Store. It is
-// safe for concurrent use.
+// keys and installation secrets, TOTP credentials and the audit log in one
+// database, shared by every Gatehouse node. It implements directory.Store,
+// grants.Store, keys.Store, mfa.Store and audit.Store. It is safe for
+// concurrent use.
 type Store struct {
 	pool *pgxpool.Pool
 	directoryQueries

@@ -10,8 +10,10 @@ import (
 	"github.com/gatehouse-id/gatehouse/directory"
 )
 
-// TestSupportSettingsJSON pins the stored names of the support policy, the
-// same as in SQLite, and that the zero policy leaves no key behind.
+// TestSupportSettingsJSON pins the stored names of the support policy
+// (storage/internal/stored, shared with the other backend) as this
+// backend's settings column holds them, so that renaming a Go field does
+// not orphan stored data, and that the zero policy leaves no key behind.
 func TestSupportSettingsJSON(t *testing.T) {
 	s := fresh(t)
 	for _, tc := range []struct {
@@ -60,42 +62,6 @@ func TestSupportWindowNotWholeSeconds(t *testing.T) {
 	}
 	if _, err := s.TenantByID(t.Context(), tn.ID); !errors.Is(err, directory.ErrNotFound) {
 		t.Errorf("TenantByID after the refused create: %v, want ErrNotFound", err)
-	}
-}
-
-// TestSupportConsentsGoWithUser: removing a user's row removes its consent
-// (ON DELETE CASCADE) and leaves the tenant's; removing the tenant's row
-// removes the tenant's. The directory has no hard delete yet; this is raw
-// SQL.
-func TestSupportConsentsGoWithUser(t *testing.T) {
-	s := fresh(t)
-	addUser := userMaker(t, s) // stores tenant t-sys
-	tn := directory.Tenant{ID: "t-sys"}
-	if err := addUser("u-1"); err != nil {
-		t.Fatal(err)
-	}
-	ctx := t.Context()
-	for _, userID := range []string{"u-1", ""} {
-		c := directory.SupportConsent{TenantID: tn.ID, UserID: userID, GrantedBy: "u-1"}
-		if err := s.PutSupportConsent(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := s.pool.Exec(ctx, `DELETE FROM users WHERE id = 'u-1'`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.SupportConsentOf(ctx, tn.ID, "u-1"); !errors.Is(err, directory.ErrNotFound) {
-		t.Errorf("SupportConsentOf after the user's deletion: error = %v, want ErrNotFound", err)
-	}
-	if _, err := s.SupportConsentOf(ctx, tn.ID, ""); err != nil {
-		t.Errorf("the tenant's consent after the user's deletion: %v", err)
-	}
-	if _, err := s.pool.Exec(ctx, `DELETE FROM tenants WHERE id = $1`, tn.ID); err != nil {
-		t.Fatal(err)
-	}
-	var n int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM support_consents`).Scan(&n); err != nil || n != 0 {
-		t.Errorf("consents left after the tenant's deletion: %d, %v; want 0", n, err)
 	}
 }
 

@@ -8,16 +8,14 @@ import (
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/audit"
+	"github.com/gatehouse-id/gatehouse/storage/internal/stored"
 )
-
-// Store keeps the audit log too.
-var _ audit.Store = (*Store)(nil)
 
 const eventColumns = `id, time, action, tenant_id, actor, actor_name, target, target_name, details`
 
 // AppendEvent stores e; an id already stored is audit.ErrConflict.
 func (s *Store) AppendEvent(ctx context.Context, e audit.Event) error {
-	details, err := encDetails(e.Details)
+	details, err := stored.EncodeDetails(e.Details)
 	if err != nil {
 		return fmt.Errorf("append audit event %s: %w", e.ID, err)
 	}
@@ -81,10 +79,10 @@ func (s *Store) QueryEvents(ctx context.Context, q audit.Query) ([]audit.Event, 
 //
 // Times are text of one width (timeLayout), so they compare as times, and
 // ids, actors, targets and actions compare bytes (the BINARY collation).
-// An action prefix is a range rather than LIKE, which ignores case and
-// takes '_' for any character: "support." to "support/", '/' being the
-// byte after '.'. The cursor's condition repeats time <= ? so that the
-// index is read from the cursor on rather than from the newest event.
+// An action prefix is a range (audit.Query.ActionRange) rather than LIKE,
+// which ignores case and takes '_' for any character. The cursor's
+// condition repeats time <= ? so that the index is read from the cursor on
+// rather than from the newest event.
 func eventsQuery(q audit.Query) (string, []any, error) {
 	var (
 		where []string
@@ -110,8 +108,8 @@ func eventsQuery(q audit.Query) (string, []any, error) {
 	if q.Target != "" {
 		and(`target = ?`, q.Target)
 	}
-	if p, ok := q.ActionPrefix(); ok {
-		and(`action >= ? AND action < ?`, p, p[:len(p)-1]+"/")
+	if from, to, ok := q.ActionRange(); ok {
+		and(`action >= ? AND action < ?`, from, to)
 	} else if q.Action != "" {
 		and(`action = ?`, q.Action)
 	}
@@ -156,21 +154,9 @@ func scanEvent(row scanner) (audit.Event, error) {
 	return e, nil
 }
 
-// encDetails stores details as a JSON object, {} for none however spelled,
-// so that the column always holds an object.
-func encDetails(details map[string]string) (string, error) {
-	if len(details) == 0 {
-		return "{}", nil
-	}
-	return encJSON("details", details)
-}
-
-// details decodes a details column; {} comes back as nil.
+// details decodes a details column (stored.DecodeDetails).
 func (d *decoder) details(s string) map[string]string {
-	m, err := decJSON[map[string]string]("details", s)
+	m, err := stored.DecodeDetails(s)
 	d.keep(err)
-	if len(m) == 0 {
-		return nil
-	}
 	return m
 }

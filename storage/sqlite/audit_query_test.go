@@ -8,11 +8,11 @@ import (
 	"github.com/gatehouse-id/gatehouse/audit"
 )
 
-// TestQueryEventsPlans: a page of one tenant's events, filtered by actor or
-// target or not, comes from the index that holds exactly those events
-// newest first (0004 and 0007), from the cursor on and within the times
-// asked, and reading stops at the limit; several tenants' events are
-// sorted.
+// TestQueryEventsPlans: a page of one tenant's events (ListEvents' query
+// too), filtered by actor or target or not, comes from the index that holds
+// exactly those events newest first (0004 and 0007), from the cursor on and
+// within the times asked, and reading stops at the limit instead of
+// sorting the tenant's whole log; several tenants' events are sorted.
 func TestQueryEventsPlans(t *testing.T) {
 	s := fresh(t)
 	now := time.Date(2025, 3, 14, 15, 9, 26, 535897000, time.UTC)
@@ -25,6 +25,7 @@ func TestQueryEventsPlans(t *testing.T) {
 		sorted bool
 	}{
 		{"one tenant", audit.Query{TenantIDs: one}, "audit_events_tenant_time (tenant_id=?)", false},
+		{"one tenant named twice", audit.Query{TenantIDs: []string{"t-a", "t-a"}}, "audit_events_tenant_time (tenant_id=?)", false},
 		{"a cursor", audit.Query{TenantIDs: one, After: cursor}, "audit_events_tenant_time (tenant_id=? AND time<?)", false},
 		{"times", audit.Query{TenantIDs: one, Since: now, Until: now}, "audit_events_tenant_time (tenant_id=? AND time>? AND time<?)", false},
 		{"action", audit.Query{TenantIDs: one, Action: "support.", After: cursor}, "audit_events_tenant_time (tenant_id=? AND time<?)", false},
@@ -35,7 +36,8 @@ func TestQueryEventsPlans(t *testing.T) {
 			"audit_events_tenant_target (tenant_id=? AND target=? AND time>? AND time<?)", false},
 		{"actor and target", audit.Query{TenantIDs: one, Actor: "u-1", Target: "u-2"},
 			"audit_events_tenant_target (tenant_id=? AND target=?)", false},
-		{"two tenants", audit.Query{TenantIDs: two, After: cursor}, "audit_events_tenant_time (tenant_id=? AND time<?)", true},
+		{"two tenants", audit.Query{TenantIDs: two}, "audit_events_tenant_time (tenant_id=?)", true},
+		{"two tenants and a cursor", audit.Query{TenantIDs: two, After: cursor}, "audit_events_tenant_time (tenant_id=? AND time<?)", true},
 		{"two tenants and a target", audit.Query{TenantIDs: two, Target: "u-1"}, "audit_events_tenant_target (tenant_id=? AND target=?)", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

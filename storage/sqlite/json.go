@@ -1,98 +1,38 @@
 package sqlite
 
 import (
-	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/storage/internal/stored"
 )
 
 // Lists, service roles, permissions and settings are JSON in TEXT columns.
 // A nil list or map is stored as null and an empty one as [] or {}, so both
-// come back as they went in.
+// come back as they went in. Settings (and audit details) have the stored
+// forms of package stored, the same as in PostgreSQL.
 
 // encList stores a list as JSON text.
-func encList(v []string) (string, error) { return encJSON("list", v) }
+func encList(v []string) (string, error) { return stored.Encode("list", v) }
 
-func decList(s string) ([]string, error) { return decJSON[[]string]("list", s) }
-
-func encJSON(what string, v any) (string, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", fmt.Errorf("encode %s: %w", what, err)
-	}
-	return string(b), nil
-}
-
-func decJSON[T any](what, s string) (T, error) {
-	var v T
-	if err := json.Unmarshal([]byte(s), &v); err != nil {
-		return v, fmt.Errorf("decode %s %.40q: %w", what, s, err)
-	}
-	return v, nil
-}
-
-// settingsJSON is the stored form of directory.TenantSettings, with names
-// of its own so that renaming a Go field does not orphan stored data.
-type settingsJSON struct {
-	UserRoles []string `json:"user_roles"`
-	MFA       string   `json:"mfa,omitempty"`
-	// Support is absent for the zero policy, as in every row written
-	// before it existed.
-	Support *supportJSON `json:"support,omitempty"`
-}
-
-// supportJSON is the stored form of directory.SupportPolicy. The consent
-// window is whole seconds; a zero one (inherit) is left out.
-type supportJSON struct {
-	Mode          string `json:"mode,omitempty"`
-	RequireReason bool   `json:"require_reason,omitempty"`
-	ConsentWindow int64  `json:"consent_window_seconds,omitempty"`
-}
-
-// encSettings returns the stored form of v. A consent window that is not a
-// whole number of seconds would not read back, and is refused rather than
-// written.
-func encSettings(v directory.TenantSettings) (settingsJSON, error) {
-	out := settingsJSON{UserRoles: v.UserRoles, MFA: string(v.MFA)}
-	if p := v.Support; p != (directory.SupportPolicy{}) {
-		if p.ConsentWindow%time.Second != 0 {
-			return settingsJSON{}, fmt.Errorf("encode settings: support consent window %s is not whole seconds", p.ConsentWindow)
-		}
-		out.Support = &supportJSON{Mode: string(p.Mode), RequireReason: p.RequireReason,
-			ConsentWindow: int64(p.ConsentWindow / time.Second)}
-	}
-	return out, nil
-}
-
-// decode returns the settings v stores; a row without "support" has the
-// zero policy.
-func (v settingsJSON) decode() directory.TenantSettings {
-	out := directory.TenantSettings{UserRoles: v.UserRoles, MFA: directory.MFAPolicy(v.MFA)}
-	if p := v.Support; p != nil {
-		out.Support = directory.SupportPolicy{Mode: directory.SupportMode(p.Mode), RequireReason: p.RequireReason,
-			ConsentWindow: time.Duration(p.ConsentWindow) * time.Second}
-	}
-	return out
-}
+func decList(s string) ([]string, error) { return stored.Decode[[]string]("list", s) }
 
 // encPermissions stores permissions in their token form, "resource:access".
 // A permission that would not parse back is refused here rather than
 // written, since the row could not be read again.
 func encPermissions(ps []directory.Permission) (string, error) {
 	if ps == nil {
-		return encJSON("permissions", []string(nil))
+		return stored.Encode("permissions", []string(nil))
 	}
 	ss, err := directory.PermissionStrings(ps)
 	if err != nil {
 		return "", fmt.Errorf("encode permissions: %w", err)
 	}
-	return encJSON("permissions", ss)
+	return stored.Encode("permissions", ss)
 }
 
 func decPermissions(s string) ([]directory.Permission, error) {
-	ss, err := decJSON[[]string]("permissions", s)
+	ss, err := stored.Decode[[]string]("permissions", s)
 	if err != nil || ss == nil {
 		return nil, err
 	}
@@ -117,17 +57,13 @@ func (e *encoder) keep(s string, err error) string {
 func (e *encoder) list(v []string) string { return e.keep(encList(v)) }
 
 func (e *encoder) serviceRoles(v directory.ServiceRoles) string {
-	return e.keep(encJSON("service roles", v))
+	return e.keep(stored.Encode("service roles", v))
 }
 
 func (e *encoder) permissions(v []directory.Permission) string { return e.keep(encPermissions(v)) }
 
 func (e *encoder) settings(v directory.TenantSettings) string {
-	sj, err := encSettings(v)
-	if err != nil {
-		return e.keep("", err)
-	}
-	return e.keep(encJSON("settings", sj))
+	return e.keep(stored.EncodeSettings(v))
 }
 
 func (d *decoder) list(s string) []string {
@@ -137,7 +73,7 @@ func (d *decoder) list(s string) []string {
 }
 
 func (d *decoder) serviceRoles(s string) directory.ServiceRoles {
-	v, err := decJSON[directory.ServiceRoles]("service roles", s)
+	v, err := stored.Decode[directory.ServiceRoles]("service roles", s)
 	d.keep(err)
 	return v
 }
@@ -149,13 +85,13 @@ func (d *decoder) permissions(s string) []directory.Permission {
 }
 
 func (d *decoder) levels(s string) []directory.Level {
-	v, err := decJSON[[]directory.Level]("levels", s)
+	v, err := stored.Decode[[]directory.Level]("levels", s)
 	d.keep(err)
 	return v
 }
 
 func (d *decoder) settings(s string) directory.TenantSettings {
-	v, err := decJSON[settingsJSON]("settings", s)
+	v, err := stored.DecodeSettings(s)
 	d.keep(err)
-	return v.decode()
+	return v
 }

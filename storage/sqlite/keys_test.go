@@ -2,15 +2,12 @@ package sqlite
 
 import (
 	"bytes"
-	"errors"
 	"path/filepath"
-	"strconv"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/keys"
+	"github.com/gatehouse-id/gatehouse/keys/keystest"
 )
 
 // TestUpgradeFrom0005 migrates a database holding signing keys under the
@@ -80,50 +77,5 @@ func TestUpgradeFrom0005(t *testing.T) {
 // SQLite's write lock, not anything in the process, keeps them apart.
 func TestRotationAcrossStores(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "gatehouse.db")
-	nodes := []*Store{open(t, path), open(t, path)}
-	if _, err := nodes[0].PutSecretIfAbsent(t.Context(), "counter", []byte("0")); err != nil {
-		t.Fatal(err)
-	}
-	const perNode = 6
-	var (
-		wg             sync.WaitGroup
-		start          = make(chan struct{})
-		errs           = make([]error, len(nodes)*perNode)
-		inFlight, most atomic.Int32
-	)
-	for i := range errs {
-		s := nodes[i%len(nodes)]
-		wg.Go(func() {
-			<-start
-			errs[i] = s.InRotation(t.Context(), func(tx keys.Store) error {
-				cur := inFlight.Add(1)
-				defer inFlight.Add(-1)
-				for m := most.Load(); cur > m && !most.CompareAndSwap(m, cur); m = most.Load() {
-				}
-				b, err := tx.Secret(t.Context(), "counter")
-				if err != nil {
-					return err
-				}
-				v, err := strconv.Atoi(string(b))
-				if err != nil {
-					return err
-				}
-				time.Sleep(5 * time.Millisecond)
-				return tx.ReplaceSecret(t.Context(), "counter", []byte(strconv.Itoa(v+1)))
-			})
-		})
-	}
-	close(start)
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		t.Fatal(err)
-	}
-	if m := most.Load(); m != 1 {
-		t.Errorf("%d rotations ran at the same time, want 1", m)
-	}
-	for _, s := range nodes {
-		if b, err := s.Secret(t.Context(), "counter"); err != nil || string(b) != strconv.Itoa(len(errs)) {
-			t.Errorf("counter = %q, %v; want %d", b, err, len(errs))
-		}
-	}
+	keystest.OneAtATime(t, open(t, path), open(t, path))
 }

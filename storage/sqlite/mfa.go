@@ -10,24 +10,32 @@ import (
 	"github.com/gatehouse-id/gatehouse/mfa"
 )
 
-var _ mfa.Store = (*Store)(nil)
+const credentialColumns = `user_id, sealed_secret, created_at`
 
 // TOTPCredential returns the user's credential, or mfa.ErrNotFound.
 func (s *Store) TOTPCredential(ctx context.Context, userID string) (mfa.Credential, error) {
-	var (
-		c       mfa.Credential
-		created string
-	)
-	err := s.db.QueryRowContext(ctx, `SELECT user_id, sealed_secret, created_at FROM totp_credentials WHERE user_id = ?`,
-		userID).Scan(&c.UserID, &c.SealedSecret, &created)
+	c, err := scanCredential(s.db.QueryRowContext(ctx,
+		`SELECT `+credentialColumns+` FROM totp_credentials WHERE user_id = ?`, userID))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = mfa.ErrNotFound
 	}
 	if err != nil {
 		return mfa.Credential{}, fmt.Errorf("get TOTP credential of user %s: %w", userID, err)
 	}
-	if c.CreatedAt, err = decTime(created); err != nil {
-		return mfa.Credential{}, fmt.Errorf("get TOTP credential of user %s: %w", userID, err)
+	return c, nil
+}
+
+func scanCredential(row scanner) (mfa.Credential, error) {
+	var (
+		c       mfa.Credential
+		created string
+	)
+	if err := row.Scan(&c.UserID, &c.SealedSecret, &created); err != nil {
+		return mfa.Credential{}, err
+	}
+	var d decoder
+	if c.CreatedAt = d.time(created); d.err != nil {
+		return mfa.Credential{}, fmt.Errorf("TOTP credential of user %s: %w", c.UserID, d.err)
 	}
 	return c, nil
 }
@@ -125,24 +133,11 @@ func (s *Store) RecoveryCodesLeft(ctx context.Context, userID string) (int, erro
 
 // ListTOTPCredentials returns every credential, by user id (byte order).
 func (s *Store) ListTOTPCredentials(ctx context.Context) ([]mfa.Credential, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT user_id, sealed_secret, created_at FROM totp_credentials ORDER BY user_id`)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+credentialColumns+` FROM totp_credentials ORDER BY user_id`)
 	if err != nil {
 		return nil, fmt.Errorf("list TOTP credentials: %w", err)
 	}
-	cs, err := collect(rows, func(row scanner) (mfa.Credential, error) {
-		var (
-			c       mfa.Credential
-			created string
-		)
-		if err := row.Scan(&c.UserID, &c.SealedSecret, &created); err != nil {
-			return mfa.Credential{}, err
-		}
-		var d decoder
-		if c.CreatedAt = d.time(created); d.err != nil {
-			return mfa.Credential{}, fmt.Errorf("TOTP credential of user %s: %w", c.UserID, d.err)
-		}
-		return c, nil
-	})
+	cs, err := collect(rows, scanCredential)
 	if err != nil {
 		return nil, fmt.Errorf("list TOTP credentials: %w", err)
 	}

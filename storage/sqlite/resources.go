@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/storage/internal/stored"
 )
 
 // Only operator-defined resources are stored; Builtin is not a column, and a
@@ -13,7 +14,7 @@ const resourceColumns = `name, description, levels`
 
 // CreateResource stores r; a taken name is ErrConflict.
 func (s directoryQueries) CreateResource(ctx context.Context, r directory.Resource) error {
-	levels, err := encJSON("levels", r.Levels)
+	levels, err := stored.Encode("levels", r.Levels)
 	if err != nil {
 		return fmt.Errorf("create resource %q: %w", r.Name, err)
 	}
@@ -27,7 +28,7 @@ func (s directoryQueries) CreateResource(ctx context.Context, r directory.Resour
 
 // UpdateResource replaces every field of the resource called r.Name.
 func (s directoryQueries) UpdateResource(ctx context.Context, r directory.Resource) error {
-	levels, err := encJSON("levels", r.Levels)
+	levels, err := stored.Encode("levels", r.Levels)
 	if err != nil {
 		return fmt.Errorf("update resource %q: %w", r.Name, err)
 	}

@@ -11,12 +11,14 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/gatehouse-id/gatehouse/audit"
 	"github.com/gatehouse-id/gatehouse/directory"
 	"github.com/gatehouse-id/gatehouse/grants"
 	"github.com/gatehouse-id/gatehouse/keys"
+	"github.com/gatehouse-id/gatehouse/mfa"
 )
 
-// Store serves all three contracts; txStore serves the directory inside InTx,
+// Store serves every contract; txStore serves the directory inside InTx,
 // rotationStore the keys inside InRotation.
 var (
 	_ directory.Store = (*Store)(nil)
@@ -24,11 +26,14 @@ var (
 	_ grants.Store    = (*Store)(nil)
 	_ keys.Store      = (*Store)(nil)
 	_ keys.Store      = rotationStore{}
+	_ mfa.Store       = (*Store)(nil)
+	_ audit.Store     = (*Store)(nil)
 )
 
 // Store is the SQLite backend: one database file holding the directory,
-// refresh tokens, signing keys and installation secrets. It implements
-// directory.Store, grants.Store and keys.Store. It is safe for concurrent use.
+// refresh tokens, signing keys and installation secrets, TOTP credentials
+// and the audit log. It implements directory.Store, grants.Store,
+// keys.Store, mfa.Store and audit.Store. It is safe for concurrent use.
 type Store struct {
 	db *sql.DB
 	directoryQueries
