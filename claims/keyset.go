@@ -184,8 +184,6 @@ func usable(k jose.JSONWebKey) bool {
 	return k.KeyID != "" && (k.Use == "" || k.Use == "sig") && k.IsPublic() && k.Valid()
 }
 
-// cacheTTL reads max-age from a Cache-Control header value, clamped to the
-// bounds above; no-store and no-cache give the minimum.
 // freshFor is how long a fetched key set stays fresh: its max-age less the
 // Age a shared cache on the way reports it already had (RFC 9111 §4.2.3),
 // within the key set's bounds. A relying party behind a cache thus
@@ -198,6 +196,8 @@ func freshFor(h http.Header) time.Duration {
 	return max(ttl, minKeySetTTL)
 }
 
+// cacheTTL reads max-age from a Cache-Control header value, clamped to the
+// bounds above; no-store and no-cache give the minimum.
 func cacheTTL(cc string) time.Duration {
 	ttl := defaultKeySetTTL
 	for d := range strings.SplitSeq(cc, ",") {

@@ -38,8 +38,9 @@ type RefreshToken struct {
 	// ActorID is the support user acting as Subject when the family was
 	// born in a support session (seed 004's "jill$john"), and empty
 	// otherwise; SupportReason is the reason that login gave. A support
-	// family never outlives its session: every rotation keeps the first
-	// token's ExpiresAt.
+	// family never outlives its session: every token of it, rotated or
+	// not, expires when the session ends (AuthTime plus the support
+	// session lifetime) at the latest.
 	ActorID       string
 	SupportReason string
 	CreatedAt     time.Time

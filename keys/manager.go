@@ -188,9 +188,6 @@ func Open(ctx context.Context, store Store, sealer *Sealer, cfg Config) (*Manage
 	return m, nil
 }
 
-// Lead is the shortest time from scheduling a key to its signing.
-func (m *Manager) Lead() time.Duration { return m.cfg.lead() }
-
 // Reload reads the keys from the store again and swaps them in. Every key
 // not yet removed is opened and checked first; if one fails, nothing
 // changes and the error names the key.
@@ -200,10 +197,11 @@ func (m *Manager) Reload(ctx context.Context) error {
 		return fmt.Errorf("list signing keys: %w", err)
 	}
 	now := m.cfg.Now()
+	sched := schedule(recs, m.cfg.retention())
 	private := map[string]crypto.Signer{}
 	public := map[string]jose.JSONWebKey{}
-	for _, s := range Lifecycle(recs, now, m.cfg.retention()) {
-		if s.State == StateRemoved {
+	for _, s := range sched { // a copy: at writes the state
+		if s.at(now); s.State == StateRemoved {
 			continue
 		}
 		priv, pub, err := m.open(s.Record)
@@ -214,7 +212,7 @@ func (m *Manager) Reload(ctx context.Context) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.sched, m.private, m.public = schedule(recs, m.cfg.retention()), private, public
+	m.sched, m.private, m.public = sched, private, public
 	m.signers = map[string]jose.Signer{}
 	m.loadedAt = now
 	return nil
@@ -296,8 +294,8 @@ func (m *Manager) ReloadIfStale(ctx context.Context, minAge time.Duration) error
 	return m.Reload(ctx)
 }
 
-// statuses returns where the loaded keys are now.
-func (m *Manager) statuses() ([]Status, map[string]crypto.Signer, map[string]jose.JSONWebKey) {
+// statuses returns where the loaded keys are now, and their public keys.
+func (m *Manager) statuses() ([]Status, map[string]jose.JSONWebKey) {
 	now := m.cfg.Now()
 	m.mu.RLock()
 	defer m.mu.RUnlock()
@@ -305,7 +303,7 @@ func (m *Manager) statuses() ([]Status, map[string]crypto.Signer, map[string]jos
 	for i := range st {
 		st[i].at(now)
 	}
-	return st, m.private, m.public
+	return st, m.public
 }
 
 // Active returns the key that signs now, and false if none does (before
@@ -328,7 +326,7 @@ func (m *Manager) Active() (SigningKey, bool) {
 // one that signs first, then those scheduled to sign, then the retired
 // ones, newest first.
 func (m *Manager) PublicKeys() []jose.JSONWebKey {
-	st, _, public := m.statuses()
+	st, public := m.statuses()
 	var active, others []jose.JSONWebKey
 	for _, s := range slices.Backward(st) {
 		if !s.Published {
@@ -411,6 +409,6 @@ func (m *Manager) signer(k SigningKey, typ string) (jose.Signer, error) {
 
 // Keys returns where every stored key is now, for `gatehouse keys list`.
 func (m *Manager) Keys() []Status {
-	st, _, _ := m.statuses()
+	st, _ := m.statuses()
 	return st
 }

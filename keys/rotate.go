@@ -157,7 +157,7 @@ func previous(st []Status, cur Status) (Status, bool) {
 // mayNeedKey reports whether, by what this node last loaded, Maintain may
 // schedule a key soon: worth generating one before taking the lock.
 func (m *Manager) mayNeedKey() bool {
-	st, _, _ := m.statuses()
+	st, _ := m.statuses()
 	reason, _, _, _ := m.plan(st, m.cfg.Now().Add(m.cfg.ReloadEvery))
 	return reason != ""
 }

@@ -13,7 +13,7 @@ var ErrNotFound = errors.New("key not found")
 // key-encryption key, the public key as a JWK for publication, and its
 // schedule. Where a key is in its life (next, active, retired, removed) is
 // not stored: it follows from the schedules of all keys and the clock
-// (Schedule), so that every node that holds the same records agrees on the
+// (Lifecycle), so that every node that holds the same records agrees on the
 // JWKS and the signing key at every moment, whenever it last reloaded.
 type Record struct {
 	ID        string

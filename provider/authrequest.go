@@ -53,11 +53,11 @@ type authRequest struct {
 	AuthTime  time.Time `json:"auth_time,omitzero"`
 	AMR       []string  `json:"amr,omitempty"`
 	ACR       string    `json:"acr,omitempty"`
-	// Set when the session is a support session: who acts as UserID, why,
-	// and when the session ends (no token outlives it).
-	SupportActorID string    `json:"sup_actor,omitempty"`
-	SupportReason  string    `json:"sup_reason,omitempty"`
-	SupportUntil   time.Time `json:"sup_until,omitzero"`
+	// Set when the session is a support session: who acts as UserID, and
+	// why. The session ends, and no token of it outlives, SupportLifetime
+	// after AuthTime (Server.supportUntil).
+	SupportActorID string `json:"sup_actor,omitempty"`
+	SupportReason  string `json:"sup_reason,omitempty"`
 }
 
 var _ op.AuthRequest = (*authRequest)(nil)
@@ -84,9 +84,9 @@ func (a *authRequest) complete(s session.Session) {
 	a.Completed = true
 	a.UserID, a.TenantID, a.SessionID = s.UserID, s.TenantID, s.ID
 	a.AuthTime, a.AMR, a.ACR = s.AuthTime, s.AMR, s.ACR
-	a.SupportActorID, a.SupportReason, a.SupportUntil = "", "", time.Time{}
+	a.SupportActorID, a.SupportReason = "", ""
 	if s.Support != nil {
-		a.SupportActorID, a.SupportReason, a.SupportUntil = s.Support.ActorID, s.Support.Reason, s.ExpiresAt
+		a.SupportActorID, a.SupportReason = s.Support.ActorID, s.Support.Reason
 	}
 }
 

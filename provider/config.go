@@ -27,8 +27,10 @@ type Config struct {
 	RefreshTokenLifetime time.Duration // 30 days since the token was issued
 	CodeLifetime         time.Duration // 1 minute
 	AuthRequestLifetime  time.Duration // 30 minutes to finish logging in
-	// SupportLifetime caps the tokens of a token exchange, as a support
-	// session's end caps the tokens issued in it (1 hour).
+	// SupportLifetime is how long support access lasts from the support
+	// user's sign-in (1 hour): no token of a support session or of a
+	// token exchange outlives it. It must be the session store's
+	// SupportLifetime, which ends the support session itself then.
 	SupportLifetime time.Duration
 
 	// CodeKey encrypts authorization codes (AES-256); shared by all nodes.

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,7 +10,6 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/gatehouse-id/gatehouse/session"
-	"github.com/gatehouse-id/gatehouse/throttle"
 )
 
 // maxFormBytes bounds request bodies at the OAuth endpoints.
@@ -39,13 +37,12 @@ func (p *Provider) middleware(next http.Handler) http.Handler {
 		path := r.URL.Path
 		// The browser's SSO session travels in the context, so that storage
 		// methods (CreateAuthRequest, AuthRequestByID, end_session) see it.
-		ctx, outage := withOutageFlag(session.WithToken(r.Context(), session.TokenFromRequest(r)))
-		ctx = withClientAddress(ctx, throttle.ClientAddress(r))
+		ctx, st := withRequestState(session.WithToken(r.Context(), session.TokenFromRequest(r)), r.RemoteAddr)
 		r = r.WithContext(ctx)
 		// MaxBytesReader marks the connection for closing through the
 		// server's own writer, which it finds by type: give it that one.
 		orig := w
-		w = outageWriter{ResponseWriter: w, flag: outage}
+		w = outageWriter{ResponseWriter: w, flag: &st.outage}
 		h := w.Header()
 		switch path {
 		case pathToken, pathIntrospect, pathUserinfo, pathRevoke:
@@ -165,19 +162,3 @@ func (c *challengeWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter
 
 // basicScheme reports whether an Authorization header uses Basic.
 func basicScheme(h string) bool { return strings.HasPrefix(strings.ToLower(h), "basic ") }
-
-type clientAddressKey struct{}
-
-// withClientAddress keeps the client's address (throttle.ClientAddress) in
-// the context, for the audit records the token endpoint writes.
-func withClientAddress(ctx context.Context, addr string) context.Context {
-	return context.WithValue(ctx, clientAddressKey{}, addr)
-}
-
-// clientAddress is the address withClientAddress kept, or "unknown".
-func clientAddress(ctx context.Context) string {
-	if a, ok := ctx.Value(clientAddressKey{}).(string); ok {
-		return a
-	}
-	return "unknown"
-}

@@ -79,7 +79,7 @@ func (s *Server) mint(g grant) (tokenSet, error) {
 	if g.support != nil {
 		until = g.support.until
 		if g.person != nil {
-			g.person.Actor = g.support.actor()
+			g.person.Actor = actorClaim(g.support.access)
 		}
 	}
 	exp := capped(now.Add(s.accessTokenLifetime(g.client)), until)

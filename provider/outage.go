@@ -9,6 +9,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
 	backend "github.com/gatehouse-id/gatehouse/storage"
+	"github.com/gatehouse-id/gatehouse/throttle"
 )
 
 // Outages. When PostgreSQL or Redis cannot be reached, a request must get
@@ -20,24 +21,48 @@ import (
 // and the middleware turns whatever error status the library then writes
 // into 503 with Retry-After.
 
-type outageKey struct{}
-
-// withOutageFlag gives the request a flag to raise.
-func withOutageFlag(ctx context.Context) (context.Context, *atomic.Bool) {
-	f := new(atomic.Bool)
-	return context.WithValue(ctx, outageKey{}, f), f
+// requestState is what the middleware gives every request's context, in
+// one value: the outage flag, and the peer's address, which the client's
+// address for an audit record (clientAddress) is only worked out from when
+// one is written.
+type requestState struct {
+	outage     atomic.Bool
+	remoteAddr string
 }
 
-// noteOutage raises the request's flag if err is an outage, and returns
-// err for the library with its cause cut off: the library prints a parent
-// error to the browser, and causes name hosts and ports. The cause was
-// logged by the caller.
-func noteOutage(ctx context.Context, err error) error {
-	if !errors.Is(err, backend.ErrUnavailable) {
-		return err
+type requestStateKey struct{}
+
+// withRequestState gives the request its state.
+func withRequestState(ctx context.Context, remoteAddr string) (context.Context, *requestState) {
+	st := &requestState{remoteAddr: remoteAddr}
+	return context.WithValue(ctx, requestStateKey{}, st), st
+}
+
+func stateOf(ctx context.Context) (*requestState, bool) {
+	st, ok := ctx.Value(requestStateKey{}).(*requestState)
+	return st, ok
+}
+
+// clientAddress is the client's address (throttle.ClientAddress) of the
+// request, for the audit records the token endpoint writes, or "unknown".
+func clientAddress(ctx context.Context) string {
+	if st, ok := stateOf(ctx); ok {
+		return throttle.ClientAddressOf(st.remoteAddr)
 	}
-	if f, ok := ctx.Value(outageKey{}).(*atomic.Bool); ok {
-		f.Store(true)
+	return "unknown"
+}
+
+// noteOutage is what a storage method the library calls returns for err,
+// a failure of the stores that the caller has logged: a server error with
+// the cause cut off (the library prints a parent error to the browser,
+// and causes name hosts and ports), saying desc. An outage instead raises
+// the request's flag and says to try again shortly.
+func noteOutage(ctx context.Context, err error, desc string) error {
+	if !errors.Is(err, backend.ErrUnavailable) {
+		return oidc.ErrServerError().WithDescription("%s", desc)
+	}
+	if st, ok := stateOf(ctx); ok {
+		st.outage.Store(true)
 	}
 	return oidc.ErrServerError().WithDescription("the server is temporarily unavailable; try again shortly")
 }

@@ -53,10 +53,12 @@ func (s *Server) UserInfo(ctx context.Context, r *op.Request[oidc.UserInfoReques
 	if err != nil {
 		return nil, s.serverError(ctx, "load user", err)
 	}
-	if ok, err := s.supportStillAllowed(ctx, at); err != nil {
-		return nil, s.serverError(ctx, "decide support access", err)
-	} else if !ok {
-		return nil, invalidToken()
+	if at.Act != nil {
+		if _, err := s.store.dir.RecheckSupport(ctx, at.Act.Subject, at.Subject, s.store.cfg.Now()); directory.RefusalOf(err) != "" {
+			return nil, invalidToken()
+		} else if err != nil {
+			return nil, s.serverError(ctx, "decide support access", err)
+		}
 	}
 	subj.Actor = at.Act
 	return op.NewResponse(claims.UserInfo{Subject: at.Subject, Profile: claims.ProfileFor(subj, scopes),
@@ -79,17 +81,24 @@ func (s *Server) Introspect(ctx context.Context, r *op.Request[op.IntrospectionR
 	at, err := s.verifyAccessToken(ctx, token)
 	if err == nil {
 		username := ""
-		if at.AuthTime != 0 { // a person: tell the resource server who
+		switch {
+		case at.Act != nil:
+			// Issued in a support session: active while support may
+			// still act as the person, who the decision loads.
+			access, err := s.store.dir.RecheckSupport(ctx, at.Act.Subject, at.Subject, s.store.cfg.Now())
+			if directory.RefusalOf(err) != "" {
+				return inactive, nil
+			}
+			if err != nil {
+				return nil, s.serverError(ctx, "decide support access", err)
+			}
+			username = access.Target.Username
+		case at.AuthTime != 0: // a person: tell the resource server who
 			if u, err := s.store.dir.ActiveUser(ctx, at.Subject); err == nil {
 				username = u.Username
 			} else {
 				return inactive, nil
 			}
-		}
-		if ok, err := s.supportStillAllowed(ctx, at); err != nil {
-			return nil, s.serverError(ctx, "decide support access", err)
-		} else if !ok {
-			return inactive, nil
 		}
 		return op.NewResponse(claims.Introspect(at, username)), nil
 	}
@@ -116,23 +125,9 @@ func (s *Server) Introspect(ctx context.Context, r *op.Request[op.IntrospectionR
 		if err != nil {
 			return nil, s.serverError(ctx, "decide support access", err)
 		}
-		out.Act = (&supportGrant{access: access}).actor()
+		out.Act = actorClaim(access)
 	}
 	return op.NewResponse(out), nil
-}
-
-// supportStillAllowed reports whether a token issued with act may still
-// be honoured: its support user may still act as its subject. A token
-// without act always may.
-func (s *Server) supportStillAllowed(ctx context.Context, at *claims.AccessToken) (bool, error) {
-	if at.Act == nil {
-		return true, nil
-	}
-	_, err := s.store.dir.RecheckSupport(ctx, at.Act.Subject, at.Subject, s.store.cfg.Now())
-	if directory.RefusalOf(err) != "" {
-		return false, nil
-	}
-	return err == nil, err
 }
 
 // Revocation implements RFC 7009 for the calling client's own tokens. An

@@ -63,7 +63,7 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	c, err := s.dir.Store().ClientByID(ctx, req.ClientID)
 	if err != nil && !errors.Is(err, directory.ErrNotFound) {
 		s.log.WarnContext(ctx, "load client for authorization request", "err", err)
-		return nil, noteOutage(ctx, oidc.ErrServerError().WithParent(err))
+		return nil, noteOutage(ctx, err, "the application could not be loaded")
 	}
 	if err != nil {
 		return nil, oidc.ErrInvalidClient().WithDescription("unknown client")
@@ -93,10 +93,7 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	}
 	if err := s.requests.save(ctx, a); err != nil {
 		s.log.WarnContext(ctx, "save authorization request", "err", err)
-		if errors.Is(err, backend.ErrUnavailable) {
-			return nil, noteOutage(ctx, err)
-		}
-		return nil, oidc.ErrServerError().WithDescription("the sign-in request could not be saved")
+		return nil, noteOutage(ctx, err, "the sign-in request could not be saved")
 	}
 	return a, nil
 }
@@ -215,10 +212,7 @@ func (s *storage) AuthRequestByID(ctx context.Context, id string) (op.AuthReques
 			return nil, oidc.ErrInvalidRequest().WithDescription("the sign-in request has expired; start again from the application")
 		}
 		s.log.WarnContext(ctx, "load authorization request", "err", err)
-		if errors.Is(err, backend.ErrUnavailable) {
-			return nil, noteOutage(ctx, err)
-		}
-		return nil, oidc.ErrServerError().WithDescription("the sign-in request could not be loaded")
+		return nil, noteOutage(ctx, err, "the sign-in request could not be loaded")
 	}
 	if a.Completed {
 		sess, err := s.sessions.Lookup(ctx, session.TokenFromContext(ctx))
@@ -238,7 +232,7 @@ func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 	}
 	if err != nil {
 		s.log.WarnContext(ctx, "load authorization request for its code", "err", err)
-		return noteOutage(ctx, oidc.ErrServerError().WithParent(err))
+		return noteOutage(ctx, err, "the sign-in request could not be loaded")
 	}
 	b, err := marshalRequest(a)
 	if err != nil {
@@ -246,10 +240,14 @@ func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 	}
 	if err := s.kv.Set(ctx, codeKey(code), b, s.cfg.CodeLifetime); err != nil {
 		s.log.WarnContext(ctx, "save authorization code", "err", err)
-		return noteOutage(ctx, oidc.ErrServerError().WithParent(err))
+		return noteOutage(ctx, err, "the authorization code could not be saved")
 	}
 	// The request has done its work; only the code may now be redeemed.
-	return s.requests.delete(ctx, id)
+	if err := s.requests.delete(ctx, id); err != nil {
+		s.log.WarnContext(ctx, "delete authorization request", "err", err)
+		return noteOutage(ctx, err, "the sign-in request could not be closed")
+	}
+	return nil
 }
 
 // AuthRequestByCode takes the request behind code, once.
@@ -305,12 +303,12 @@ func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSe
 	}
 	if err := s.sessions.Delete(ctx, token); err != nil {
 		s.log.WarnContext(ctx, "end session", "err", err)
-		return "", noteOutage(ctx, oidc.ErrServerError().WithParent(err))
+		return "", noteOutage(ctx, err, "the session could not be ended")
 	}
 	if sid != "" {
 		if err := s.grants.RevokeSessionRefreshTokens(ctx, sid, s.cfg.Now().UTC()); err != nil {
 			s.log.WarnContext(ctx, "revoke the session's refresh tokens", "err", err)
-			return "", noteOutage(ctx, oidc.ErrServerError().WithParent(err))
+			return "", noteOutage(ctx, err, "the session's refresh tokens could not be revoked")
 		}
 	}
 	s.log.InfoContext(ctx, "session ended", "client_id", req.ClientID, "user_id", req.UserID, "sid", sid)
@@ -366,7 +364,7 @@ func (s *storage) GetClientByClientID(ctx context.Context, id string) (op.Client
 	}
 	if err != nil {
 		s.log.WarnContext(ctx, "load client", "err", err)
-		return nil, noteOutage(ctx, oidc.ErrServerError().WithParent(err))
+		return nil, noteOutage(ctx, err, "the application could not be loaded")
 	}
 	return s.opClient(c), nil
 }
@@ -414,7 +412,7 @@ func (s *storage) ValidateJWTProfileScopes(context.Context, string, []string) ([
 
 func (s *storage) Health(ctx context.Context) error {
 	if err := s.health(ctx); err != nil {
-		return noteOutage(ctx, fmt.Errorf("%w: %w", backend.ErrUnavailable, err))
+		return noteOutage(ctx, fmt.Errorf("%w: %w", backend.ErrUnavailable, err), "the stores do not answer")
 	}
 	return nil
 }

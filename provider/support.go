@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
@@ -18,10 +19,11 @@ import (
 // provider decides again, at every token, whether Jill may still act as
 // John (directory.RecheckSupport): a revoked consent, a lost permission or
 // a disabled user ends the access at the next code exchange or refresh.
-// No token outlives the support session: access and ID tokens expire with
-// it at the latest, and a support refresh family keeps its first token's
-// expiry through every rotation. Every token issued, and every refusal, is
-// audited with the actor written "jill$john".
+// No token outlives the support session, which ends SupportLifetime after
+// Jill's sign-in: access and ID tokens expire then at the latest, and so
+// does every refresh token of a support family, whatever its rotations.
+// Every token issued, and every refusal, is audited with the actor written
+// "jill$john".
 
 // supportGrant is the support access a grant is issued in.
 type supportGrant struct {
@@ -31,11 +33,12 @@ type supportGrant struct {
 	until time.Time
 }
 
-// actor is the act claim (RFC 8693 §4.1) naming the support user.
-func (g *supportGrant) actor() *claims.Actor {
-	a := g.access.Actor
+// actorClaim is the act claim (RFC 8693 §4.1) naming the support user of
+// access.
+func actorClaim(access directory.Support) *claims.Actor {
+	a := access.Actor
 	return &claims.Actor{Subject: a.ID, PreferredUsername: a.Username,
-		Tenant: &claims.ActorTenant{ID: g.access.ActorTenant.ID, Slug: g.access.ActorTenant.Slug}}
+		Tenant: &claims.ActorTenant{ID: access.ActorTenant.ID, Slug: access.ActorTenant.Slug}}
 }
 
 // Audit actions of support access at the token endpoint.
@@ -47,34 +50,36 @@ const (
 )
 
 // supportUntil is when a support access that began at authTime (the
-// support user's sign-in) ends: a support session's end, and the latest
-// any token of it may live.
+// support user's sign-in, which is also when its support session began)
+// ends: the session's end, and the latest any token of it may live.
 func (s *Server) supportUntil(authTime time.Time) time.Time {
 	return authTime.Add(s.store.cfg.SupportLifetime)
 }
 
-// recheckSupport decides again whether actorID may act as targetID, for a
-// grant of grantType by client c, with the support user authenticated as
-// amr; until is the end of the support session. A refusal is audited and
-// answered invalid_grant.
-func (s *Server) recheckSupport(ctx context.Context, actorID, targetID, reason string, amr []string, until time.Time,
-	c *directory.Client, grantType string) (*supportGrant, error) {
+// recheckSupport decides again whether actorID may act as the person of g,
+// who is target acting as p (as subject loaded them), for a grant of
+// grantType; g's authTime is the support user's sign-in, and its amr how
+// the support user authenticated. A refusal is audited and answered
+// invalid_grant.
+func (s *Server) recheckSupport(ctx context.Context, g grant, actorID, reason string, target directory.User, p directory.Principal,
+	grantType string) (*supportGrant, error) {
 	now := s.store.cfg.Now()
+	until := s.supportUntil(g.authTime)
 	if !now.Before(until) {
 		return nil, oidc.ErrInvalidGrant().WithDescription("the support session has ended")
 	}
-	d := map[string]string{"grant_type": grantType, "client_id": c.ID}
-	access, err := s.store.dir.RecheckSupport(ctx, actorID, targetID, now)
+	d := map[string]string{"grant_type": grantType, "client_id": g.client.ID}
+	access, err := s.store.dir.RecheckSupport(ctx, actorID, target.ID, now)
 	if refusal := directory.RefusalOf(err); refusal != "" {
-		s.auditSupportRefusal(ctx, actionSupportTokenRefused, actorID, targetID, refusal, d)
+		s.recordRefusal(ctx, actionSupportTokenRefused, s.supportParties(ctx, actorID, target.ID), refusal, d)
 		return nil, oidc.ErrInvalidGrant().WithDescription("support access to this user is no longer allowed")
 	}
 	if err != nil {
 		return nil, s.serverError(ctx, "decide support access", err)
 	}
 	// TOTP may have become required (of either person) since the login.
-	if err := s.checkSupportMFA(ctx, access, amr); errors.Is(err, errSupportMFA) {
-		s.recordRefusal(ctx, actionSupportTokenRefused, actorID, access.Target, access.Tenant.ID, directory.RefusedMFARequired, d)
+	if err := s.checkSupportMFA(ctx, g.amr, target, p, actorID); errors.Is(err, errSupportMFA) {
+		s.recordRefusal(ctx, actionSupportTokenRefused, access, directory.RefusedMFARequired, d)
 		return nil, oidc.ErrInvalidGrant().WithDescription("two-factor authentication is now required: sign in again")
 	} else if err != nil {
 		return nil, s.serverError(ctx, "decide TOTP policy", err)
@@ -82,12 +87,13 @@ func (s *Server) recheckSupport(ctx context.Context, actorID, targetID, reason s
 	return &supportGrant{access: access, reason: reason, until: until}, nil
 }
 
-// auditSupportToken records a token issued in a support session. The
-// tokens are only handed out once it is recorded.
+// auditSupportToken records a token issued in a support session (grantType
+// says how) or by token exchange (grantType ""). The tokens are only
+// handed out once it is recorded.
 func (s *Server) auditSupportToken(ctx context.Context, action string, g grant, grantType string) error {
 	sg := g.support
 	d := map[string]string{"client_id": g.client.ID, "actor_tenant": sg.access.ActorTenant.Slug, "address": clientAddress(ctx)}
-	if action == actionSupportToken {
+	if grantType != "" {
 		d["grant_type"] = grantType
 	}
 	if sg.reason != "" {
@@ -107,42 +113,59 @@ func (s *Server) auditSupportToken(ctx context.Context, action string, g grant, 
 	return nil
 }
 
-// auditSupportRefusal records a refused support access at the token
-// endpoint. It names what it can: the target's tenant is where the event
-// belongs, so a refusal for a target that no longer exists is only logged.
-func (s *Server) auditSupportRefusal(ctx context.Context, action, actorID, targetID string, refusal directory.SupportRefusal, d map[string]string) {
-	target, err := s.store.dir.Store().UserByID(ctx, targetID)
-	if err != nil {
-		s.store.log.WarnContext(ctx, "support access refused", "refusal", string(refusal), "actor_id", actorID)
-		return
-	}
-	s.recordRefusal(ctx, action, actorID, target, target.TenantID, refusal, d)
-}
-
-// recordRefusal records, in tenantID, a refusal of actorID acting as
-// target (the zero User when there is none to name), with the refusal,
-// the client address and the actor's home tenant added to d. A refusal
-// changes nothing, so a failure to record it is logged and the refusal
-// stands.
-func (s *Server) recordRefusal(ctx context.Context, action, actorID string, target directory.User, tenantID string,
-	refusal directory.SupportRefusal, d map[string]string) {
-	name := ""
-	if actor, err := s.store.dir.Store().UserByID(ctx, actorID); err == nil {
-		name = actor.Username
-		if t, err := s.store.dir.Store().TenantByID(ctx, actor.TenantID); err == nil {
-			d["actor_tenant"] = t.Slug
+// supportParties loads, for the record of a refusal, who a refused support
+// access was about: the support user actorID in its home tenant, and the
+// user targetID ("" for none) in its tenant. Whatever cannot be loaded is
+// left zero (the actor keeps its id).
+func (s *Server) supportParties(ctx context.Context, actorID, targetID string) directory.Support {
+	st := s.store.dir.Store()
+	sup := directory.Support{Actor: directory.User{ID: actorID}}
+	if a, err := st.UserByID(ctx, actorID); err == nil {
+		sup.Actor = a
+		if t, err := st.TenantByID(ctx, a.TenantID); err == nil {
+			sup.ActorTenant = t
 		}
 	}
+	if targetID == "" {
+		return sup
+	}
+	if u, err := st.UserByID(ctx, targetID); err == nil {
+		sup.Target = u
+		if t, err := st.TenantByID(ctx, u.TenantID); err == nil {
+			sup.Tenant = t
+		}
+	}
+	return sup
+}
+
+// recordRefusal records a refused support access: sup says what is known
+// of it (the support user and its home tenant, the tenant tried and the
+// user, if one is named), d the details of the request. A refusal about
+// the target is recorded in the tenant tried; one about the support user
+// itself (SupportRefusal.ActorSide) in the support user's home tenant,
+// naming the tenant tried and nobody in it, as the login does: anyone who
+// can sign in could otherwise write into any tenant's log. Where that
+// tenant is unknown, the refusal is only logged. A refusal changes
+// nothing, so a failure to record it is logged and the refusal stands.
+func (s *Server) recordRefusal(ctx context.Context, action string, sup directory.Support, refusal directory.SupportRefusal, d map[string]string) {
+	s.store.log.WarnContext(ctx, "support access refused", "refusal", string(refusal), "actor_id", sup.Actor.ID, "user_id", sup.Target.ID)
 	d["refusal"] = string(refusal)
 	d["address"] = clientAddress(ctx)
-	err := s.store.audit(ctx, audit.Event{
-		Action: action, TenantID: tenantID, Actor: actorID, ActorName: directory.SupportName(name, target.Username),
-		Target: target.ID, TargetName: target.Username, Details: d,
-	})
-	if err != nil {
+	if sup.ActorTenant.Slug != "" {
+		d["actor_tenant"] = sup.ActorTenant.Slug
+	}
+	e := audit.Event{Action: action, TenantID: sup.Tenant.ID, Actor: sup.Actor.ID, ActorName: sup.Name(),
+		Target: sup.Target.ID, TargetName: sup.Target.Username, Details: d}
+	if refusal.ActorSide() {
+		e.TenantID, e.ActorName, e.Target, e.TargetName = sup.ActorTenant.ID, directory.SupportName(sup.Actor.Username, ""), "", ""
+		d["tenant"] = sup.Tenant.Slug
+	}
+	if e.TenantID == "" {
+		return
+	}
+	if err := s.store.audit(ctx, e); err != nil {
 		s.store.log.ErrorContext(ctx, "audit support refusal", "err", err)
 	}
-	s.store.log.WarnContext(ctx, "support access refused", "refusal", string(refusal), "actor_id", actorID, "user_id", target.ID)
 }
 
 // capped returns t, or until if that is earlier and set.
@@ -154,26 +177,25 @@ func capped(t, until time.Time) time.Time {
 }
 
 // errSupportMFA: the support user's authentication does not meet the
-// TOTP requirement of the user it would act as.
+// TOTP requirement of the user it would act as, or its own.
 var errSupportMFA = errors.New("support access needs two-factor authentication")
 
 // checkSupportMFA refuses a support access whose authentication (amr)
-// lacks TOTP where the supported user's tenant or roles, or the support
-// user's own, require it.
-func (s *Server) checkSupportMFA(ctx context.Context, sup directory.Support, amr []string) error {
-	for _, v := range amr {
-		if v == "mfa" {
-			return nil
-		}
+// lacks TOTP where the supported user's tenant or roles (target acting as
+// p, as subject loaded them), or the support user's own, require it.
+func (s *Server) checkSupportMFA(ctx context.Context, amr []string, target directory.User, p directory.Principal, actorID string) error {
+	if slices.Contains(amr, "mfa") {
+		return nil
 	}
-	for _, who := range []directory.User{sup.Target, sup.Actor} {
-		dec, err := s.store.dir.DecideMFAFor(ctx, who.ID, "", false)
-		if err != nil {
-			return err
-		}
-		if dec.Required {
-			return errSupportMFA
-		}
+	dec, err := s.store.dir.DecideMFAOf(ctx, target, p, false)
+	if err == nil && !dec.Required {
+		dec, err = s.store.dir.DecideMFAFor(ctx, actorID, "", false)
+	}
+	if err != nil {
+		return err
+	}
+	if dec.Required {
+		return errSupportMFA
 	}
 	return nil
 }

@@ -9,9 +9,10 @@ import (
 
 // ClientCredentialsExchange issues a machine client its access token (RFC
 // 6749 §4.4). This is the hot path of device fleets: the client was
-// authenticated with a keyed hash, and minting reads the client's tenant and
-// roles and signs; nothing is written. Without a scope parameter the client gets every
-// scope it is registered for (RFC 6749 §3.3 lets the server pick a default).
+// authenticated with a keyed hash; its tenant and roles are read, and mint
+// signs; nothing is written. Without a scope parameter the client gets
+// every scope it is registered for (RFC 6749 §3.3 lets the server pick a
+// default).
 func (s *Server) ClientCredentialsExchange(ctx context.Context, r *op.ClientRequest[oidc.ClientCredentialsRequest]) (*op.Response, error) {
 	c := r.Client.(*client).c
 	scopes := []string(r.Data.Scope)

@@ -52,7 +52,7 @@ func (s *Server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 	if err := checkPKCE(a.CodeChallenge, r.Data.CodeVerifier); err != nil {
 		return nil, err
 	}
-	person, _, _, err := s.subject(ctx, a.UserID, a.TenantID, &c)
+	person, u, p, err := s.subject(ctx, a.UserID, a.TenantID, &c)
 	if errors.Is(err, directory.ErrUserDisabled) || errors.Is(err, directory.ErrNotFound) {
 		return nil, oidc.ErrInvalidGrant().WithDescription("the user can no longer sign in")
 	}
@@ -64,7 +64,7 @@ func (s *Server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 		amr: a.AMR, acr: a.ACR, sessionID: a.SessionID, tenantID: a.TenantID, person: &person,
 	}
 	if a.SupportActorID != "" {
-		if g.support, err = s.recheckSupport(ctx, a.SupportActorID, a.UserID, a.SupportReason, a.AMR, a.SupportUntil, &c, "authorization_code"); err != nil {
+		if g.support, err = s.recheckSupport(ctx, g, a.SupportActorID, a.SupportReason, u, p, "authorization_code"); err != nil {
 			return nil, err
 		}
 		if err := s.auditSupportToken(ctx, actionSupportToken, g, "authorization_code"); err != nil {

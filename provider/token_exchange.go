@@ -29,8 +29,9 @@ import (
 // invalid_request, as RFC 8693 §2.2.2 says; a token issued in a support
 // session (act present) cannot start another impersonation; the support
 // rules (directory.AuthorizeSupport) and the TOTP requirement answer
-// invalid_grant. Every exchange and every refusal that names a real user
-// is audited.
+// invalid_grant. Every exchange is audited, and so is every refusal by
+// the support rules but one about an unknown user (see recordRefusal for
+// where).
 
 // Parameters of the exchange beyond RFC 8693's.
 const (
@@ -68,22 +69,13 @@ func (s *Server) TokenExchange(ctx context.Context, r *op.ClientRequest[oidc.Tok
 	if at.ClientID != c.ID || at.AuthTime == 0 {
 		return nil, oidc.ErrInvalidRequest().WithDescription("subject_token must be a person's access token issued to this client")
 	}
-	tenant, err := s.store.dir.Store().TenantBySlug(ctx, directory.NormalizeSlug(tenantSlug))
-	if errors.Is(err, directory.ErrNotFound) {
-		return nil, oidc.ErrInvalidGrant().WithDescription("support access to this user is not allowed")
-	}
-	if err != nil {
-		return nil, s.serverError(ctx, "load tenant", err)
-	}
 	notAllowed := oidc.ErrInvalidGrant().WithDescription("support access to this user is not allowed")
 	d := map[string]string{"client_id": c.ID}
 	if at.Act != nil {
 		// A token issued in a support session speaks for the supported
 		// user; it must never start another impersonation. Recorded in
 		// the tenant of that session, where its support user already acts.
-		if john, err := s.store.dir.Store().UserByID(ctx, at.Subject); err == nil {
-			s.recordRefusal(ctx, actionSupportExchangeRefused, at.Act.Subject, john, john.TenantID, directory.RefusedFromSupport, d)
-		}
+		s.recordRefusal(ctx, actionSupportExchangeRefused, s.supportParties(ctx, at.Act.Subject, at.Subject), directory.RefusedFromSupport, d)
 		return nil, notAllowed
 	}
 	now := s.store.cfg.Now()
@@ -93,19 +85,28 @@ func (s *Server) TokenExchange(ctx context.Context, r *op.ClientRequest[oidc.Tok
 		// support session is: an old session's fresh token does not do.
 		return nil, oidc.ErrInvalidGrant().WithDescription("the support user signed in too long ago for support access: sign in again")
 	}
+	tenant, err := s.store.dir.Store().TenantBySlug(ctx, directory.NormalizeSlug(tenantSlug))
+	if errors.Is(err, directory.ErrNotFound) {
+		return nil, notAllowed
+	}
+	if err != nil {
+		return nil, s.serverError(ctx, "load tenant", err)
+	}
 	access, err := s.store.dir.AuthorizeSupport(ctx, at.Subject, tenant.ID, username, now)
 	if refusal := directory.RefusalOf(err); refusal != "" {
-		if refusal.ActorSide() {
-			// Decided before anything about the target was looked up:
-			// logged, and recorded in the caller's own tenant, never in
-			// the tenant it named (anyone who can sign in could write
-			// there, and learn from the timing whom it names).
-			d["tenant"] = tenant.Slug
-			if actor, err := s.store.dir.Store().UserByID(ctx, at.Subject); err == nil {
-				s.recordRefusal(ctx, actionSupportExchangeRefused, at.Subject, directory.User{}, actor.TenantID, refusal, d)
+		// A refusal about the caller itself was decided before anything
+		// about the target was looked up, and recordRefusal keeps it out
+		// of the tenant named; one about a user who does not exist names
+		// nobody, and is not recorded (docs/support.md).
+		if refusal != directory.RefusedUnknownUser {
+			sup := s.supportParties(ctx, at.Subject, "")
+			sup.Tenant = tenant
+			if !refusal.ActorSide() && username != "" {
+				if u, err := s.store.dir.UserIn(ctx, tenant.ID, username); err == nil {
+					sup.Target = u
+				}
 			}
-		} else if target := s.namedUser(ctx, tenant.ID, username); target.ID != "" {
-			s.recordRefusal(ctx, actionSupportExchangeRefused, at.Subject, target, target.TenantID, refusal, d)
+			s.recordRefusal(ctx, actionSupportExchangeRefused, sup, refusal, d)
 		}
 		return nil, notAllowed
 	}
@@ -114,14 +115,18 @@ func (s *Server) TokenExchange(ctx context.Context, r *op.ClientRequest[oidc.Tok
 	}
 	reason, err := access.CheckReason(r.Form.Get(paramReason))
 	if directory.RefusalOf(err) != "" {
-		s.recordRefusal(ctx, actionSupportExchangeRefused, at.Subject, access.Target, access.Tenant.ID, directory.RefusedReasonRequired, d)
+		s.recordRefusal(ctx, actionSupportExchangeRefused, access, directory.RefusedReasonRequired, d)
 		return nil, oidc.ErrInvalidRequest().WithDescription("reason is required: give the ticket this support access is for")
 	}
 	if err != nil {
 		return nil, oidc.ErrInvalidRequest().WithDescription("reason must be one line of at most %d printable characters", directory.MaxSupportReason)
 	}
-	if err := s.checkSupportMFA(ctx, access, at.AMR); errors.Is(err, errSupportMFA) {
-		s.recordRefusal(ctx, actionSupportExchangeRefused, at.Subject, access.Target, access.Tenant.ID, directory.RefusedMFARequired, d)
+	person, target, p, err := s.subject(ctx, access.Target.ID, access.Tenant.ID, &c)
+	if err != nil {
+		return nil, s.serverError(ctx, "load supported user", err)
+	}
+	if err := s.checkSupportMFA(ctx, at.AMR, target, p, access.Actor.ID); errors.Is(err, errSupportMFA) {
+		s.recordRefusal(ctx, actionSupportExchangeRefused, access, directory.RefusedMFARequired, d)
 		return nil, oidc.ErrInvalidGrant().WithDescription("support access to this user needs a sign-in with two-factor authentication")
 	} else if err != nil {
 		return nil, s.serverError(ctx, "decide TOTP policy", err)
@@ -130,16 +135,12 @@ func (s *Server) TokenExchange(ctx context.Context, r *op.ClientRequest[oidc.Tok
 	if err != nil {
 		return nil, err
 	}
-	person, _, _, err := s.subject(ctx, access.Target.ID, access.Tenant.ID, &c)
-	if err != nil {
-		return nil, s.serverError(ctx, "load supported user", err)
-	}
 	g := grant{
 		client: &c, subject: access.Target.ID, scopes: scopes, tenantID: access.Tenant.ID, person: &person,
 		authTime: timeUnix(at.AuthTime), amr: at.AMR, acr: at.ACR, accessOnly: true,
 		support: &supportGrant{access: access, reason: reason, until: until},
 	}
-	if err := s.auditSupportToken(ctx, actionSupportExchange, g, "token_exchange"); err != nil {
+	if err := s.auditSupportToken(ctx, actionSupportExchange, g, ""); err != nil {
 		return nil, s.serverError(ctx, "audit token exchange", err)
 	}
 	ts, err := s.mint(g)
@@ -152,22 +153,6 @@ func (s *Server) TokenExchange(ctx context.Context, r *op.ClientRequest[oidc.Tok
 		AccessToken: ts.accessToken, IssuedTokenType: oidc.AccessTokenType, TokenType: oidc.BearerToken,
 		ExpiresIn: expiresIn(ts.expiresAt, s.store.cfg.Now()), Scopes: scopes,
 	}), nil
-}
-
-// namedUser returns the user called username in tenantID, or the zero
-// User: a refusal is audited only when it names someone real.
-func (s *Server) namedUser(ctx context.Context, tenantID, username string) directory.User {
-	if username == "" {
-		return directory.User{}
-	}
-	if directory.ValidateUsername(directory.NormalizeUsername(username)) != nil {
-		return directory.User{}
-	}
-	u, err := s.store.dir.Store().UserByUsername(ctx, tenantID, directory.NormalizeUsername(username))
-	if err != nil {
-		return directory.User{}
-	}
-	return u
 }
 
 // exchangeScopes are the scopes of an exchanged token: those asked for, or

@@ -62,6 +62,19 @@ func (s *Server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 		s.store.log.WarnContext(ctx, "refresh token presented by another client", "client_id", c.ID)
 		return nil, oidc.ErrInvalidGrant().WithDescription("the refresh token is invalid")
 	}
+	// A token that cannot be rotated issues nothing: it is answered as
+	// RotateRefreshToken would answer it, before anything is decided or
+	// audited for it (a support family records every token issued). The
+	// rotation still catches a reuse that races this one.
+	switch now := s.store.cfg.Now(); {
+	case !old.UsedAt.IsZero():
+		if err := s.store.grants.RevokeRefreshFamily(ctx, old.FamilyID, now.UTC()); err != nil {
+			return nil, s.serverError(ctx, "revoke reused refresh token's family", err)
+		}
+		return nil, s.refreshReused(ctx, c.ID, old)
+	case !old.RevokedAt.IsZero() || !now.Before(old.ExpiresAt):
+		return nil, errRefreshDead()
+	}
 	scopes := old.Scopes
 	if len(r.Data.Scopes) > 0 {
 		for _, sc := range r.Data.Scopes {
@@ -84,26 +97,16 @@ func (s *Server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 	if err != nil {
 		return nil, s.serverError(ctx, "load user", err)
 	}
-	if !slices.Contains(old.AMR, "mfa") {
-		// TOTP became required since this grant began (a tenant policy,
-		// a role): a password-only grant must sign in again.
-		dec, err := s.store.dir.DecideMFAOf(ctx, u, p, false)
-		if err != nil {
-			return nil, s.serverError(ctx, "decide TOTP policy", err)
-		}
-		if dec.Required {
-			return nil, oidc.ErrInvalidGrant().WithDescription("two-factor authentication is now required: sign in again")
-		}
-	}
 	g := grant{
 		client: &c, subject: old.Subject, scopes: old.Scopes, authTime: old.AuthTime, amr: old.AMR,
 		acr: old.ACR, sessionID: old.SessionID, tenantID: old.TenantID, person: &person,
 	}
-	if old.ActorID != "" {
-		// A support family: support must still be allowed, and nothing in
-		// it outlives the support session, which began at AuthTime.
-		until := s.supportUntil(old.AuthTime)
-		if g.support, err = s.recheckSupport(ctx, old.ActorID, old.Subject, old.SupportReason, old.AMR, until, &c, "refresh_token"); err != nil {
+	switch {
+	case old.ActorID != "":
+		// A support family: support must still be allowed (TOTP included,
+		// of either person), and nothing in it outlives the support
+		// session, which began at AuthTime. A refusal ends the family.
+		if g.support, err = s.recheckSupport(ctx, g, old.ActorID, old.SupportReason, u, p, "refresh_token"); err != nil {
 			if errors.Is(err, oidc.ErrInvalidGrant()) {
 				_ = s.store.grants.RevokeRefreshFamily(ctx, old.FamilyID, s.store.cfg.Now().UTC())
 			}
@@ -115,14 +118,23 @@ func (s *Server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 		if err := s.auditSupportToken(ctx, actionSupportToken, g, "refresh_token"); err != nil {
 			return nil, s.serverError(ctx, "audit support token", err)
 		}
+	case !slices.Contains(old.AMR, "mfa"):
+		// TOTP became required since this grant began (a tenant policy,
+		// a role): a password-only grant must sign in again.
+		dec, err := s.store.dir.DecideMFAOf(ctx, u, p, false)
+		if err != nil {
+			return nil, s.serverError(ctx, "decide TOTP policy", err)
+		}
+		if dec.Required {
+			return nil, oidc.ErrInvalidGrant().WithDescription("two-factor authentication is now required: sign in again")
+		}
 	}
 	token, next := s.newRefreshToken(g, old.FamilyID)
 	switch err := s.store.grants.RotateRefreshToken(ctx, hash, next, s.store.cfg.Now().UTC()); {
 	case errors.Is(err, grants.ErrReused):
-		s.store.log.WarnContext(ctx, "refresh token reused; its family is revoked", "client_id", c.ID, "user_id", old.Subject, "family", old.FamilyID)
-		return nil, oidc.ErrInvalidGrant().WithDescription("the refresh token was already used")
+		return nil, s.refreshReused(ctx, c.ID, old)
 	case errors.Is(err, grants.ErrNotFound):
-		return nil, oidc.ErrInvalidGrant().WithDescription("the refresh token is invalid or expired")
+		return nil, errRefreshDead()
 	case err != nil:
 		return nil, s.serverError(ctx, "rotate refresh token", err)
 	}
@@ -133,4 +145,16 @@ func (s *Server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 	}
 	s.store.log.InfoContext(ctx, "tokens issued", "grant_type", "refresh_token", "client_id", c.ID, "user_id", old.Subject, "sid", old.SessionID)
 	return op.NewResponse(tokenResponse(ts, token, scopes, s.store.cfg.Now())), nil
+}
+
+// refreshReused answers a refresh token that was already used once, whose
+// family has been revoked (RFC 9700 §4.14.2).
+func (s *Server) refreshReused(ctx context.Context, clientID string, old grants.RefreshToken) error {
+	s.store.log.WarnContext(ctx, "refresh token reused; its family is revoked", "client_id", clientID, "user_id", old.Subject, "family", old.FamilyID)
+	return oidc.ErrInvalidGrant().WithDescription("the refresh token was already used")
+}
+
+// errRefreshDead answers a refresh token that is revoked or expired.
+func errRefreshDead() error {
+	return oidc.ErrInvalidGrant().WithDescription("the refresh token is invalid or expired")
 }

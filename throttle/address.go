@@ -17,12 +17,16 @@ import (
 //
 // TODO(gatehouse): a TrustedProxies option (CIDRs) that takes the rightmost
 // untrusted hop from X-Forwarded-For when the peer is a trusted proxy.
-func ClientAddress(r *http.Request) string {
-	addr, err := netip.ParseAddrPort(r.RemoteAddr)
+func ClientAddress(r *http.Request) string { return ClientAddressOf(r.RemoteAddr) }
+
+// ClientAddressOf is ClientAddress for a request's RemoteAddr, for callers
+// that kept only that.
+func ClientAddressOf(remoteAddr string) string {
+	addr, err := netip.ParseAddrPort(remoteAddr)
 	var ip netip.Addr
 	if err == nil {
 		ip = addr.Addr()
-	} else if ip, err = netip.ParseAddr(r.RemoteAddr); err != nil {
+	} else if ip, err = netip.ParseAddr(remoteAddr); err != nil {
 		// A Unix socket or a test without RemoteAddr: all such requests
 		// share one bucket.
 		return "unknown"
