@@ -2,12 +2,10 @@ package directory
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 	"unicode"
 )
 
@@ -145,33 +143,14 @@ func (kind ClientKind) shape(c *Client) error {
 			return fieldErr("insecure_skip_pkce", "is only for web clients")
 		}
 	}
-	for _, l := range []struct {
-		field string
-		d     time.Duration
-		max   time.Duration
-	}{
-		{"access_token_lifetime", c.AccessTokenLifetime, MaxTokenLifetime},
-		{"id_token_lifetime", c.IDTokenLifetime, MaxTokenLifetime},
-		{"refresh_token_lifetime", c.RefreshTokenLifetime, 0},
-	} {
-		if l.d < 0 {
-			return fieldErr(l.field, "must not be negative (0 is the server's default)")
-		}
-		if l.max > 0 && l.d > l.max {
-			return fieldErr(l.field, "is at most %s (refresh tokens are for longer)", l.max)
-		}
-	}
 	return nil
 }
 
 // ClientsFor lists the clients of tenant slug, by id (clients:read); the
 // system tenant's list has the platform clients too.
 func (d *Directory) ClientsFor(ctx context.Context, c Caller, slug string) ([]Client, error) {
-	t, err := d.tenantFor(ctx, d.store, c, slug)
+	t, err := d.tenantFor(ctx, d.store, c, slug, "clients", AccessRead)
 	if err != nil {
-		return nil, err
-	}
-	if err := c.authorize(t, "clients", AccessRead); err != nil {
 		return nil, err
 	}
 	all, err := d.store.ListClients(ctx)
@@ -213,11 +192,8 @@ type ClientChange struct {
 func (d *Directory) CreateClientFor(ctx context.Context, c Caller, slug string, kind ClientKind, cl Client) (ClientChange, error) {
 	var out ClientChange
 	err := d.store.InTx(ctx, func(s Store) error {
-		t, err := d.tenantFor(ctx, s, c, slug)
+		t, err := d.tenantFor(ctx, s, c, slug, "clients", AccessCreate)
 		if err != nil {
-			return err
-		}
-		if err := c.authorize(t, "clients", AccessCreate); err != nil {
 			return err
 		}
 		if cl.ID == AccountClientID {
@@ -226,36 +202,20 @@ func (d *Directory) CreateClientFor(ctx context.Context, c Caller, slug string, 
 		if !clientIDRE.MatchString(cl.ID) {
 			return fieldErr("id", "must be 1-128 letters, digits or . _ -")
 		}
-		if _, err := s.ClientByID(ctx, cl.ID); err == nil {
-			return fieldErrIs("id", ErrConflict, "there is already a client %q", cl.ID)
-		} else if !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		cl.TenantID = t.ID
-		if err := kind.shape(&cl); err != nil {
-			return err
-		}
-		if err := checkAdminScope(c, cl.Scopes); err != nil {
-			return err
-		}
-		built, secret, err := d.BuildClient(cl, "")
-		if err != nil {
-			return err
-		}
-		if err := d.checkClientRefs(ctx, s, &built); err != nil {
+		_, err = s.ClientByID(ctx, cl.ID)
+		if err := taken(err, "id", "there is already a client %q", cl.ID); err != nil {
 			return err
 		}
 		b, err := d.bookOf(ctx, s, t)
 		if err != nil {
 			return err
 		}
-		if err := b.CheckGrant(c.Principal, clientAssignment(built)); err != nil {
+		cl.TenantID = t.ID
+		created, secret, err := d.putClientFor(ctx, s, c, b, kind, cl)
+		if err != nil {
 			return err
 		}
-		if err := s.CreateClient(ctx, built); err != nil {
-			return err
-		}
-		out = ClientChange{Tenant: t, After: built, Secret: secret}
+		out = ClientChange{Tenant: t, After: created, Secret: secret}
 		return nil
 	})
 	if err != nil {
@@ -269,70 +229,50 @@ func (d *Directory) CreateClientFor(ctx context.Context, c Caller, slug string, 
 // and grant types default to the type's. The caller must be able to grant
 // what the client holds now and what it is given.
 func (d *Directory) UpdateClientFor(ctx context.Context, c Caller, id string, cl Client) (ClientChange, error) {
-	var out ClientChange
-	err := d.store.InTx(ctx, func(s Store) error {
-		t, b, cur, err := d.changeableClient(ctx, s, c, id)
-		if err != nil {
-			return err
-		}
+	return d.changeClient(ctx, c, id, func(s Store, b *Book, cur Client) (Client, string, error) {
 		kind := cur.Kind()
 		if kind == ClientNative {
 			kind = ClientSinglePage // the same registration: its redirect URIs may change either way
 		}
 		cl.ID, cl.TenantID = cur.ID, cur.TenantID
-		if err := kind.shape(&cl); err != nil {
-			return err
-		}
-		if err := checkAdminScope(c, cl.Scopes); err != nil {
-			return err
-		}
-		if b != nil && (len(cl.GlobalRoles) > 0 || len(cl.ServiceRoles) > 0) {
-			// CheckGrant wants names CheckAssignment passed; PutClient
-			// checks the rest.
-			a := clientAssignment(cl)
-			if err := validateNames(a.GlobalRoles, a.ServiceRoles, nil); err != nil {
-				return err
-			}
-			if err := b.CheckAssignment(a, true); err != nil {
-				return err
-			}
-			if err := b.CheckGrant(c.Principal, a); err != nil {
-				return err
-			}
-		}
-		next, _, _, err := d.PutClient(ctx, s, cl, "")
-		if err != nil {
-			return err
-		}
-		out = ClientChange{Tenant: t, Before: cur, After: next}
-		return nil
+		next, _, err := d.putClientFor(ctx, s, c, b, kind, cl)
+		return next, "", err
 	})
-	if err != nil {
-		return ClientChange{}, err
+}
+
+// putClientFor ends CreateClientFor and UpdateClientFor: it shapes cl as
+// a client of type kind and stores it (PutClient, which checks the
+// registration and every name it refers to), if the caller may give it
+// what it holds in its tenant, whose book is b (nil for a platform client,
+// which holds nothing). It returns the client stored and the secret
+// PutClient generated for it, if any.
+func (d *Directory) putClientFor(ctx context.Context, s Store, c Caller, b *Book, kind ClientKind, cl Client) (Client, string, error) {
+	if err := kind.shape(&cl); err != nil {
+		return Client{}, "", err
 	}
-	return out, nil
+	if err := checkAdminScope(c, cl.Scopes); err != nil {
+		return Client{}, "", err
+	}
+	next, secret, _, err := d.PutClient(ctx, s, cl, "")
+	if err != nil {
+		return Client{}, "", err
+	}
+	if b != nil {
+		// A refusal undoes the write: it is all one transaction.
+		if err := b.CheckGrant(c.Principal, clientAssignment(next)); err != nil {
+			return Client{}, "", err
+		}
+	}
+	return next, secret, nil
 }
 
 // DeleteClientFor deletes the client id (clients:change). Its refresh
 // tokens stay in the grants store but no longer work: the token endpoint
 // refuses a client it does not know.
 func (d *Directory) DeleteClientFor(ctx context.Context, c Caller, id string) (ClientChange, error) {
-	var out ClientChange
-	err := d.store.InTx(ctx, func(s Store) error {
-		t, _, cur, err := d.changeableClient(ctx, s, c, id)
-		if err != nil {
-			return err
-		}
-		if err := s.DeleteClient(ctx, cur.ID); err != nil {
-			return err
-		}
-		out = ClientChange{Tenant: t, Before: cur}
-		return nil
+	return d.changeClient(ctx, c, id, func(s Store, _ *Book, cur Client) (Client, string, error) {
+		return Client{}, "", s.DeleteClient(ctx, cur.ID)
 	})
-	if err != nil {
-		return ClientChange{}, err
-	}
-	return out, nil
 }
 
 // RotateClientSecretFor gives the confidential client id a new generated
@@ -340,23 +280,35 @@ func (d *Directory) DeleteClientFor(ctx context.Context, c Caller, id string) (C
 // it). The old secret stops working at once; tokens issued with it live
 // on until they expire.
 func (d *Directory) RotateClientSecretFor(ctx context.Context, c Caller, id string) (ClientChange, error) {
-	var out ClientChange
-	err := d.store.InTx(ctx, func(s Store) error {
-		t, _, cur, err := d.changeableClient(ctx, s, c, id)
-		if err != nil {
-			return err
-		}
+	return d.changeClient(ctx, c, id, func(s Store, _ *Book, cur Client) (Client, string, error) {
 		if cur.Type != ClientConfidential {
-			return fieldErr("type", "client %q is a %s client, which has no secret", cur.ID, cur.Kind())
+			return Client{}, "", fieldErr("type", "client %q is a %s client, which has no secret", cur.ID, cur.Kind())
 		}
 		next := cur
 		secret := GenerateSecret()
 		next.SecretHash, next.UpdatedAt = d.secrets.Hash(secret), d.now().UTC()
 		if err := s.UpdateClient(ctx, next); err != nil {
+			return Client{}, "", err
+		}
+		return next, secret, nil
+	})
+}
+
+// changeClient runs change, in one transaction, on the client id as
+// changeableClient loads it for the caller (with the book of its tenant;
+// nil for a platform client). change returns the client after (empty once
+// deleted) and the secret it generated, if any.
+func (d *Directory) changeClient(ctx context.Context, c Caller, id string,
+	change func(s Store, b *Book, cur Client) (after Client, secret string, err error)) (ClientChange, error) {
+	var out ClientChange
+	err := d.store.InTx(ctx, func(s Store) error {
+		t, b, cur, err := d.changeableClient(ctx, s, c, id)
+		if err != nil {
 			return err
 		}
-		out = ClientChange{Tenant: t, Before: cur, After: next, Secret: secret}
-		return nil
+		after, secret, err := change(s, b, cur)
+		out = ClientChange{Tenant: t, Before: cur, After: after, Secret: secret}
+		return err
 	})
 	if err != nil {
 		return ClientChange{}, err
@@ -413,12 +365,8 @@ func (d *Directory) changeableClient(ctx context.Context, s Store, c Caller, id 
 	if err != nil {
 		return Tenant{}, nil, Client{}, err
 	}
-	if err := b.CheckGrant(c.Principal, clientAssignment(cl)); err != nil {
-		var fe *FieldError
-		if errors.As(err, &fe) {
-			return Tenant{}, nil, Client{}, fieldErr("id",
-				"only someone who could grant what client %q holds may change or delete it, or rotate its secret: %s", cl.ID, fe.Reason)
-		}
+	if err := reframe(b.CheckGrant(c.Principal, clientAssignment(cl)), "id",
+		"only someone who could grant what client %q holds may change or delete it, or rotate its secret: %s", cl.ID); err != nil {
 		return Tenant{}, nil, Client{}, err
 	}
 	return t, b, cl, nil
@@ -436,7 +384,7 @@ func checkAdminScope(c Caller, scopes []string) error {
 	if !slices.Contains(scopes, ScopeAdmin) {
 		return nil
 	}
-	if c.Principal.Tenant.Level != LevelSystem || !slices.Contains(c.Principal.GlobalRoles, RoleAdmins) {
+	if !c.administersPlatform() {
 		return fieldErr("scopes", "only an administrator of the system tenant may give or change a client with the %s scope", ScopeAdmin)
 	}
 	return nil
@@ -445,18 +393,4 @@ func checkAdminScope(c Caller, scopes []string) error {
 // clientAssignment is what a machine client holds in its tenant.
 func clientAssignment(c Client) Assignment {
 	return Assignment{GlobalRoles: c.GlobalRoles, ServiceRoles: c.ServiceRoles}
-}
-
-// systemTenant returns the root of the tenant tree from s.
-func systemTenant(ctx context.Context, s Store) (Tenant, error) {
-	all, err := s.ListTenants(ctx)
-	if err != nil {
-		return Tenant{}, err
-	}
-	for _, t := range all {
-		if t.Level == LevelSystem {
-			return t, nil
-		}
-	}
-	return Tenant{}, fmt.Errorf("system tenant: %w", ErrNotFound)
 }

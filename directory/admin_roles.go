@@ -40,11 +40,8 @@ import (
 // GlobalRolesFor lists the global roles of tenant slug, by name
 // (roles:read).
 func (d *Directory) GlobalRolesFor(ctx context.Context, c Caller, slug string) ([]GlobalRole, error) {
-	t, err := d.tenantFor(ctx, d.store, c, slug)
+	t, err := d.tenantFor(ctx, d.store, c, slug, "roles", AccessRead)
 	if err != nil {
-		return nil, err
-	}
-	if err := c.authorize(t, "roles", AccessRead); err != nil {
 		return nil, err
 	}
 	return d.store.ListGlobalRoles(ctx, t.ID)
@@ -52,11 +49,8 @@ func (d *Directory) GlobalRolesFor(ctx context.Context, c Caller, slug string) (
 
 // GlobalRoleFor returns the global role name of tenant slug (roles:read).
 func (d *Directory) GlobalRoleFor(ctx context.Context, c Caller, slug, name string) (GlobalRole, error) {
-	t, err := d.tenantFor(ctx, d.store, c, slug)
+	t, err := d.tenantFor(ctx, d.store, c, slug, "roles", AccessRead)
 	if err != nil {
-		return GlobalRole{}, err
-	}
-	if err := c.authorize(t, "roles", AccessRead); err != nil {
 		return GlobalRole{}, err
 	}
 	return d.store.GlobalRoleByName(ctx, t.ID, name)
@@ -69,27 +63,23 @@ func (d *Directory) GlobalRoleFor(ctx context.Context, c Caller, slug, name stri
 func (d *Directory) CreateGlobalRoleFor(ctx context.Context, c Caller, slug string, r GlobalRole) (GlobalRole, error) {
 	var out GlobalRole
 	err := d.store.InTx(ctx, func(s Store) error {
-		t, err := d.tenantFor(ctx, s, c, slug)
+		t, err := d.tenantFor(ctx, s, c, slug, "roles", AccessCreate)
 		if err != nil {
-			return err
-		}
-		if err := c.authorize(t, "roles", AccessCreate); err != nil {
 			return err
 		}
 		if err := ValidateName("name", r.Name); err != nil {
 			return err
 		}
-		if _, err := s.GlobalRoleByName(ctx, t.ID, r.Name); err == nil {
-			return fieldErrIs("name", ErrConflict, "tenant %s already has a global role %q", t.Slug, r.Name)
-		} else if !errors.Is(err, ErrNotFound) {
+		_, err = s.GlobalRoleByName(ctx, t.ID, r.Name)
+		if err := taken(err, "name", "tenant %s already has a global role %q", t.Slug, r.Name); err != nil {
 			return err
 		}
 		created, _, err := d.PutGlobalRole(ctx, s, t.Slug, r)
 		if err != nil {
 			return err
 		}
-		if p, ok := missing(c, created.Permissions); ok {
-			return fieldErr("permissions", "you cannot give a role %s, which you do not hold", p)
+		if err := checkRoleGrant(c, created); err != nil {
+			return err
 		}
 		out = created
 		return nil
@@ -114,8 +104,8 @@ func (d *Directory) UpdateGlobalRoleFor(ctx context.Context, c Caller, slug, nam
 		if err != nil {
 			return err
 		}
-		if p, ok := missing(c, next.Permissions); ok {
-			return fieldErr("permissions", "you cannot give a role %s, which you do not hold", p)
+		if err := checkRoleGrant(c, next); err != nil {
+			return err
 		}
 		after = next
 		return nil
@@ -156,11 +146,8 @@ func (d *Directory) DeleteGlobalRoleFor(ctx context.Context, c Caller, slug, nam
 // roleFor loads the role name of tenant slug for a change by the caller:
 // roles:change there, and holding every permission the role has now.
 func (d *Directory) roleFor(ctx context.Context, s Store, c Caller, slug, name string) (Tenant, GlobalRole, error) {
-	t, err := d.tenantFor(ctx, s, c, slug)
+	t, err := d.tenantFor(ctx, s, c, slug, "roles", AccessChange)
 	if err != nil {
-		return Tenant{}, GlobalRole{}, err
-	}
-	if err := c.authorize(t, "roles", AccessChange); err != nil {
 		return Tenant{}, GlobalRole{}, err
 	}
 	r, err := s.GlobalRoleByName(ctx, t.ID, name)
@@ -171,19 +158,20 @@ func (d *Directory) roleFor(ctx context.Context, s Store, c Caller, slug, name s
 	if err != nil {
 		return Tenant{}, GlobalRole{}, err
 	}
-	if p, ok := missing(c, r.effectivePermissions(NewCatalog(resources), t.Level)); ok {
+	if m := c.Principal.lacks(r.effectivePermissions(NewCatalog(resources), t.Level)); len(m) > 0 {
 		return Tenant{}, GlobalRole{}, fieldErr("name",
-			"global role %q includes %s, which you do not hold: only someone holding all of a role may change or delete it", r.Name, p)
+			"global role %q includes %s, which you do not hold: only someone holding all of a role may change or delete it", r.Name, m[0])
 	}
 	return t, r, nil
 }
 
-// missing returns the first of ps the caller does not hold.
-func missing(c Caller, ps []Permission) (Permission, bool) {
-	if m := c.Principal.Lacks(ps); len(m) > 0 {
-		return m[0], true
+// checkRoleGrant refuses the role r, as the caller would give it, if it
+// holds a permission the caller does not.
+func checkRoleGrant(c Caller, r GlobalRole) error {
+	if m := c.Principal.lacks(r.Permissions); len(m) > 0 {
+		return fieldErr("permissions", "you cannot give a role %s, which you do not hold", m[0])
 	}
-	return Permission{}, false
+	return nil
 }
 
 // roleUses says what in tenant t still uses the global role name: users
@@ -248,6 +236,7 @@ func holdersIn(ctx context.Context, s Store, t Tenant, match func(Assignment) bo
 	if err != nil {
 		return "", err
 	}
+	homes := map[string]string{} // slugs by tenant id: external users often share a home
 	for _, l := range links {
 		if !match(l.Assignment()) {
 			continue
@@ -255,8 +244,15 @@ func holdersIn(ctx context.Context, s Store, t Tenant, match func(Assignment) bo
 		name := l.UserID
 		if u, err := s.UserByID(ctx, l.UserID); err == nil {
 			name = u.Username
-			if h, err := s.TenantByID(ctx, u.TenantID); err == nil {
-				name += " (of " + h.Slug + ")"
+			home, ok := homes[u.TenantID]
+			if !ok {
+				if h, err := s.TenantByID(ctx, u.TenantID); err == nil {
+					home = h.Slug
+				}
+				homes[u.TenantID] = home
+			}
+			if home != "" {
+				name += " (of " + home + ")"
 			}
 		} else if !errors.Is(err, ErrNotFound) {
 			return "", err
@@ -284,11 +280,8 @@ func nameList(names []string) string {
 
 // GroupsFor lists the groups of tenant slug, by name (groups:read).
 func (d *Directory) GroupsFor(ctx context.Context, c Caller, slug string) ([]Group, error) {
-	t, err := d.tenantFor(ctx, d.store, c, slug)
+	t, err := d.tenantFor(ctx, d.store, c, slug, "groups", AccessRead)
 	if err != nil {
-		return nil, err
-	}
-	if err := c.authorize(t, "groups", AccessRead); err != nil {
 		return nil, err
 	}
 	return d.store.ListGroups(ctx, t.ID)
@@ -296,11 +289,8 @@ func (d *Directory) GroupsFor(ctx context.Context, c Caller, slug string) ([]Gro
 
 // GroupFor returns the group name of tenant slug (groups:read).
 func (d *Directory) GroupFor(ctx context.Context, c Caller, slug, name string) (Group, error) {
-	t, err := d.tenantFor(ctx, d.store, c, slug)
+	t, err := d.tenantFor(ctx, d.store, c, slug, "groups", AccessRead)
 	if err != nil {
-		return Group{}, err
-	}
-	if err := c.authorize(t, "groups", AccessRead); err != nil {
 		return Group{}, err
 	}
 	return d.store.GroupByName(ctx, t.ID, name)
@@ -313,19 +303,15 @@ func (d *Directory) GroupFor(ctx context.Context, c Caller, slug, name string) (
 func (d *Directory) CreateGroupFor(ctx context.Context, c Caller, slug string, g Group) (Group, error) {
 	var out Group
 	err := d.store.InTx(ctx, func(s Store) error {
-		t, err := d.tenantFor(ctx, s, c, slug)
+		t, err := d.tenantFor(ctx, s, c, slug, "groups", AccessCreate)
 		if err != nil {
-			return err
-		}
-		if err := c.authorize(t, "groups", AccessCreate); err != nil {
 			return err
 		}
 		if err := ValidateName("name", g.Name); err != nil {
 			return err
 		}
-		if _, err := s.GroupByName(ctx, t.ID, g.Name); err == nil {
-			return fieldErrIs("name", ErrConflict, "tenant %s already has a group %q", t.Slug, g.Name)
-		} else if !errors.Is(err, ErrNotFound) {
+		_, err = s.GroupByName(ctx, t.ID, g.Name)
+		if err := taken(err, "name", "tenant %s already has a group %q", t.Slug, g.Name); err != nil {
 			return err
 		}
 		b, err := d.bookOf(ctx, s, t)
@@ -349,7 +335,7 @@ func (d *Directory) CreateGroupFor(ctx context.Context, c Caller, slug string, g
 func (d *Directory) UpdateGroupFor(ctx context.Context, c Caller, slug, name string, g Group) (Group, Group, error) {
 	var before, after Group
 	err := d.store.InTx(ctx, func(s Store) error {
-		t, b, cur, err := d.groupFor(ctx, s, c, slug, name)
+		b, cur, err := d.groupFor(ctx, s, c, slug, name)
 		if err != nil {
 			return err
 		}
@@ -358,7 +344,7 @@ func (d *Directory) UpdateGroupFor(ctx context.Context, c Caller, slug, name str
 		if err := checkGroupGrant(b, c, g); err != nil {
 			return err
 		}
-		next, _, err := d.PutGroup(ctx, s, t.Slug, g)
+		next, _, err := d.PutGroup(ctx, s, b.Tenant.Slug, g)
 		after = next
 		return err
 	})
@@ -372,14 +358,14 @@ func (d *Directory) UpdateGroupFor(ctx context.Context, c Caller, slug, name str
 func (d *Directory) DeleteGroupFor(ctx context.Context, c Caller, slug, name string) (Group, error) {
 	var out Group
 	err := d.store.InTx(ctx, func(s Store) error {
-		t, _, cur, err := d.groupFor(ctx, s, c, slug, name)
+		b, cur, err := d.groupFor(ctx, s, c, slug, name)
 		if err != nil {
 			return err
 		}
 		if cur.Name == GroupAdministrators {
 			return fieldErr("name", "the administrators group is built in and cannot be deleted")
 		}
-		members, err := holdersIn(ctx, s, t, func(a Assignment) bool { return slices.Contains(a.Groups, cur.Name) })
+		members, err := holdersIn(ctx, s, b.Tenant, func(a Assignment) bool { return slices.Contains(a.Groups, cur.Name) })
 		if err != nil {
 			return err
 		}
@@ -398,30 +384,24 @@ func (d *Directory) DeleteGroupFor(ctx context.Context, c Caller, slug, name str
 // groupFor loads the group name of tenant slug, and the tenant's book, for
 // a change by the caller: groups:change there, and able to grant the group
 // as it is.
-func (d *Directory) groupFor(ctx context.Context, s Store, c Caller, slug, name string) (Tenant, *Book, Group, error) {
-	t, err := d.tenantFor(ctx, s, c, slug)
+func (d *Directory) groupFor(ctx context.Context, s Store, c Caller, slug, name string) (*Book, Group, error) {
+	t, err := d.tenantFor(ctx, s, c, slug, "groups", AccessChange)
 	if err != nil {
-		return Tenant{}, nil, Group{}, err
-	}
-	if err := c.authorize(t, "groups", AccessChange); err != nil {
-		return Tenant{}, nil, Group{}, err
+		return nil, Group{}, err
 	}
 	g, err := s.GroupByName(ctx, t.ID, name)
 	if err != nil {
-		return Tenant{}, nil, Group{}, err
+		return nil, Group{}, err
 	}
 	b, err := d.bookOf(ctx, s, t)
 	if err != nil {
-		return Tenant{}, nil, Group{}, err
+		return nil, Group{}, err
 	}
-	if err := b.CheckGrant(c.Principal, Assignment{Groups: []string{g.Name}}); err != nil {
-		var fe *FieldError
-		if errors.As(err, &fe) {
-			return Tenant{}, nil, Group{}, fieldErr("name", "only someone who could grant group %q may change or delete it: %s", g.Name, fe.Reason)
-		}
-		return Tenant{}, nil, Group{}, err
+	if err := reframe(b.CheckGrant(c.Principal, Assignment{Groups: []string{g.Name}}), "name",
+		"only someone who could grant group %q may change or delete it: %s", g.Name); err != nil {
+		return nil, Group{}, err
 	}
-	return t, b, g, nil
+	return b, g, nil
 }
 
 // checkGroupGrant checks that g names roles and service roles of b's
@@ -454,21 +434,19 @@ func (d *Directory) ServiceFor(ctx context.Context, c Caller, name string) (Serv
 // CreateServiceFor adds svc to the platform's services, for a caller acting
 // in the system tenant with roles:change. A name taken is ErrConflict.
 func (d *Directory) CreateServiceFor(ctx context.Context, c Caller, svc Service) (Service, error) {
+	if err := authorizeCatalog(c); err != nil {
+		return Service{}, err
+	}
+	if err := ValidateName("name", svc.Name); err != nil {
+		return Service{}, err
+	}
 	var out Service
 	err := d.store.InTx(ctx, func(s Store) error {
-		if err := authorizeCatalog(c); err != nil {
+		_, err := s.ServiceByName(ctx, svc.Name)
+		if err := taken(err, "name", "there is already a service %q", svc.Name); err != nil {
 			return err
 		}
-		if err := ValidateName("name", svc.Name); err != nil {
-			return err
-		}
-		if _, err := s.ServiceByName(ctx, svc.Name); err == nil {
-			return fieldErrIs("name", ErrConflict, "there is already a service %q", svc.Name)
-		} else if !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		created, _, err := d.PutService(ctx, s, svc)
-		out = created
+		out, _, err = d.PutService(ctx, s, svc)
 		return err
 	})
 	return out, err
@@ -479,11 +457,11 @@ func (d *Directory) CreateServiceFor(ctx context.Context, c Caller, svc Service)
 // removed here), for a caller acting in the system tenant with
 // roles:change. It returns the service before and after.
 func (d *Directory) UpdateServiceFor(ctx context.Context, c Caller, name string, svc Service) (Service, Service, error) {
+	if err := authorizeCatalog(c); err != nil {
+		return Service{}, Service{}, err
+	}
 	var before, after Service
 	err := d.store.InTx(ctx, func(s Store) error {
-		if err := authorizeCatalog(c); err != nil {
-			return err
-		}
 		cur, err := s.ServiceByName(ctx, name)
 		if err != nil {
 			return err

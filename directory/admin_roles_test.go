@@ -113,6 +113,63 @@ func ok(t *testing.T, what string, err error) {
 	}
 }
 
+// roleOp is one operation of the administration API on the roles and
+// groups of tenant slug, for caller c; write is true for those that change
+// something.
+type roleOp struct {
+	what  string
+	write bool
+	do    func(c directory.Caller, slug string) error
+}
+
+// roleOps are the operations on roles and groups, each on a role or group
+// every tenant has.
+func roleOps(t *testing.T, d *directory.Directory) []roleOp {
+	ctx := t.Context()
+	return []roleOp{
+		{"list roles", false, func(c directory.Caller, slug string) error {
+			_, err := d.GlobalRolesFor(ctx, c, slug)
+			return err
+		}},
+		{"get role", false, func(c directory.Caller, slug string) error {
+			_, err := d.GlobalRoleFor(ctx, c, slug, directory.RoleReaders)
+			return err
+		}},
+		{"create role", true, func(c directory.Caller, slug string) error {
+			_, err := d.CreateGlobalRoleFor(ctx, c, slug, directory.GlobalRole{Name: "x"})
+			return err
+		}},
+		{"update role", true, func(c directory.Caller, slug string) error {
+			_, _, err := d.UpdateGlobalRoleFor(ctx, c, slug, directory.RoleDevices, directory.GlobalRole{})
+			return err
+		}},
+		{"delete role", true, func(c directory.Caller, slug string) error {
+			_, err := d.DeleteGlobalRoleFor(ctx, c, slug, directory.RoleDevices)
+			return err
+		}},
+		{"list groups", false, func(c directory.Caller, slug string) error {
+			_, err := d.GroupsFor(ctx, c, slug)
+			return err
+		}},
+		{"get group", false, func(c directory.Caller, slug string) error {
+			_, err := d.GroupFor(ctx, c, slug, directory.GroupAdministrators)
+			return err
+		}},
+		{"create group", true, func(c directory.Caller, slug string) error {
+			_, err := d.CreateGroupFor(ctx, c, slug, directory.Group{Name: "x"})
+			return err
+		}},
+		{"update group", true, func(c directory.Caller, slug string) error {
+			_, _, err := d.UpdateGroupFor(ctx, c, slug, directory.GroupAdministrators, directory.Group{})
+			return err
+		}},
+		{"delete group", true, func(c directory.Caller, slug string) error {
+			_, err := d.DeleteGroupFor(ctx, c, slug, directory.GroupAdministrators)
+			return err
+		}},
+	}
+}
+
 func TestAdminRolesReach(t *testing.T) {
 	d, c := adminRolesWorld(t)
 	ctx := t.Context()
@@ -122,28 +179,9 @@ func TestAdminRolesReach(t *testing.T) {
 	for _, tc := range []struct{ caller, slug string }{
 		{"contoso/cara", "acme"}, {"contoso/cara", "sys"}, {"acme/ada", "globex"}, {"globex/gus", "contoso"}, {"acme/ada", "nope"},
 	} {
-		cl := c[tc.caller]
-		what := tc.caller + " in " + tc.slug
-		_, err := d.GlobalRolesFor(ctx, cl, tc.slug)
-		wantRefused(t, what+": list roles", err, directory.ErrNotFound, "")
-		_, err = d.GlobalRoleFor(ctx, cl, tc.slug, directory.RoleReaders)
-		wantRefused(t, what+": get role", err, directory.ErrNotFound, "")
-		_, err = d.CreateGlobalRoleFor(ctx, cl, tc.slug, directory.GlobalRole{Name: "x"})
-		wantRefused(t, what+": create role", err, directory.ErrNotFound, "")
-		_, _, err = d.UpdateGlobalRoleFor(ctx, cl, tc.slug, directory.RoleReaders, directory.GlobalRole{})
-		wantRefused(t, what+": update role", err, directory.ErrNotFound, "")
-		_, err = d.DeleteGlobalRoleFor(ctx, cl, tc.slug, directory.RoleDevices)
-		wantRefused(t, what+": delete role", err, directory.ErrNotFound, "")
-		_, err = d.GroupsFor(ctx, cl, tc.slug)
-		wantRefused(t, what+": list groups", err, directory.ErrNotFound, "")
-		_, err = d.GroupFor(ctx, cl, tc.slug, directory.GroupAdministrators)
-		wantRefused(t, what+": get group", err, directory.ErrNotFound, "")
-		_, err = d.CreateGroupFor(ctx, cl, tc.slug, directory.Group{Name: "x"})
-		wantRefused(t, what+": create group", err, directory.ErrNotFound, "")
-		_, _, err = d.UpdateGroupFor(ctx, cl, tc.slug, directory.GroupAdministrators, directory.Group{})
-		wantRefused(t, what+": update group", err, directory.ErrNotFound, "")
-		_, err = d.DeleteGroupFor(ctx, cl, tc.slug, directory.GroupAdministrators)
-		wantRefused(t, what+": delete group", err, directory.ErrNotFound, "")
+		for _, op := range roleOps(t, d) {
+			wantRefused(t, tc.caller+" in "+tc.slug+": "+op.what, op.do(c[tc.caller], tc.slug), directory.ErrNotFound, "")
+		}
 	}
 	if !reflect.DeepEqual(before, takeSnapshot(t, d)) {
 		t.Error("a refused request changed something")
@@ -174,31 +212,22 @@ func TestAdminRolesPermission(t *testing.T) {
 	d, c := adminRolesWorld(t)
 	ctx := t.Context()
 	rita := c["acme/rita"] // readers: roles:read and groups:read, nothing else
-	before := takeSnapshot(t, d)
-	_, err := d.GlobalRolesFor(ctx, rita, "acme")
-	ok(t, "a reader lists roles", err)
-	_, err = d.GroupsFor(ctx, rita, "contoso")
-	ok(t, "a reader lists groups below", err)
-	_, err = d.CreateGlobalRoleFor(ctx, rita, "acme", directory.GlobalRole{Name: "x"})
-	wantRefused(t, "reader creates a role", err, directory.ErrForbidden, "")
-	_, _, err = d.UpdateGlobalRoleFor(ctx, rita, "acme", directory.RoleDevices, directory.GlobalRole{})
-	wantRefused(t, "reader changes a role", err, directory.ErrForbidden, "")
-	_, err = d.DeleteGlobalRoleFor(ctx, rita, "acme", directory.RoleDevices)
-	wantRefused(t, "reader deletes a role", err, directory.ErrForbidden, "")
-	_, err = d.CreateGroupFor(ctx, rita, "acme", directory.Group{Name: "x"})
-	wantRefused(t, "reader creates a group", err, directory.ErrForbidden, "")
-	_, _, err = d.UpdateGroupFor(ctx, rita, "acme", directory.GroupAdministrators, directory.Group{})
-	wantRefused(t, "reader changes a group", err, directory.ErrForbidden, "")
-	_, err = d.DeleteGroupFor(ctx, rita, "acme", directory.GroupAdministrators)
-	wantRefused(t, "reader deletes a group", err, directory.ErrForbidden, "")
 	// Reading needs :read too: a caller holding nothing reads nothing.
 	nobody := directory.Caller{UserID: "u-nobody", Name: "nobody", Principal: directory.Principal{Tenant: rita.Principal.Tenant,
 		TenantRole: directory.TenantRoleUser}}
-	_, err = d.GlobalRolesFor(ctx, nobody, "acme")
-	wantRefused(t, "nobody lists roles", err, directory.ErrForbidden, "")
-	_, err = d.GroupFor(ctx, nobody, "acme", directory.GroupAdministrators)
-	wantRefused(t, "nobody reads a group", err, directory.ErrForbidden, "")
-	_, err = d.ServicesFor(ctx, nobody)
+	before := takeSnapshot(t, d)
+	for _, slug := range []string{"acme", "contoso"} {
+		for _, op := range roleOps(t, d) {
+			what := op.what + " in " + slug
+			if op.write {
+				wantRefused(t, "a reader: "+what, op.do(rita, slug), directory.ErrForbidden, "")
+			} else {
+				ok(t, "a reader: "+what, op.do(rita, slug))
+			}
+			wantRefused(t, "nobody: "+what, op.do(nobody, slug), directory.ErrForbidden, "")
+		}
+	}
+	_, err := d.ServicesFor(ctx, nobody)
 	wantRefused(t, "nobody lists services", err, directory.ErrForbidden, "")
 	if !reflect.DeepEqual(before, takeSnapshot(t, d)) {
 		t.Error("a refused request changed something")

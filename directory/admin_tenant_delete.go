@@ -48,11 +48,8 @@ func (d *Directory) DeleteTenantFor(ctx context.Context, c Caller, slug string, 
 	var out TenantDeletion
 	err := d.store.InTx(ctx, func(s Store) error {
 		out = TenantDeletion{}
-		t, err := d.tenantFor(ctx, s, c, slug)
+		t, err := d.tenantFor(ctx, s, c, slug, "tenants", AccessChange)
 		if err != nil {
-			return err
-		}
-		if err := c.authorize(t, "tenants", AccessChange); err != nil {
 			return err
 		}
 		if t.Level == LevelSystem || t.ParentID == "" {
@@ -73,17 +70,9 @@ func (d *Directory) DeleteTenantFor(ctx context.Context, c Caller, slug string, 
 				removed[x.ID] = true
 			}
 		}
-		if c.UserID != "" {
-			me, err := s.UserByID(ctx, c.UserID)
-			if err != nil {
-				return err
-			}
-			if removed[me.TenantID] {
-				return fmt.Errorf("deleting tenant %s would delete the caller, whose home is in it: %w", t.Slug, ErrForbidden)
-			}
-		}
 		var children []string
-		var own TenantDeletion // what t itself holds
+		var own TenantDeletion    // what t itself holds
+		gone := map[string]bool{} // the users whose home is removed
 		for _, x := range out.Removed {
 			if x.ParentID == t.ID {
 				children = append(children, x.Slug)
@@ -92,24 +81,31 @@ func (d *Directory) DeleteTenantFor(ctx context.Context, c Caller, slug string, 
 			if err != nil {
 				return err
 			}
+			for _, u := range users {
+				gone[u.ID] = true
+			}
+			out.Users += len(users)
+			if x.ID == t.ID {
+				own.Users = len(users)
+			}
+		}
+		if gone[c.UserID] {
+			return fmt.Errorf("deleting tenant %s would delete the caller, whose home is in it: %w", t.Slug, ErrForbidden)
+		}
+		for _, x := range out.Removed {
 			links, err := s.LinksToTenant(ctx, x.ID)
 			if err != nil {
 				return err
 			}
 			n := 0 // links of users who stay
 			for _, l := range links {
-				u, err := s.UserByID(ctx, l.UserID)
-				if err != nil {
-					return err
-				}
-				if !removed[u.TenantID] {
+				if !gone[l.UserID] {
 					n++
 				}
 			}
-			out.Users += len(users)
 			out.Links += n
 			if x.ID == t.ID {
-				own.Users, own.Links = len(users), n
+				own.Links = n
 			}
 		}
 		clients, err := s.ListClients(ctx)
@@ -129,7 +125,7 @@ func (d *Directory) DeleteTenantFor(ctx context.Context, c Caller, slug string, 
 				return fieldErrIs("cascade", ErrConflict,
 					"tenant %s is not empty: it has %s; delete them first, or delete it with cascade", t.Slug, what)
 			}
-		} else if (out.Users > 0 || out.Clients > 0 || len(out.Removed) > 1) && !slices.Contains(c.Principal.GlobalRoles, RoleAdmins) {
+		} else if (out.Users > 0 || out.Clients > 0 || len(out.Removed) > 1) && !c.Principal.holdsAdmins() {
 			// A cascade removes people and machines the caller might not
 			// be allowed to touch one by one: only an administrator,
 			// who may, cascades.

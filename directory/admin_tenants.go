@@ -2,7 +2,6 @@ package directory
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 )
@@ -29,50 +28,29 @@ func (d *Directory) TenantsFor(ctx context.Context, c Caller) ([]Tenant, error) 
 
 // TenantFor returns the tenant with slug, if the caller may read it.
 func (d *Directory) TenantFor(ctx context.Context, c Caller, slug string) (Tenant, error) {
-	t, err := d.tenantFor(ctx, d.store, c, slug)
-	if err != nil {
-		return Tenant{}, err
-	}
-	if err := c.authorize(t, "tenants", AccessRead); err != nil {
-		return Tenant{}, err
-	}
-	return t, nil
+	return d.tenantFor(ctx, d.store, c, slug, "tenants", AccessRead)
 }
 
 // CreateTenantFor creates a child of the tenant parentSlug, one level
-// below it, for a caller holding tenants:create there.
+// below it, for a caller holding tenants:create there. A slug that is
+// taken is ErrConflict.
 func (d *Directory) CreateTenantFor(ctx context.Context, c Caller, slug, name, parentSlug string) (Tenant, error) {
+	if strings.TrimSpace(parentSlug) == "" {
+		return Tenant{}, fieldErr("parent", "is required: the tenant to create the new one below")
+	}
 	var created Tenant
 	err := d.store.InTx(ctx, func(s Store) error {
-		if strings.TrimSpace(parentSlug) == "" {
-			return fieldErr("parent", "is required: the tenant to create the new one below")
-		}
 		// A parent out of reach is 404, like one that does not exist.
-		parent, err := d.tenantFor(ctx, s, c, parentSlug)
+		parent, err := d.tenantFor(ctx, s, c, parentSlug, "tenants", AccessCreate)
 		if err != nil {
-			return err
-		}
-		if err := c.authorize(parent, "tenants", AccessCreate); err != nil {
 			return err
 		}
 		level, ok := parent.Level.ChildLevel()
 		if !ok {
 			return fieldErr("parent", "a %s tenant cannot have children", parent.Level)
 		}
-		t, err := d.newTenant(ctx, s, slug, name, level, parent.Slug)
-		if err != nil {
-			return err
-		}
-		if _, err := s.TenantBySlug(ctx, t.Slug); err == nil {
-			return fieldErrIs("slug", ErrConflict, "%q is taken", t.Slug)
-		} else if !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		if err := d.storeTenant(ctx, s, t); err != nil {
-			return err
-		}
-		created = t
-		return nil
+		created, err = d.addTenant(ctx, s, slug, name, level, parent.Slug)
+		return err
 	})
 	return created, err
 }
@@ -84,11 +62,8 @@ func (d *Directory) CreateTenantFor(ctx context.Context, c Caller, slug, name, p
 func (d *Directory) UpdateTenantFor(ctx context.Context, c Caller, slug, name string, settings TenantSettings) (Tenant, error) {
 	var out Tenant
 	err := d.store.InTx(ctx, func(s Store) error {
-		t, err := d.tenantFor(ctx, s, c, slug)
+		t, err := d.tenantFor(ctx, s, c, slug, "tenants", AccessChange)
 		if err != nil {
-			return err
-		}
-		if err := c.authorize(t, "tenants", AccessChange); err != nil {
 			return err
 		}
 		if t.ID == c.Principal.Tenant.ID && t.Level != LevelSystem {
@@ -104,14 +79,14 @@ func (d *Directory) UpdateTenantFor(ctx context.Context, c Caller, slug, name st
 			return err
 		}
 		// The default user roles are given to every user of the tenant:
-		// the caller may set only defaults it could grant itself, or it
-		// (or anyone below) gains through the setting what it lacks.
+		// the caller may set only defaults it could grant a user itself,
+		// or it (or anyone below) gains through the setting what it lacks.
 		b, err := d.bookOf(ctx, s, t)
 		if err != nil {
 			return err
 		}
-		if lacks := c.Principal.Lacks(b.Resolve(Assignment{TenantRole: TenantRoleUser}).Permissions.Permissions()); len(lacks) > 0 {
-			return fieldErr("user_roles", "the default roles would give every user %s, which you do not hold", lacks[0])
+		if err := reframe(b.CheckGrant(c.Principal, Assignment{TenantRole: TenantRoleUser}), "user_roles", "%s"); err != nil {
+			return err
 		}
 		if name = strings.TrimSpace(name); name != t.Name {
 			t.Name, t.UpdatedAt = name, d.now().UTC()

@@ -71,11 +71,8 @@ const MaxUserPage = 500
 // A filter, a sort or a cursor that is not valid is a *FieldError naming
 // it (mfa, service_role, sort, cursor).
 func (d *Directory) UsersFor(ctx context.Context, c Caller, slug string, f UserFilter) ([]User, string, error) {
-	t, err := d.tenantFor(ctx, d.store, c, slug)
+	t, err := d.tenantFor(ctx, d.store, c, slug, "users", AccessRead)
 	if err != nil {
-		return nil, "", err
-	}
-	if err := c.authorize(t, "users", AccessRead); err != nil {
 		return nil, "", err
 	}
 	if f.Limit <= 0 {
@@ -229,16 +226,17 @@ func (d *Directory) UserFor(ctx context.Context, c Caller, id string) (User, err
 }
 
 // ManagedUserFor returns the user with id if the caller may manage it
-// (users:change in its tenant, or users:create and owning it): what every
-// change to a user, the TOTP reset included, checks first.
+// (users:change in its tenant, or users:create and owning it, and able to
+// grant what it holds: see managedUser): what every change to a user, the
+// TOTP reset included, checks first.
 func (d *Directory) ManagedUserFor(ctx context.Context, c Caller, id string) (User, error) {
-	u, _, err := d.userFor(ctx, d.store, c, id, AccessChange)
+	u, _, err := d.managedUser(ctx, d.store, c, id)
 	return u, err
 }
 
-// userFor loads the user with id and its tenant for access a by the
-// caller: a user outside the caller's subtree is ErrNotFound. For change,
-// users:create is enough for a user the caller owns.
+// userFor loads the user with id and its home tenant for access a by the
+// caller (Caller.authorizeUser): a user outside the caller's subtree is
+// ErrNotFound.
 func (d *Directory) userFor(ctx context.Context, s Store, c Caller, id string, a Access) (User, Tenant, error) {
 	u, err := s.UserByID(ctx, id)
 	if err != nil {
@@ -248,27 +246,36 @@ func (d *Directory) userFor(ctx context.Context, s Store, c Caller, id string, a
 	if err != nil {
 		return User{}, Tenant{}, err
 	}
-	err = c.authorize(t, "users", a)
-	if errors.Is(err, ErrForbidden) && a == AccessChange && c.UserID != "" && u.OwnerID == c.UserID && c.Can("users", AccessCreate) {
-		err = nil // seed 004: create means managing the users one created
-	}
-	if err != nil {
+	if err := c.authorizeUser(t, u, a); err != nil {
 		return User{}, Tenant{}, fmt.Errorf("user %s: %w", id, err)
-	}
-	if a == AccessChange {
-		if err := d.checkHolds(ctx, s, c, u, t); err != nil {
-			return User{}, Tenant{}, err
-		}
 	}
 	return u, t, nil
 }
 
+// managedUser loads the user with id for a change by the caller: userFor
+// for change, and the caller must be able to grant everything the user
+// holds (checkHolds). It returns the user and its home tenant's book.
+func (d *Directory) managedUser(ctx context.Context, s Store, c Caller, id string) (User, *Book, error) {
+	u, t, err := d.userFor(ctx, s, c, id, AccessChange)
+	if err != nil {
+		return User{}, nil, err
+	}
+	b, err := d.bookOf(ctx, s, t)
+	if err != nil {
+		return User{}, nil, err
+	}
+	if err := d.checkHolds(ctx, s, c, u, b); err != nil {
+		return User{}, nil, err
+	}
+	return u, b, nil
+}
+
 // checkHolds refuses to let c manage u unless c could grant everything u
-// holds, at home and in every tenant u is linked to (each of which c must
-// reach): otherwise a user manager could disable, demote or take over an
-// administrator, or a customer's administrator a provider's administrator
-// linked into the customer.
-func (d *Directory) checkHolds(ctx context.Context, s Store, c Caller, u User, home Tenant) error {
+// holds, at home (whose book is b) and in every tenant u is linked to
+// (each of which c must reach): otherwise a user manager could disable,
+// demote or take over an administrator, or a customer's administrator a
+// provider's administrator linked into the customer.
+func (d *Directory) checkHolds(ctx context.Context, s Store, c Caller, u User, b *Book) error {
 	refuse := func(where Tenant, err error) error {
 		var fe *FieldError
 		if errors.As(err, &fe) {
@@ -276,12 +283,8 @@ func (d *Directory) checkHolds(ctx context.Context, s Store, c Caller, u User, h
 		}
 		return err
 	}
-	b, err := d.bookOf(ctx, s, home)
-	if err != nil {
-		return err
-	}
 	if err := b.CheckGrant(c.Principal, u.Assignment()); err != nil {
-		return refuse(home, err)
+		return refuse(b.Tenant, err)
 	}
 	links, err := s.LinksOfUser(ctx, u.ID)
 	if err != nil {
@@ -312,16 +315,13 @@ func (d *Directory) checkHolds(ctx context.Context, s Store, c Caller, u User, h
 // be a user of the same tenant. The caller grants nothing it does not
 // hold. A username taken in the tenant is ErrConflict.
 func (d *Directory) CreateUserFor(ctx context.Context, c Caller, nu NewUser) (User, error) {
-	if nu.EmailVerified && !c.vouchesForEmail() {
-		return User{}, fieldErr("email_verified", "only an administrator of the system tenant may mark an address verified")
+	if nu.EmailVerified && !c.administersPlatform() {
+		return User{}, errVouch
 	}
 	var out User
 	err := d.store.InTx(ctx, func(s Store) error {
-		t, err := d.tenantFor(ctx, s, c, nu.TenantSlug)
+		t, err := d.tenantFor(ctx, s, c, nu.TenantSlug, "users", AccessCreate)
 		if err != nil {
-			return err
-		}
-		if err := c.authorize(t, "users", AccessCreate); err != nil {
 			return err
 		}
 		if !c.Can("users", AccessChange) {
@@ -337,9 +337,8 @@ func (d *Directory) CreateUserFor(ctx context.Context, c Caller, nu NewUser) (Us
 		if err := ValidateUsername(NormalizeUsername(nu.Username)); err != nil {
 			return err
 		}
-		if _, err := s.UserByUsername(ctx, t.ID, NormalizeUsername(nu.Username)); err == nil {
-			return fieldErrIs("username", ErrConflict, "%q is taken in tenant %s", NormalizeUsername(nu.Username), t.Slug)
-		} else if !errors.Is(err, ErrNotFound) {
+		_, err = s.UserByUsername(ctx, t.ID, NormalizeUsername(nu.Username))
+		if err := taken(err, "username", "%q is taken in tenant %s", NormalizeUsername(nu.Username), t.Slug); err != nil {
 			return err
 		}
 		b, err := d.bookOf(ctx, s, t)
@@ -377,7 +376,7 @@ type UserUpdate struct {
 func (d *Directory) UpdateUserFor(ctx context.Context, c Caller, id string, up UserUpdate) (User, User, error) {
 	var before, after User
 	err := d.store.InTx(ctx, func(s Store) error {
-		u, _, err := d.userFor(ctx, s, c, id, AccessChange)
+		u, _, err := d.managedUser(ctx, s, c, id)
 		if err != nil {
 			return err
 		}
@@ -401,8 +400,8 @@ func (d *Directory) UpdateUserFor(ctx context.Context, c Caller, id string, up U
 		if up.EmailVerified != nil {
 			after.EmailVerified = *up.EmailVerified
 		}
-		if after.EmailVerified && !before.EmailVerified && !c.vouchesForEmail() {
-			return fieldErr("email_verified", "only an administrator of the system tenant may mark an address verified")
+		if after.EmailVerified && !before.EmailVerified && !c.administersPlatform() {
+			return errVouch
 		}
 		if up.Enabled != nil {
 			if !*up.Enabled && u.ID == c.UserID {
@@ -431,24 +430,13 @@ func (d *Directory) UpdateUserFor(ctx context.Context, c Caller, id string, up U
 func (d *Directory) SetRolesFor(ctx context.Context, c Caller, id string, a Assignment) (User, User, error) {
 	var before, after User
 	err := d.store.InTx(ctx, func(s Store) error {
-		u, _, err := d.userFor(ctx, s, c, id, AccessChange)
+		u, b, err := d.managedUser(ctx, s, c, id)
 		if err != nil {
 			return err
 		}
 		before = u
-		after, err = d.setRoles(ctx, s, nil, id, a)
-		if err != nil {
-			return err
-		}
-		t, err := s.TenantByID(ctx, u.TenantID)
-		if err != nil {
-			return err
-		}
-		b, err := d.bookOf(ctx, s, t)
-		if err != nil {
-			return err
-		}
-		return b.CheckGrant(c.Principal, a)
+		after, err = d.assignRoles(ctx, s, b, u, &c.Principal, a)
+		return err
 	})
 	return before, after, err
 }
@@ -469,11 +457,11 @@ type RolesCopy struct {
 func (d *Directory) CopyRolesFor(ctx context.Context, c Caller, fromID, toID string, mode CopyMode) (RolesCopy, error) {
 	var out RolesCopy
 	err := d.store.InTx(ctx, func(s Store) error {
-		u, t, err := d.userFor(ctx, s, c, toID, AccessChange)
+		to, b, err := d.managedUser(ctx, s, c, toID)
 		if err != nil {
 			return err
 		}
-		out.Before = u
+		out.Before = to
 		from, _, err := d.userFor(ctx, s, c, fromID, AccessRead)
 		if errors.Is(err, ErrNotFound) {
 			return fieldErr("from", "there is no user %q within your reach", fromID)
@@ -482,14 +470,12 @@ func (d *Directory) CopyRolesFor(ctx context.Context, c Caller, fromID, toID str
 			return err
 		}
 		out.From = from
-		if out.After, err = d.copyRoles(ctx, s, nil, fromID, toID, mode); err != nil {
-			return err
-		}
-		b, err := d.bookOf(ctx, s, t)
+		a, err := copiedRoles(from, to, mode)
 		if err != nil {
 			return err
 		}
-		return b.CheckGrant(c.Principal, out.After.Assignment())
+		out.After, err = d.assignRoles(ctx, s, b, to, &c.Principal, a)
+		return err
 	})
 	return out, err
 }
@@ -512,7 +498,7 @@ type OwnerChange struct {
 func (d *Directory) SetOwnerFor(ctx context.Context, c Caller, id, ownerID string) (OwnerChange, error) {
 	var out OwnerChange
 	err := d.store.InTx(ctx, func(s Store) error {
-		u, t, err := d.userFor(ctx, s, c, id, AccessChange)
+		u, b, err := d.managedUser(ctx, s, c, id)
 		if err != nil {
 			return err
 		}
@@ -535,12 +521,12 @@ func (d *Directory) SetOwnerFor(ctx context.Context, c Caller, id, ownerID strin
 		if ownerID != "" {
 			owner, err := s.UserByID(ctx, ownerID)
 			if errors.Is(err, ErrNotFound) || err == nil && owner.TenantID != u.TenantID {
-				return fieldErr("owner", "tenant %s has no user %q: an owner is a user of the same tenant", t.Slug, ownerID)
+				return fieldErr("owner", "tenant %s has no user %q: an owner is a user of the same tenant", b.Tenant.Slug, ownerID)
 			}
 			if err != nil {
 				return err
 			}
-			if err := d.checkNewOwner(ctx, s, t, owner, out.After); err != nil {
+			if err := d.checkNewOwner(ctx, s, b, owner, out.After); err != nil {
 				return err
 			}
 			out.OwnerAfter = owner.Username
@@ -551,24 +537,17 @@ func (d *Directory) SetOwnerFor(ctx context.Context, c Caller, id, ownerID strin
 	return out, err
 }
 
-// checkNewOwner applies the owner rules to u, of tenant t, owned by owner
-// (u.OwnerID): checkOwner at home, checkLinkOwner in every tenant u is
-// linked to. A refusal is a *FieldError on owner, the one field the
-// request that changes an owner has.
-func (d *Directory) checkNewOwner(ctx context.Context, s Store, t Tenant, owner, u User) error {
+// checkNewOwner applies the owner rules to u, of the tenant whose book is
+// b, owned by owner (u.OwnerID): checkOwner at home, checkLinkOwner in
+// every tenant u is linked to. A refusal is a *FieldError on owner, the
+// one field the request that changes an owner has.
+func (d *Directory) checkNewOwner(ctx context.Context, s Store, b *Book, owner, u User) error {
 	onOwner := func(where string, err error) error {
 		var fe *FieldError
-		if errors.As(err, &fe) && fe.Field == "owner" {
-			return fieldErr("owner", "%s%s", where, fe.Reason)
+		if errors.As(err, &fe) && fe.Field != "owner" {
+			where += fe.Field + ": "
 		}
-		if errors.As(err, &fe) {
-			return fieldErr("owner", "%s%s: %s", where, fe.Field, fe.Reason)
-		}
-		return err
-	}
-	b, err := d.bookOf(ctx, s, t)
-	if err != nil {
-		return err
+		return reframe(err, "owner", "%s%s", where)
 	}
 	if err := d.checkOwner(ctx, s, b, owner, &u); err != nil {
 		return onOwner("", err)
@@ -589,52 +568,9 @@ func (d *Directory) checkNewOwner(ctx context.Context, s Store, t Tenant, owner,
 	return nil
 }
 
-// HomeMFAOf decides, for each of users (in that order), what the login
-// does about TOTP when the user signs in to its home tenant and the client
-// does not ask for it: DecideMFAOf for the user as PrincipalOf resolves it
-// at home, for disabled users too (what they would need if enabled). Each
-// tenant's roles, groups and policy are read once, not once a user.
-func (d *Directory) HomeMFAOf(ctx context.Context, users []User) ([]MFADecision, error) {
-	type home struct {
-		b   *Book
-		pol MFAPolicy
-	}
-	homes := map[string]home{}
-	out := make([]MFADecision, len(users))
-	for i, u := range users {
-		h, ok := homes[u.TenantID]
-		if !ok {
-			b, err := d.Book(ctx, d.store, u.TenantID)
-			if err != nil {
-				return nil, err
-			}
-			pol, err := d.EffectiveMFA(ctx, b.Tenant)
-			if err != nil {
-				return nil, err
-			}
-			h = home{b: b, pol: pol}
-			homes[u.TenantID] = h
-		}
-		// DecideMFA with asked false, where DecideMFAOf stops for a
-		// principal of the user's home tenant.
-		p := h.b.Resolve(u.Assignment())
-		dec := MFADecision{Policy: h.pol}
-		switch {
-		case h.pol == MFARequired:
-			dec.Required, dec.Reason = true, "tenant policy"
-		case p.MFARequiredBy != "":
-			dec.Required, dec.Reason = true, p.MFARequiredBy
-		}
-		out[i] = dec
-	}
-	return out, nil
-}
-
-// vouchesForEmail reports whether the caller may mark an email address
-// verified: portals of the whole platform may trust email_verified (to link
-// accounts by address, say), so only the platform's own administrators may
+// errVouch refuses to mark an email address verified: portals of the
+// whole platform may trust email_verified (to link accounts by address,
+// say), so only the platform's own administrators (administersPlatform)
 // vouch for one; everyone else's addresses are verified by their owners
 // (by mail, once the user lifecycle sends it).
-func (c Caller) vouchesForEmail() bool {
-	return c.Principal.Tenant.Level == LevelSystem && slices.Contains(c.Principal.GlobalRoles, RoleAdmins)
-}
+var errVouch = fieldErr("email_verified", "only an administrator of the system tenant may mark an address verified")

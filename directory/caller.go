@@ -21,8 +21,8 @@ import (
 //     resource:create to create. A tenant administrator holds admins, and
 //     so every permission; a read-only user holds readers, and so read;
 //   - users:create without users:change manages only the users it owns
-//     (seed 004: "create" means ownership), and nobody grants what it does
-//     not hold (Book.CheckGrant).
+//     (seed 004: "create" means ownership; see authorizeUser), and nobody
+//     grants what it does not hold (Book.CheckGrant).
 
 // Caller is who calls the administration API.
 type Caller struct {
@@ -87,15 +87,34 @@ func (c Caller) authorize(t Tenant, resource string, a Access) error {
 	return nil
 }
 
-// tenantFor loads the tenant with slug as the caller may see it: a tenant
-// outside its subtree is ErrNotFound, like one that does not exist.
-func (d *Directory) tenantFor(ctx context.Context, s Store, c Caller, slug string) (Tenant, error) {
+// authorizeUser is authorize for access a to the user u of tenant t. To
+// change a user it owns, users:create is enough (seed 004: "create" means
+// managing the users one created).
+func (c Caller) authorizeUser(t Tenant, u User, a Access) error {
+	if a == AccessChange && c.UserID != "" && u.OwnerID == c.UserID && c.Can("users", AccessCreate) {
+		a = AccessCreate
+	}
+	return c.authorize(t, "users", a)
+}
+
+// administersPlatform reports whether the caller holds admins in the system
+// tenant: the platform's own administrators, who alone vouch for an email
+// address (CreateUserFor) or touch a client with the administration API's
+// scope (checkAdminScope).
+func (c Caller) administersPlatform() bool {
+	return c.Principal.Tenant.Level == LevelSystem && c.Principal.holdsAdmins()
+}
+
+// tenantFor loads the tenant with slug for access a to resource by the
+// caller (authorize): a tenant outside its subtree is ErrNotFound, like
+// one that does not exist.
+func (d *Directory) tenantFor(ctx context.Context, s Store, c Caller, slug, resource string, a Access) (Tenant, error) {
 	t, err := s.TenantBySlug(ctx, NormalizeSlug(slug))
 	if err != nil {
 		return Tenant{}, err
 	}
-	if !c.Reaches(t) {
-		return Tenant{}, fmt.Errorf("tenant %s: %w", slug, ErrNotFound)
+	if err := c.authorize(t, resource, a); err != nil {
+		return Tenant{}, err
 	}
 	return t, nil
 }

@@ -7,60 +7,54 @@ import (
 	"slices"
 )
 
-// checkManages refuses a granter that may not manage the users of tenant t:
-// it must act in t or in one of its ancestors (tenant isolation: never a
-// sibling's or a parent's users), and hold users:change. Outside its
-// subtree the answer is ErrNotFound, so that it learns nothing about what
-// exists there.
-func checkManages(granter *Principal, t Tenant, userID string) error {
-	if !slices.Contains(t.Path, granter.Tenant.ID) {
-		return fmt.Errorf("user %s: %w", userID, ErrNotFound)
-	}
-	if !granter.Permissions.Has("users", AccessChange) {
-		return fieldErr("users", "managing users needs the users:change permission")
-	}
-	return nil
-}
-
 // SetRoles replaces what the user userID holds in its home tenant by a, as
 // granter. granter nil means the operator (an import, the command line),
-// who may grant anything; otherwise the granter must manage the user's
-// tenant (checkManages) and CheckGrant applies. The owner rule applies
-// either way.
+// who may grant anything; otherwise the granter must manage the users of
+// the user's tenant (users:change there, and the tenant in its subtree:
+// tenant isolation, never a sibling's or a parent's users, which are
+// ErrNotFound) and CheckGrant applies. The owner rule applies either way.
 func (d *Directory) SetRoles(ctx context.Context, granter *Principal, userID string, a Assignment) (User, error) {
 	var out User
 	err := d.store.InTx(ctx, func(s Store) error {
-		var err error
-		out, err = d.setRoles(ctx, s, granter, userID, a)
+		u, err := s.UserByID(ctx, userID)
+		if err != nil {
+			return err
+		}
+		out, err = d.setRoles(ctx, s, granter, u, a)
 		return err
 	})
 	return out, err
 }
 
-func (d *Directory) setRoles(ctx context.Context, s Store, granter *Principal, userID string, a Assignment) (User, error) {
-	u, err := s.UserByID(ctx, userID)
-	if err != nil {
-		return User{}, err
-	}
+// setRoles is SetRoles for the user u, within the transaction s.
+func (d *Directory) setRoles(ctx context.Context, s Store, granter *Principal, u User, a Assignment) (User, error) {
 	t, err := s.TenantByID(ctx, u.TenantID)
 	if err != nil {
 		return User{}, err
 	}
 	if granter != nil {
-		if err := checkManages(granter, t, userID); err != nil {
-			return User{}, err
+		if err := (Caller{Principal: *granter}).authorize(t, "users", AccessChange); err != nil {
+			return User{}, fmt.Errorf("user %s: %w", u.ID, err)
 		}
 	}
+	b, err := d.bookOf(ctx, s, t)
+	if err != nil {
+		return User{}, err
+	}
+	return d.assignRoles(ctx, s, b, u, granter, a)
+}
+
+// assignRoles replaces what u holds in its home tenant, whose book is b,
+// by a, as granter (nil for the operator): a names only what exists there,
+// u holds at most what its owner holds, and a granter grants nothing it
+// does not hold (CheckGrant). Who may manage u is the caller's to check.
+func (d *Directory) assignRoles(ctx context.Context, s Store, b *Book, u User, granter *Principal, a Assignment) (User, error) {
 	if err := validateNames(a.GlobalRoles, a.ServiceRoles, a.Groups); err != nil {
 		return User{}, err
 	}
 	next := u
 	next.SetAssignment(Assignment{TenantRole: a.TenantRole, GlobalRoles: sortedNames(a.GlobalRoles),
 		ServiceRoles: a.ServiceRoles.Normalize(), Groups: sortedNames(a.Groups)})
-	b, err := d.bookOf(ctx, s, t)
-	if err != nil {
-		return User{}, err
-	}
 	if err := b.CheckAssignment(next.Assignment(), false); err != nil {
 		return User{}, err
 	}
@@ -108,33 +102,37 @@ const (
 // apply, granter's included; a granter must also manage the source's
 // tenant, which is the same.
 func (d *Directory) CopyRoles(ctx context.Context, granter *Principal, fromID, toID string, mode CopyMode) (User, error) {
-	if mode != CopyMerge && mode != CopyReplace {
-		return User{}, errors.New("copy roles: unknown mode")
-	}
 	var out User
 	err := d.store.InTx(ctx, func(s Store) error {
-		var err error
-		out, err = d.copyRoles(ctx, s, granter, fromID, toID, mode)
+		from, err := s.UserByID(ctx, fromID)
+		if err != nil {
+			return err
+		}
+		to, err := s.UserByID(ctx, toID)
+		if err != nil {
+			return err
+		}
+		a, err := copiedRoles(from, to, mode)
+		if err != nil {
+			return err
+		}
+		out, err = d.setRoles(ctx, s, granter, to, a)
 		return err
 	})
 	return out, err
 }
 
-// copyRoles is CopyRoles within the transaction s.
-func (d *Directory) copyRoles(ctx context.Context, s Store, granter *Principal, fromID, toID string, mode CopyMode) (User, error) {
-	from, err := s.UserByID(ctx, fromID)
-	if err != nil {
-		return User{}, err
-	}
-	to, err := s.UserByID(ctx, toID)
-	if err != nil {
-		return User{}, err
+// copiedRoles is what the user to holds once the roles of the user from
+// are copied onto it in mode (see CopyRoles).
+func copiedRoles(from, to User, mode CopyMode) (Assignment, error) {
+	if mode != CopyMerge && mode != CopyReplace {
+		return Assignment{}, errors.New("copy roles: unknown mode")
 	}
 	if from.TenantID != to.TenantID {
-		return User{}, fieldErr("from", "roles can only be copied between users of the same tenant")
+		return Assignment{}, fieldErr("from", "roles can only be copied between users of the same tenant")
 	}
 	if from.ID == to.ID {
-		return User{}, fieldErr("from", "a user cannot copy roles from itself")
+		return Assignment{}, fieldErr("from", "a user cannot copy roles from itself")
 	}
 	notAdmins := func(g string) bool { return g == GroupAdministrators }
 	next := Assignment{TenantRole: to.TenantRole, GlobalRoles: from.GlobalRoles, ServiceRoles: from.ServiceRoles,
@@ -147,5 +145,5 @@ func (d *Directory) copyRoles(ctx context.Context, s Store, granter *Principal, 
 		next.Groups = append(slices.Clone(to.Groups), next.Groups...)
 		next.ServiceRoles = to.ServiceRoles.Merge(from.ServiceRoles)
 	}
-	return d.setRoles(ctx, s, granter, toID, next)
+	return next, nil
 }

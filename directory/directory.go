@@ -62,27 +62,36 @@ func NewID() string { return uuid.Must(uuid.NewV7()).String() }
 // Authenticate checks a username and password at a tenant. It always costs
 // one password verification, whether or not the tenant and user exist.
 func (d *Directory) Authenticate(ctx context.Context, tenantSlug, username, pw string) (User, Tenant, error) {
-	if ValidateSlug(NormalizeSlug(tenantSlug)) != nil || ValidateUsername(NormalizeUsername(username)) != nil {
-		// No tenant or user could have that name (and a NUL byte, say,
-		// must not reach a store that cannot hold it).
+	return d.authenticate(ctx, tenantSlug, username, pw, func(t Tenant, username string) (User, error) {
+		return d.store.UserByUsername(ctx, t.ID, username)
+	})
+}
+
+// authenticate is a password login at tenantSlug by the user that find
+// finds there under username (normalized and valid), ErrNotFound if none:
+// one password verification however far it gets (Authenticate,
+// AuthenticateSupport).
+func (d *Directory) authenticate(ctx context.Context, tenantSlug, username, pw string,
+	find func(t Tenant, username string) (User, error)) (User, Tenant, error) {
+	slug, username := NormalizeSlug(tenantSlug), NormalizeUsername(username)
+	var (
+		tenant Tenant
+		user   User
+		err    = ErrNotFound
+	)
+	// No tenant or user could have a name that is not valid, which (a NUL
+	// byte, say) must not reach a store that cannot hold it.
+	if ValidateSlug(slug) == nil && ValidateUsername(username) == nil {
+		if tenant, err = d.store.TenantBySlug(ctx, slug); err == nil {
+			user, err = find(tenant, username)
+		}
+	}
+	if errors.Is(err, ErrNotFound) {
 		password.Burn(pw, d.params)
 		return User{}, Tenant{}, ErrInvalidCredentials
 	}
-	tenant, err := d.store.TenantBySlug(ctx, NormalizeSlug(tenantSlug))
 	if err != nil {
-		if !errors.Is(err, ErrNotFound) {
-			return User{}, Tenant{}, fmt.Errorf("authenticate: %w", err)
-		}
-		password.Burn(pw, d.params)
-		return User{}, Tenant{}, ErrInvalidCredentials
-	}
-	user, err := d.store.UserByUsername(ctx, tenant.ID, NormalizeUsername(username))
-	if err != nil {
-		if !errors.Is(err, ErrNotFound) {
-			return User{}, Tenant{}, fmt.Errorf("authenticate: %w", err)
-		}
-		password.Burn(pw, d.params)
-		return User{}, Tenant{}, ErrInvalidCredentials
+		return User{}, Tenant{}, fmt.Errorf("authenticate: %w", err)
 	}
 	if err := d.checkPassword(user, pw); err != nil {
 		return User{}, Tenant{}, err
@@ -170,21 +179,32 @@ func (d *Directory) HashSecret(secret string) []byte { return d.secrets.Hash(sec
 
 // CreateTenant adds a tenant below parentSlug (empty for the system tenant),
 // enforcing the tree: exactly one system tenant, and every child exactly one
-// level below its parent.
+// level below its parent. A slug that is taken is ErrConflict.
 func (d *Directory) CreateTenant(ctx context.Context, slug, name string, level Level, parentSlug string) (Tenant, error) {
 	var created Tenant
 	err := d.store.InTx(ctx, func(s Store) error {
-		t, err := d.newTenant(ctx, s, slug, name, level, parentSlug)
-		if err != nil {
-			return err
-		}
-		if err := d.storeTenant(ctx, s, t); err != nil {
-			return err
-		}
-		created = t
-		return nil
+		var err error
+		created, err = d.addTenant(ctx, s, slug, name, level, parentSlug)
+		return err
 	})
 	return created, err
+}
+
+// addTenant is CreateTenant within the transaction s. A slug that is taken
+// is a *FieldError on slug that is also ErrConflict.
+func (d *Directory) addTenant(ctx context.Context, s Store, slug, name string, level Level, parentSlug string) (Tenant, error) {
+	t, err := d.newTenant(ctx, s, slug, name, level, parentSlug)
+	if err != nil {
+		return Tenant{}, err
+	}
+	_, err = s.TenantBySlug(ctx, t.Slug)
+	if err := taken(err, "slug", "%q is taken", t.Slug); err != nil {
+		return Tenant{}, err
+	}
+	if err := d.storeTenant(ctx, s, t); err != nil {
+		return Tenant{}, err
+	}
+	return t, nil
 }
 
 func (d *Directory) newTenant(ctx context.Context, s Store, slug, name string, level Level, parentSlug string) (Tenant, error) {
@@ -204,14 +224,10 @@ func (d *Directory) newTenant(ctx context.Context, s Store, slug, name string, l
 		if parentSlug != "" {
 			return Tenant{}, fieldErr("parent", "the system tenant has no parent")
 		}
-		all, err := s.ListTenants(ctx)
-		if err != nil {
+		if sys, err := systemTenant(ctx, s); err == nil {
+			return Tenant{}, fieldErr("level", "there is already a system tenant (%s)", sys.Slug)
+		} else if !errors.Is(err, ErrNotFound) {
 			return Tenant{}, err
-		}
-		for _, o := range all {
-			if o.Level == LevelSystem {
-				return Tenant{}, fieldErr("level", "there is already a system tenant (%s)", o.Slug)
-			}
 		}
 		t.Path = []string{t.ID}
 		return t, nil

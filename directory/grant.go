@@ -91,7 +91,7 @@ func (b *Book) CheckGrant(granter Principal, a Assignment) error {
 	}
 	// Whatever remains comes with the tenant role: the tenant's defaults.
 	got := b.Resolve(a)
-	if missing := granter.Lacks(got.Permissions.Permissions()); len(missing) > 0 {
+	if missing := granter.lacks(got.Permissions.Permissions()); len(missing) > 0 {
 		if a.TenantRole == "" {
 			return fieldErr("global_roles", "the roles given in tenant %q (%s) include %s, which you do not hold",
 				b.Tenant.Slug, strings.Join(got.GlobalRoles, ", "), missing[0])
@@ -107,7 +107,7 @@ func (b *Book) checkRole(granter Principal, field, name, group string) error {
 	if !ok {
 		return nil
 	}
-	missing := granter.Lacks(r.effectivePermissions(b.Catalog, b.Tenant.Level))
+	missing := granter.lacks(r.effectivePermissions(b.Catalog, b.Tenant.Level))
 	if len(missing) == 0 {
 		return nil
 	}

@@ -51,6 +51,11 @@ func (d *Directory) DecideMFA(ctx context.Context, p Principal, asked bool) (MFA
 	if err != nil {
 		return MFADecision{}, err
 	}
+	return decideMFA(pol, p, asked), nil
+}
+
+// decideMFA is DecideMFA for p in a tenant whose effective policy is pol.
+func decideMFA(pol MFAPolicy, p Principal, asked bool) MFADecision {
 	dec := MFADecision{Policy: pol}
 	switch {
 	case pol == MFARequired:
@@ -60,7 +65,7 @@ func (d *Directory) DecideMFA(ctx context.Context, p Principal, asked bool) (MFA
 	case asked:
 		dec.Required, dec.Reason = true, "requested by the application"
 	}
-	return dec, nil
+	return dec
 }
 
 // DecideMFAFor decides for the active user userID acting in tenantID (see
@@ -98,6 +103,39 @@ func (d *Directory) DecideMFAOf(ctx context.Context, u User, p Principal, asked 
 		dec.Required, dec.Reason = true, homeDec.Reason+" of the home tenant "+home.Tenant.Slug
 	}
 	return dec, nil
+}
+
+// HomeMFAOf decides, for each of users (in that order), what the login
+// does about TOTP when the user signs in to its home tenant and the client
+// does not ask for it: DecideMFAOf for the user as PrincipalOf resolves it
+// at home, for disabled users too (what they would need if enabled). Each
+// tenant's roles, groups and policy are read once, not once a user.
+func (d *Directory) HomeMFAOf(ctx context.Context, users []User) ([]MFADecision, error) {
+	type home struct {
+		b   *Book
+		pol MFAPolicy
+	}
+	homes := map[string]home{}
+	out := make([]MFADecision, len(users))
+	for i, u := range users {
+		h, ok := homes[u.TenantID]
+		if !ok {
+			b, err := d.Book(ctx, d.store, u.TenantID)
+			if err != nil {
+				return nil, err
+			}
+			pol, err := d.EffectiveMFA(ctx, b.Tenant)
+			if err != nil {
+				return nil, err
+			}
+			h = home{b: b, pol: pol}
+			homes[u.TenantID] = h
+		}
+		// DecideMFA with asked false, where DecideMFAOf stops for a
+		// principal of the user's home tenant.
+		out[i] = decideMFA(h.pol, h.b.Resolve(u.Assignment()), false)
+	}
+	return out, nil
 }
 
 // lineage returns the tenants on t's path, from the root down to t itself:

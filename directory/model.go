@@ -14,6 +14,9 @@ var (
 	// ErrConflict means a uniqueness rule would be broken: a slug, a username
 	// within a tenant, an email within a tenant, a client id.
 	ErrConflict = errors.New("conflict")
+	// ErrForbidden refuses what the caller may not do where it may see
+	// (outside its reach it is ErrNotFound instead).
+	ErrForbidden = errors.New("forbidden")
 )
 
 // Level is a tenant's place in the System > Provider > Customer >

@@ -26,13 +26,17 @@ type Principal struct {
 // IsAdmin reports whether the principal administers its tenant.
 func (p *Principal) IsAdmin() bool { return p.TenantRole == TenantRoleAdmin }
 
-// Lacks returns the permissions of ps that p does not hold, in the order
+// holdsAdmins reports whether the principal holds the admins role.
+func (p *Principal) holdsAdmins() bool { return slices.Contains(p.GlobalRoles, RoleAdmins) }
+
+// lacks returns the permissions of ps that p does not hold, in the order
 // given. A principal holding the admins role holds every permission, of
 // every level: a provider's administrator lacks nothing a customer's role
-// may hold, even a resource that applies only at customer level (its own
-// Permissions list only what applies at its level).
-func (p *Principal) Lacks(ps []Permission) []Permission {
-	if slices.Contains(p.GlobalRoles, RoleAdmins) {
+// may hold, even a resource that applies only at customer level. Its
+// Permissions list only what applies at its own level, since they are what
+// its tokens carry.
+func (p *Principal) lacks(ps []Permission) []Permission {
+	if p.holdsAdmins() {
 		return nil
 	}
 	return p.Permissions.Missing(ps)
@@ -220,7 +224,12 @@ func (d *Directory) ClientPrincipal(ctx context.Context, c *Client) (Principal, 
 // SystemTenant returns the root of the tenant tree, or ErrNotFound before
 // one is created.
 func (d *Directory) SystemTenant(ctx context.Context) (Tenant, error) {
-	all, err := d.store.ListTenants(ctx)
+	return systemTenant(ctx, d.store)
+}
+
+// systemTenant is SystemTenant from s.
+func systemTenant(ctx context.Context, s Store) (Tenant, error) {
+	all, err := s.ListTenants(ctx)
 	if err != nil {
 		return Tenant{}, err
 	}

@@ -215,14 +215,9 @@ func SupportName(actor, target string) string { return actor + "$" + target }
 // the policy: required if the policy says so, one line of at most
 // MaxSupportReason characters of printable text.
 func (s Support) CheckReason(reason string) (string, error) {
-	return CheckSupportReason(s.Policy, reason)
-}
-
-// CheckSupportReason is Support.CheckReason for a policy alone.
-func CheckSupportReason(p EffectiveSupportPolicy, reason string) (string, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		if p.RequireReason {
+		if s.Policy.RequireReason {
 			return "", refuse(RefusedReasonRequired)
 		}
 		return "", nil
@@ -418,11 +413,15 @@ func (d *Directory) supportTarget(ctx context.Context, s Support, u User, now ti
 }
 
 // ErrSupportSession refuses a change that a support session must not make:
-// a consent, and (in the account page) the person's credentials.
-var ErrSupportSession = errors.New("not allowed while support acts as the user")
+// a consent, and (in the account page) the person's credentials. It is an
+// ErrForbidden: errors.Is(ErrSupportSession, ErrForbidden) holds, so that
+// a caller that need not tell the two apart tests for ErrForbidden alone.
+var ErrSupportSession error = supportSessionError{}
 
-// ErrForbidden refuses a change the caller may not make.
-var ErrForbidden = errors.New("forbidden")
+type supportSessionError struct{}
+
+func (supportSessionError) Error() string        { return "not allowed while support acts as the user" }
+func (supportSessionError) Is(target error) bool { return target == ErrForbidden }
 
 // SupportCaller is who asks to change a consent: the user of the session,
 // and the support user acting as it, if one is.

@@ -1,12 +1,6 @@
 package directory
 
-import (
-	"context"
-	"errors"
-	"fmt"
-
-	"github.com/gatehouse-id/gatehouse/password"
-)
+import "context"
 
 // AuthenticateSupport checks the password of a support login ("jill$john"
 // at tenant): actorUsername is the support user, found in the nearest
@@ -17,30 +11,10 @@ import (
 // It returns the support user and the tenant logged in to; whether the
 // support user may act there is AuthorizeSupport's question.
 func (d *Directory) AuthenticateSupport(ctx context.Context, tenantSlug, actorUsername, pw string) (User, Tenant, error) {
-	if ValidateSlug(NormalizeSlug(tenantSlug)) != nil || ValidateUsername(NormalizeUsername(actorUsername)) != nil {
-		password.Burn(pw, d.params) // no tenant or user could have that name
-		return User{}, Tenant{}, ErrInvalidCredentials
-	}
-	tenant, err := d.store.TenantBySlug(ctx, NormalizeSlug(tenantSlug))
-	if err != nil {
-		if !errors.Is(err, ErrNotFound) {
-			return User{}, Tenant{}, fmt.Errorf("authenticate support: %w", err)
-		}
-		password.Burn(pw, d.params)
-		return User{}, Tenant{}, ErrInvalidCredentials
-	}
-	actor, _, err := d.SupportActorIn(ctx, tenant, actorUsername)
-	if err != nil {
-		if !errors.Is(err, ErrNotFound) {
-			return User{}, Tenant{}, fmt.Errorf("authenticate support: %w", err)
-		}
-		password.Burn(pw, d.params)
-		return User{}, Tenant{}, ErrInvalidCredentials
-	}
-	if err := d.checkPassword(actor, pw); err != nil {
-		return User{}, Tenant{}, err
-	}
-	return actor, tenant, nil
+	return d.authenticate(ctx, tenantSlug, actorUsername, pw, func(t Tenant, username string) (User, error) {
+		actor, _, err := d.SupportActorIn(ctx, t, username)
+		return actor, err
+	})
 }
 
 // UserIn returns the user called username in tenantID (its home), for

@@ -1,10 +1,12 @@
 package directory
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -31,6 +33,36 @@ func fieldErr(field, format string, args ...any) error {
 // fieldErrIs is fieldErr for an error that is also sentinel.
 func fieldErrIs(field string, sentinel error, format string, args ...any) error {
 	return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...), Err: sentinel}
+}
+
+// taken turns the answer of a lookup by a name about to be created into
+// the create's answer: a *FieldError on field that is also ErrConflict
+// when something was found (err nil), nil when nothing was (ErrNotFound),
+// and any other error as it is.
+func taken(err error, field, format string, args ...any) error {
+	switch {
+	case err == nil:
+		return fieldErrIs(field, ErrConflict, format, args...)
+	case errors.Is(err, ErrNotFound):
+		return nil
+	}
+	return err
+}
+
+// reframe restates err, if it is a *FieldError, as one on field (its own
+// field if field is empty) whose reason is format's, the original reason
+// given as the last argument; any other error, nil included, passes as it
+// is. A check shared by several operations (Book.CheckGrant) words its
+// refusal once; each operation says here what it means for its request.
+func reframe(err error, field, format string, args ...any) error {
+	var fe *FieldError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	if field == "" {
+		field = fe.Field
+	}
+	return fieldErr(field, format, append(args, fe.Reason)...)
 }
 
 var (
@@ -211,11 +243,20 @@ func ValidateClient(c *Client) error {
 		}
 		return fieldErr(field, "only a machine client (client_credentials) holds roles; a portal's tokens carry the person's")
 	}
-	if c.AccessTokenLifetime < 0 || c.IDTokenLifetime < 0 || c.RefreshTokenLifetime < 0 {
-		return fieldErr("lifetimes", "must not be negative")
-	}
-	if c.AccessTokenLifetime > MaxTokenLifetime || c.IDTokenLifetime > MaxTokenLifetime {
-		return fieldErr("lifetimes", "access and ID tokens live at most %s (refresh tokens are for longer)", MaxTokenLifetime)
+	for _, l := range []struct {
+		field    string
+		d, limit time.Duration // limit 0: none
+	}{
+		{"access_token_lifetime", c.AccessTokenLifetime, MaxTokenLifetime},
+		{"id_token_lifetime", c.IDTokenLifetime, MaxTokenLifetime},
+		{"refresh_token_lifetime", c.RefreshTokenLifetime, 0},
+	} {
+		if l.d < 0 {
+			return fieldErr(l.field, "must not be negative (0 is the server's default)")
+		}
+		if l.limit > 0 && l.d > l.limit {
+			return fieldErr(l.field, "is at most %s: access and ID tokens live at most that long (refresh tokens are for longer)", l.limit)
+		}
 	}
 	return nil
 }

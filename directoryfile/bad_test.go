@@ -247,6 +247,7 @@ clients:
       - http://portal.example/callback
       - https://portal.example/cb#frag
     grant_types: [authorization_code]
+    id_token_lifetime: 25h
     refresh_token_lifetime: -1h
   - id: spa
     name: SPA
@@ -269,11 +270,12 @@ clients:
 				`demo.yaml:6:13: clients[0].secret: must be at least 32 characters; better, let Gatehouse generate it`,
 				`demo.yaml:9:9: clients[0].redirect_uris[1]: "http://portal.example/callback": plain http is only allowed for localhost, 127.0.0.1 and [::1]`,
 				`demo.yaml:10:9: clients[0].redirect_uris[2]: "https://portal.example/cb#frag": must not contain a fragment`,
-				`demo.yaml:12:29: clients[0].refresh_token_lifetime: must not be negative`,
-				`demo.yaml:16:13: clients[1].secret: a public client has no secret`,
-				`demo.yaml:17:25: clients[1].insecure_skip_pkce: is only allowed for confidential clients`,
-				`demo.yaml:22:11: clients[2].type: must be confidential or public`,
-				`demo.yaml:27:18: clients[3].grant_types: refresh_token needs authorization_code`,
+				`demo.yaml:12:24: clients[0].id_token_lifetime: is at most 24h0m0s: access and ID tokens live at most that long (refresh tokens are for longer)`,
+				`demo.yaml:13:29: clients[0].refresh_token_lifetime: must not be negative (0 is the server's default)`,
+				`demo.yaml:17:13: clients[1].secret: a public client has no secret`,
+				`demo.yaml:18:25: clients[1].insecure_skip_pkce: is only allowed for confidential clients`,
+				`demo.yaml:23:11: clients[2].type: must be confidential or public`,
+				`demo.yaml:28:18: clients[3].grant_types: refresh_token needs authorization_code`,
 			},
 		},
 		{

@@ -83,8 +83,12 @@ func (p *parser) client(path string, n *yaml.Node) Client {
 			dc.DefaultScopes = dropNamed(dc.DefaultScopes, fe.Reason, "")
 		case "global_roles", "service_roles": // roles on a portal
 			dc.GlobalRoles, dc.ServiceRoles = nil, nil
-		case "lifetimes":
-			dc.AccessTokenLifetime, dc.IDTokenLifetime, dc.RefreshTokenLifetime = 0, 0, 0
+		case "access_token_lifetime":
+			dc.AccessTokenLifetime = 0
+		case "id_token_lifetime":
+			dc.IDTokenLifetime = 0
+		case "refresh_token_lifetime":
+			dc.RefreshTokenLifetime = 0
 		case "secret":
 			secret = ""
 		default: // type and grant_types: what follows would only repeat them
@@ -108,24 +112,10 @@ func (c Client) client(tenantID string) directory.Client {
 }
 
 // aliases maps the fields package directory names that are not the key at
-// fault in c's entry to the key that is: ValidateClient reports a negative
-// lifetime as "lifetimes", and roles on a portal as "global_roles" even
-// when the file gives service_roles only.
+// fault in c's entry to the key that is: ValidateClient reports roles on a
+// portal as "global_roles" even when the file gives service_roles only.
 func (c Client) aliases() map[string]string {
 	alias := map[string]string{}
-	for _, l := range []struct {
-		key string
-		neg bool
-	}{
-		{"access_token_lifetime", c.AccessTokenLifetime < 0},
-		{"id_token_lifetime", c.IDTokenLifetime < 0},
-		{"refresh_token_lifetime", c.RefreshTokenLifetime < 0},
-	} {
-		if l.neg {
-			alias["lifetimes"] = l.key
-			break
-		}
-	}
 	if _, set := c.src.keys["global_roles"]; !set {
 		alias["global_roles"] = "service_roles"
 	}

@@ -240,9 +240,10 @@ func (p *parser) tenantSettings(path string, n *yaml.Node, dst *directory.Tenant
 }
 
 // supportPolicy decodes a tenant's support policy into dst; a null is the
-// zero policy, which inherits everything from the parent. Package
-// directory checks the same when Apply stores it; checking here too lets
-// each problem name its own line.
+// zero policy, which inherits everything from the parent. The rules are
+// package directory's (SupportMode.Valid, SupportPolicy.Validate), which
+// checks them again when Apply stores the policy; asking them here, field
+// by field, lets each problem name its own line.
 func (p *parser) supportPolicy(path string, n *yaml.Node, dst *directory.SupportPolicy) bool {
 	*dst = directory.SupportPolicy{}
 	if isNull(resolve(n)) {
@@ -260,7 +261,7 @@ func (p *parser) supportPolicy(path string, n *yaml.Node, dst *directory.Support
 		p.add(e.pos("mode"), join(path, "mode"), "must be permission or consent (leave it out to inherit the parent's)")
 		e.bad["mode"] = true
 	}
-	if w := dst.ConsentWindow; w != 0 && (w < directory.MinConsentWindow || w > directory.MaxConsentWindow) && !e.bad["consent_window"] {
+	if (directory.SupportPolicy{ConsentWindow: dst.ConsentWindow}).Validate() != nil && !e.bad["consent_window"] {
 		p.add(e.pos("consent_window"), join(path, "consent_window"), fmt.Sprintf(
 			"must be between %s and %s (%d days), like 24h; leave it out to inherit the parent's",
 			shortDuration(directory.MinConsentWindow), shortDuration(directory.MaxConsentWindow), directory.MaxConsentWindow/(24*time.Hour)))

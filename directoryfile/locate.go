@@ -23,8 +23,8 @@ func asFieldError(err error) (*directory.FieldError, bool) {
 // the key it names, or at the element of that key's value that its reason
 // quotes; any other error at the entry. alias maps a field of package
 // directory to the key of the file to blame instead, for fields that are
-// not keys of the file (a client's "lifetimes") or not the key that was
-// written.
+// not the key that was written (a client's "global_roles" for its
+// service_roles).
 func (p *parser) fieldError(e entry, err error, alias map[string]string) {
 	fe, ok := asFieldError(err)
 	if !ok {
