@@ -51,16 +51,15 @@ type Sessions interface {
 // Directory answers who the session's person is; *directory.Directory
 // implements it.
 type Directory interface {
-	// ActiveUser returns the user unless it is gone or disabled.
-	ActiveUser(ctx context.Context, id string) (directory.User, error)
-	TenantByID(ctx context.Context, id string) (directory.Tenant, error)
-	// DecideMFAFor gives the tenant's effective policy and whether TOTP is
-	// required of the user acting in it.
-	DecideMFAFor(ctx context.Context, userID, tenantID string, asked bool) (directory.MFADecision, error)
-	// PrincipalOf resolves what the user holds in a tenant ("" for its
-	// home): the page asks whether the person administers its home
-	// tenant, to offer the tenant-wide support consent.
+	// PrincipalOf returns the active user and what it holds in a tenant
+	// ("" for its home), or ErrUserDisabled or ErrNotFound when it is
+	// disabled, gone, or no longer linked to the tenant: the session's
+	// tenant, and the home tenant, where the person's consents are given
+	// and whose administrators give the tenant-wide one.
 	PrincipalOf(ctx context.Context, userID, tenantID string) (directory.User, directory.Principal, error)
+	// DecideMFAOf gives the tenant's effective policy and whether TOTP is
+	// required of the user acting as the principal.
+	DecideMFAOf(ctx context.Context, u directory.User, p directory.Principal, asked bool) (directory.MFADecision, error)
 	// RecheckSupport decides whether a support session's support user may
 	// still act as its user.
 	RecheckSupport(ctx context.Context, actorID, targetID string, now time.Time) (directory.Support, error)
@@ -128,12 +127,11 @@ type Handler struct {
 	pending     ephemeral.Store
 	address     *throttle.Limiter
 	csrf        csrf
-	tmpl        *templates.Set
+	pages       *templates.Pages
 	audit       func(context.Context, audit.Event) error
 	now         func() time.Time
 	log         *slog.Logger
 	secure      bool
-	crossSite   *http.CrossOriginProtection
 }
 
 // New checks cfg and returns a Handler.
@@ -168,7 +166,6 @@ func New(cfg Config) (*Handler, error) {
 		pending:     cfg.Pending,
 		address:     cfg.AddressLimiter,
 		csrf:        csrf{key: append([]byte(nil), cfg.CSRFKey...)},
-		tmpl:        cfg.Templates,
 		audit:       cfg.Audit,
 		now:         cfg.Now,
 		log:         cfg.Logger,
@@ -180,7 +177,7 @@ func New(cfg Config) (*Handler, error) {
 	if h.now == nil {
 		h.now = time.Now
 	}
-	h.crossSite = h.pages().CrossOrigin()
+	h.pages = templates.NewPages(cfg.Templates, h.log, "account page")
 	return h, nil
 }
 
@@ -199,13 +196,13 @@ func New(cfg Config) (*Handler, error) {
 // Every route sits behind http.CrossOriginProtection. The style sheet is
 // the login pages' (templates.StaticPath), mounted by package login.
 func (h *Handler) Routes(mux *http.ServeMux) {
-	mux.Handle("GET "+Path, h.crossSite.Handler(h.page(h.show)))
-	mux.Handle("GET "+Path+"/login", h.crossSite.Handler(h.page(h.signIn)))
-	mux.Handle("POST "+Path+"/totp/enrol/start", h.crossSite.Handler(h.page(h.startEnrolment)))
-	mux.Handle("GET "+Path+"/totp/enrol", h.crossSite.Handler(h.page(h.showEnrolment)))
-	mux.Handle("POST "+Path+"/totp/enrol", h.crossSite.Handler(h.page(h.submitEnrolment)))
-	mux.Handle("POST "+Path+"/totp/recovery", h.crossSite.Handler(h.page(h.regenerate)))
-	mux.Handle("POST "+Path+"/totp/remove", h.crossSite.Handler(h.page(h.remove)))
-	mux.Handle("POST "+Path+"/support/enable", h.crossSite.Handler(h.page(h.enableSupport)))
-	mux.Handle("POST "+Path+"/support/disable", h.crossSite.Handler(h.page(h.disableSupport)))
+	h.pages.Route(mux, "GET "+Path, h.show)
+	h.pages.Route(mux, "GET "+Path+"/login", h.signIn)
+	h.pages.Route(mux, "POST "+Path+"/totp/enrol/start", h.startEnrolment)
+	h.pages.Route(mux, "GET "+Path+"/totp/enrol", h.showEnrolment)
+	h.pages.Route(mux, "POST "+Path+"/totp/enrol", h.submitEnrolment)
+	h.pages.Route(mux, "POST "+Path+"/totp/recovery", h.regenerate)
+	h.pages.Route(mux, "POST "+Path+"/totp/remove", h.remove)
+	h.pages.Route(mux, "POST "+Path+"/support/enable", h.enableSupport)
+	h.pages.Route(mux, "POST "+Path+"/support/disable", h.disableSupport)
 }

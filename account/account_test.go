@@ -645,3 +645,50 @@ func TestFormTooLarge(t *testing.T) {
 		t.Errorf("status %d, want 413", resp.StatusCode)
 	}
 }
+
+// TestLinkedTenantSession: in a session acting in a tenant the person is
+// linked to, the page names that tenant, but the authenticator is the
+// person's in its home tenant, as at login: labelled jill@acme, its
+// events in acme's audit log.
+func TestLinkedTenantSession(t *testing.T) {
+	h := newHarness(t)
+	ctx := t.Context()
+	globex, err := h.dir.CreateTenant(ctx, "globex", "Globex", directory.LevelCustomer, "prov")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.dir.EnsureTenantDefaults(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := h.dir.PutLink(ctx, h.store, "acme", "jill", "globex", directory.Assignment{TenantRole: directory.TenantRoleUser}); err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := h.sessions.Create(ctx, h.jill.ID, globex.ID, []string{"pwd"}, "pwd", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.client.Jar.SetCookies(mustParse(h.srv.URL), []*http.Cookie{{Name: session.CookieName, Value: token, Path: "/"}})
+	if _, body := h.get("/account"); !strings.Contains(body, "Signed in as <strong>jill</strong> in <strong>Globex</strong>") {
+		t.Fatalf("account page in globex: %.600s", body)
+	}
+	if resp, _ := h.post("/account/totp/enrol/start", url.Values{"csrf_token": {h.token()}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("start: %d", resp.StatusCode)
+	}
+	_, body := h.get("/account/totp/enrol")
+	m := regexp.MustCompile(`<code class="secret"[^>]*>([A-Z2-7 ]+)</code>`).FindStringSubmatch(body)
+	id := regexp.MustCompile(`name="enrol_id" value="([^"]+)"`).FindStringSubmatch(body)
+	if m == nil || id == nil || !strings.Contains(body, "jill@acme") || strings.Contains(body, "jill@globex") {
+		t.Fatalf("enrolment page is not jill@acme's: %.600s", body)
+	}
+	code, _ := totp.GenerateCode(strings.ReplaceAll(m[1], " ", ""), h.clock.Now())
+	if resp, body := h.post("/account/totp/enrol", url.Values{"csrf_token": {h.token()}, "code": {code}, "enrol_id": {id[1]}}); resp.StatusCode != http.StatusOK {
+		t.Fatalf("enrolment: %d %.400s", resp.StatusCode, body)
+	}
+	evs, err := h.store.ListEvents(ctx, []string{h.acme.ID, globex.ID}, time.Time{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 1 || evs[0].Action != "totp.enrolled" || evs[0].TenantID != h.acme.ID || evs[0].Target != h.jill.ID {
+		t.Errorf("events = %+v, want totp.enrolled in acme", evs)
+	}
+}

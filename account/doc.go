@@ -67,7 +67,9 @@
 // Codes are checked by package mfa as at login — one use each, the same
 // throttle and lock — and a refused code gets the login's answer
 // (totppage.CodeProblem). A refused form changes nothing; a policy refusal
-// does not even spend the code.
+// does not even spend the code. As at login, the authenticator is the
+// person's in its home tenant, whatever tenant the session acts in: its
+// events are audited there and the app labels it username@home-tenant.
 //
 // # Support access
 //

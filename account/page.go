@@ -21,26 +21,32 @@ var errNoSession = errors.New("account: no usable session")
 
 // person is who a live session speaks for, as the page needs it.
 type person struct {
-	sess   session.Session
-	user   directory.User
-	tenant directory.Tenant
-	// dec is the tenant's effective TOTP policy and whether TOTP is
-	// required of the person there (a role, a group), not counting any
-	// application's request.
+	sess session.Session
+	user directory.User
+	// acting is what the user holds in the session's tenant; home what it
+	// holds in its home tenant, where its authenticator belongs, its TOTP
+	// events and consents are written and support acts as it. They are the
+	// same unless the session acts in a tenant the user is linked to.
+	acting, home directory.Principal
+	// dec is the session's tenant's effective TOTP policy and whether TOTP
+	// is required of the person there (a role, a group, its home tenant),
+	// not counting any application's request.
 	dec directory.MFADecision
 }
 
+// subject is the person as package mfa names it: in its home tenant, as
+// at login.
 func (p person) subject() mfa.Subject {
-	return mfa.Subject{UserID: p.user.ID, Username: p.user.Username, TenantID: p.tenant.ID, TenantSlug: p.tenant.Slug}
+	return mfa.Subject{UserID: p.user.ID, Username: p.user.Username, TenantID: p.home.Tenant.ID, TenantSlug: p.home.Tenant.Slug}
 }
 
 func (p person) attrs() []slog.Attr {
-	return []slog.Attr{slog.String("user_id", p.user.ID), slog.String("tenant_id", p.tenant.ID), slog.String("session_id", p.sess.ID)}
+	return []slog.Attr{slog.String("user_id", p.user.ID), slog.String("tenant_id", p.acting.Tenant.ID), slog.String("session_id", p.sess.ID)}
 }
 
 // signedIn loads the person the browser's session speaks for, checking,
 // as single sign-on does, that the user is still active and may still act
-// in the session's tenant; errNoSession otherwise.
+// in the session's tenant (directory.PrincipalOf); errNoSession otherwise.
 func (h *Handler) signedIn(r *http.Request) (person, error) {
 	ctx := r.Context()
 	sess, err := h.sessions.Lookup(ctx, session.TokenFromRequest(r))
@@ -48,7 +54,7 @@ func (h *Handler) signedIn(r *http.Request) (person, error) {
 		return person{}, errNoSession
 	}
 	if err != nil {
-		return person{}, internalError(fmt.Errorf("look up session: %w", err))
+		return person{}, templates.InternalError(fmt.Errorf("look up session: %w", err))
 	}
 	p := person{sess: sess}
 	attrs := []slog.Attr{slog.String("user_id", sess.UserID), slog.String("tenant_id", sess.TenantID), slog.String("session_id", sess.ID)}
@@ -59,15 +65,18 @@ func (h *Handler) signedIn(r *http.Request) (person, error) {
 		}
 		return false
 	}
-	if p.user, err = h.dir.ActiveUser(ctx, sess.UserID); gone(err) {
+	if p.user, p.acting, err = h.dir.PrincipalOf(ctx, sess.UserID, sess.TenantID); gone(err) {
 		return person{}, errNoSession
 	} else if err != nil {
-		return person{}, internalError(fmt.Errorf("user of session: %w", err), attrs...)
+		return person{}, templates.InternalError(fmt.Errorf("user of session: %w", err), attrs...)
 	}
-	if p.tenant, err = h.dir.TenantByID(ctx, sess.TenantID); gone(err) {
-		return person{}, errNoSession
-	} else if err != nil {
-		return person{}, internalError(fmt.Errorf("tenant of session: %w", err), attrs...)
+	p.home = p.acting
+	if p.acting.Tenant.ID != p.user.TenantID {
+		if _, p.home, err = h.dir.PrincipalOf(ctx, sess.UserID, ""); gone(err) {
+			return person{}, errNoSession
+		} else if err != nil {
+			return person{}, templates.InternalError(fmt.Errorf("user in its home tenant: %w", err), attrs...)
+		}
 	}
 	if sess.Support != nil {
 		// A support session shows the person's page only while support
@@ -77,13 +86,11 @@ func (h *Handler) signedIn(r *http.Request) (person, error) {
 				append(attrs, slog.String("actor_id", sess.Support.ActorID), slog.String("refusal", string(directory.RefusalOf(err))))...)
 			return person{}, errNoSession
 		} else if err != nil {
-			return person{}, internalError(fmt.Errorf("decide support access: %w", err), attrs...)
+			return person{}, templates.InternalError(fmt.Errorf("decide support access: %w", err), attrs...)
 		}
 	}
-	if p.dec, err = h.dir.DecideMFAFor(ctx, sess.UserID, sess.TenantID, false); gone(err) {
-		return person{}, errNoSession
-	} else if err != nil {
-		return person{}, internalError(fmt.Errorf("decide MFA: %w", err), attrs...)
+	if p.dec, err = h.dir.DecideMFAOf(ctx, p.user, p.acting, false); err != nil {
+		return person{}, templates.InternalError(fmt.Errorf("decide MFA: %w", err), attrs...)
 	}
 	return p, nil
 }
@@ -94,15 +101,26 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) error {
 	if q := r.URL.Query(); q.Has("state") || q.Has("code") || q.Has("error") {
 		return h.returned(w, r)
 	}
-	p, err := h.signedIn(r)
-	if errors.Is(err, errNoSession) {
-		h.render(w, r, http.StatusOK, templates.AccountSignInPage{})
-		return nil
-	}
-	if err != nil {
+	p, ok, err := h.viewer(w, r, http.StatusOK, "")
+	if !ok {
 		return err
 	}
 	return h.renderAccount(w, r, http.StatusOK, p, templates.AccountPage{})
+}
+
+// viewer is signedIn for a handler: without a usable session it answers
+// with the sign-in page (status, notice). ok is false then, and when err
+// says what to render.
+func (h *Handler) viewer(w http.ResponseWriter, r *http.Request, status int, notice templates.Message) (p person, ok bool, err error) {
+	p, err = h.signedIn(r)
+	if errors.Is(err, errNoSession) {
+		h.pages.Render(w, r, status, templates.AccountSignInPage{Notice: notice})
+		return person{}, false, nil
+	}
+	if err != nil {
+		return person{}, false, err
+	}
+	return p, true, nil
 }
 
 // renderAccount renders the page for p with its current TOTP and support
@@ -111,7 +129,7 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) error {
 func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status int, p person, pg templates.AccountPage) error {
 	st, err := h.mfa.Status(r.Context(), p.subject())
 	if err != nil {
-		return internalError(fmt.Errorf("TOTP status: %w", err), p.attrs()...)
+		return templates.InternalError(fmt.Errorf("TOTP status: %w", err), p.attrs()...)
 	}
 	if sup := p.sess.Support; sup != nil {
 		// A support session: a banner, and no form (so no CSRF token).
@@ -122,13 +140,13 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 	if pg.Support, err = h.supportSection(r.Context(), p); err != nil {
 		return err
 	}
-	pg.Username, pg.TenantName, pg.TenantSlug = p.user.Username, p.tenant.Name, p.tenant.Slug
+	pg.Username, pg.TenantName, pg.TenantSlug = p.user.Username, p.acting.Tenant.Name, p.acting.Tenant.Slug
 	pg.Policy, pg.Required, pg.Reason = string(p.dec.Policy), p.dec.Required, p.dec.Reason
 	pg.Enrolled, pg.RecoveryCodesLeft = st.Enrolled, st.RecoveryCodesLeft
 	if st.LockedFor > 0 {
 		pg.LockedMinutes = totppage.LockMinutes(st.LockedFor)
 	}
-	h.render(w, r, status, pg)
+	h.pages.Render(w, r, status, pg)
 	return nil
 }
 
@@ -147,13 +165,10 @@ func (h *Handler) posted(w http.ResponseWriter, r *http.Request) (p person, ok b
 	if err := templates.ParseForm(w, r); err != nil {
 		return person{}, false, err
 	}
-	p, err = h.signedIn(r)
-	if errors.Is(err, errNoSession) {
-		h.log.LogAttrs(r.Context(), slog.LevelInfo, "account form without a session", slog.String("path", r.URL.Path))
-		h.render(w, r, http.StatusUnauthorized, templates.AccountSignInPage{Notice: templates.MsgAccountSignedOut})
-		return person{}, false, nil
-	}
-	if err != nil {
+	if p, ok, err = h.viewer(w, r, http.StatusUnauthorized, templates.MsgAccountSignedOut); !ok {
+		if err == nil {
+			h.log.LogAttrs(r.Context(), slog.LevelInfo, "account form without a session", slog.String("path", r.URL.Path))
+		}
 		return person{}, false, err
 	}
 	if sup := p.sess.Support; sup != nil {

@@ -63,7 +63,7 @@ func (h *Handler) returned(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || len(ck.Value) != stateLen ||
 		subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(ck.Value)) != 1 {
 		h.log.LogAttrs(r.Context(), slog.LevelWarn, "account sign-in return refused: state does not match this browser's")
-		h.render(w, r, http.StatusBadRequest, templates.AccountSignInPage{Notice: templates.MsgAccountSignInFailed})
+		h.pages.Render(w, r, http.StatusBadRequest, templates.AccountSignInPage{Notice: templates.MsgAccountSignInFailed})
 		return nil
 	}
 	http.SetCookie(w, &http.Cookie{
@@ -72,7 +72,7 @@ func (h *Handler) returned(w http.ResponseWriter, r *http.Request) error {
 	})
 	if q.Has("error") {
 		h.log.LogAttrs(r.Context(), slog.LevelInfo, "account sign-in ended without a session")
-		h.render(w, r, http.StatusBadRequest, templates.AccountSignInPage{Notice: templates.MsgAccountSignInFailed})
+		h.pages.Render(w, r, http.StatusBadRequest, templates.AccountSignInPage{Notice: templates.MsgAccountSignInFailed})
 		return nil
 	}
 	// The code is not redeemed (doc.go); the session the login created is

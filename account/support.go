@@ -33,14 +33,10 @@ const (
 func (h *Handler) supportSection(ctx context.Context, p person) (templates.AccountSupport, error) {
 	own, tenant, pol, err := h.dir.SupportConsents(ctx, p.user.ID)
 	if err != nil {
-		return templates.AccountSupport{}, internalError(fmt.Errorf("support consents: %w", err), p.attrs()...)
-	}
-	_, pr, err := h.dir.PrincipalOf(ctx, p.user.ID, "")
-	if err != nil {
-		return templates.AccountSupport{}, internalError(fmt.Errorf("principal in the home tenant: %w", err), p.attrs()...)
+		return templates.AccountSupport{}, templates.InternalError(fmt.Errorf("support consents: %w", err), p.attrs()...)
 	}
 	s := templates.AccountSupport{
-		Mode: string(pol.Mode), Window: pol.ConsentWindow, TenantName: pr.Tenant.Name, Admin: pr.IsAdmin(),
+		Mode: string(pol.Mode), Window: pol.ConsentWindow, TenantName: p.home.Tenant.Name, Admin: p.home.IsAdmin(),
 	}
 	now := h.now()
 	if own.Live(now) {
@@ -75,7 +71,7 @@ func (h *Handler) changeSupport(w http.ResponseWriter, r *http.Request, enable b
 	scope := r.PostForm.Get("scope")
 	if scope != scopeSelf && scope != scopeTenant {
 		// No form of the page sends it; the value is not logged.
-		return &pageError{Code: http.StatusBadRequest, Msg: templates.MsgBadRequest,
+		return &templates.PageError{Code: http.StatusBadRequest, Msg: templates.MsgBadRequest,
 			Err: errors.New("support form: scope is neither self nor tenant"), Attrs: p.attrs()}
 	}
 	forTenant := scope == scopeTenant
@@ -103,7 +99,7 @@ func (h *Handler) changeSupport(w http.ResponseWriter, r *http.Request, enable b
 		h.log.LogAttrs(ctx, slog.LevelWarn, "account support form refused: not a tenant administrator", attrs...)
 		return h.renderAccount(w, r, http.StatusForbidden, p, templates.AccountPage{Notice: templates.MsgSupportTenantForbidden})
 	case err != nil:
-		return internalError(fmt.Errorf("change support consent: %w", err), attrs...)
+		return templates.InternalError(fmt.Errorf("change support consent: %w", err), attrs...)
 	}
 
 	// Audited once the change is made, not before as package mfa does: the
@@ -119,11 +115,7 @@ func (h *Handler) changeSupport(w http.ResponseWriter, r *http.Request, enable b
 		Details: map[string]string{"scope": scope},
 	}
 	if forTenant {
-		home, err := h.homeTenant(ctx, p)
-		if err != nil {
-			return internalError(fmt.Errorf("home tenant: %w", err), attrs...)
-		}
-		e.Target, e.TargetName = home.ID, home.Slug
+		e.Target, e.TargetName = p.home.Tenant.ID, p.home.Tenant.Slug
 	}
 	pg := templates.AccountPage{}
 	if enable {
@@ -142,19 +134,10 @@ func (h *Handler) changeSupport(w http.ResponseWriter, r *http.Request, enable b
 		}
 	}
 	if err := h.audit(ctx, e); err != nil {
-		return internalError(fmt.Errorf("audit %s (the change is made): %w", e.Action, err), attrs...)
+		return templates.InternalError(fmt.Errorf("audit %s (the change is made): %w", e.Action, err), attrs...)
 	}
 	h.log.LogAttrs(ctx, slog.LevelInfo, "support consent changed from the account page", append(attrs, slog.String("action", e.Action))...)
 	// The page itself, with the notice, as the TOTP removal answers: the
 	// page keeps no notice across a redirect.
 	return h.renderAccount(w, r, http.StatusOK, p, pg)
-}
-
-// homeTenant is p's home tenant: the session's unless the session acts in
-// a tenant p is linked to.
-func (h *Handler) homeTenant(ctx context.Context, p person) (directory.Tenant, error) {
-	if p.tenant.ID == p.user.TenantID {
-		return p.tenant, nil
-	}
-	return h.dir.TenantByID(ctx, p.user.TenantID)
 }

@@ -2,9 +2,7 @@ package account
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,7 +14,6 @@ import (
 	"github.com/gatehouse-id/gatehouse/ephemeral"
 	"github.com/gatehouse-id/gatehouse/mfa"
 	"github.com/gatehouse-id/gatehouse/templates"
-	"github.com/gatehouse-id/gatehouse/throttle"
 	"github.com/gatehouse-id/gatehouse/totppage"
 )
 
@@ -45,24 +42,16 @@ func (h *Handler) startEnrolment(w http.ResponseWriter, r *http.Request) error {
 	if refused, err := h.refuseEnrolment(w, r, p); refused || err != nil {
 		return err
 	}
-	sub := p.subject()
-	e, err := h.mfa.NewEnrolment(sub)
-	if err != nil {
-		return internalError(fmt.Errorf("new TOTP enrolment: %w", err), p.attrs()...)
-	}
 	pe := pendingEnrolment{UserID: p.user.ID}
-	if pe.Secret, err = h.mfa.SealSecret(sub, e.Secret); err != nil {
-		return internalError(fmt.Errorf("seal TOTP enrolment: %w", err), p.attrs()...)
+	if pe.Secret, pe.ID, err = totppage.NewEnrolment(h.mfa, p.subject()); err != nil {
+		return templates.InternalError(err, p.attrs()...)
 	}
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	pe.ID = base64.RawURLEncoding.EncodeToString(b)
 	raw, err := json.Marshal(pe)
 	if err != nil {
-		return internalError(err, p.attrs()...)
+		return templates.InternalError(err, p.attrs()...)
 	}
 	if err := h.pending.Set(r.Context(), enrolKey(p.sess.ID), raw, enrolTTL); err != nil {
-		return internalError(fmt.Errorf("store TOTP enrolment: %w", err), p.attrs()...)
+		return templates.InternalError(fmt.Errorf("store TOTP enrolment: %w", err), p.attrs()...)
 	}
 	http.Redirect(w, r, Path+"/totp/enrol", http.StatusSeeOther)
 	return nil
@@ -76,7 +65,7 @@ func (h *Handler) refuseEnrolment(w http.ResponseWriter, r *http.Request, p pers
 	}
 	st, err := h.mfa.Status(r.Context(), p.subject())
 	if err != nil {
-		return true, internalError(fmt.Errorf("TOTP status: %w", err), p.attrs()...)
+		return true, templates.InternalError(fmt.Errorf("TOTP status: %w", err), p.attrs()...)
 	}
 	if st.Enrolled {
 		return true, h.refuse(w, r, http.StatusConflict, p, templates.MsgAlreadyEnrolled)
@@ -87,12 +76,8 @@ func (h *Handler) refuseEnrolment(w http.ResponseWriter, r *http.Request, p pers
 // showEnrolment serves GET /account/totp/enrol: the QR code and key of
 // the secret startEnrolment made, drawn again on every visit.
 func (h *Handler) showEnrolment(w http.ResponseWriter, r *http.Request) error {
-	p, err := h.signedIn(r)
-	if errors.Is(err, errNoSession) {
-		h.render(w, r, http.StatusOK, templates.AccountSignInPage{})
-		return nil
-	}
-	if err != nil {
+	p, ok, err := h.viewer(w, r, http.StatusOK, "")
+	if !ok {
 		return err
 	}
 	if p.sess.Support != nil {
@@ -111,7 +96,7 @@ func (h *Handler) showEnrolment(w http.ResponseWriter, r *http.Request) error {
 	if refused, err := h.refuseEnrolment(w, r, p); refused || err != nil {
 		return err
 	}
-	return h.renderEnrolment(w, r, http.StatusOK, p, pe, "", 0)
+	return h.renderEnrolment(w, r, http.StatusOK, p, pe, templates.CodeError{})
 }
 
 // submitEnrolment serves POST /account/totp/enrol: the first code from the
@@ -132,7 +117,7 @@ func (h *Handler) submitEnrolment(w http.ResponseWriter, r *http.Request) error 
 	if subtle.ConstantTimeCompare([]byte(r.PostForm.Get("enrol_id")), []byte(pe.ID)) != 1 {
 		// A form from an earlier enrolment (another tab, the back button):
 		// its QR code is not the one kept now.
-		return h.renderEnrolment(w, r, http.StatusBadRequest, p, pe, templates.MsgEnrolmentStale, 0)
+		return h.renderEnrolment(w, r, http.StatusBadRequest, p, pe, templates.CodeError{Error: templates.MsgEnrolmentStale})
 	}
 	if p.dec.Policy == directory.MFAOff { // turned off since the page was drawn
 		return h.refuse(w, r, http.StatusForbidden, p, templates.MsgMFAOff)
@@ -140,32 +125,27 @@ func (h *Handler) submitEnrolment(w http.ResponseWriter, r *http.Request) error 
 	sub := p.subject()
 	secret, err := h.mfa.OpenSecret(sub, pe.Secret)
 	if err != nil {
-		return internalError(fmt.Errorf("open TOTP enrolment: %w", err), p.attrs()...)
+		return templates.InternalError(fmt.Errorf("open TOTP enrolment: %w", err), p.attrs()...)
 	}
-	if wait, err := h.addressBlocked(r); err != nil {
-		return internalError(err, p.attrs()...)
-	} else if wait > 0 {
-		totppage.RetryAfter(w, wait)
-		return h.renderEnrolment(w, r, http.StatusTooManyRequests, p, pe, templates.MsgCodeWait, wait)
-	}
-	codes, err := h.mfa.CompleteEnrolment(ctx, sub, secret, r.PostForm.Get("code"))
-	if status, msg, wait, ok := totppage.CodeProblem(w, err); ok {
-		h.log.LogAttrs(ctx, slog.LevelInfo, "account TOTP enrolment code refused", append(p.attrs(), slog.String("reason", string(msg)))...)
-		if err := totppage.CountWrongCode(r.Context(), h.address, r, err); err != nil {
-			return internalError(err, p.attrs()...)
-		}
-		return h.renderEnrolment(w, r, status, p, pe, msg, wait)
+	var codes []string
+	refused, err := totppage.TryCode(ctx, w, r, h.address, func() (err error) {
+		codes, err = h.mfa.CompleteEnrolment(ctx, sub, secret, r.PostForm.Get("code"))
+		return err
+	})
+	if refused != nil {
+		h.log.LogAttrs(ctx, slog.LevelInfo, "account TOTP enrolment code refused", append(p.attrs(), slog.String("reason", string(refused.Msg)))...)
+		return h.renderEnrolment(w, r, refused.Status, p, pe, refused.CodeError())
 	}
 	if errors.Is(err, mfa.ErrEnrolled) { // another tab finished first
 		h.forgetEnrolment(ctx, p)
 		return h.refuse(w, r, http.StatusConflict, p, templates.MsgAlreadyEnrolled)
 	}
 	if err != nil {
-		return internalError(fmt.Errorf("complete TOTP enrolment: %w", err), p.attrs()...)
+		return templates.InternalError(fmt.Errorf("complete TOTP enrolment: %w", err), p.attrs()...)
 	}
 	h.forgetEnrolment(ctx, p)
 	h.log.LogAttrs(ctx, slog.LevelInfo, "TOTP enrolled from the account page", p.attrs()...)
-	h.render(w, r, http.StatusOK, templates.AccountRecoveryCodesPage{Codes: codes})
+	h.pages.Render(w, r, http.StatusOK, templates.AccountRecoveryCodesPage{Codes: codes})
 	return nil
 }
 
@@ -177,11 +157,11 @@ func (h *Handler) loadEnrolment(ctx context.Context, p person) (pendingEnrolment
 		return pendingEnrolment{}, false, nil
 	}
 	if err != nil {
-		return pendingEnrolment{}, false, internalError(fmt.Errorf("load TOTP enrolment: %w", err), p.attrs()...)
+		return pendingEnrolment{}, false, templates.InternalError(fmt.Errorf("load TOTP enrolment: %w", err), p.attrs()...)
 	}
 	var pe pendingEnrolment
 	if err := json.Unmarshal(raw, &pe); err != nil {
-		return pendingEnrolment{}, false, internalError(fmt.Errorf("decode TOTP enrolment: %w", err), p.attrs()...)
+		return pendingEnrolment{}, false, templates.InternalError(fmt.Errorf("decode TOTP enrolment: %w", err), p.attrs()...)
 	}
 	if pe.UserID != p.user.ID {
 		return pendingEnrolment{}, false, nil
@@ -197,18 +177,14 @@ func (h *Handler) forgetEnrolment(ctx context.Context, p person) {
 	}
 }
 
-func (h *Handler) renderEnrolment(w http.ResponseWriter, r *http.Request, status int, p person, pe pendingEnrolment, msg templates.Message, wait time.Duration) error {
-	secret, err := h.mfa.OpenSecret(p.subject(), pe.Secret)
+func (h *Handler) renderEnrolment(w http.ResponseWriter, r *http.Request, status int, p person, pe pendingEnrolment, ce templates.CodeError) error {
+	setup, err := totppage.DrawSealed(h.mfa, p.subject(), pe.Secret)
 	if err != nil {
-		return internalError(fmt.Errorf("open TOTP enrolment: %w", err), p.attrs()...)
+		return templates.InternalError(err, p.attrs()...)
 	}
-	setup, err := totppage.Draw(p.user.Username+"@"+p.tenant.Slug, secret)
-	if err != nil {
-		return internalError(err, p.attrs()...)
-	}
-	h.render(w, r, status, templates.AccountEnrolPage{
+	h.pages.Render(w, r, status, templates.AccountEnrolPage{
 		CSRFToken: h.csrf.token(p.sess.ID), EnrolID: pe.ID, Account: setup.Account, QR: setup.QR, Secret: setup.Key,
-		Error: msg, WaitSeconds: totppage.WaitSeconds(wait), LockMinutes: totppage.LockMinutes(wait),
+		CodeError: ce,
 	})
 	return nil
 }
@@ -222,28 +198,23 @@ func (h *Handler) regenerate(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	// (Not enrolled: RegenerateRecoveryCodes says so, answered below.)
-	if wait, err := h.addressBlocked(r); err != nil {
-		return internalError(err, p.attrs()...)
-	} else if wait > 0 {
-		totppage.RetryAfter(w, wait)
-		return h.renderAccount(w, r, http.StatusTooManyRequests, p, templates.AccountPage{Recovery: codeError(templates.MsgCodeWait, wait)})
-	}
-	codes, err := h.mfa.RegenerateRecoveryCodes(ctx, p.subject(), r.PostForm.Get("code"))
-	if status, msg, wait, ok := totppage.CodeProblem(w, err); ok {
-		h.log.LogAttrs(ctx, slog.LevelInfo, "account recovery codes: code refused", append(p.attrs(), slog.String("reason", string(msg)))...)
-		if err := totppage.CountWrongCode(r.Context(), h.address, r, err); err != nil {
-			return internalError(err, p.attrs()...)
-		}
-		return h.renderAccount(w, r, status, p, templates.AccountPage{Recovery: codeError(msg, wait)})
+	var codes []string
+	refused, err := totppage.TryCode(ctx, w, r, h.address, func() (err error) {
+		codes, err = h.mfa.RegenerateRecoveryCodes(ctx, p.subject(), r.PostForm.Get("code"))
+		return err
+	})
+	if refused != nil {
+		h.log.LogAttrs(ctx, slog.LevelInfo, "account recovery codes: code refused", append(p.attrs(), slog.String("reason", string(refused.Msg)))...)
+		return h.renderAccount(w, r, refused.Status, p, templates.AccountPage{Recovery: refused.CodeError()})
 	}
 	if errors.Is(err, mfa.ErrNotEnrolled) { // removed meanwhile
 		return h.refuse(w, r, http.StatusConflict, p, templates.MsgNotEnrolled)
 	}
 	if err != nil {
-		return internalError(fmt.Errorf("regenerate recovery codes: %w", err), p.attrs()...)
+		return templates.InternalError(fmt.Errorf("regenerate recovery codes: %w", err), p.attrs()...)
 	}
 	h.log.LogAttrs(ctx, slog.LevelInfo, "recovery codes regenerated from the account page", p.attrs()...)
-	h.render(w, r, http.StatusOK, templates.AccountRecoveryCodesPage{Codes: codes, Regenerated: true})
+	h.pages.Render(w, r, http.StatusOK, templates.AccountRecoveryCodesPage{Codes: codes, Regenerated: true})
 	return nil
 }
 
@@ -262,25 +233,18 @@ func (h *Handler) remove(w http.ResponseWriter, r *http.Request) error {
 	if p.dec.Required {
 		return h.refuse(w, r, http.StatusForbidden, p, templates.MsgTOTPRequired)
 	}
-	if wait, err := h.addressBlocked(r); err != nil {
-		return internalError(err, p.attrs()...)
-	} else if wait > 0 {
-		totppage.RetryAfter(w, wait)
-		return h.renderAccount(w, r, http.StatusTooManyRequests, p, templates.AccountPage{Remove: codeError(templates.MsgCodeWait, wait)})
-	}
-	err = h.mfa.Remove(ctx, p.subject(), r.PostForm.Get("code"))
-	if status, msg, wait, ok := totppage.CodeProblem(w, err); ok {
-		h.log.LogAttrs(ctx, slog.LevelInfo, "account TOTP removal: code refused", append(p.attrs(), slog.String("reason", string(msg)))...)
-		if err := totppage.CountWrongCode(r.Context(), h.address, r, err); err != nil {
-			return internalError(err, p.attrs()...)
-		}
-		return h.renderAccount(w, r, status, p, templates.AccountPage{Remove: codeError(msg, wait)})
+	refused, err := totppage.TryCode(ctx, w, r, h.address, func() error {
+		return h.mfa.Remove(ctx, p.subject(), r.PostForm.Get("code"))
+	})
+	if refused != nil {
+		h.log.LogAttrs(ctx, slog.LevelInfo, "account TOTP removal: code refused", append(p.attrs(), slog.String("reason", string(refused.Msg)))...)
+		return h.renderAccount(w, r, refused.Status, p, templates.AccountPage{Remove: refused.CodeError()})
 	}
 	if errors.Is(err, mfa.ErrNotEnrolled) {
 		return h.refuse(w, r, http.StatusConflict, p, templates.MsgNotEnrolled)
 	}
 	if err != nil {
-		return internalError(fmt.Errorf("remove TOTP: %w", err), p.attrs()...)
+		return templates.InternalError(fmt.Errorf("remove TOTP: %w", err), p.attrs()...)
 	}
 	h.log.LogAttrs(ctx, slog.LevelInfo, "TOTP removed from the account page", p.attrs()...)
 	return h.renderAccount(w, r, http.StatusOK, p, templates.AccountPage{Notice: templates.MsgTOTPRemoved})
@@ -291,20 +255,10 @@ func (h *Handler) remove(w http.ResponseWriter, r *http.Request) error {
 func (h *Handler) refuseUnenrolled(w http.ResponseWriter, r *http.Request, p person) (bool, error) {
 	st, err := h.mfa.Status(r.Context(), p.subject())
 	if err != nil {
-		return true, internalError(fmt.Errorf("TOTP status: %w", err), p.attrs()...)
+		return true, templates.InternalError(fmt.Errorf("TOTP status: %w", err), p.attrs()...)
 	}
 	if !st.Enrolled {
 		return true, h.refuse(w, r, http.StatusConflict, p, templates.MsgNotEnrolled)
 	}
 	return false, nil
-}
-
-func codeError(msg templates.Message, wait time.Duration) templates.CodeError {
-	return templates.CodeError{Error: msg, WaitSeconds: totppage.WaitSeconds(wait), LockMinutes: totppage.LockMinutes(wait)}
-}
-
-// addressBlocked answers a form from an address that has tried too many
-// wrong codes (or passwords) with a wait, before any code is checked.
-func (h *Handler) addressBlocked(r *http.Request) (time.Duration, error) {
-	return h.address.Blocked(r.Context(), throttle.ClientAddress(r))
 }

@@ -22,10 +22,22 @@
 //     sent to GET /login/tenant to choose the tenant to act in; POST
 //     /login/tenant accepts only a tenant that was offered, from the same
 //     browser, once (tenant.go).
-//  5. On success it starts a session (session.Store) acting in the home or
-//     chosen tenant, completes the request for it (Requests.CompleteLogin),
-//     sets the session cookie and sends the browser with 303 See Other to
-//     the callback, where the provider issues the code.
+//  5. The second factor (mfa.go): policy decides (directory.DecideMFA). A
+//     person with an authenticator gives a code at GET/POST /login/totp
+//     (or a recovery code); one without enrols first where TOTP is
+//     required (POST /login/totp/enrol), sees its new recovery codes once
+//     (GET /login/totp/codes) and goes on (POST /login/totp/done); anyone
+//     else is done with the password.
+//  6. On success it starts a session (session.Store) acting in the home or
+//     chosen tenant, audits the login (login.succeeded, audit.go; a login
+//     that cannot be audited does not happen), completes the request for it
+//     (Requests.CompleteLogin), counts it in the user's statistics, sets
+//     the session cookie and sends the browser with 303 See Other to the
+//     callback, where the provider issues the code.
+//
+// Between the steps, the proven password waits as a pending login in the
+// ephemeral store (pending.go), bound to the browser, at its stage, for
+// ten minutes at most; the step that completes it takes it (single use).
 //
 // A username "jill$john" (or "jill$") is a support login (support.go): the
 // password is the support user's (directory.AuthenticateSupport, against
@@ -38,10 +50,11 @@
 // every refusal once the password is proven is audited.
 //
 // Every page carries the same security headers (no caching, no framing, a
-// Content-Security-Policy that allows only our own style sheet), and every
-// handler returns an error that one adapter turns into a page with a safe
-// message and a log line with the cause (errors.go). Nothing the person
-// typed, no cookie and no token is ever logged.
+// Content-Security-Policy that allows only our own style sheet and the
+// enrolment page's inline QR code), and every handler returns an error
+// that one adapter, shared with the account page (templates.Pages), turns
+// into a page with a safe message and a log line with the cause. Nothing
+// the person typed, no cookie and no token is ever logged.
 //
 // CSRF is stopped twice: by a signed double-submit token in every form
 // (csrf.go) and by net/http's CrossOriginProtection, which refuses

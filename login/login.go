@@ -86,8 +86,8 @@ type Authenticators interface {
 	Verify(ctx context.Context, sub mfa.Subject, code string) (mfa.Method, error)
 }
 
-// Config is what a Handler needs. Every field is required except Logger
-// and SecureCookies.
+// Config is what a Handler needs. Every field is required except Now,
+// Logger and SecureCookies.
 type Config struct {
 	Requests      Requests
 	Authenticator Authenticator
@@ -98,15 +98,17 @@ type Config struct {
 	MFA Authenticators
 	// Support decides support logins ("jill$john", support.go).
 	Support Supporters
-	// Audit records support logins and their refusals.
+	// Audit records every login and refused password (audit.go), and
+	// support logins and their refusals (support.go).
 	Audit func(ctx context.Context, e audit.Event) error
 	// Now is the clock; time.Now if nil.
 	Now func() time.Time
 	// Sealer encrypts what a pending login keeps that must not sit in the
 	// ephemeral store in clear (new recovery codes, until they are seen).
 	Sealer *keys.Sealer
-	// Pending keeps a proven password while the person chooses a tenant;
-	// shared by every node, like the sessions.
+	// Pending keeps a proven password between the steps of a login (the
+	// tenant choice, the support page, TOTP; pending.go); shared by every
+	// node, like the sessions.
 	Pending  ephemeral.Store
 	Sessions *session.Store
 	Cookies  session.Cookies
@@ -117,8 +119,8 @@ type Config struct {
 	// as directory does), whether or not the account exists, so that its
 	// answer does not tell either.
 	AccountLimiter *throttle.Limiter
-	// AddressLimiter counts failed passwords per client address
-	// (throttle.ClientAddress); it is never reset by a success.
+	// AddressLimiter counts failed passwords and wrong TOTP codes per client
+	// address (throttle.ClientAddress); it is never reset by a success.
 	AddressLimiter *throttle.Limiter
 	// CSRFKey signs the CSRF tokens; at least 32 bytes, the same on every
 	// node, so that a form served by one node posts to another.
@@ -134,25 +136,24 @@ type Config struct {
 // Handler serves the login pages. Create it with New and mount it with
 // Routes.
 type Handler struct {
-	requests  Requests
-	auth      Authenticator
-	tenants   Tenants
-	mfa       Authenticators
-	support   Supporters
-	audit     func(ctx context.Context, e audit.Event) error
-	now       func() time.Time
-	sealer    *keys.Sealer
-	pending   ephemeral.Store
-	sessions  *session.Store
-	cookies   session.Cookies
-	callback  func(ctx context.Context, authRequestID string) string
-	account   *throttle.Limiter
-	address   *throttle.Limiter
-	csrf      csrf
-	tmpl      *templates.Set
-	log       *slog.Logger
-	secure    bool
-	crossSite *http.CrossOriginProtection
+	requests Requests
+	auth     Authenticator
+	tenants  Tenants
+	mfa      Authenticators
+	support  Supporters
+	audit    func(ctx context.Context, e audit.Event) error
+	now      func() time.Time
+	sealer   *keys.Sealer
+	pending  ephemeral.Store
+	sessions *session.Store
+	cookies  session.Cookies
+	callback func(ctx context.Context, authRequestID string) string
+	account  *throttle.Limiter
+	address  *throttle.Limiter
+	csrf     csrf
+	pages    *templates.Pages
+	log      *slog.Logger
+	secure   bool
 }
 
 // New checks cfg and returns a Handler.
@@ -199,7 +200,6 @@ func New(cfg Config) (*Handler, error) {
 		account:  cfg.AccountLimiter,
 		address:  cfg.AddressLimiter,
 		csrf:     csrf{key: append([]byte(nil), cfg.CSRFKey...), secure: cfg.SecureCookies},
-		tmpl:     cfg.Templates,
 		log:      cfg.Logger,
 		secure:   cfg.SecureCookies,
 	}
@@ -209,7 +209,7 @@ func New(cfg Config) (*Handler, error) {
 	if h.now == nil {
 		h.now = time.Now
 	}
-	h.crossSite = h.pages().CrossOrigin()
+	h.pages = templates.NewPages(cfg.Templates, h.log, "login page")
 	return h, nil
 }
 
@@ -230,19 +230,20 @@ func New(cfg Config) (*Handler, error) {
 //	GET  /static/                the pages' style sheet (templates.Static)
 //
 // Every route sits behind http.CrossOriginProtection, so that a browser
-// never delivers a POST from another origin.
+// never delivers a POST from another origin, and answers its errors with
+// the error page (templates.Pages).
 func (h *Handler) Routes(mux *http.ServeMux) {
-	mux.Handle("GET /login", h.crossSite.Handler(h.page(h.showLogin)))
-	mux.Handle("POST /login", h.crossSite.Handler(h.page(h.submitLogin)))
-	mux.Handle("GET /login/tenant", h.crossSite.Handler(h.page(h.showTenantChoice)))
-	mux.Handle("POST /login/tenant", h.crossSite.Handler(h.page(h.submitTenantChoice)))
-	mux.Handle("GET /login/support", h.crossSite.Handler(h.page(h.showSupport)))
-	mux.Handle("POST /login/support", h.crossSite.Handler(h.page(h.submitSupport)))
-	mux.Handle("GET /login/totp", h.crossSite.Handler(h.page(h.showTOTP)))
-	mux.Handle("POST /login/totp", h.crossSite.Handler(h.page(h.submitTOTP)))
-	mux.Handle("POST /login/totp/enrol", h.crossSite.Handler(h.page(h.submitEnrolment)))
-	mux.Handle("GET /login/totp/codes", h.crossSite.Handler(h.page(h.showCodes)))
-	mux.Handle("POST /login/totp/done", h.crossSite.Handler(h.page(h.submitCodesSeen)))
-	mux.Handle("GET /logged-out", h.crossSite.Handler(h.page(h.loggedOut)))
+	h.pages.Route(mux, "GET /login", h.showLogin)
+	h.pages.Route(mux, "POST /login", h.submitLogin)
+	h.pages.Route(mux, "GET /login/tenant", h.showTenantChoice)
+	h.pages.Route(mux, "POST /login/tenant", h.submitTenantChoice)
+	h.pages.Route(mux, "GET /login/support", h.showSupport)
+	h.pages.Route(mux, "POST /login/support", h.submitSupport)
+	h.pages.Route(mux, "GET /login/totp", h.showTOTP)
+	h.pages.Route(mux, "POST /login/totp", h.submitTOTP)
+	h.pages.Route(mux, "POST /login/totp/enrol", h.submitEnrolment)
+	h.pages.Route(mux, "GET /login/totp/codes", h.showCodes)
+	h.pages.Route(mux, "POST /login/totp/done", h.submitCodesSeen)
+	h.pages.Route(mux, "GET /logged-out", h.loggedOut)
 	mux.Handle("GET "+templates.StaticPath, templates.Static())
 }

@@ -129,9 +129,6 @@ type options struct {
 	// quiet discards the handler's log; the fuzz target sets it, since a
 	// fuzzing F keeps everything written to its Output until it ends.
 	quiet bool
-	// now is the clock of the handler (time.Now if nil); the session store
-	// keeps time.Now.
-	now func() time.Time
 	// tenants, if set, wraps the directory as the handler's Tenants.
 	tenants func(Tenants) Tenants
 }
@@ -154,7 +151,8 @@ type harness struct {
 	dir   *directory.Directory
 	store *sqlite.Store
 	audit *audit.Log
-	// now is the clock the handler and the directory's decisions use.
+	// now is the clock of the handler, which the tests give the
+	// directory's decisions too.
 	now func() time.Time
 }
 
@@ -227,10 +225,7 @@ func newHarness(t testing.TB, o options) *harness {
 		addUser("jill", "another password", false)
 	}
 	h.dir, h.store, h.audit = dir, store, audit.New(store, nil, nil)
-	if o.now == nil {
-		o.now = time.Now
-	}
-	h.now = o.now
+	h.now = time.Now
 	h.sealer, err = keys.NewSealer(bytes.Repeat([]byte{9}, 32))
 	if err != nil {
 		t.Fatal(err)
@@ -268,7 +263,7 @@ func newHarness(t testing.TB, o options) *harness {
 		MFA:            h.mfa,
 		Support:        dir,
 		Audit:          h.audit.Record,
-		Now:            o.now,
+		Now:            h.now,
 		Sealer:         h.sealer,
 		Pending:        kv,
 		Sessions:       h.sessions,

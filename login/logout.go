@@ -10,6 +10,6 @@ import (
 // post_logout_redirect_uri: the provider ends the session and redirects
 // here, so that the person sees that it worked.
 func (h *Handler) loggedOut(w http.ResponseWriter, r *http.Request) error {
-	h.render(w, r, http.StatusOK, templates.LoggedOutPage{})
+	h.pages.Render(w, r, http.StatusOK, templates.LoggedOutPage{})
 	return nil
 }

@@ -1,20 +1,16 @@
 package login
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/gatehouse-id/gatehouse/directory"
 	"github.com/gatehouse-id/gatehouse/mfa"
 	"github.com/gatehouse-id/gatehouse/templates"
-	"github.com/gatehouse-id/gatehouse/throttle"
 	"github.com/gatehouse-id/gatehouse/totppage"
 )
 
@@ -42,44 +38,43 @@ func (h *Handler) secondFactor(w http.ResponseWriter, r *http.Request, id string
 	ctx := r.Context()
 	dec, err := h.tenants.DecideMFAFor(ctx, user.ID, tenant.ID, req.MFARequested)
 	if errors.Is(err, directory.ErrUserDisabled) || errors.Is(err, directory.ErrNotFound) {
-		return &pageError{Code: http.StatusForbidden, Msg: templates.MsgAccountDisabled, ClientName: clientName(req), Err: err, Attrs: attrs}
+		return &templates.PageError{Code: http.StatusForbidden, Msg: templates.MsgAccountDisabled, ClientName: clientName(req), Err: err, Attrs: attrs}
 	}
 	if err != nil {
-		return internalError(fmt.Errorf("decide MFA: %w", err), attrs...)
+		return templates.InternalError(fmt.Errorf("decide MFA: %w", err), attrs...)
 	}
 	p := pendingLogin{UserID: user.ID, Username: user.Username, HomeSlug: homeSlug, HomeTenantID: user.TenantID,
 		TenantID: tenant.ID, Account: accountKey}
-	return h.nextFactor(w, r, id, req, p, user, tenant, dec.Required, dec.Reason, attrs)
+	return h.nextFactor(w, r, id, req, p, user, tenant, dec, attrs)
 }
 
 // nextFactor goes on from a proven password (p, for user acting in
 // tenant): to the TOTP code if the person has an authenticator, to
-// enrolment if TOTP is required (reason says why), or else straight to the
-// finished login.
+// enrolment if dec requires TOTP, or else straight to the finished login.
 func (h *Handler) nextFactor(w http.ResponseWriter, r *http.Request, id string, req Request, p pendingLogin,
-	user directory.User, tenant directory.Tenant, required bool, reason string, attrs []slog.Attr) error {
+	user directory.User, tenant directory.Tenant, dec directory.MFADecision, attrs []slog.Attr) error {
 	ctx := r.Context()
 	enrolled, err := h.mfa.Enrolled(ctx, user.ID)
 	if err != nil {
-		return internalError(fmt.Errorf("TOTP status: %w", err), attrs...)
+		return templates.InternalError(fmt.Errorf("TOTP status: %w", err), attrs...)
 	}
-	p.Reason = reason
+	p.Reason = dec.Reason
 	switch {
 	case enrolled:
 		p.Stage = stageTOTP
-	case required:
+	case dec.Required:
 		p.Stage = stageEnrol
-		if err := h.newEnrolment(&p); err != nil {
-			return internalError(err, attrs...)
+		if p.EnrolSecret, p.EnrolID, err = totppage.NewEnrolment(h.mfa, p.subject()); err != nil {
+			return templates.InternalError(err, attrs...)
 		}
 	default:
-		return h.finish(w, r, id, req, user, tenant, p.HomeSlug, p.Account, p.Support, amrPassword, attrs)
+		return h.finish(w, r, id, req, p, user, tenant, amrPassword, attrs)
 	}
 	if err := h.savePending(w, r, id, &p); err != nil {
-		return internalError(err, attrs...)
+		return templates.InternalError(err, attrs...)
 	}
 	h.log.LogAttrs(ctx, slog.LevelInfo, "password accepted; second factor next", append(attrs,
-		slog.String("stage", p.Stage), slog.String("reason", reason))...)
+		slog.String("stage", p.Stage), slog.String("reason", dec.Reason))...)
 	http.Redirect(w, r, "/login/totp?authRequestID="+url.QueryEscape(id), http.StatusSeeOther)
 	return nil
 }
@@ -91,23 +86,6 @@ func (p *pendingLogin) subject() mfa.Subject {
 	return mfa.Subject{UserID: p.UserID, Username: p.Username, TenantID: p.HomeTenantID, TenantSlug: p.HomeSlug}
 }
 
-// newEnrolment puts a new authenticator secret into p, sealed for the
-// user; the page is drawn from it again on every visit.
-func (h *Handler) newEnrolment(p *pendingLogin) error {
-	sub := p.subject()
-	e, err := h.mfa.NewEnrolment(sub)
-	if err != nil {
-		return fmt.Errorf("new TOTP enrolment: %w", err)
-	}
-	if p.EnrolSecret, err = h.mfa.SealSecret(sub, e.Secret); err != nil {
-		return fmt.Errorf("seal TOTP enrolment: %w", err)
-	}
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	p.EnrolID = base64.RawURLEncoding.EncodeToString(b)
-	return nil
-}
-
 // showTOTP serves GET /login/totp: the code form, or the enrolment page.
 func (h *Handler) showTOTP(w http.ResponseWriter, r *http.Request) error {
 	id, req, p, err := h.pendingPage(w, r, stageTOTP, stageEnrol)
@@ -115,30 +93,26 @@ func (h *Handler) showTOTP(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if p.Stage == stageEnrol {
-		return h.renderEnrolment(w, r, http.StatusOK, id, req, p, "", 0)
+		return h.renderEnrolment(w, r, http.StatusOK, id, req, p, templates.CodeError{})
 	}
-	h.renderTOTP(w, r, http.StatusOK, id, req, "", 0)
+	h.renderTOTP(w, r, http.StatusOK, id, req, templates.CodeError{})
 	return nil
 }
 
-func (h *Handler) renderTOTP(w http.ResponseWriter, r *http.Request, status int, id string, req Request, msg templates.Message, wait time.Duration) {
-	h.render(w, r, status, templates.TOTPPage{ClientName: clientName(req), AuthRequestID: id,
-		CSRFToken: h.csrf.token(h.csrf.cookie(w, r), id), Error: msg, WaitSeconds: totppage.WaitSeconds(wait), LockMinutes: totppage.LockMinutes(wait)})
+func (h *Handler) renderTOTP(w http.ResponseWriter, r *http.Request, status int, id string, req Request, ce templates.CodeError) {
+	h.pages.Render(w, r, status, templates.TOTPPage{ClientName: clientName(req), AuthRequestID: id,
+		CSRFToken: h.csrf.token(h.csrf.cookie(w, r), id), CodeError: ce})
 }
 
-func (h *Handler) renderEnrolment(w http.ResponseWriter, r *http.Request, status int, id string, req Request, p pendingLogin, msg templates.Message, wait time.Duration) error {
-	secret, err := h.mfa.OpenSecret(p.subject(), p.EnrolSecret)
+func (h *Handler) renderEnrolment(w http.ResponseWriter, r *http.Request, status int, id string, req Request, p pendingLogin, ce templates.CodeError) error {
+	setup, err := totppage.DrawSealed(h.mfa, p.subject(), p.EnrolSecret)
 	if err != nil {
-		return internalError(fmt.Errorf("open TOTP enrolment: %w", err))
+		return templates.InternalError(err)
 	}
-	setup, err := totppage.Draw(p.Username+"@"+p.HomeSlug, secret)
-	if err != nil {
-		return internalError(err)
-	}
-	h.render(w, r, status, templates.EnrolPage{
+	h.pages.Render(w, r, status, templates.EnrolPage{
 		ClientName: clientName(req), AuthRequestID: id, CSRFToken: h.csrf.token(h.csrf.cookie(w, r), id),
 		EnrolID: p.EnrolID, Reason: p.Reason, Account: setup.Account,
-		QR: setup.QR, Secret: setup.Key, Error: msg, WaitSeconds: totppage.WaitSeconds(wait), LockMinutes: totppage.LockMinutes(wait),
+		QR: setup.QR, Secret: setup.Key, CodeError: ce,
 	})
 	return nil
 }
@@ -158,35 +132,27 @@ func (h *Handler) submitTOTP(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	addr := throttle.ClientAddress(r)
-	if wait, err := h.address.Blocked(ctx, addr); err != nil {
-		return internalError(err, attrs...)
-	} else if wait > 0 {
-		h.log.LogAttrs(ctx, slog.LevelWarn, "TOTP throttled by address", attrs...)
-		totppage.RetryAfter(w, wait)
-		h.renderTOTP(w, r, http.StatusTooManyRequests, id, req, templates.MsgCodeWait, wait)
-		return nil
-	}
-	method, err := h.mfa.Verify(ctx, p.subject(), r.PostForm.Get("code"))
-	if status, msg, wait, ok := totppage.CodeProblem(w, err); ok {
-		h.log.LogAttrs(ctx, slog.LevelInfo, "TOTP refused", append(attrs, slog.String("reason", string(msg)))...)
-		if err := totppage.CountWrongCode(ctx, h.address, r, err); err != nil {
-			return internalError(err, attrs...)
-		}
-		h.renderTOTP(w, r, status, id, req, msg, wait)
+	var method mfa.Method
+	refused, err := totppage.TryCode(ctx, w, r, h.address, func() (err error) {
+		method, err = h.mfa.Verify(ctx, p.subject(), r.PostForm.Get("code"))
+		return err
+	})
+	if refused != nil {
+		h.log.LogAttrs(ctx, slog.LevelInfo, "TOTP refused", append(attrs, slog.String("reason", string(refused.Msg)))...)
+		h.renderTOTP(w, r, refused.Status, id, req, refused.CodeError())
 		return nil
 	}
 	if errors.Is(err, mfa.ErrNotEnrolled) { // reset by an administrator meanwhile
-		return &pageError{Code: http.StatusBadRequest, Msg: templates.MsgRequestExpired, ClientName: clientName(req), Err: err, Attrs: attrs}
+		return &templates.PageError{Code: http.StatusBadRequest, Msg: templates.MsgRequestExpired, ClientName: clientName(req), Err: err, Attrs: attrs}
 	}
 	if err != nil {
-		return internalError(fmt.Errorf("verify TOTP: %w", err), attrs...)
+		return templates.InternalError(fmt.Errorf("verify TOTP: %w", err), attrs...)
 	}
 	if _, err := h.loadPending(ctx, r, id, true, stageTOTP); err != nil {
 		return err
 	}
 	attrs = append(attrs, slog.String("method", string(method)))
-	return h.finish(w, r, id, req, user, tenant, p.HomeSlug, p.Account, p.Support, amrTOTP, attrs)
+	return h.finish(w, r, id, req, p, user, tenant, amrTOTP, attrs)
 }
 
 // submitEnrolment serves POST /login/totp/enrol: the first code from the
@@ -209,57 +175,52 @@ func (h *Handler) submitEnrolment(w http.ResponseWriter, r *http.Request) error 
 	if r.PostForm.Get("enrol_id") != p.EnrolID {
 		// A form from an earlier enrolment (another tab, the back button):
 		// its QR code is not the one this enrolment stores.
-		return h.renderEnrolment(w, r, http.StatusBadRequest, id, req, p, templates.MsgEnrolmentStale, 0)
+		return h.renderEnrolment(w, r, http.StatusBadRequest, id, req, p, templates.CodeError{Error: templates.MsgEnrolmentStale})
 	}
 	_, _, attrs, err := h.pendingPeople(r, req, p)
 	if err != nil {
 		return err
 	}
-	if wait, err := h.address.Blocked(ctx, throttle.ClientAddress(r)); err != nil {
-		return internalError(err, attrs...)
-	} else if wait > 0 {
-		totppage.RetryAfter(w, wait)
-		return h.renderEnrolment(w, r, http.StatusTooManyRequests, id, req, p, templates.MsgCodeWait, wait)
-	}
 	sub := p.subject()
 	secret, err := h.mfa.OpenSecret(sub, p.EnrolSecret)
 	if err != nil {
-		return internalError(fmt.Errorf("open TOTP enrolment: %w", err), attrs...)
+		return templates.InternalError(fmt.Errorf("open TOTP enrolment: %w", err), attrs...)
 	}
-	codes, err := h.mfa.CompleteEnrolment(ctx, sub, secret, r.PostForm.Get("code"))
-	if status, msg, wait, ok := totppage.CodeProblem(w, err); ok {
-		h.log.LogAttrs(ctx, slog.LevelInfo, "TOTP enrolment code refused", append(attrs, slog.String("reason", string(msg)))...)
-		if err := totppage.CountWrongCode(ctx, h.address, r, err); err != nil {
-			return internalError(err, attrs...)
-		}
-		return h.renderEnrolment(w, r, status, id, req, p, msg, wait)
+	var codes []string
+	refused, err := totppage.TryCode(ctx, w, r, h.address, func() (err error) {
+		codes, err = h.mfa.CompleteEnrolment(ctx, sub, secret, r.PostForm.Get("code"))
+		return err
+	})
+	if refused != nil {
+		h.log.LogAttrs(ctx, slog.LevelInfo, "TOTP enrolment code refused", append(attrs, slog.String("reason", string(refused.Msg)))...)
+		return h.renderEnrolment(w, r, refused.Status, id, req, p, refused.CodeError())
 	}
 	if errors.Is(err, mfa.ErrEnrolled) {
 		// Enrolled meanwhile by another login: a code from the
 		// authenticator is what this login needs now.
 		p.Stage, p.EnrolSecret, p.EnrolID = stageTOTP, nil, ""
 		if err := h.savePending(w, r, id, &p); err != nil {
-			return internalError(err, attrs...)
+			return templates.InternalError(err, attrs...)
 		}
 		http.Redirect(w, r, "/login/totp?authRequestID="+url.QueryEscape(id), http.StatusSeeOther)
 		return nil
 	}
 	if err != nil {
-		return internalError(fmt.Errorf("complete TOTP enrolment: %w", err), attrs...)
+		return templates.InternalError(fmt.Errorf("complete TOTP enrolment: %w", err), attrs...)
 	}
 	// The codes wait, sealed, in the pending login until the person has
 	// seen them and goes on: a reload, a second submission or a failure
 	// of the last step never loses them.
 	b, err := json.Marshal(codes)
 	if err != nil {
-		return internalError(err, attrs...)
+		return templates.InternalError(err, attrs...)
 	}
 	if p.Codes, err = h.sealer.Seal(b, codesAAD(id, p.UserID)); err != nil {
-		return internalError(fmt.Errorf("seal recovery codes: %w", err), attrs...)
+		return templates.InternalError(fmt.Errorf("seal recovery codes: %w", err), attrs...)
 	}
 	p.Stage, p.EnrolSecret, p.EnrolID = stageCodes, nil, ""
 	if err := h.savePending(w, r, id, &p); err != nil {
-		return internalError(err, attrs...)
+		return templates.InternalError(err, attrs...)
 	}
 	h.log.LogAttrs(ctx, slog.LevelInfo, "TOTP enrolled at login", attrs...)
 	http.Redirect(w, r, "/login/totp/codes?authRequestID="+url.QueryEscape(id), http.StatusSeeOther)
@@ -279,13 +240,13 @@ func (h *Handler) showCodes(w http.ResponseWriter, r *http.Request) error {
 	}
 	b, err := h.sealer.Open(p.Codes, codesAAD(id, p.UserID))
 	if err != nil {
-		return internalError(fmt.Errorf("open recovery codes: %w", err))
+		return templates.InternalError(fmt.Errorf("open recovery codes: %w", err))
 	}
 	var codes []string
 	if err := json.Unmarshal(b, &codes); err != nil {
-		return internalError(fmt.Errorf("decode recovery codes: %w", err))
+		return templates.InternalError(fmt.Errorf("decode recovery codes: %w", err))
 	}
-	h.render(w, r, http.StatusOK, templates.RecoveryCodesPage{ClientName: clientName(req), AuthRequestID: id,
+	h.pages.Render(w, r, http.StatusOK, templates.RecoveryCodesPage{ClientName: clientName(req), AuthRequestID: id,
 		CSRFToken: h.csrf.token(h.csrf.cookie(w, r), id), Codes: codes})
 	return nil
 }
@@ -306,7 +267,7 @@ func (h *Handler) submitCodesSeen(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return h.finish(w, r, id, req, user, tenant, p.HomeSlug, p.Account, p.Support, amrTOTP, attrs)
+	return h.finish(w, r, id, req, p, user, tenant, amrTOTP, attrs)
 }
 
 // pendingPeople loads the user and the tenant of a pending login; a user
@@ -316,15 +277,15 @@ func (h *Handler) pendingPeople(r *http.Request, req Request, p pendingLogin) (d
 	attrs := []slog.Attr{slog.String("client_id", req.ClientID), slog.String("user_id", p.UserID), slog.String("tenant_id", p.TenantID)}
 	user, err := h.tenants.ActiveUser(ctx, p.UserID)
 	if errors.Is(err, directory.ErrUserDisabled) || errors.Is(err, directory.ErrNotFound) {
-		return directory.Tenant{}, directory.User{}, attrs, &pageError{Code: http.StatusForbidden, Msg: templates.MsgAccountDisabled,
+		return directory.Tenant{}, directory.User{}, attrs, &templates.PageError{Code: http.StatusForbidden, Msg: templates.MsgAccountDisabled,
 			ClientName: clientName(req), Err: err, Attrs: attrs}
 	}
 	if err != nil {
-		return directory.Tenant{}, directory.User{}, attrs, internalError(err, attrs...)
+		return directory.Tenant{}, directory.User{}, attrs, templates.InternalError(err, attrs...)
 	}
 	tenant, err := h.tenants.TenantByID(ctx, p.TenantID)
 	if err != nil {
-		return directory.Tenant{}, directory.User{}, attrs, internalError(fmt.Errorf("tenant of pending login: %w", err), attrs...)
+		return directory.Tenant{}, directory.User{}, attrs, templates.InternalError(fmt.Errorf("tenant of pending login: %w", err), attrs...)
 	}
 	return tenant, user, attrs, nil
 }

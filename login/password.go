@@ -98,7 +98,7 @@ func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) error {
 	addressKey := throttle.ClientAddress(r)
 	wait, err := h.blocked(ctx, accountKey, addressKey)
 	if err != nil {
-		return internalError(err, attrs...)
+		return templates.InternalError(err, attrs...)
 	}
 	if wait > 0 {
 		h.log.LogAttrs(ctx, slog.LevelWarn, "login throttled", append(attrs, slog.Duration("wait", wait))...)
@@ -114,7 +114,7 @@ func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) error {
 	user, tenant, err := h.auth.Authenticate(ctx, tenantSlug, username, pw)
 	if errors.Is(err, directory.ErrInvalidCredentials) || errors.Is(err, directory.ErrUserDisabled) {
 		if err := h.auditLoginFailure(ctx, r, req, tenantSlug, username, err); err != nil {
-			return internalError(err, attrs...)
+			return templates.InternalError(err, attrs...)
 		}
 	}
 	if done, err := h.passwordRefused(w, r, id, req, p, err, accountKey, addressKey, attrs); done {
@@ -138,7 +138,7 @@ func (h *Handler) passwordRefused(w http.ResponseWriter, r *http.Request, id str
 	switch {
 	case errors.Is(authErr, directory.ErrInvalidCredentials):
 		if err := h.failure(ctx, accountKey, addressKey); err != nil {
-			return true, internalError(err, attrs...)
+			return true, templates.InternalError(err, attrs...)
 		}
 		h.log.LogAttrs(ctx, slog.LevelInfo, "login failed", attrs...)
 		p.Error = templates.MsgInvalidCredentials
@@ -150,7 +150,7 @@ func (h *Handler) passwordRefused(w http.ResponseWriter, r *http.Request, id str
 		h.renderForm(w, r, http.StatusForbidden, id, req, p)
 		return true, nil
 	case authErr != nil:
-		return true, internalError(fmt.Errorf("authenticate: %w", authErr), attrs...)
+		return true, templates.InternalError(fmt.Errorf("authenticate: %w", authErr), attrs...)
 	}
 	return false, nil
 }
@@ -165,7 +165,7 @@ func (h *Handler) postedForm(w http.ResponseWriter, r *http.Request) (string, Re
 	}
 	id := r.PostForm.Get("authRequestID")
 	if !h.csrf.valid(r, id, r.PostForm.Get(csrfField)) {
-		return "", Request{}, &pageError{Code: http.StatusForbidden, Msg: templates.MsgFormExpired,
+		return "", Request{}, &templates.PageError{Code: http.StatusForbidden, Msg: templates.MsgFormExpired,
 			Err: errors.New("csrf token missing or wrong")}
 	}
 	req, err := h.loginRequest(r.Context(), id)
@@ -178,35 +178,24 @@ func (h *Handler) postedForm(w http.ResponseWriter, r *http.Request) (string, Re
 	return id, req, nil
 }
 
-// finish completes the login (complete) and sends the browser on to the
-// callback with 303 See Other.
-func (h *Handler) finish(w http.ResponseWriter, r *http.Request, id string, req Request,
-	user directory.User, tenant directory.Tenant, homeSlug, accountKey string, sup *pendingSupport, amr []string, attrs []slog.Attr) error {
-	next, err := h.complete(w, r, id, req, user, tenant, homeSlug, accountKey, sup, amr, attrs)
-	if err != nil {
-		return err
-	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
-	return nil
-}
-
-// complete turns a proven login into a session acting in tenant and the
-// completed request, and returns the callback URL to go on to. The session
-// is only handed to the browser once the request is completed, so that a
-// failure leaves neither behind. homeSlug is remembered for the next
-// sign-in's form: it is where the person logs in, whichever tenant they
-// then act in. amr says how the person authenticated (RFC 8176). With sup
-// set, user is a support user and the session is a support session for the
-// person sup names (startSupportSession).
-func (h *Handler) complete(w http.ResponseWriter, r *http.Request, id string, req Request,
-	user directory.User, tenant directory.Tenant, homeSlug, accountKey string, sup *pendingSupport, amr []string, attrs []slog.Attr) (string, error) {
+// finish turns a proven login (p, for user acting in tenant) into a
+// session and the completed request, and sends the browser on to the
+// callback with 303 See Other. The session is only handed to the browser
+// once the request is completed, so that a failure leaves neither behind.
+// p.HomeSlug is remembered for the next sign-in's form: it is where the
+// person logs in, whichever tenant they then act in. amr says how the
+// person authenticated (RFC 8176). With p.Support set, user is a support
+// user and the session is a support session for the person p.Support
+// names (startSupportSession).
+func (h *Handler) finish(w http.ResponseWriter, r *http.Request, id string, req Request, p pendingLogin,
+	user directory.User, tenant directory.Tenant, amr []string, attrs []slog.Attr) error {
 	ctx := r.Context()
 	// A support login's key ("support$jill") is shared by every support
 	// user of that name; one of them succeeding must not give another's
 	// guesses a fresh budget, so it is left to expire.
-	if sup == nil {
-		if err := h.account.Reset(ctx, accountKey); err != nil {
-			return "", internalError(err, attrs...)
+	if p.Support == nil {
+		if err := h.account.Reset(ctx, p.Account); err != nil {
+			return templates.InternalError(err, attrs...)
 		}
 	}
 	acr := acrPassword
@@ -218,30 +207,30 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, id string, re
 		sess  session.Session
 		err   error
 	)
-	remember := homeSlug
-	if sup != nil {
-		token, sess, err = h.startSupportSession(r, req, user, homeSlug, sup, amr, acr, attrs)
+	remember := p.HomeSlug
+	if p.Support != nil {
+		token, sess, err = h.startSupportSession(r, req, p, user, amr, acr, attrs)
 		if err != nil {
-			return "", err
+			return err
 		}
-		remember = sup.TenantSlug // where the support user typed jill$john
+		remember = p.Support.TenantSlug // where the support user typed jill$john
 	} else if token, sess, err = h.sessions.Create(ctx, user.ID, tenant.ID, amr, acr, nil); err != nil {
-		return "", internalError(fmt.Errorf("create session: %w", err), attrs...)
+		return templates.InternalError(fmt.Errorf("create session: %w", err), attrs...)
 	} else if err := h.auditLogin(ctx, r, req, user, tenant, sess, amr); err != nil {
 		if derr := h.sessions.Delete(ctx, token); derr != nil {
 			h.log.LogAttrs(ctx, slog.LevelWarn, "delete unaudited session", append(attrs, slog.String("err", derr.Error()))...)
 		}
-		return "", internalError(err, attrs...)
+		return templates.InternalError(err, attrs...)
 	}
 	if err := h.requests.CompleteLogin(ctx, id, sess); err != nil {
 		if derr := h.sessions.Delete(ctx, token); derr != nil {
 			h.log.LogAttrs(ctx, slog.LevelWarn, "delete unused session", append(attrs, slog.String("err", derr.Error()))...)
 		}
 		if errors.Is(err, ErrRequestNotFound) {
-			return "", &pageError{Code: http.StatusBadRequest, Msg: templates.MsgRequestExpired,
+			return &templates.PageError{Code: http.StatusBadRequest, Msg: templates.MsgRequestExpired,
 				ClientName: clientName(req), Err: err, Attrs: attrs}
 		}
-		return "", internalError(fmt.Errorf("complete login: %w", err), attrs...)
+		return templates.InternalError(fmt.Errorf("complete login: %w", err), attrs...)
 	}
 	// The login happened: count it in the user's statistics. Only an
 	// ordinary login counts. A support login is the support user's, not
@@ -249,7 +238,7 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, id string, re
 	// support user did not sign in to its own account either (the audit
 	// log has support.login for that). The statistics are information, not
 	// a control: a failure to record them is logged and the login goes on.
-	if sup == nil {
+	if p.Support == nil {
 		if err := h.tenants.RecordLogin(ctx, user.ID, h.now(), throttle.ClientAddress(r)); err != nil {
 			h.log.LogAttrs(ctx, slog.LevelWarn, "record login", append(attrs, slog.String("err", err.Error()))...)
 		}
@@ -265,22 +254,23 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, id string, re
 	h.rememberTenant(w, remember)
 	h.log.LogAttrs(ctx, slog.LevelInfo, "login succeeded", append(attrs, slog.String("session_id", sess.ID),
 		slog.String("amr", strings.Join(amr, " ")))...)
-	return h.callback(ctx, id), nil
+	http.Redirect(w, r, h.callback(ctx, id), http.StatusSeeOther)
+	return nil
 }
 
 // loginRequest loads the authorization request the page is for. Unknown,
 // expired, missing and absurd ids all read "this sign-in link has expired".
 func (h *Handler) loginRequest(ctx context.Context, id string) (Request, error) {
 	if id == "" || len(id) > maxRequestIDLen {
-		return Request{}, &pageError{Code: http.StatusBadRequest, Msg: templates.MsgRequestExpired,
+		return Request{}, &templates.PageError{Code: http.StatusBadRequest, Msg: templates.MsgRequestExpired,
 			Err: errors.New("missing or oversized authRequestID")}
 	}
 	req, err := h.requests.LoginRequest(ctx, id)
 	if errors.Is(err, ErrRequestNotFound) {
-		return Request{}, &pageError{Code: http.StatusBadRequest, Msg: templates.MsgRequestExpired, Err: err}
+		return Request{}, &templates.PageError{Code: http.StatusBadRequest, Msg: templates.MsgRequestExpired, Err: err}
 	}
 	if err != nil {
-		return Request{}, internalError(fmt.Errorf("load authorization request: %w", err))
+		return Request{}, templates.InternalError(fmt.Errorf("load authorization request: %w", err))
 	}
 	return req, nil
 }
@@ -291,7 +281,7 @@ func (h *Handler) renderForm(w http.ResponseWriter, r *http.Request, status int,
 	p.ClientName = clientName(req)
 	p.AuthRequestID = id
 	p.CSRFToken = h.csrf.token(h.csrf.cookie(w, r), id)
-	h.render(w, r, status, p)
+	h.pages.Render(w, r, status, p)
 }
 
 // blocked returns how long the longer of the two throttles still blocks.

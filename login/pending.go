@@ -88,7 +88,7 @@ func (h *Handler) savePending(w http.ResponseWriter, r *http.Request, id string,
 // made in this browser; take also ends it (single use). Anything else
 // reads as an expired sign-in.
 func (h *Handler) loadPending(ctx context.Context, r *http.Request, id string, take bool, stages ...string) (pendingLogin, error) {
-	expired := &pageError{Code: http.StatusBadRequest, Msg: templates.MsgRequestExpired}
+	expired := &templates.PageError{Code: http.StatusBadRequest, Msg: templates.MsgRequestExpired}
 	cookie, ok := h.csrf.fromRequest(r)
 	if !ok {
 		expired.Err = errors.New("pending login step without a CSRF cookie")
@@ -100,11 +100,11 @@ func (h *Handler) loadPending(ctx context.Context, r *http.Request, id string, t
 		return pendingLogin{}, expired
 	}
 	if err != nil {
-		return pendingLogin{}, internalError(fmt.Errorf("load pending login: %w", err))
+		return pendingLogin{}, templates.InternalError(fmt.Errorf("load pending login: %w", err))
 	}
 	var p pendingLogin
 	if err := json.Unmarshal(b, &p); err != nil {
-		return pendingLogin{}, internalError(fmt.Errorf("decode pending login: %w", err))
+		return pendingLogin{}, templates.InternalError(fmt.Errorf("decode pending login: %w", err))
 	}
 	if subtle.ConstantTimeCompare(p.Browser, browserHash(cookie)) != 1 {
 		expired.Err = errors.New("pending login step from another browser")
@@ -120,7 +120,7 @@ func (h *Handler) loadPending(ctx context.Context, r *http.Request, id string, t
 			expired.Err = errors.New("pending login taken by a concurrent step")
 			return pendingLogin{}, expired
 		} else if err != nil {
-			return pendingLogin{}, internalError(fmt.Errorf("take pending login: %w", err))
+			return pendingLogin{}, templates.InternalError(fmt.Errorf("take pending login: %w", err))
 		}
 	}
 	return p, nil

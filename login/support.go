@@ -52,7 +52,10 @@ type pendingSupport struct {
 	TenantID       string `json:"tid"`
 	TenantSlug     string `json:"ts"`
 	TenantName     string `json:"tn"`
-	ReasonRequired bool   `json:"rr,omitempty"`
+	// ReasonRequired is what the policy said when the rules allowed the
+	// login, for the support page to show; the reason given is checked
+	// against the policy of the moment (submitSupport).
+	ReasonRequired bool `json:"rr,omitempty"`
 	// Reason is set once given (support page).
 	Reason string `json:"r,omitempty"`
 }
@@ -91,11 +94,17 @@ func (h *Handler) supportLogin(w http.ResponseWriter, r *http.Request, id string
 	attrs = append(attrs, slog.String("tenant_id", tenant.ID), slog.String("actor_id", actor.ID))
 	home, err := h.tenants.TenantByID(ctx, actor.TenantID)
 	if err != nil {
-		return internalError(fmt.Errorf("home tenant of support user: %w", err), attrs...)
+		return templates.InternalError(fmt.Errorf("home tenant of support user: %w", err), attrs...)
 	}
+	// What the next steps, and the audit of a refusal, know of the support
+	// login: the support user, who authenticates in its home tenant, and
+	// the tenant it acts in; the target only once the rules allow it.
+	pend := pendingLogin{Stage: stageSupport, UserID: actor.ID, Username: actor.Username, HomeSlug: home.Slug,
+		HomeTenantID: actor.TenantID, TenantID: actor.TenantID, Account: accountKey,
+		Support: &pendingSupport{TargetUsername: targetName, TenantID: tenant.ID, TenantSlug: tenant.Slug, TenantName: tenant.Name}}
 	refuse := func(refusal directory.SupportRefusal, msg templates.Message) error {
-		if err := h.auditSupportRefusal(ctx, r, req, actor, home, tenant, targetName, refusal); err != nil {
-			return internalError(err, attrs...)
+		if err := h.auditSupportRefusal(ctx, r, req, pend, refusal); err != nil {
+			return templates.InternalError(err, attrs...)
 		}
 		h.log.LogAttrs(ctx, slog.LevelWarn, "support login refused", append(attrs, slog.String("refusal", string(refusal)))...)
 		p.Error = msg
@@ -110,14 +119,12 @@ func (h *Handler) supportLogin(w http.ResponseWriter, r *http.Request, id string
 		return refuse(refusal, templates.MsgSupportRefused)
 	}
 	if err != nil {
-		return internalError(fmt.Errorf("decide support access: %w", err), attrs...)
+		return templates.InternalError(fmt.Errorf("decide support access: %w", err), attrs...)
 	}
-	pend := pendingLogin{Stage: stageSupport, UserID: actor.ID, Username: actor.Username, HomeSlug: home.Slug,
-		HomeTenantID: actor.TenantID, TenantID: actor.TenantID, Account: accountKey,
-		Support: &pendingSupport{TargetID: access.Target.ID, TargetUsername: access.Target.Username,
-			TenantID: tenant.ID, TenantSlug: tenant.Slug, TenantName: tenant.Name, ReasonRequired: access.Policy.RequireReason}}
+	pend.Support.TargetID, pend.Support.TargetUsername = access.Target.ID, access.Target.Username
+	pend.Support.ReasonRequired = access.Policy.RequireReason
 	if err := h.savePending(w, r, id, &pend); err != nil {
-		return internalError(err, attrs...)
+		return templates.InternalError(err, attrs...)
 	}
 	h.log.LogAttrs(ctx, slog.LevelInfo, "support password accepted; reason next", append(attrs, slog.String("user_id", access.Target.ID))...)
 	http.Redirect(w, r, "/login/support?authRequestID="+url.QueryEscape(id), http.StatusSeeOther)
@@ -136,7 +143,7 @@ func (h *Handler) showSupport(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) renderSupport(w http.ResponseWriter, r *http.Request, status int, id string, req Request, p pendingLogin, reason string, msg templates.Message) {
-	h.render(w, r, status, templates.SupportPage{
+	h.pages.Render(w, r, status, templates.SupportPage{
 		ClientName: clientName(req), AuthRequestID: id, CSRFToken: h.csrf.token(h.csrf.cookie(w, r), id),
 		ActorUsername: p.Username, Username: p.Support.TargetUsername, TenantName: p.Support.TenantName,
 		ReasonRequired: p.Support.ReasonRequired, Reason: reason,
@@ -163,15 +170,17 @@ func (h *Handler) submitSupport(w http.ResponseWriter, r *http.Request) error {
 	attrs = append(attrs, slog.Bool("support", true), slog.String("target_id", p.Support.TargetID))
 	access, err := h.support.RecheckSupport(ctx, actor.ID, p.Support.TargetID, h.now())
 	if refusal := directory.RefusalOf(err); refusal != "" {
-		return h.supportRefusedLate(ctx, r, req, p, actor, refusal, attrs)
+		return h.supportRefusedLate(ctx, r, req, p, refusal, attrs)
 	}
 	if err != nil {
-		return internalError(fmt.Errorf("decide support access: %w", err), attrs...)
+		return templates.InternalError(fmt.Errorf("decide support access: %w", err), attrs...)
 	}
+	// The reason is checked against the policy as it is now, and the page,
+	// if it comes again, says so.
+	p.Support.ReasonRequired = access.Policy.RequireReason
 	typed := r.PostForm.Get("reason")
 	reason, err := access.CheckReason(typed)
 	if directory.RefusalOf(err) == directory.RefusedReasonRequired {
-		p.Support.ReasonRequired = true
 		h.renderSupport(w, r, http.StatusBadRequest, id, req, p, "", templates.MsgReasonRequired)
 		return nil
 	}
@@ -185,59 +194,55 @@ func (h *Handler) submitSupport(w http.ResponseWriter, r *http.Request) error {
 	p.Support.Reason = reason
 	// Jill's TOTP: her own tenant and roles, John's, or the application
 	// may require it; an authenticator she has is always asked for.
-	required := ""
+	var dec directory.MFADecision
 	for _, who := range []struct{ userID, label string }{{actor.ID, ""}, {access.Target.ID, " of " + access.Target.Username}} {
-		dec, err := h.tenants.DecideMFAFor(ctx, who.userID, "", req.MFARequested)
+		d, err := h.tenants.DecideMFAFor(ctx, who.userID, "", req.MFARequested)
 		if err != nil {
-			return internalError(fmt.Errorf("decide MFA: %w", err), attrs...)
+			return templates.InternalError(fmt.Errorf("decide MFA: %w", err), attrs...)
 		}
-		if dec.Required && required == "" {
-			required = dec.Reason + who.label
+		if d.Required && !dec.Required {
+			dec = d
+			dec.Reason += who.label
 		}
 	}
-	return h.nextFactor(w, r, id, req, p, actor, home, required != "", required, attrs)
+	return h.nextFactor(w, r, id, req, p, actor, home, dec, attrs)
 }
 
-// supportRefusedLate answers a support login that the rules refuse after
-// its password step (a consent revoked, a user disabled meanwhile).
-func (h *Handler) supportRefusedLate(ctx context.Context, r *http.Request, req Request, p pendingLogin, actor directory.User,
+// supportRefusedLate answers a support login (p) that the rules refuse
+// after its password step (a consent revoked, a user disabled meanwhile):
+// audited, and the error page, since there is no form to go back to.
+func (h *Handler) supportRefusedLate(ctx context.Context, r *http.Request, req Request, p pendingLogin,
 	refusal directory.SupportRefusal, attrs []slog.Attr) error {
-	home, err := h.tenants.TenantByID(ctx, actor.TenantID)
-	if err != nil {
-		return internalError(err, attrs...)
+	if err := h.auditSupportRefusal(ctx, r, req, p, refusal); err != nil {
+		return templates.InternalError(err, attrs...)
 	}
-	tenant, err := h.tenants.TenantByID(ctx, p.Support.TenantID)
-	if err != nil {
-		return internalError(err, attrs...)
-	}
-	if err := h.auditSupportRefusal(ctx, r, req, actor, home, tenant, p.Support.TargetUsername, refusal); err != nil {
-		return internalError(err, attrs...)
-	}
-	return &pageError{Code: http.StatusForbidden, Msg: templates.MsgSupportRefused, ClientName: clientName(req),
+	return &templates.PageError{Code: http.StatusForbidden, Msg: templates.MsgSupportRefused, ClientName: clientName(req),
 		Err: fmt.Errorf("support login refused: %s", refusal), Attrs: attrs}
 }
 
-// startSupportSession is complete's support half: it decides once more,
-// audits the login and starts the support session for the person
-// supported. The audit comes before the session is handed out: a support
-// login that cannot be audited does not happen.
-func (h *Handler) startSupportSession(r *http.Request, req Request, actor directory.User, homeSlug string,
-	ps *pendingSupport, amr []string, acr string, attrs []slog.Attr) (string, session.Session, error) {
+// startSupportSession is finish's support half, for the support user
+// actor of p: it decides once more, audits the login and starts the
+// support session for the person supported. The audit comes before the
+// session is handed out: a support login that cannot be audited does not
+// happen.
+func (h *Handler) startSupportSession(r *http.Request, req Request, p pendingLogin, actor directory.User,
+	amr []string, acr string, attrs []slog.Attr) (string, session.Session, error) {
 	ctx := r.Context()
+	ps := p.Support
 	access, err := h.support.RecheckSupport(ctx, actor.ID, ps.TargetID, h.now())
 	if refusal := directory.RefusalOf(err); refusal != "" {
-		return "", session.Session{}, h.supportRefusedLate(ctx, r, req, pendingLogin{Support: ps}, actor, refusal, attrs)
+		return "", session.Session{}, h.supportRefusedLate(ctx, r, req, p, refusal, attrs)
 	}
 	if err != nil {
-		return "", session.Session{}, internalError(fmt.Errorf("decide support access: %w", err), attrs...)
+		return "", session.Session{}, templates.InternalError(fmt.Errorf("decide support access: %w", err), attrs...)
 	}
 	sup := &session.Support{ActorID: actor.ID, ActorUsername: actor.Username, ActorTenantID: actor.TenantID,
-		ActorTenantSlug: homeSlug, Username: access.Target.Username, Reason: ps.Reason}
+		ActorTenantSlug: p.HomeSlug, Username: access.Target.Username, Reason: ps.Reason}
 	token, sess, err := h.sessions.Create(ctx, access.Target.ID, access.Tenant.ID, amr, acr, sup)
 	if err != nil {
-		return "", session.Session{}, internalError(fmt.Errorf("create support session: %w", err), attrs...)
+		return "", session.Session{}, templates.InternalError(fmt.Errorf("create support session: %w", err), attrs...)
 	}
-	d := map[string]string{"client_id": req.ClientID, "address": throttle.ClientAddress(r), "actor_tenant": homeSlug,
+	d := map[string]string{"client_id": req.ClientID, "address": throttle.ClientAddress(r), "actor_tenant": p.HomeSlug,
 		"session_id": sess.ID, "amr": strings.Join(amr, " "), "allowed_by": "permission"}
 	if access.ByConsent {
 		d["allowed_by"] = "consent"
@@ -250,32 +255,38 @@ func (h *Handler) startSupportSession(r *http.Request, req Request, actor direct
 		if derr := h.sessions.Delete(ctx, token); derr != nil {
 			h.log.LogAttrs(ctx, slog.LevelWarn, "delete unaudited support session", append(attrs, slog.String("err", derr.Error()))...)
 		}
-		return "", session.Session{}, internalError(fmt.Errorf("audit support login: %w", err), attrs...)
+		return "", session.Session{}, templates.InternalError(fmt.Errorf("audit support login: %w", err), attrs...)
 	}
 	return token, sess, nil
 }
 
-// auditSupportRefusal records a refused support login. It is only called
-// once the support user's password is proven: a wrong password names
-// nobody, and is throttled and logged like any other. A refusal about the
-// target (unknown, disabled, no consent, ...) goes to the tenant tried,
-// whose administrators see who tried; one about the support user itself
-// (no permission) goes to the support user's own tenant, naming the tenant
-// tried but nobody in it.
-func (h *Handler) auditSupportRefusal(ctx context.Context, r *http.Request, req Request, actor directory.User, home, tenant directory.Tenant,
-	targetName string, refusal directory.SupportRefusal) error {
+// auditSupportRefusal records a refused support login (p). It is only
+// called once the support user's password is proven: a wrong password
+// names nobody, and is throttled and logged like any other. A refusal
+// about the target (unknown, disabled, no consent, ...) goes to the tenant
+// tried, whose administrators see who tried, naming the target if it
+// exists; one about the support user itself (no permission) goes to the
+// support user's own tenant, naming the tenant tried but nobody in it.
+func (h *Handler) auditSupportRefusal(ctx context.Context, r *http.Request, req Request, p pendingLogin, refusal directory.SupportRefusal) error {
+	s := p.Support
+	targetName := s.TargetUsername
 	if directory.ValidateUsername(targetName) != nil && targetName != "" {
 		targetName = "(invalid)" // what was typed could be anything, of any length
 	}
-	e := audit.Event{Action: actionSupportLoginRefused, TenantID: tenant.ID, Actor: actor.ID,
-		ActorName: directory.SupportName(actor.Username, targetName),
+	e := audit.Event{Action: actionSupportLoginRefused, TenantID: s.TenantID, Actor: p.UserID,
+		ActorName: directory.SupportName(p.Username, targetName),
 		Details: map[string]string{"refusal": string(refusal), "client_id": req.ClientID,
-			"address": throttle.ClientAddress(r), "actor_tenant": home.Slug}}
-	if refusal.ActorSide() {
-		e.TenantID, e.ActorName = home.ID, directory.SupportName(actor.Username, "")
-		e.Details["tenant"] = tenant.Slug
-	} else if refusal != directory.RefusedUnknownUser && targetName != "" {
-		if u, err := h.support.UserIn(ctx, tenant.ID, targetName); err == nil {
+			"address": throttle.ClientAddress(r), "actor_tenant": p.HomeSlug}}
+	switch {
+	case refusal.ActorSide():
+		e.TenantID, e.ActorName = p.HomeTenantID, directory.SupportName(p.Username, "")
+		e.Details["tenant"] = s.TenantSlug
+	case refusal == directory.RefusedUnknownUser || targetName == "":
+		// Nobody to name.
+	case s.TargetID != "": // refused late: the rules found the target before
+		e.Target, e.TargetName = s.TargetID, s.TargetUsername
+	default:
+		if u, err := h.support.UserIn(ctx, s.TenantID, targetName); err == nil {
 			e.Target, e.TargetName = u.ID, u.Username
 		}
 	}

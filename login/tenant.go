@@ -27,7 +27,7 @@ func (h *Handler) offerTenants(w http.ResponseWriter, r *http.Request, id string
 	ctx := r.Context()
 	tenants, err := h.tenants.TenantsOf(ctx, user)
 	if err != nil {
-		return false, internalError(fmt.Errorf("tenants of user: %w", err), attrs...)
+		return false, templates.InternalError(fmt.Errorf("tenants of user: %w", err), attrs...)
 	}
 	if len(tenants) < 2 {
 		return false, nil
@@ -38,7 +38,7 @@ func (h *Handler) offerTenants(w http.ResponseWriter, r *http.Request, id string
 		p.Tenants = append(p.Tenants, t.ID)
 	}
 	if err := h.savePending(w, r, id, &p); err != nil {
-		return false, internalError(err, attrs...)
+		return false, templates.InternalError(err, attrs...)
 	}
 	h.log.LogAttrs(ctx, slog.LevelInfo, "password accepted; tenant choice offered", append(attrs, slog.Int("tenants", len(tenants)))...)
 	http.Redirect(w, r, "/login/tenant?authRequestID="+url.QueryEscape(id), http.StatusSeeOther)
@@ -63,12 +63,12 @@ func (h *Handler) renderChoice(w http.ResponseWriter, r *http.Request, status in
 			continue // removed since the password step
 		}
 		if err != nil {
-			return internalError(fmt.Errorf("load tenant: %w", err))
+			return templates.InternalError(fmt.Errorf("load tenant: %w", err))
 		}
 		page.Tenants = append(page.Tenants, templates.TenantOption{ID: t.ID, Name: t.Name, Slug: t.Slug,
 			Level: string(t.Level), Home: i == 0, Checked: i == 0})
 	}
-	h.render(w, r, status, page)
+	h.pages.Render(w, r, status, page)
 	return nil
 }
 
@@ -95,22 +95,22 @@ func (h *Handler) submitTenantChoice(w http.ResponseWriter, r *http.Request) err
 	}
 	attrs := []slog.Attr{slog.String("client_id", req.ClientID), slog.String("user_id", p.UserID)}
 	if !slices.Contains(p.Tenants, chosen) {
-		return &pageError{Code: http.StatusBadRequest, Msg: templates.MsgBadRequest, ClientName: clientName(req),
+		return &templates.PageError{Code: http.StatusBadRequest, Msg: templates.MsgBadRequest, ClientName: clientName(req),
 			Err: errors.New("chosen tenant was not offered"), Attrs: attrs}
 	}
 	user, err := h.tenants.ActiveUser(ctx, p.UserID)
 	if errors.Is(err, directory.ErrUserDisabled) || errors.Is(err, directory.ErrNotFound) {
-		return &pageError{Code: http.StatusForbidden, Msg: templates.MsgAccountDisabled, ClientName: clientName(req), Err: err, Attrs: attrs}
+		return &templates.PageError{Code: http.StatusForbidden, Msg: templates.MsgAccountDisabled, ClientName: clientName(req), Err: err, Attrs: attrs}
 	}
 	if err != nil {
-		return internalError(err, attrs...)
+		return templates.InternalError(err, attrs...)
 	}
 	tenant, err := h.tenants.TenantByID(ctx, chosen)
 	if errors.Is(err, directory.ErrNotFound) { // removed since it was offered
-		return &pageError{Code: http.StatusBadRequest, Msg: templates.MsgRequestExpired, ClientName: clientName(req), Err: err, Attrs: attrs}
+		return &templates.PageError{Code: http.StatusBadRequest, Msg: templates.MsgRequestExpired, ClientName: clientName(req), Err: err, Attrs: attrs}
 	}
 	if err != nil {
-		return internalError(fmt.Errorf("load chosen tenant: %w", err), attrs...)
+		return templates.InternalError(fmt.Errorf("load chosen tenant: %w", err), attrs...)
 	}
 	attrs = append(attrs, slog.String("tenant_id", tenant.ID), slog.Bool("home", tenant.ID == user.TenantID))
 	return h.secondFactor(w, r, id, req, user, tenant, p.HomeSlug, p.Account, attrs)

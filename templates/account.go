@@ -121,6 +121,42 @@ func (p AccountPage) CanManage() bool { return p.Enrolled && !p.InSupportSession
 // authenticator that nothing requires.
 func (p AccountPage) CanRemove() bool { return p.Enrolled && !p.Required }
 
+// RecoveryField and RemoveField are the code inputs of the forms for new
+// recovery codes and for removal.
+func (p AccountPage) RecoveryField() CodeField {
+	return CodeField{ID: "recovery-code", CodeError: p.Recovery}
+}
+func (p AccountPage) RemoveField() CodeField {
+	return CodeField{ID: "remove-code", CodeError: p.Remove}
+}
+
+// SupportForm is the button of the "Support access" section for scope
+// ("self", or "tenant" for an administrator): it disables support access
+// while the scope's window is open, and else enables it.
+func (p AccountPage) SupportForm(scope string) SupportForm {
+	open := p.Support.Own.Open()
+	if scope == "tenant" {
+		open = p.Support.Tenant.Open()
+	}
+	return SupportForm{CSRFToken: p.CSRFToken, Scope: scope, Enable: !open, Window: p.Support.WindowText()}
+}
+
+// SupportForm is what the "account_support_form" partial draws.
+type SupportForm struct {
+	CSRFToken string
+	Scope     string
+	// Enable is true for the form that opens a window of Window.
+	Enable bool
+	Window string
+}
+
+// CodeField is what the "account_code_field" partial draws: the input's
+// id, and the refusal of the code typed into it.
+type CodeField struct {
+	ID string
+	CodeError
+}
+
 // AccountSupport is the state of support access (seed 004's "Enable
 // support") for the person's home tenant, where consents are given.
 type AccountSupport struct {
@@ -187,15 +223,6 @@ func durationText(d time.Duration) string {
 	}
 }
 
-// CodeError is the refusal of a code typed into one form: MsgCodeMalformed,
-// MsgCodeWrong, MsgCodeWait (WaitSeconds) or MsgTOTPLocked (LockMinutes),
-// as at login.
-type CodeError struct {
-	Error       Message
-	WaitSeconds int
-	LockMinutes int
-}
-
 // AccountEnrolPage sets up an authenticator app chosen by the person: the
 // QR code and key, then the first code.
 type AccountEnrolPage struct {
@@ -206,10 +233,8 @@ type AccountEnrolPage struct {
 	// QR is a data: URL of a PNG, rendered by the server.
 	QR     template.URL
 	Secret string // the key, in groups of four
-	// Error: as CodeError, or MsgEnrolmentStale.
-	Error       Message
-	WaitSeconds int
-	LockMinutes int
+	// CodeError is the refusal of the code given, or MsgEnrolmentStale.
+	CodeError
 }
 
 // AccountRecoveryCodesPage shows new recovery codes once, then leads back

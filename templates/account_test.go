@@ -24,7 +24,7 @@ func TestAccountPagesAreAccessible(t *testing.T) {
 			Remove: CodeError{Error: MsgCodeWait, WaitSeconds: 4}},
 		"required":   AccountPage{CSRFToken: "tok", Username: "jill", Policy: "required", Required: true, Reason: "tenant policy", Enrolled: true, Notice: MsgTOTPRequired},
 		"not yet":    AccountPage{CSRFToken: "tok", Username: "jill", Policy: "optional", Notice: MsgAccountFormExpired},
-		"enrol":      AccountEnrolPage{CSRFToken: "tok", EnrolID: "e1", Account: "jill@acme", QR: "data:image/png;base64,AAAA", Secret: "ABCD EFGH", Error: MsgCodeMalformed},
+		"enrol":      AccountEnrolPage{CSRFToken: "tok", EnrolID: "e1", Account: "jill@acme", QR: "data:image/png;base64,AAAA", Secret: "ABCD EFGH", CodeError: CodeError{Error: MsgCodeMalformed}},
 		"codes":      AccountRecoveryCodesPage{Codes: []string{"abcde-fghij"}, Regenerated: true},
 		"removed":    AccountPage{CSRFToken: "tok", Username: "jill", Policy: "optional", Notice: MsgTOTPRemoved},
 		"policy off": AccountPage{CSRFToken: "tok", Username: "jill", Policy: "off", Notice: MsgMFAOff},

@@ -9,6 +9,11 @@
 // pick a Message, and the words for it live in the page's template, which is
 // where a later translation will look for them.
 //
+// Pages (NewPages) serves them for one part of Gatehouse, the login or the
+// account page, the same way: security headers on every response, errors
+// as the error page with the cause only in the log, and cross-origin POSTs
+// refused.
+//
 // The pages work without JavaScript and load nothing but /static/ (Static),
 // so that a Content-Security-Policy of default-src 'self' holds.
 package templates

@@ -42,20 +42,45 @@ func InternalError(err error, attrs ...slog.Attr) error {
 }
 
 // Pages serves the pages of one part of Gatehouse (the login, the account
-// page) with the same headers, error page and logging.
+// page) with the same headers, error page, logging and cross-origin
+// protection. Create it with NewPages.
 type Pages struct {
-	Set *Set
-	Log *slog.Logger
-	// What names the part in log lines ("login page", "account page").
-	What string
+	set *Set
+	log *slog.Logger
+	// what names the part in log lines ("login page", "account page").
+	what      string
+	crossSite *http.CrossOriginProtection
 }
 
-// Handle adapts fn to http.Handler. It sets the security headers before fn
-// runs, so that redirects carry them too, and renders fn's error as the
-// error page: a *PageError with its own status and message, anything else
-// as a 500. Server errors are logged at Error, refusals at Warn; neither
-// ever includes form values, cookies, codes or tokens.
-func (p Pages) Handle(fn func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+// NewPages returns the Pages of the part called what, rendering set and
+// logging to log (discarded if nil).
+func NewPages(set *Set, log *slog.Logger, what string) *Pages {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	p := &Pages{set: set, log: log, what: what, crossSite: http.NewCrossOriginProtection()}
+	// net/http's CrossOriginProtection refuses cross-origin POSTs from
+	// browsers; the refusal is the "form expired" page.
+	p.crossSite.SetDenyHandler(p.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		return &PageError{Code: http.StatusForbidden, Msg: MsgFormExpired, Err: errors.New("cross-origin request refused")}
+	}))
+	return p
+}
+
+// Route registers fn on mux at pattern, behind CrossOriginProtection and
+// Handle.
+func (p *Pages) Route(mux *http.ServeMux, pattern string, fn func(w http.ResponseWriter, r *http.Request) error) {
+	mux.Handle(pattern, p.crossSite.Handler(p.Handle(fn)))
+}
+
+// Handle adapts fn, which writes a response and returns nil or writes
+// nothing and returns an error, to http.Handler. It sets the security
+// headers before fn runs, so that redirects carry them too, and renders
+// fn's error as the error page: a *PageError with its own status and
+// message, anything else as a 500. Server errors are logged at Error,
+// refusals at Warn; neither ever includes form values, cookies, codes or
+// tokens.
+func (p *Pages) Handle(fn func(w http.ResponseWriter, r *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		SetSecurityHeaders(w.Header())
 		err := fn(w, r)
@@ -76,7 +101,7 @@ func (p Pages) Handle(fn func(w http.ResponseWriter, r *http.Request) error) htt
 			slog.Int("status", pe.Code),
 			slog.String("err", pe.Error()),
 		}, pe.Attrs...)
-		p.Log.LogAttrs(r.Context(), level, p.What+" error", attrs...)
+		p.log.LogAttrs(r.Context(), level, p.what+" error", attrs...)
 		p.Render(w, r, pe.Code, ErrorPage{Message: pe.Msg, ClientName: pe.ClientName})
 	})
 }
@@ -84,10 +109,10 @@ func (p Pages) Handle(fn func(w http.ResponseWriter, r *http.Request) error) htt
 // Render writes page pg with status. It renders into a buffer first, so
 // that a failing template becomes a plain 500 instead of half a page behind
 // a 200.
-func (p Pages) Render(w http.ResponseWriter, r *http.Request, status int, pg Page) {
+func (p *Pages) Render(w http.ResponseWriter, r *http.Request, status int, pg Page) {
 	var buf bytes.Buffer
-	if err := p.Set.ExecuteWith(&buf, pg, SupportBannerFrom(r.Context())); err != nil {
-		p.Log.LogAttrs(r.Context(), slog.LevelError, "render "+p.What, slog.String("err", err.Error()))
+	if err := p.set.ExecuteWith(&buf, pg, SupportBannerFrom(r.Context())); err != nil {
+		p.log.LogAttrs(r.Context(), slog.LevelError, "render "+p.what, slog.String("err", err.Error()))
 		http.Error(w, "Something went wrong on our side. Please try again later.", http.StatusInternalServerError)
 		return
 	}
@@ -113,14 +138,4 @@ func ParseForm(w http.ResponseWriter, r *http.Request) error {
 		return &PageError{Code: http.StatusBadRequest, Msg: MsgBadRequest, Err: fmt.Errorf("parse form: %w", err)}
 	}
 	return nil
-}
-
-// CrossOrigin returns net/http's CrossOriginProtection, which refuses
-// cross-origin POSTs from browsers, answering with the "form expired" page.
-func (p Pages) CrossOrigin() *http.CrossOriginProtection {
-	c := http.NewCrossOriginProtection()
-	c.SetDenyHandler(p.Handle(func(w http.ResponseWriter, r *http.Request) error {
-		return &PageError{Code: http.StatusForbidden, Msg: MsgFormExpired, Err: errors.New("cross-origin request refused")}
-	}))
-	return c
 }

@@ -70,17 +70,23 @@ type TenantOption struct {
 	Home, Checked         bool
 }
 
+// CodeError is the refusal of a code typed into one form, on the login and
+// the account pages alike: MsgCodeMalformed, MsgCodeWrong, MsgCodeWait
+// (WaitSeconds) or MsgTOTPLocked (LockMinutes); the zero CodeError is none.
+type CodeError struct {
+	Error       Message
+	WaitSeconds int
+	LockMinutes int
+}
+
 // TOTPPage asks for the code from the person's authenticator app, or one of
 // its recovery codes.
 type TOTPPage struct {
 	ClientName    string
 	AuthRequestID string
 	CSRFToken     string
-	// Error is MsgCodeMalformed, MsgCodeWrong, MsgCodeWait (WaitSeconds) or
-	// MsgTOTPLocked (LockMinutes).
-	Error       Message
-	WaitSeconds int
-	LockMinutes int
+	// CodeError is the refusal of the code given.
+	CodeError
 }
 
 // EnrolPage sets up an authenticator app: a QR code and the same key to
@@ -97,10 +103,8 @@ type EnrolPage struct {
 	// QR is a data: URL of a PNG, rendered by the server.
 	QR     template.URL
 	Secret string // the key, in groups of four
-	// Error: as TOTPPage, or MsgEnrolmentStale.
-	Error       Message
-	WaitSeconds int
-	LockMinutes int
+	// CodeError is the refusal of the code given, or MsgEnrolmentStale.
+	CodeError
 }
 
 // RecoveryCodesPage shows new recovery codes, which the person saves

@@ -1,12 +1,14 @@
 // Package totppage is what the login pages and the account page share
-// about showing TOTP to a person: drawing a new authenticator secret for an
-// enrolment page (Draw), and the answer to a refused code (CodeProblem), so
-// that both say the same thing in the same way.
+// about showing TOTP to a person: a new authenticator secret kept sealed
+// between an enrolment page and its first code (NewEnrolment), drawn for
+// the page (Draw, DrawSealed), and the answer to a refused code
+// (CodeProblem), so that both say the same thing in the same way.
 package totppage
 
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -69,6 +71,41 @@ func Draw(account, secret string) (Setup, error) {
 	}, nil
 }
 
+// Enrolments is what NewEnrolment and DrawSealed need of package mfa;
+// *mfa.Service implements it.
+type Enrolments interface {
+	NewEnrolment(sub mfa.Subject) (mfa.Enrolment, error)
+	SealSecret(sub mfa.Subject, secret string) ([]byte, error)
+	OpenSecret(sub mfa.Subject, sealed []byte) (string, error)
+}
+
+// NewEnrolment makes a new authenticator secret for sub, sealed for sub
+// (so that it opens for no one else) to be kept until its first code, and
+// a random id for the enrolment form to carry, so that a form from an
+// earlier secret is told apart.
+func NewEnrolment(m Enrolments, sub mfa.Subject) (sealed []byte, id string, err error) {
+	e, err := m.NewEnrolment(sub)
+	if err != nil {
+		return nil, "", fmt.Errorf("new TOTP enrolment: %w", err)
+	}
+	if sealed, err = m.SealSecret(sub, e.Secret); err != nil {
+		return nil, "", fmt.Errorf("seal TOTP enrolment: %w", err)
+	}
+	b := make([]byte, 12)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return sealed, base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// DrawSealed opens a secret NewEnrolment sealed for sub and draws it for
+// sub's account (username@tenant), as package mfa labels it.
+func DrawSealed(m Enrolments, sub mfa.Subject, sealed []byte) (Setup, error) {
+	secret, err := m.OpenSecret(sub, sealed)
+	if err != nil {
+		return Setup{}, fmt.Errorf("open TOTP enrolment: %w", err)
+	}
+	return Draw(sub.Username+"@"+sub.TenantSlug, secret)
+}
+
 // URL is what the QR code says: the key-uri format that Google
 // Authenticator defined and every authenticator app reads (SHA-1, 6
 // digits, 30 s, as package mfa verifies).
@@ -89,6 +126,49 @@ func groupSecret(s string) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+// Refusal is a code a page did not take, as the page answers it: the
+// status, the message and how long to wait.
+type Refusal struct {
+	Status int
+	Msg    templates.Message
+	Wait   time.Duration
+}
+
+// CodeError is r as the page shows it at its form; none for nil.
+func (r *Refusal) CodeError() templates.CodeError {
+	if r == nil {
+		return templates.CodeError{}
+	}
+	return templates.CodeError{Error: r.Msg, WaitSeconds: WaitSeconds(r.Wait), LockMinutes: LockMinutes(r.Wait)}
+}
+
+// TryCode gives a code typed into a page to try, the package mfa call that
+// checks it (and spends it if right), unless the client's address has
+// spent its budget on lim first (wrong passwords and codes, shared by the
+// login and account pages). A refused code is counted against the
+// address when it was wrong (CountWrongCode) and comes back as a Refusal,
+// with Retry-After set on w where there is a wait. Any other error of try,
+// or of lim, is returned for the caller to answer.
+func TryCode(ctx context.Context, w http.ResponseWriter, r *http.Request, lim *throttle.Limiter, try func() error) (*Refusal, error) {
+	wait, err := lim.Blocked(ctx, throttle.ClientAddress(r))
+	if err != nil {
+		return nil, err
+	}
+	if wait > 0 {
+		RetryAfter(w, wait)
+		return &Refusal{Status: http.StatusTooManyRequests, Msg: templates.MsgCodeWait, Wait: wait}, nil
+	}
+	err = try()
+	status, msg, wait, ok := CodeProblem(w, err)
+	if !ok {
+		return nil, err
+	}
+	if err := CountWrongCode(ctx, lim, r, err); err != nil {
+		return nil, err
+	}
+	return &Refusal{Status: status, Msg: msg, Wait: wait}, nil
 }
 
 // CodeProblem maps a refused code to the page's answer: the status, the

@@ -10,8 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse-id/gatehouse/ephemeral/memory"
 	"github.com/gatehouse-id/gatehouse/mfa"
 	"github.com/gatehouse-id/gatehouse/templates"
+	"github.com/gatehouse-id/gatehouse/throttle"
 )
 
 const secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -76,5 +78,44 @@ func TestCodeProblem(t *testing.T) {
 func TestRounding(t *testing.T) {
 	if WaitSeconds(1500*time.Millisecond) != 2 || WaitSeconds(0) != 0 || LockMinutes(0) != 1 || LockMinutes(61*time.Second) != 2 {
 		t.Error("rounding")
+	}
+}
+
+// TestTryCode: a blocked address gets no code checked; a wrong or reused
+// code is counted against the address, malformed input and waits are not;
+// other errors are the caller's.
+func TestTryCode(t *testing.T) {
+	kv := memory.New(nil)
+	t.Cleanup(func() { _ = kv.Close() })
+	lim := throttle.New(kv, "address", throttle.Policy{Limit: 2, Window: time.Minute})
+	r := httptest.NewRequest(http.MethodPost, "/login/totp", nil)
+	try := func(err error) (*Refusal, error) {
+		return TryCode(t.Context(), httptest.NewRecorder(), r, lim, func() error { return err })
+	}
+	for _, err := range []error{mfa.ErrMalformed, &mfa.WaitError{Wait: time.Second}, mfa.ErrNotEnrolled} {
+		try(err)
+	}
+	if wait, err := lim.Blocked(t.Context(), throttle.ClientAddress(r)); err != nil || wait != 0 {
+		t.Fatalf("counted what is not a wrong code: blocked %v, %v", wait, err)
+	}
+	if got, err := try(nil); got != nil || err != nil {
+		t.Errorf("right code: %+v, %v", got, err)
+	}
+	if got, err := try(mfa.ErrNotEnrolled); got != nil || !errors.Is(err, mfa.ErrNotEnrolled) {
+		t.Errorf("other error: %+v, %v", got, err)
+	}
+	if got, err := try(mfa.ErrInvalidCode); err != nil || got == nil || got.Status != http.StatusUnauthorized || got.Msg != templates.MsgCodeWrong {
+		t.Errorf("wrong code: %+v, %v", got, err)
+	}
+	try(mfa.ErrReplayed)
+	called := false
+	w := httptest.NewRecorder()
+	got, err := TryCode(t.Context(), w, r, lim, func() error { called = true; return nil })
+	if err != nil || got == nil || got.Status != http.StatusTooManyRequests || got.Msg != templates.MsgCodeWait || got.Wait <= 0 ||
+		w.Header().Get("Retry-After") == "" {
+		t.Errorf("blocked address: %+v, %v, Retry-After %q", got, err, w.Header().Get("Retry-After"))
+	}
+	if called {
+		t.Error("a blocked address had its code checked")
 	}
 }
