@@ -34,8 +34,13 @@ type Tokens interface {
 // operation cmd adapts to this.
 type TOTP func(ctx context.Context, by directory.Caller, u directory.User) error
 
-// Config is what a Handler needs; every field is required but Credentials
-// and Logger.
+// EventQuerier reads the audit log; audit.Store implements it. (Changes
+// are written through Config.Audit, which checks them, never here.)
+type EventQuerier interface {
+	QueryEvents(ctx context.Context, q audit.Query) ([]audit.Event, bool, error)
+}
+
+// Config is what a Handler needs; every field is required but Logger.
 type Config struct {
 	Directory *directory.Directory
 	Tokens    Tokens
@@ -47,25 +52,23 @@ type Config struct {
 	// Audit records every change.
 	Audit func(ctx context.Context, e audit.Event) error
 	// Events reads the audit log.
-	Events audit.Store
+	Events EventQuerier
 	// ResetTOTP removes a person's TOTP (and is audited by it).
 	ResetTOTP TOTP
-	// Credentials tells who has TOTP, for the users' mfa; nil means
-	// nobody has (tests that do not look at it).
+	// Credentials tells who has TOTP, for the users' mfa.
 	Credentials TOTPCredentials
 	Logger      *slog.Logger
 }
 
 // Handler serves the API.
 type Handler struct {
-	dir       *directory.Directory
-	tokens    Tokens
-	invalid   error
-	audience  string
-	audit     func(ctx context.Context, e audit.Event) error
-	events    audit.Store
-	resetTOTP TOTP
-	// credentials is Config.Credentials.
+	dir         *directory.Directory
+	tokens      Tokens
+	invalid     error
+	audience    string
+	audit       func(ctx context.Context, e audit.Event) error
+	events      EventQuerier
+	resetTOTP   TOTP
 	credentials TOTPCredentials
 	log         *slog.Logger
 }
@@ -73,14 +76,11 @@ type Handler struct {
 // New returns a Handler for cfg.
 func New(cfg Config) (*Handler, error) {
 	if cfg.Directory == nil || cfg.Tokens == nil || cfg.InvalidToken == nil || cfg.Audience == "" || cfg.Audit == nil ||
-		cfg.Events == nil || cfg.ResetTOTP == nil {
-		return nil, errors.New("admin: Config needs Directory, Tokens, InvalidToken, Audience, Audit, Events and ResetTOTP")
+		cfg.Events == nil || cfg.ResetTOTP == nil || cfg.Credentials == nil {
+		return nil, errors.New("admin: Config needs Directory, Tokens, InvalidToken, Audience, Audit, Events, ResetTOTP and Credentials")
 	}
 	h := &Handler{dir: cfg.Directory, tokens: cfg.Tokens, invalid: cfg.InvalidToken, audience: cfg.Audience,
-		audit: cfg.Audit, events: cfg.Events, resetTOTP: cfg.ResetTOTP, log: cfg.Logger}
-	if h.credentials = cfg.Credentials; h.credentials == nil {
-		h.credentials = noCredentials{}
-	}
+		audit: cfg.Audit, events: cfg.Events, resetTOTP: cfg.ResetTOTP, credentials: cfg.Credentials, log: cfg.Logger}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -216,14 +216,8 @@ func (h *Handler) caller(r *http.Request) (directory.Caller, error) {
 	if err != nil {
 		return directory.Caller{}, err
 	}
-	if cl.TenantID != "" {
-		t, err := h.dir.TenantByID(ctx, cl.TenantID)
-		if err != nil {
-			return directory.Caller{}, errNoToken
-		}
-		if !slices.Contains(c.Principal.Tenant.Path, t.ID) {
-			return directory.Caller{}, errNoToken
-		}
+	if cl.TenantID != "" && !slices.Contains(c.Principal.Tenant.Path, cl.TenantID) {
+		return directory.Caller{}, errNoToken // a tenant's client carries callers of that tenant and below only
 	}
 	return c, nil
 }
@@ -231,8 +225,10 @@ func (h *Handler) caller(r *http.Request) (directory.Caller, error) {
 var errSupportToken = problem(http.StatusForbidden, "support-session", "Not while support acts",
 	"a token issued in a support session cannot administer: sign in as yourself")
 
-// record audits a change by c in tenantID. The answer waits for it: a
-// change that cannot be audited is reported as failed.
+// record audits a change by c, in e.TenantID. The answer waits for it: a
+// change that cannot be audited is reported as failed. Every value is
+// clipped, and the details get the client's address and the client the
+// caller's token was issued to.
 func (h *Handler) record(r *http.Request, c directory.Caller, e audit.Event) error {
 	e.Actor, e.ActorName = c.AuditActor(), clip(c.Name)
 	e.TargetName = clip(e.TargetName)
@@ -247,4 +243,45 @@ func (h *Handler) record(r *http.Request, c directory.Caller, e audit.Event) err
 		e.Details["client_id"] = c.ClientID
 	}
 	return h.audit(r.Context(), e)
+}
+
+// recordChange records e, whose details are what changed (diff), unless
+// nothing did: a request that changes nothing is no event.
+func (h *Handler) recordChange(r *http.Request, c directory.Caller, e audit.Event) error {
+	if len(e.Details) == 0 {
+		return nil
+	}
+	return h.record(r, c, e)
+}
+
+// The answers to a change, once it is audited (record): a change that
+// cannot be audited is reported as failed, never answered as made.
+
+// created answers 201 with v, at location, once e is recorded.
+func (h *Handler) created(w http.ResponseWriter, r *http.Request, c directory.Caller, e audit.Event, location string, v any) error {
+	if err := h.record(r, c, e); err != nil {
+		return err
+	}
+	w.Header().Set("Location", location)
+	writeJSON(w, http.StatusCreated, v)
+	return nil
+}
+
+// changed answers 200 with v once e, whose details are what changed, is
+// recorded, if anything did (recordChange).
+func (h *Handler) changed(w http.ResponseWriter, r *http.Request, c directory.Caller, e audit.Event, v any) error {
+	if err := h.recordChange(r, c, e); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+// deleted answers 204 once e is recorded.
+func (h *Handler) deleted(w http.ResponseWriter, r *http.Request, c directory.Caller, e audit.Event) error {
+	if err := h.record(r, c, e); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

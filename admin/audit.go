@@ -23,6 +23,11 @@ type eventView struct {
 	Details    map[string]string `json:"details,omitempty"`
 }
 
+func viewEvent(e audit.Event) eventView {
+	return eventView{ID: e.ID, Time: e.Time, Action: e.Action, Tenant: e.TenantID, Actor: e.Actor, ActorName: e.ActorName,
+		Target: e.Target, TargetName: e.TargetName, Details: e.Details}
+}
+
 // listAudit serves GET /audit: the events of the caller's subtree (or of
 // one tenant in it, tenant=slug, and its subtree), filtered by actor,
 // target (user), action (exact, or a prefix ending in "."), and time
@@ -39,30 +44,30 @@ func (h *Handler) listAudit(w http.ResponseWriter, r *http.Request, c directory.
 	}
 	root := c.Principal.Tenant.ID
 	if slug := q.Get("tenant"); slug != "" {
-		root = ""
-		for _, t := range tenants {
-			if t.Slug == directory.NormalizeSlug(slug) {
-				root = t.ID
-			}
-		}
-		if root == "" {
+		slug = directory.NormalizeSlug(slug)
+		i := slices.IndexFunc(tenants, func(t directory.Tenant) bool { return t.Slug == slug })
+		if i < 0 {
 			return directory.ErrNotFound // no such tenant, or out of reach
 		}
+		root = tenants[i].ID
 	}
 	ids := make([]string, 0, len(tenants))
 	for _, t := range tenants {
-		if containsID(t.Path, root) {
+		if slices.Contains(t.Path, root) {
 			ids = append(ids, t.ID)
 		}
 	}
 	query := audit.Query{TenantIDs: ids, Actor: q.Get("actor"), Target: q.Get("target"), Action: q.Get("action")}
-	for name, dst := range map[string]*time.Time{"since": &query.Since, "until": &query.Until} {
-		if v := q.Get(name); v != "" {
+	for _, p := range []struct {
+		name string
+		to   *time.Time
+	}{{"since", &query.Since}, {"until", &query.Until}} {
+		if v := q.Get(p.name); v != "" {
 			t, err := time.Parse(time.RFC3339, v)
 			if err != nil {
-				return fieldProblem(http.StatusBadRequest, name, "must be a time in RFC 3339, such as 2026-01-31T12:00:00Z")
+				return fieldProblem(http.StatusBadRequest, p.name, "must be a time in RFC 3339, such as 2026-01-31T12:00:00Z")
 			}
-			*dst = t
+			*p.to = t
 		}
 	}
 	if v := q.Get("cursor"); v != "" {
@@ -83,12 +88,7 @@ func (h *Handler) listAudit(w http.ResponseWriter, r *http.Request, c directory.
 	if err != nil {
 		return err
 	}
-	out := make([]eventView, len(evs))
-	for i, e := range evs {
-		out[i] = eventView{ID: e.ID, Time: e.Time, Action: e.Action, Tenant: e.TenantID, Actor: e.Actor, ActorName: e.ActorName,
-			Target: e.Target, TargetName: e.TargetName, Details: e.Details}
-	}
-	body := map[string]any{"events": out}
+	body := map[string]any{"events": views(evs, viewEvent)}
 	if more && len(evs) > 0 {
 		last := evs[len(evs)-1]
 		body["next_cursor"] = audit.EncodeCursor(audit.Cursor{Time: last.Time, ID: last.ID})
@@ -98,6 +98,8 @@ func (h *Handler) listAudit(w http.ResponseWriter, r *http.Request, c directory.
 }
 
 // subtree is the caller's subtree: the tenants whose events it may read.
+// (Not TenantsFor, which needs tenants:read: reading the log needs
+// audit:read only.)
 func (h *Handler) subtree(r *http.Request, c directory.Caller) ([]directory.Tenant, error) {
 	all, err := h.dir.Store().ListTenants(r.Context())
 	if err != nil {
@@ -111,5 +113,3 @@ func (h *Handler) subtree(r *http.Request, c directory.Caller) ([]directory.Tena
 	}
 	return out, nil
 }
-
-func containsID(path []string, id string) bool { return slices.Contains(path, id) }

@@ -7,16 +7,22 @@ import (
 	"github.com/gatehouse-id/gatehouse/audit"
 )
 
-// changes turns before/after pairs into audit details ("email":
-// "a@x → b@x"), leaving out what did not change, each within the audit
-// log's length limit.
-func changes(pairs map[string][2]string) map[string]string {
+// What the audit log is told of a change. Each resource has one function
+// giving its audited fields (groupDetails, clientDetails, ...): a create
+// records them, a delete records them as they were, an update the diff of
+// them before and after (Handler.recordChange). Handler.record clips
+// every value.
+
+// diff is what changed between two sets of details: "email": "a@x → b@x"
+// for each key whose value differs, nothing for the others.
+func diff(before, after map[string]string) map[string]string {
 	out := map[string]string{}
-	for k, v := range pairs {
-		if v[0] == v[1] {
-			continue
+	for _, m := range []map[string]string{before, after} {
+		for k := range m {
+			if before[k] != after[k] {
+				out[k] = before[k] + " → " + after[k]
+			}
 		}
-		out[k] = clip(v[0] + " → " + v[1])
 	}
 	return out
 }

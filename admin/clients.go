@@ -8,31 +8,18 @@ import (
 	"github.com/gatehouse-id/gatehouse/directory"
 )
 
-// clientView is a client as the API shows it. It never shows a secret, nor
-// its hash: the secret is in the answer to a create or a rotation only
+// clientView is a client as the API shows it: its registration as PUT
+// sends it, and what never changes. It never shows a secret, nor its
+// hash: the secret is in the answer to a create or a rotation only
 // (clientWithSecret).
 type clientView struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
+	ID string `json:"id"`
 	// Type is web, single-page, native or machine (directory.Client.Kind).
 	Type string `json:"type"`
 	// Tenant is the id of the tenant the client belongs to; empty for a
 	// platform client (the system tenant's).
-	Tenant                 string              `json:"tenant"`
-	AuthMethod             string              `json:"auth_method"`
-	RedirectURIs           []string            `json:"redirect_uris"`
-	PostLogoutRedirectURIs []string            `json:"post_logout_redirect_uris"`
-	GrantTypes             []string            `json:"grant_types"`
-	Scopes                 []string            `json:"scopes"`
-	DefaultScopes          []string            `json:"default_scopes"`
-	Services               []string            `json:"services"`
-	GlobalRoles            []string            `json:"global_roles"`
-	ServiceRoles           map[string][]string `json:"service_roles"`
-	InsecureSkipPKCE       bool                `json:"insecure_skip_pkce"`
-	// Lifetimes are Go durations ("10m"); empty is the server's default.
-	AccessTokenLifetime  string `json:"access_token_lifetime"`
-	IDTokenLifetime      string `json:"id_token_lifetime"`
-	RefreshTokenLifetime string `json:"refresh_token_lifetime"`
+	Tenant string `json:"tenant"`
+	clientBody
 	// Builtin is true for Gatehouse's own account page client, which the
 	// API only reads.
 	Builtin   bool      `json:"builtin"`
@@ -48,22 +35,13 @@ type clientWithSecret struct {
 }
 
 func viewClient(c directory.Client) clientView {
-	orEmpty := func(s []string) []string {
-		if s == nil {
-			return []string{}
-		}
-		return s
-	}
-	sr := map[string][]string{}
-	for k, v := range c.ServiceRoles {
-		sr[k] = v
-	}
-	return clientView{ID: c.ID, Name: c.Name, Type: string(c.Kind()), Tenant: c.TenantID, AuthMethod: string(c.AuthMethod),
-		RedirectURIs: orEmpty(c.RedirectURIs), PostLogoutRedirectURIs: orEmpty(c.PostLogoutRedirectURIs),
-		GrantTypes: orEmpty(c.GrantTypes), Scopes: orEmpty(c.Scopes), DefaultScopes: orEmpty(c.DefaultScopes),
-		Services: orEmpty(c.Services), GlobalRoles: orEmpty(c.GlobalRoles), ServiceRoles: sr,
-		InsecureSkipPKCE: c.InsecureSkipPKCE, AccessTokenLifetime: lifetime(c.AccessTokenLifetime),
-		IDTokenLifetime: lifetime(c.IDTokenLifetime), RefreshTokenLifetime: lifetime(c.RefreshTokenLifetime),
+	return clientView{ID: c.ID, Type: string(c.Kind()), Tenant: c.TenantID,
+		clientBody: clientBody{Name: c.Name, AuthMethod: string(c.AuthMethod), RedirectURIs: orEmpty(c.RedirectURIs),
+			PostLogoutRedirectURIs: orEmpty(c.PostLogoutRedirectURIs), GrantTypes: orEmpty(c.GrantTypes),
+			Scopes: orEmpty(c.Scopes), DefaultScopes: orEmpty(c.DefaultScopes), Services: orEmpty(c.Services),
+			GlobalRoles: orEmpty(c.GlobalRoles), ServiceRoles: serviceRolesView(c.ServiceRoles),
+			InsecureSkipPKCE: c.InsecureSkipPKCE, AccessTokenLifetime: lifetime(c.AccessTokenLifetime),
+			IDTokenLifetime: lifetime(c.IDTokenLifetime), RefreshTokenLifetime: lifetime(c.RefreshTokenLifetime)},
 		Builtin: c.ID == directory.AccountClientID, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
@@ -74,11 +52,16 @@ func lifetime(d time.Duration) string {
 	return d.String()
 }
 
-// clientFields are the directory's field names as a client's JSON body
-// names them: roles on a platform client are refused as "tenant".
-var clientFields = map[string]string{"tenant": "global_roles"}
+// clientField is the body's name for a field of the directory's: it
+// refuses roles on a platform client as "tenant".
+func clientField(field string) string {
+	if field == "tenant" {
+		return "global_roles"
+	}
+	return field
+}
 
-// clientBody is what POST and PUT send; PUT has no id and no type (neither
+// clientBody is what PUT sends, and POST with the id and the type (neither
 // ever changes).
 type clientBody struct {
 	Name                   string              `json:"name"`
@@ -92,9 +75,10 @@ type clientBody struct {
 	GlobalRoles            []string            `json:"global_roles"`
 	ServiceRoles           map[string][]string `json:"service_roles"`
 	InsecureSkipPKCE       bool                `json:"insecure_skip_pkce"`
-	AccessTokenLifetime    string              `json:"access_token_lifetime"`
-	IDTokenLifetime        string              `json:"id_token_lifetime"`
-	RefreshTokenLifetime   string              `json:"refresh_token_lifetime"`
+	// Lifetimes are Go durations ("10m"); empty is the server's default.
+	AccessTokenLifetime  string `json:"access_token_lifetime"`
+	IDTokenLifetime      string `json:"id_token_lifetime"`
+	RefreshTokenLifetime string `json:"refresh_token_lifetime"`
 }
 
 func (b clientBody) client(id string) (directory.Client, error) {
@@ -141,11 +125,7 @@ func (h *Handler) listClients(w http.ResponseWriter, r *http.Request, c director
 	if err != nil {
 		return err
 	}
-	out := make([]clientView, len(clients))
-	for i, cl := range clients {
-		out[i] = viewClient(cl)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"clients": out})
+	writeJSON(w, http.StatusOK, map[string]any{"clients": views(clients, viewClient)})
 	return nil
 }
 
@@ -159,49 +139,25 @@ func (h *Handler) getClient(w http.ResponseWriter, r *http.Request, c directory.
 }
 
 func (h *Handler) createClient(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
-	// (Fields are spelled out, not embedded: a type error must name the
-	// JSON field, not the Go path through the embedded struct.)
 	var in struct {
-		ID                     string              `json:"id"`
-		Type                   string              `json:"type"`
-		Name                   string              `json:"name"`
-		AuthMethod             string              `json:"auth_method"`
-		RedirectURIs           []string            `json:"redirect_uris"`
-		PostLogoutRedirectURIs []string            `json:"post_logout_redirect_uris"`
-		GrantTypes             []string            `json:"grant_types"`
-		Scopes                 []string            `json:"scopes"`
-		DefaultScopes          []string            `json:"default_scopes"`
-		Services               []string            `json:"services"`
-		GlobalRoles            []string            `json:"global_roles"`
-		ServiceRoles           map[string][]string `json:"service_roles"`
-		InsecureSkipPKCE       bool                `json:"insecure_skip_pkce"`
-		AccessTokenLifetime    string              `json:"access_token_lifetime"`
-		IDTokenLifetime        string              `json:"id_token_lifetime"`
-		RefreshTokenLifetime   string              `json:"refresh_token_lifetime"`
+		ID   string `json:"id"`
+		Type string `json:"type"`
+		clientBody
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	want, err := clientBody{Name: in.Name, AuthMethod: in.AuthMethod, RedirectURIs: in.RedirectURIs,
-		PostLogoutRedirectURIs: in.PostLogoutRedirectURIs, GrantTypes: in.GrantTypes, Scopes: in.Scopes,
-		DefaultScopes: in.DefaultScopes, Services: in.Services, GlobalRoles: in.GlobalRoles, ServiceRoles: in.ServiceRoles,
-		InsecureSkipPKCE: in.InsecureSkipPKCE, AccessTokenLifetime: in.AccessTokenLifetime,
-		IDTokenLifetime: in.IDTokenLifetime, RefreshTokenLifetime: in.RefreshTokenLifetime}.client(in.ID)
+	want, err := in.client(in.ID)
 	if err != nil {
 		return err
 	}
 	ch, err := h.dir.CreateClientFor(r.Context(), c, r.PathValue("slug"), directory.ClientKind(in.Type), want)
 	if err != nil {
-		return renamed(err, clientFields)
+		return renamed(err, clientField)
 	}
 	cl := ch.After
-	if err := h.record(r, c, audit.Event{Action: "client.created", TenantID: ch.Tenant.ID, Target: cl.ID, TargetName: cl.Name,
-		Details: clipped(clientDetails(cl))}); err != nil {
-		return err
-	}
-	w.Header().Set("Location", Prefix+"/clients/"+cl.ID)
-	writeJSON(w, http.StatusCreated, clientWithSecret{clientView: viewClient(cl), ClientSecret: ch.Secret})
-	return nil
+	return h.created(w, r, c, audit.Event{Action: "client.created", TenantID: ch.Tenant.ID, Target: cl.ID, TargetName: cl.Name,
+		Details: clientDetails(cl)}, Prefix+"/clients/"+cl.ID, clientWithSecret{clientView: viewClient(cl), ClientSecret: ch.Secret})
 }
 
 func (h *Handler) updateClient(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
@@ -215,21 +171,10 @@ func (h *Handler) updateClient(w http.ResponseWriter, r *http.Request, c directo
 	}
 	ch, err := h.dir.UpdateClientFor(r.Context(), c, r.PathValue("id"), want)
 	if err != nil {
-		return renamed(err, clientFields)
+		return renamed(err, clientField)
 	}
-	before, after := clientDetails(ch.Before), clientDetails(ch.After)
-	pairs := map[string][2]string{}
-	for k := range after {
-		pairs[k] = [2]string{before[k], after[k]}
-	}
-	if d := changes(pairs); len(d) > 0 {
-		if err := h.record(r, c, audit.Event{Action: "client.updated", TenantID: ch.Tenant.ID, Target: ch.After.ID,
-			TargetName: ch.After.Name, Details: d}); err != nil {
-			return err
-		}
-	}
-	writeJSON(w, http.StatusOK, viewClient(ch.After))
-	return nil
+	return h.changed(w, r, c, audit.Event{Action: "client.updated", TenantID: ch.Tenant.ID, Target: ch.After.ID,
+		TargetName: ch.After.Name, Details: diff(clientDetails(ch.Before), clientDetails(ch.After))}, viewClient(ch.After))
 }
 
 func (h *Handler) deleteClient(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
@@ -237,14 +182,8 @@ func (h *Handler) deleteClient(w http.ResponseWriter, r *http.Request, c directo
 	if err != nil {
 		return err
 	}
-	cl := ch.Before
-	if err := h.record(r, c, audit.Event{Action: "client.deleted", TenantID: ch.Tenant.ID, Target: cl.ID, TargetName: cl.Name,
-		Details: clipped(map[string]string{"type": string(cl.Kind()), "global_roles": join(cl.GlobalRoles),
-			"service_roles": cl.ServiceRoles.String()})}); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return h.deleted(w, r, c, audit.Event{Action: "client.deleted", TenantID: ch.Tenant.ID, Target: ch.Before.ID,
+		TargetName: ch.Before.Name, Details: clientDetails(ch.Before)})
 }
 
 func (h *Handler) rotateClientSecret(w http.ResponseWriter, r *http.Request, c directory.Caller) error {

@@ -27,13 +27,14 @@
 //
 // JSON in and out. Errors are RFC 9457 problem details
 // (application/problem+json) with the field at fault where there is one:
-// 400 for a body that is not the JSON asked for (malformed, unknown
-// fields, wrong types, too large), 422 for values the directory refuses,
-// 401 without a valid token, 403 for a permission the caller lacks, 404
-// for what does not exist or is out of reach, 409 for a name that is
-// taken. A refused request changes nothing: every change runs in one
-// transaction.
+// 400 for a body or query that is not what the API reads (malformed,
+// unknown fields, wrong types; 413 too large, 415 not JSON), 422 for
+// values the directory refuses, 401 without a valid token, 403 for a
+// permission the caller lacks, 404 for what does not exist or is out of
+// reach, 409 for a name that is taken or a tenant that is not empty. A
+// refused request changes nothing: every change runs in one transaction.
 //
 // Every change is audited (who, what, the fields before and after, the
-// client address) in the tenant it happened in, before the answer.
+// client address) in the tenant it happened in, before the answer
+// (Handler.record; TOTP resets by the mfa service).
 package admin

@@ -10,12 +10,9 @@ import (
 
 // groupView is a group as the API shows it.
 type groupView struct {
-	ID           string              `json:"id"`
-	Name         string              `json:"name"`
-	Description  string              `json:"description"`
-	GlobalRoles  []string            `json:"global_roles"`
-	ServiceRoles map[string][]string `json:"service_roles"`
-	RequireMFA   bool                `json:"require_mfa"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	groupBody
 	// Builtin is true for the administrators group: its members
 	// administer the tenant; it carries no roles and cannot be deleted.
 	Builtin   bool      `json:"builtin"`
@@ -24,19 +21,13 @@ type groupView struct {
 }
 
 func viewGroup(g directory.Group) groupView {
-	roles := g.GlobalRoles
-	if roles == nil {
-		roles = []string{}
-	}
-	sr := map[string][]string{}
-	for k, v := range g.ServiceRoles {
-		sr[k] = v
-	}
-	return groupView{ID: g.ID, Name: g.Name, Description: g.Description, GlobalRoles: roles, ServiceRoles: sr,
-		RequireMFA: g.RequireMFA, Builtin: g.Name == directory.GroupAdministrators, CreatedAt: g.CreatedAt, UpdatedAt: g.UpdatedAt}
+	return groupView{ID: g.ID, Name: g.Name,
+		groupBody: groupBody{Description: g.Description, GlobalRoles: orEmpty(g.GlobalRoles),
+			ServiceRoles: serviceRolesView(g.ServiceRoles), RequireMFA: g.RequireMFA},
+		Builtin: g.Name == directory.GroupAdministrators, CreatedAt: g.CreatedAt, UpdatedAt: g.UpdatedAt}
 }
 
-// groupBody is what POST and PUT send; PUT has no name (the path names the
+// groupBody is what PUT sends, and POST with the name (the path names the
 // group, and names never change).
 type groupBody struct {
 	Description  string              `json:"description"`
@@ -50,16 +41,18 @@ func (b groupBody) group(name string) directory.Group {
 		ServiceRoles: directory.ServiceRoles(b.ServiceRoles), RequireMFA: b.RequireMFA}
 }
 
+// groupDetails are the audit details of a group.
+func groupDetails(g directory.Group) map[string]string {
+	return map[string]string{"description": g.Description, "global_roles": join(g.GlobalRoles),
+		"service_roles": g.ServiceRoles.String(), "require_mfa": boolString(g.RequireMFA)}
+}
+
 func (h *Handler) listGroups(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
 	groups, err := h.dir.GroupsFor(r.Context(), c, r.PathValue("slug"))
 	if err != nil {
 		return err
 	}
-	out := make([]groupView, len(groups))
-	for i, g := range groups {
-		out[i] = viewGroup(g)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"groups": out})
+	writeJSON(w, http.StatusOK, map[string]any{"groups": views(groups, viewGroup)})
 	return nil
 }
 
@@ -73,31 +66,19 @@ func (h *Handler) getGroup(w http.ResponseWriter, r *http.Request, c directory.C
 }
 
 func (h *Handler) createGroup(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
-	// (Fields are spelled out, not embedded: a type error must name the
-	// JSON field, not the Go path through the embedded struct.)
 	var in struct {
-		Name         string              `json:"name"`
-		Description  string              `json:"description"`
-		GlobalRoles  []string            `json:"global_roles"`
-		ServiceRoles map[string][]string `json:"service_roles"`
-		RequireMFA   bool                `json:"require_mfa"`
+		Name string `json:"name"`
+		groupBody
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	body := groupBody{Description: in.Description, GlobalRoles: in.GlobalRoles, ServiceRoles: in.ServiceRoles, RequireMFA: in.RequireMFA}
-	g, err := h.dir.CreateGroupFor(r.Context(), c, r.PathValue("slug"), body.group(in.Name))
+	g, err := h.dir.CreateGroupFor(r.Context(), c, r.PathValue("slug"), in.group(in.Name))
 	if err != nil {
 		return err
 	}
-	if err := h.record(r, c, audit.Event{Action: "group.created", TenantID: g.TenantID, Target: g.ID, TargetName: g.Name,
-		Details: clipped(map[string]string{"description": g.Description, "global_roles": join(g.GlobalRoles),
-			"service_roles": g.ServiceRoles.String(), "require_mfa": boolString(g.RequireMFA)})}); err != nil {
-		return err
-	}
-	w.Header().Set("Location", Prefix+"/tenants/"+directory.NormalizeSlug(r.PathValue("slug"))+"/groups/"+g.Name)
-	writeJSON(w, http.StatusCreated, viewGroup(g))
-	return nil
+	return h.created(w, r, c, audit.Event{Action: "group.created", TenantID: g.TenantID, Target: g.ID, TargetName: g.Name,
+		Details: groupDetails(g)}, Prefix+"/tenants/"+directory.NormalizeSlug(r.PathValue("slug"))+"/groups/"+g.Name, viewGroup(g))
 }
 
 func (h *Handler) updateGroup(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
@@ -109,20 +90,8 @@ func (h *Handler) updateGroup(w http.ResponseWriter, r *http.Request, c director
 	if err != nil {
 		return err
 	}
-	d := changes(map[string][2]string{
-		"description":   {before.Description, after.Description},
-		"global_roles":  {join(before.GlobalRoles), join(after.GlobalRoles)},
-		"service_roles": {before.ServiceRoles.String(), after.ServiceRoles.String()},
-		"require_mfa":   {boolString(before.RequireMFA), boolString(after.RequireMFA)},
-	})
-	if len(d) > 0 {
-		if err := h.record(r, c, audit.Event{Action: "group.updated", TenantID: after.TenantID, Target: after.ID, TargetName: after.Name,
-			Details: d}); err != nil {
-			return err
-		}
-	}
-	writeJSON(w, http.StatusOK, viewGroup(after))
-	return nil
+	return h.changed(w, r, c, audit.Event{Action: "group.updated", TenantID: after.TenantID, Target: after.ID,
+		TargetName: after.Name, Details: diff(groupDetails(before), groupDetails(after))}, viewGroup(after))
 }
 
 func (h *Handler) deleteGroup(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
@@ -130,11 +99,6 @@ func (h *Handler) deleteGroup(w http.ResponseWriter, r *http.Request, c director
 	if err != nil {
 		return err
 	}
-	if err := h.record(r, c, audit.Event{Action: "group.deleted", TenantID: g.TenantID, Target: g.ID, TargetName: g.Name,
-		Details: clipped(map[string]string{"description": g.Description, "global_roles": join(g.GlobalRoles),
-			"service_roles": g.ServiceRoles.String()})}); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return h.deleted(w, r, c, audit.Event{Action: "group.deleted", TenantID: g.TenantID, Target: g.ID, TargetName: g.Name,
+		Details: groupDetails(g)})
 }

@@ -26,8 +26,8 @@ type FieldProblem struct {
 	Reason string `json:"reason"`
 }
 
-// problemTypes are the problem types the API answers with; each is a
-// stable URI a client may switch on.
+// problemBase is where the API's problem types live: a type is this and a
+// kind ("not-found"), a stable URI a client may switch on.
 const problemBase = "https://gatehouse.dev/problems/"
 
 func problem(status int, kind, title, detail string) *Problem {
@@ -83,19 +83,13 @@ func (h *Handler) problemOf(r *http.Request, err error) *Problem {
 		"the request may not have completed: read the resource before trying again")
 }
 
-// renamed returns err with the directory's field names put as the request
-// body names them (names maps one to the other), so that a problem points
-// at what the client sent.
-func renamed(err error, names map[string]string) error {
+// renamed returns err with the directory's field name put as the request
+// body names it (rename says how), so that a problem points at what the
+// client sent.
+func renamed(err error, rename func(field string) string) error {
 	var fe *directory.FieldError
 	if !errors.As(err, &fe) {
 		return err
 	}
-	field := fe.Field
-	if to, ok := names[field]; ok {
-		field = to
-	} else if to, ok := names["*"]; ok {
-		field = to + field
-	}
-	return &directory.FieldError{Field: field, Reason: fe.Reason, Err: fe.Err}
+	return &directory.FieldError{Field: rename(fe.Field), Reason: fe.Reason, Err: fe.Err}
 }

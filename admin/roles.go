@@ -2,7 +2,6 @@ package admin
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/audit"
@@ -11,32 +10,18 @@ import (
 
 // roleView is a global role as the API shows it.
 type roleView struct {
-	ID          string `json:"id"`
-	Name        string `json:"name"`
-	Description string `json:"description"`
-	// Permissions are the role's own, as "resource:access"; the admins
-	// role lists none and holds every one (HoldsAll).
-	Permissions []string  `json:"permissions"`
-	HoldsAll    bool      `json:"holds_all"`
-	RequireMFA  bool      `json:"require_mfa"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	roleBody
+	HoldsAll  bool      `json:"holds_all"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 func viewRole(r directory.GlobalRole) roleView {
-	return roleView{ID: r.ID, Name: r.Name, Description: r.Description, Permissions: permissionStrings(r.Permissions),
-		HoldsAll: r.Name == directory.RoleAdmins, RequireMFA: r.RequireMFA, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
-}
-
-// clipped shortens every value to the audit log's length limit, as
-// changes does: a description or a list may be longer.
-func clipped(details map[string]string) map[string]string {
-	for k, v := range details {
-		if len(v) > audit.MaxValueLen {
-			details[k] = strings.ToValidUTF8(v[:audit.MaxValueLen-3], "") + "..."
-		}
-	}
-	return details
+	return roleView{ID: r.ID, Name: r.Name,
+		roleBody: roleBody{Description: r.Description, Permissions: permissionStrings(r.Permissions), RequireMFA: r.RequireMFA},
+		HoldsAll: r.Name == directory.RoleAdmins, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
 func permissionStrings(ps []directory.Permission) []string {
@@ -47,10 +32,12 @@ func permissionStrings(ps []directory.Permission) []string {
 	return out
 }
 
-// roleBody is what POST and PUT send; PUT has no name (the path names the
+// roleBody is what PUT sends, and POST with the name (the path names the
 // role, and names never change).
 type roleBody struct {
-	Description string   `json:"description"`
+	Description string `json:"description"`
+	// Permissions are the role's own, as "resource:access"; the admins
+	// role lists none and holds every one (roleView.HoldsAll).
 	Permissions []string `json:"permissions"`
 	RequireMFA  bool     `json:"require_mfa"`
 }
@@ -67,16 +54,18 @@ func (b roleBody) role(name string) (directory.GlobalRole, error) {
 	return directory.GlobalRole{Name: name, Description: b.Description, Permissions: ps, RequireMFA: b.RequireMFA}, nil
 }
 
+// roleDetails are the audit details of a role.
+func roleDetails(r directory.GlobalRole) map[string]string {
+	return map[string]string{"description": r.Description, "permissions": join(permissionStrings(r.Permissions)),
+		"require_mfa": boolString(r.RequireMFA)}
+}
+
 func (h *Handler) listRoles(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
 	roles, err := h.dir.GlobalRolesFor(r.Context(), c, r.PathValue("slug"))
 	if err != nil {
 		return err
 	}
-	out := make([]roleView, len(roles))
-	for i, role := range roles {
-		out[i] = viewRole(role)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"roles": out})
+	writeJSON(w, http.StatusOK, map[string]any{"roles": views(roles, viewRole)})
 	return nil
 }
 
@@ -90,18 +79,14 @@ func (h *Handler) getRole(w http.ResponseWriter, r *http.Request, c directory.Ca
 }
 
 func (h *Handler) createRole(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
-	// (Fields are spelled out, not embedded: a type error must name the
-	// JSON field, not the Go path through the embedded struct.)
 	var in struct {
-		Name        string   `json:"name"`
-		Description string   `json:"description"`
-		Permissions []string `json:"permissions"`
-		RequireMFA  bool     `json:"require_mfa"`
+		Name string `json:"name"`
+		roleBody
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	want, err := roleBody{Description: in.Description, Permissions: in.Permissions, RequireMFA: in.RequireMFA}.role(in.Name)
+	want, err := in.role(in.Name)
 	if err != nil {
 		return err
 	}
@@ -109,14 +94,8 @@ func (h *Handler) createRole(w http.ResponseWriter, r *http.Request, c directory
 	if err != nil {
 		return err
 	}
-	if err := h.record(r, c, audit.Event{Action: "role.created", TenantID: role.TenantID, Target: role.ID, TargetName: role.Name,
-		Details: clipped(map[string]string{"description": role.Description, "permissions": join(permissionStrings(role.Permissions)),
-			"require_mfa": boolString(role.RequireMFA)})}); err != nil {
-		return err
-	}
-	w.Header().Set("Location", Prefix+"/tenants/"+directory.NormalizeSlug(r.PathValue("slug"))+"/roles/"+role.Name)
-	writeJSON(w, http.StatusCreated, viewRole(role))
-	return nil
+	return h.created(w, r, c, audit.Event{Action: "role.created", TenantID: role.TenantID, Target: role.ID, TargetName: role.Name,
+		Details: roleDetails(role)}, Prefix+"/tenants/"+directory.NormalizeSlug(r.PathValue("slug"))+"/roles/"+role.Name, viewRole(role))
 }
 
 func (h *Handler) updateRole(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
@@ -132,19 +111,8 @@ func (h *Handler) updateRole(w http.ResponseWriter, r *http.Request, c directory
 	if err != nil {
 		return err
 	}
-	d := changes(map[string][2]string{
-		"description": {before.Description, after.Description},
-		"permissions": {join(permissionStrings(before.Permissions)), join(permissionStrings(after.Permissions))},
-		"require_mfa": {boolString(before.RequireMFA), boolString(after.RequireMFA)},
-	})
-	if len(d) > 0 {
-		if err := h.record(r, c, audit.Event{Action: "role.updated", TenantID: after.TenantID, Target: after.ID, TargetName: after.Name,
-			Details: d}); err != nil {
-			return err
-		}
-	}
-	writeJSON(w, http.StatusOK, viewRole(after))
-	return nil
+	return h.changed(w, r, c, audit.Event{Action: "role.updated", TenantID: after.TenantID, Target: after.ID,
+		TargetName: after.Name, Details: diff(roleDetails(before), roleDetails(after))}, viewRole(after))
 }
 
 func (h *Handler) deleteRole(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
@@ -152,10 +120,6 @@ func (h *Handler) deleteRole(w http.ResponseWriter, r *http.Request, c directory
 	if err != nil {
 		return err
 	}
-	if err := h.record(r, c, audit.Event{Action: "role.deleted", TenantID: role.TenantID, Target: role.ID, TargetName: role.Name,
-		Details: clipped(map[string]string{"description": role.Description, "permissions": join(permissionStrings(role.Permissions))})}); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return h.deleted(w, r, c, audit.Event{Action: "role.deleted", TenantID: role.TenantID, Target: role.ID, TargetName: role.Name,
+		Details: roleDetails(role)})
 }

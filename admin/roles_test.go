@@ -46,27 +46,21 @@ func TestRolesAPI(t *testing.T) {
 
 func TestGroupsAPI(t *testing.T) {
 	w := newAPIWorld(t)
-	steps := []struct {
-		name, who, method, path, body string
-		status                        int
-	}{
-		{"list", "acme/rita", "GET", "/tenants/acme/groups", "", http.StatusOK},
+	for _, st := range []apiStep{
+		{"list", "acme/rita", "GET", "/tenants/acme/groups", "", http.StatusOK, ""},
+		{"wrong type", "acme/ada", "POST", "/tenants/acme/groups", `{"name":"crew","global_roles":"readers"}`, http.StatusBadRequest, "global_roles"},
 		{"create", "acme/ada", "POST", "/tenants/acme/groups",
-			`{"name":"crew","description":"Crew","global_roles":["readers"],"service_roles":{},"require_mfa":true}`, http.StatusCreated},
-		{"taken", "acme/ada", "POST", "/tenants/acme/groups", `{"name":"administrators"}`, http.StatusConflict},
-		{"unknown role", "acme/ada", "PUT", "/tenants/acme/groups/crew", `{"global_roles":["nope"]}`, http.StatusUnprocessableEntity},
-		{"update", "acme/ada", "PUT", "/tenants/acme/groups/crew", `{"description":"The crew","global_roles":["devices"]}`, http.StatusOK},
-		{"get", "acme/rita", "GET", "/tenants/acme/groups/crew", "", http.StatusOK},
-		{"reader cannot change", "acme/rita", "PUT", "/tenants/acme/groups/crew", `{}`, http.StatusForbidden},
-		{"administrators stays", "acme/ada", "DELETE", "/tenants/acme/groups/administrators", "", http.StatusUnprocessableEntity},
-		{"outside", "contoso/cara", "DELETE", "/tenants/acme/groups/crew", "", http.StatusNotFound},
-		{"delete", "acme/ada", "DELETE", "/tenants/acme/groups/crew", "", http.StatusNoContent},
-	}
-	for _, st := range steps {
-		status, body := w.do(t, st.who, st.method, st.path, st.body)
-		if status != st.status {
-			t.Fatalf("%s: status %d, want %d: %v", st.name, status, st.status, body)
-		}
+			`{"name":"crew","description":"Crew","global_roles":["readers"],"service_roles":{},"require_mfa":true}`, http.StatusCreated, ""},
+		{"taken", "acme/ada", "POST", "/tenants/acme/groups", `{"name":"administrators"}`, http.StatusConflict, "name"},
+		{"unknown role", "acme/ada", "PUT", "/tenants/acme/groups/crew", `{"global_roles":["nope"]}`, http.StatusUnprocessableEntity, "global_roles"},
+		{"update", "acme/ada", "PUT", "/tenants/acme/groups/crew", `{"description":"The crew","global_roles":["devices"]}`, http.StatusOK, ""},
+		{"get", "acme/rita", "GET", "/tenants/acme/groups/crew", "", http.StatusOK, ""},
+		{"reader cannot change", "acme/rita", "PUT", "/tenants/acme/groups/crew", `{}`, http.StatusForbidden, ""},
+		{"administrators stays", "acme/ada", "DELETE", "/tenants/acme/groups/administrators", "", http.StatusUnprocessableEntity, "name"},
+		{"outside", "contoso/cara", "DELETE", "/tenants/acme/groups/crew", "", http.StatusNotFound, ""},
+		{"delete", "acme/ada", "DELETE", "/tenants/acme/groups/crew", "", http.StatusNoContent, ""},
+	} {
+		body := w.step(t, st)
 		if st.name == "get" && (body["description"] != "The crew" || body["require_mfa"] != false) {
 			t.Errorf("group %v", body)
 		}
@@ -82,23 +76,18 @@ func TestServicesAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, st := range []struct {
-		name, who, method, path, body string
-		status                        int
-	}{
-		{"list", "acme/rita", "GET", "/services", "", http.StatusOK},
-		{"not from below the system tenant", "acme/ada", "POST", "/services", `{"name":"fleet","roles":["driver"]}`, http.StatusForbidden},
-		{"create", "sys/sam", "POST", "/services", `{"name":"fleet","display_name":"Fleet","roles":["driver"]}`, http.StatusCreated},
-		{"taken", "sys/sam", "POST", "/services", `{"name":"fleet","roles":["driver"]}`, http.StatusConflict},
-		{"roles stay", "sys/sam", "PUT", "/services/fleet", `{"roles":["planner"]}`, http.StatusUnprocessableEntity},
-		{"update", "sys/sam", "PUT", "/services/fleet", `{"display_name":"Fleet","roles":["driver","planner"]}`, http.StatusOK},
-		{"get", "contoso/cara", "GET", "/services/fleet", "", http.StatusOK},
-		{"missing", "sys/sam", "PUT", "/services/nope", `{"roles":["x"]}`, http.StatusNotFound},
+	for _, st := range []apiStep{
+		{"list", "acme/rita", "GET", "/services", "", http.StatusOK, ""},
+		{"not from below the system tenant", "acme/ada", "POST", "/services", `{"name":"fleet","roles":["driver"]}`, http.StatusForbidden, ""},
+		{"wrong type", "sys/sam", "POST", "/services", `{"name":"fleet","roles":"driver"}`, http.StatusBadRequest, "roles"},
+		{"create", "sys/sam", "POST", "/services", `{"name":"fleet","display_name":"Fleet","roles":["driver"]}`, http.StatusCreated, ""},
+		{"taken", "sys/sam", "POST", "/services", `{"name":"fleet","roles":["driver"]}`, http.StatusConflict, "name"},
+		{"roles stay", "sys/sam", "PUT", "/services/fleet", `{"roles":["planner"]}`, http.StatusUnprocessableEntity, "roles"},
+		{"update", "sys/sam", "PUT", "/services/fleet", `{"display_name":"Fleet","roles":["driver","planner"]}`, http.StatusOK, ""},
+		{"get", "contoso/cara", "GET", "/services/fleet", "", http.StatusOK, ""},
+		{"missing", "sys/sam", "PUT", "/services/nope", `{"roles":["x"]}`, http.StatusNotFound, ""},
 	} {
-		status, body := w.do(t, st.who, st.method, st.path, st.body)
-		if status != st.status {
-			t.Fatalf("%s: status %d, want %d: %v", st.name, status, st.status, body)
-		}
+		body := w.step(t, st)
 		if st.name == "get" {
 			if roles, _ := body["roles"].([]any); len(roles) != 2 {
 				t.Errorf("service %v", body)

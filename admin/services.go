@@ -10,25 +10,30 @@ import (
 
 // serviceView is a service of the platform's catalog as the API shows it.
 type serviceView struct {
-	Name        string    `json:"name"`
-	DisplayName string    `json:"display_name"`
-	Roles       []string  `json:"roles"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	Name string `json:"name"`
+	serviceBody
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 func viewService(s directory.Service) serviceView {
-	roles := s.Roles
-	if roles == nil {
-		roles = []string{}
-	}
-	return serviceView{Name: s.Name, DisplayName: s.DisplayName, Roles: roles, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
+	return serviceView{Name: s.Name, serviceBody: serviceBody{DisplayName: s.DisplayName, Roles: orEmpty(s.Roles)},
+		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
 }
 
-// serviceBody is what POST and PUT send; PUT has no name.
+// serviceBody is what PUT sends, and POST with the name.
 type serviceBody struct {
 	DisplayName string   `json:"display_name"`
 	Roles       []string `json:"roles"`
+}
+
+func (b serviceBody) service(name string) directory.Service {
+	return directory.Service{Name: name, DisplayName: b.DisplayName, Roles: b.Roles}
+}
+
+// serviceDetails are the audit details of a service.
+func serviceDetails(s directory.Service) map[string]string {
+	return map[string]string{"display_name": s.DisplayName, "roles": join(s.Roles)}
 }
 
 func (h *Handler) listServices(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
@@ -36,11 +41,7 @@ func (h *Handler) listServices(w http.ResponseWriter, r *http.Request, c directo
 	if err != nil {
 		return err
 	}
-	out := make([]serviceView, len(svcs))
-	for i, s := range svcs {
-		out[i] = viewService(s)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"services": out})
+	writeJSON(w, http.StatusOK, map[string]any{"services": views(svcs, viewService)})
 	return nil
 }
 
@@ -53,34 +54,24 @@ func (h *Handler) getService(w http.ResponseWriter, r *http.Request, c directory
 	return nil
 }
 
+// The catalog's changes are audited in the system tenant: the tenant the
+// caller acts in, since only a caller acting there changes the catalog
+// (directory.CreateServiceFor).
+
 func (h *Handler) createService(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
-	// (Fields are spelled out, not embedded: a type error must name the
-	// JSON field, not the Go path through the embedded struct.)
 	var in struct {
-		Name        string   `json:"name"`
-		DisplayName string   `json:"display_name"`
-		Roles       []string `json:"roles"`
+		Name string `json:"name"`
+		serviceBody
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	// The catalog's changes are audited in the system tenant (looked up
-	// first, so that a change is never left unaudited by a failed read).
-	sys, err := h.dir.SystemTenant(r.Context())
+	s, err := h.dir.CreateServiceFor(r.Context(), c, in.service(in.Name))
 	if err != nil {
 		return err
 	}
-	s, err := h.dir.CreateServiceFor(r.Context(), c, directory.Service{Name: in.Name, DisplayName: in.DisplayName, Roles: in.Roles})
-	if err != nil {
-		return err
-	}
-	if err := h.record(r, c, audit.Event{Action: "service.created", TenantID: sys.ID, Target: s.Name, TargetName: s.Name,
-		Details: clipped(map[string]string{"display_name": s.DisplayName, "roles": join(s.Roles)})}); err != nil {
-		return err
-	}
-	w.Header().Set("Location", Prefix+"/services/"+s.Name)
-	writeJSON(w, http.StatusCreated, viewService(s))
-	return nil
+	return h.created(w, r, c, audit.Event{Action: "service.created", TenantID: c.Principal.Tenant.ID, Target: s.Name,
+		TargetName: s.Name, Details: serviceDetails(s)}, Prefix+"/services/"+s.Name, viewService(s))
 }
 
 func (h *Handler) updateService(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
@@ -88,25 +79,10 @@ func (h *Handler) updateService(w http.ResponseWriter, r *http.Request, c direct
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	sys, err := h.dir.SystemTenant(r.Context())
+	before, after, err := h.dir.UpdateServiceFor(r.Context(), c, r.PathValue("name"), in.service(r.PathValue("name")))
 	if err != nil {
 		return err
 	}
-	before, after, err := h.dir.UpdateServiceFor(r.Context(), c, r.PathValue("name"),
-		directory.Service{DisplayName: in.DisplayName, Roles: in.Roles})
-	if err != nil {
-		return err
-	}
-	d := changes(map[string][2]string{
-		"display_name": {before.DisplayName, after.DisplayName},
-		"roles":        {join(before.Roles), join(after.Roles)},
-	})
-	if len(d) > 0 {
-		if err := h.record(r, c, audit.Event{Action: "service.updated", TenantID: sys.ID, Target: after.Name, TargetName: after.Name,
-			Details: d}); err != nil {
-			return err
-		}
-	}
-	writeJSON(w, http.StatusOK, viewService(after))
-	return nil
+	return h.changed(w, r, c, audit.Event{Action: "service.updated", TenantID: c.Principal.Tenant.ID, Target: after.Name,
+		TargetName: after.Name, Details: diff(serviceDetails(before), serviceDetails(after))}, viewService(after))
 }

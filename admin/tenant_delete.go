@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/gatehouse-id/gatehouse/audit"
 	"github.com/gatehouse-id/gatehouse/directory"
@@ -58,11 +57,11 @@ func (h *Handler) deleteTenant(w http.ResponseWriter, r *http.Request, c directo
 		v.Removed[i], ids[i] = x.Slug, x.ID
 	}
 	if err := h.record(r, c, audit.Event{Action: "tenant.deleted", TenantID: t.ParentID, Target: t.ID, TargetName: t.Slug,
-		Details: clipped(map[string]string{
-			"name": t.Name, "level": string(t.Level), "cascade": strconv.FormatBool(cascade),
+		Details: map[string]string{
+			"name": t.Name, "level": string(t.Level), "cascade": boolString(cascade),
 			"tenants": strconv.Itoa(v.Tenants), "users": strconv.Itoa(v.Users), "clients": strconv.Itoa(v.Clients),
-			"links": strconv.Itoa(v.Links), "removed": strings.Join(v.Removed, ","), "removed_ids": strings.Join(ids, ","),
-		})}); err != nil {
+			"links": strconv.Itoa(v.Links), "removed": join(v.Removed), "removed_ids": join(ids),
+		}}); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, v)

@@ -10,10 +10,7 @@ import (
 // DELETE /tenants/{slug} over HTTP, in newAPIWorld's sys > acme > contoso.
 func TestDeleteTenantAPI(t *testing.T) {
 	w := newAPIWorld(t)
-	acme, err := w.dir.Store().TenantBySlug(t.Context(), "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
+	acme, contoso := mustTenant(t, w.dir, "acme"), mustTenant(t, w.dir, "contoso")
 	for _, tc := range []struct {
 		name, who, path string
 		status          int
@@ -42,13 +39,13 @@ func TestDeleteTenantAPI(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("cascade: %d %v", status, body)
 	}
-	want := map[string]any{"id": body["id"], "slug": "contoso", "tenants": 1.0, "removed": []any{"contoso"},
+	want := map[string]any{"id": contoso.ID, "slug": "contoso", "tenants": 1.0, "removed": []any{"contoso"},
 		"users": 1.0, "clients": 0.0, "links": 0.0}
 	if !reflect.DeepEqual(body, want) {
 		t.Errorf("answer %v, want %v", body, want)
 	}
 	e := w.lastEvent(t)
-	if e.Action != "tenant.deleted" || e.TenantID != acme.ID || e.Target != body["id"] || e.TargetName != "contoso" ||
+	if e.Action != "tenant.deleted" || e.TenantID != acme.ID || e.Target != contoso.ID || e.TargetName != "contoso" ||
 		e.Details["users"] != "1" || e.Details["tenants"] != "1" || e.Details["cascade"] != "true" ||
 		e.Details["removed"] != "contoso" || e.Actor != w.users["acme/ada"] {
 		t.Errorf("event %+v", e)

@@ -21,7 +21,8 @@ type tenantView struct {
 	UpdatedAt time.Time    `json:"updated_at"`
 }
 
-// settingsView is a tenant's own settings; empty values inherit.
+// settingsView is a tenant's own settings, as shown and as PUT sends them;
+// empty values inherit.
 type settingsView struct {
 	UserRoles []string    `json:"user_roles"`
 	MFA       string      `json:"mfa"`
@@ -41,12 +42,8 @@ func viewTenant(t directory.Tenant) tenantView {
 	if s.Support.ConsentWindow > 0 {
 		sv.ConsentWindow = s.Support.ConsentWindow.String()
 	}
-	roles := s.UserRoles
-	if roles == nil {
-		roles = []string{}
-	}
 	return tenantView{ID: t.ID, Slug: t.Slug, Name: t.Name, Level: string(t.Level), Parent: t.ParentID, Path: t.Path,
-		Settings: settingsView{UserRoles: roles, MFA: string(s.MFA), Support: sv}, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+		Settings: settingsView{UserRoles: orEmpty(s.UserRoles), MFA: string(s.MFA), Support: sv}, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 }
 
 func (v settingsView) settings() (directory.TenantSettings, error) {
@@ -62,16 +59,30 @@ func (v settingsView) settings() (directory.TenantSettings, error) {
 	return s, nil
 }
 
+// tenantDetails are the audit details of a tenant's name and settings.
+func tenantDetails(t directory.Tenant) map[string]string {
+	s := t.Settings
+	return map[string]string{
+		"name": t.Name, "mfa": string(s.MFA), "user_roles": join(s.UserRoles), "support_mode": string(s.Support.Mode),
+		"support_reason": boolString(s.Support.RequireReason), "consent_window": s.Support.ConsentWindow.String(),
+	}
+}
+
+// settingsField is the body's name for a field of the directory's: but
+// for the name, it names the settings by themselves.
+func settingsField(field string) string {
+	if field == "name" {
+		return field
+	}
+	return "settings." + field
+}
+
 func (h *Handler) listTenants(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
 	ts, err := h.dir.TenantsFor(r.Context(), c)
 	if err != nil {
 		return err
 	}
-	out := make([]tenantView, len(ts))
-	for i, t := range ts {
-		out[i] = viewTenant(t)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"tenants": out})
+	writeJSON(w, http.StatusOK, map[string]any{"tenants": views(ts, viewTenant)})
 	return nil
 }
 
@@ -97,13 +108,9 @@ func (h *Handler) createTenant(w http.ResponseWriter, r *http.Request, c directo
 	if err != nil {
 		return err
 	}
-	if err := h.record(r, c, audit.Event{Action: "tenant.created", TenantID: t.ID, Target: t.ID, TargetName: t.Slug,
-		Details: map[string]string{"level": string(t.Level), "parent": in.Parent, "name": t.Name}}); err != nil {
-		return err
-	}
-	w.Header().Set("Location", Prefix+"/tenants/"+t.Slug)
-	writeJSON(w, http.StatusCreated, viewTenant(t))
-	return nil
+	return h.created(w, r, c, audit.Event{Action: "tenant.created", TenantID: t.ID, Target: t.ID, TargetName: t.Slug,
+		Details: map[string]string{"level": string(t.Level), "parent": directory.NormalizeSlug(in.Parent), "name": t.Name}},
+		Prefix+"/tenants/"+t.Slug, viewTenant(t))
 }
 
 func (h *Handler) updateTenant(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
@@ -118,26 +125,19 @@ func (h *Handler) updateTenant(w http.ResponseWriter, r *http.Request, c directo
 	if err != nil {
 		return err
 	}
-	before, err := h.dir.TenantFor(r.Context(), c, r.PathValue("slug"))
+	// The tenant as it was, for the audit: UpdateTenantFor answers with
+	// the tenant as it is only. (Read unchecked, it is shown to nobody:
+	// UpdateTenantFor decides whether the caller may change it, and so
+	// needs no tenants:read besides, and a tenant out of reach is 404
+	// there, like one that does not exist here.)
+	before, err := h.dir.TenantBySlug(r.Context(), r.PathValue("slug"))
 	if err != nil {
 		return err
 	}
 	t, err := h.dir.UpdateTenantFor(r.Context(), c, r.PathValue("slug"), in.Name, settings)
 	if err != nil {
-		return renamed(err, map[string]string{"name": "name", "*": "settings."})
+		return renamed(err, settingsField)
 	}
-	d := changes(map[string][2]string{
-		"name": {before.Name, t.Name}, "mfa": {string(before.Settings.MFA), string(t.Settings.MFA)},
-		"user_roles":     {join(before.Settings.UserRoles), join(t.Settings.UserRoles)},
-		"support_mode":   {string(before.Settings.Support.Mode), string(t.Settings.Support.Mode)},
-		"support_reason": {boolString(before.Settings.Support.RequireReason), boolString(t.Settings.Support.RequireReason)},
-		"consent_window": {before.Settings.Support.ConsentWindow.String(), t.Settings.Support.ConsentWindow.String()},
-	})
-	if len(d) > 0 {
-		if err := h.record(r, c, audit.Event{Action: "tenant.updated", TenantID: t.ID, Target: t.ID, TargetName: t.Slug, Details: d}); err != nil {
-			return err
-		}
-	}
-	writeJSON(w, http.StatusOK, viewTenant(t))
-	return nil
+	return h.changed(w, r, c, audit.Event{Action: "tenant.updated", TenantID: t.ID, Target: t.ID, TargetName: t.Slug,
+		Details: diff(tenantDetails(before), tenantDetails(t))}, viewTenant(t))
 }

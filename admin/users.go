@@ -15,24 +15,13 @@ import (
 
 // userView is a user as the API shows it.
 type userView struct {
-	ID                string              `json:"id"`
-	Tenant            string              `json:"tenant"` // the home tenant's id
-	Username          string              `json:"username"`
-	Email             string              `json:"email,omitempty"`
-	EmailVerified     bool                `json:"email_verified"`
-	GivenName         string              `json:"given_name,omitempty"`
-	FamilyName        string              `json:"family_name,omitempty"`
-	DisplayName       string              `json:"display_name,omitempty"`
-	PreferredLanguage string              `json:"preferred_language,omitempty"`
-	Phone             string              `json:"phone,omitempty"`
-	JobTitle          string              `json:"job_title,omitempty"`
-	OfficeLocation    string              `json:"office_location,omitempty"`
-	TenantRole        string              `json:"tenant_role"`
-	GlobalRoles       []string            `json:"global_roles"`
-	ServiceRoles      map[string][]string `json:"service_roles"`
-	Groups            []string            `json:"groups"`
-	Owner             string              `json:"owner,omitempty"` // the owner's id
-	Enabled           bool                `json:"enabled"`
+	ID       string `json:"id"`
+	Tenant   string `json:"tenant"` // the home tenant's id
+	Username string `json:"username"`
+	profileView
+	assignmentView
+	Owner   string `json:"owner,omitempty"` // the owner's id
+	Enabled bool   `json:"enabled"`
 	// Pending is true for a user who has not set a password yet.
 	Pending   bool      `json:"pending"`
 	MFA       mfaView   `json:"mfa"`
@@ -44,6 +33,33 @@ type userView struct {
 	LastLoginAt      time.Time `json:"last_login_at,omitzero"`
 	LastLoginAddress string    `json:"last_login_address,omitempty"`
 	LastSeenAt       time.Time `json:"last_seen_at,omitzero"`
+}
+
+// profileView is a user's profile: shown, and sent to create a user.
+type profileView struct {
+	Email             string `json:"email,omitempty"`
+	EmailVerified     bool   `json:"email_verified"`
+	GivenName         string `json:"given_name,omitempty"`
+	FamilyName        string `json:"family_name,omitempty"`
+	DisplayName       string `json:"display_name,omitempty"`
+	PreferredLanguage string `json:"preferred_language,omitempty"`
+	Phone             string `json:"phone,omitempty"`
+	JobTitle          string `json:"job_title,omitempty"`
+	OfficeLocation    string `json:"office_location,omitempty"`
+}
+
+// assignmentView is what a user holds in its tenant: shown, sent to create
+// a user, and the body of PUT /users/{id}/roles.
+type assignmentView struct {
+	TenantRole   string              `json:"tenant_role"`
+	GlobalRoles  []string            `json:"global_roles"`
+	ServiceRoles map[string][]string `json:"service_roles"`
+	Groups       []string            `json:"groups"`
+}
+
+func (a assignmentView) assignment() directory.Assignment {
+	return directory.Assignment{TenantRole: directory.TenantRole(a.TenantRole), GlobalRoles: a.GlobalRoles,
+		ServiceRoles: directory.ServiceRoles(a.ServiceRoles), Groups: a.Groups}
 }
 
 // mfaView is a user's second factor as the API shows it.
@@ -65,18 +81,8 @@ type TOTPCredentials interface {
 	ListTOTPCredentials(ctx context.Context) ([]mfa.Credential, error)
 }
 
-// noCredentials is the TOTPCredentials of a Config without any: nobody has
-// TOTP.
-type noCredentials struct{}
-
-func (noCredentials) TOTPCredential(context.Context, string) (mfa.Credential, error) {
-	return mfa.Credential{}, mfa.ErrNotFound
-}
-
-func (noCredentials) ListTOTPCredentials(context.Context) ([]mfa.Credential, error) { return nil, nil }
-
-// enrolledUsers returns the ids of the users who have TOTP. It reads every
-// credential of the installation: the store has no narrower question.
+// enrolledUsers returns the ids of every user of the installation who has
+// TOTP: what a list filtered on it needs, for every user of the tenant.
 func (h *Handler) enrolledUsers(ctx context.Context) (map[string]bool, error) {
 	cs, err := h.credentials.ListTOTPCredentials(ctx)
 	if err != nil {
@@ -89,8 +95,31 @@ func (h *Handler) enrolledUsers(ctx context.Context) (map[string]bool, error) {
 	return out, nil
 }
 
-// viewUsers shows users, enrolled saying which have TOTP.
-func (h *Handler) viewUsers(ctx context.Context, users []directory.User, enrolled func(userID string) bool) ([]userView, error) {
+// enrolledAmong returns the ids of those of users who have TOTP, asking
+// for each one's credential: users are a page (at most
+// directory.MaxUserPage), and the store's only wider question reads every
+// credential of the installation.
+func (h *Handler) enrolledAmong(ctx context.Context, users []directory.User) (map[string]bool, error) {
+	out := make(map[string]bool, len(users))
+	for _, u := range users {
+		_, err := h.credentials.TOTPCredential(ctx, u.ID)
+		if err != nil && !errors.Is(err, mfa.ErrNotFound) {
+			return nil, err
+		}
+		out[u.ID] = err == nil
+	}
+	return out, nil
+}
+
+// viewUsers shows users with their second factor; enrolled says who has
+// TOTP, or if nil is asked of the store for users.
+func (h *Handler) viewUsers(ctx context.Context, users []directory.User, enrolled map[string]bool) ([]userView, error) {
+	if enrolled == nil {
+		var err error
+		if enrolled, err = h.enrolledAmong(ctx, users); err != nil {
+			return nil, err
+		}
+	}
 	decs, err := h.dir.HomeMFAOf(ctx, users)
 	if err != nil {
 		return nil, err
@@ -98,57 +127,59 @@ func (h *Handler) viewUsers(ctx context.Context, users []directory.User, enrolle
 	out := make([]userView, len(users))
 	for i, u := range users {
 		out[i] = viewUser(u)
-		out[i].MFA = mfaView{Enrolled: enrolled(u.ID), Required: decs[i].Required}
+		out[i].MFA = mfaView{Enrolled: enrolled[u.ID], Required: decs[i].Required}
 	}
 	return out, nil
 }
 
-// viewOne shows u.
-func (h *Handler) viewOne(ctx context.Context, u directory.User) (userView, error) {
-	_, err := h.credentials.TOTPCredential(ctx, u.ID)
-	if err != nil && !errors.Is(err, mfa.ErrNotFound) {
-		return userView{}, err
-	}
-	views, err := h.viewUsers(ctx, []directory.User{u}, func(string) bool { return err == nil })
-	if err != nil {
-		return userView{}, err
-	}
-	return views[0], nil
-}
-
 // writeUser answers status with u.
 func (h *Handler) writeUser(w http.ResponseWriter, r *http.Request, status int, u directory.User) error {
-	v, err := h.viewOne(r.Context(), u)
+	v, err := h.viewUsers(r.Context(), []directory.User{u}, nil)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, status, v)
+	writeJSON(w, status, v[0])
 	return nil
 }
 
 // viewUser is u without its second factor, which viewUsers adds.
 func viewUser(u directory.User) userView {
-	orEmpty := func(s []string) []string {
-		if s == nil {
-			return []string{}
-		}
-		return s
-	}
-	sr := map[string][]string{}
-	for k, v := range u.ServiceRoles {
-		sr[k] = v
-	}
-	return userView{ID: u.ID, Tenant: u.TenantID, Username: u.Username, Email: u.Email, EmailVerified: u.EmailVerified,
-		GivenName: u.GivenName, FamilyName: u.FamilyName, DisplayName: u.DisplayName, PreferredLanguage: u.PreferredLanguage,
-		Phone: u.Phone, JobTitle: u.JobTitle, OfficeLocation: u.OfficeLocation,
-		TenantRole: string(u.TenantRole), GlobalRoles: orEmpty(u.GlobalRoles), ServiceRoles: sr, Groups: orEmpty(u.Groups),
+	return userView{ID: u.ID, Tenant: u.TenantID, Username: u.Username,
+		profileView: profileView{Email: u.Email, EmailVerified: u.EmailVerified, GivenName: u.GivenName, FamilyName: u.FamilyName,
+			DisplayName: u.DisplayName, PreferredLanguage: u.PreferredLanguage, Phone: u.Phone, JobTitle: u.JobTitle,
+			OfficeLocation: u.OfficeLocation},
+		assignmentView: assignmentView{TenantRole: string(u.TenantRole), GlobalRoles: orEmpty(u.GlobalRoles),
+			ServiceRoles: serviceRolesView(u.ServiceRoles), Groups: orEmpty(u.Groups)},
 		Owner: u.OwnerID, Enabled: !u.Disabled, Pending: u.PasswordHash == "", CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
 		LoginCount: u.LoginCount, LastLoginAt: u.LastLoginAt, LastLoginAddress: u.LastLoginAddress, LastSeenAt: u.LastSeenAt}
 }
 
-// userFields are the directory's field names as a user's JSON body names
-// them.
-var userFields = map[string]string{"role": "tenant_role"}
+// profileDetails are the audit details of a user's profile, and whether
+// it is enabled.
+func profileDetails(u directory.User) map[string]string {
+	return map[string]string{
+		"email": u.Email, "email_verified": boolString(u.EmailVerified), "given_name": u.GivenName,
+		"family_name": u.FamilyName, "display_name": u.DisplayName, "preferred_language": u.PreferredLanguage,
+		"phone": u.Phone, "job_title": u.JobTitle, "office_location": u.OfficeLocation, "enabled": boolString(!u.Disabled),
+	}
+}
+
+// assignmentDetails are the audit details of what a user holds.
+func assignmentDetails(u directory.User) map[string]string {
+	return map[string]string{
+		"tenant_role": string(u.TenantRole), "global_roles": join(u.GlobalRoles), "groups": join(u.Groups),
+		"service_roles": u.ServiceRoles.String(),
+	}
+}
+
+// userField is the body's name for a field of the directory's: it calls
+// the tenant role "role".
+func userField(field string) string {
+	if field == "role" {
+		return "tenant_role"
+	}
+	return field
+}
 
 func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
 	q := r.URL.Query()
@@ -169,11 +200,16 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, c directory.
 		}
 		f.Limit = n
 	}
-	enrolled, err := h.enrolledUsers(r.Context())
-	if err != nil {
-		return err
+	// Filtering on TOTP needs to know of every user of the tenant; a page
+	// without the filter, of its own users only (viewUsers asks).
+	var enrolled map[string]bool
+	if f.MFA != "" {
+		var err error
+		if enrolled, err = h.enrolledUsers(r.Context()); err != nil {
+			return err
+		}
+		f.Enrolled = func(id string) bool { return enrolled[id] }
 	}
-	f.Enrolled = func(id string) bool { return enrolled[id] }
 	users, next, err := h.dir.UsersFor(r.Context(), c, r.PathValue("slug"), f)
 	var fe *directory.FieldError
 	if errors.As(err, &fe) {
@@ -183,7 +219,7 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, c directory.
 	if err != nil {
 		return err
 	}
-	out, err := h.viewUsers(r.Context(), users, f.Enrolled)
+	out, err := h.viewUsers(r.Context(), users, enrolled)
 	if err != nil {
 		return err
 	}
@@ -203,39 +239,13 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, c directory.Ca
 	return h.writeUser(w, r, http.StatusOK, u)
 }
 
-// assignmentView is what a user holds in its tenant.
-type assignmentView struct {
-	TenantRole   string              `json:"tenant_role"`
-	GlobalRoles  []string            `json:"global_roles"`
-	ServiceRoles map[string][]string `json:"service_roles"`
-	Groups       []string            `json:"groups"`
-}
-
-func (a assignmentView) assignment() directory.Assignment {
-	return directory.Assignment{TenantRole: directory.TenantRole(a.TenantRole), GlobalRoles: a.GlobalRoles,
-		ServiceRoles: directory.ServiceRoles(a.ServiceRoles), Groups: a.Groups}
-}
-
 func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
 	var in struct {
-		Username          string `json:"username"`
-		Email             string `json:"email"`
-		EmailVerified     bool   `json:"email_verified"`
-		GivenName         string `json:"given_name"`
-		FamilyName        string `json:"family_name"`
-		DisplayName       string `json:"display_name"`
-		PreferredLanguage string `json:"preferred_language"`
-		Phone             string `json:"phone"`
-		JobTitle          string `json:"job_title"`
-		OfficeLocation    string `json:"office_location"`
-		Password          string `json:"password"`
-		Enabled           *bool  `json:"enabled"`
-		// The assignment's fields, listed rather than embedded: a wrong
-		// type must be reported as "global_roles", not by a Go type's name.
-		TenantRole   string              `json:"tenant_role"`
-		GlobalRoles  []string            `json:"global_roles"`
-		ServiceRoles map[string][]string `json:"service_roles"`
-		Groups       []string            `json:"groups"`
+		Username string `json:"username"`
+		profileView
+		Password string `json:"password"`
+		Enabled  *bool  `json:"enabled"`
+		assignmentView
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
@@ -243,16 +253,17 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, c directory
 	if in.TenantRole == "" {
 		in.TenantRole = string(directory.TenantRoleUser)
 	}
-	nu := directory.NewUser{TenantSlug: r.PathValue("slug"), Username: in.Username, Email: in.Email, EmailVerified: in.EmailVerified,
-		GivenName: in.GivenName, FamilyName: in.FamilyName, DisplayName: in.DisplayName, PreferredLanguage: in.PreferredLanguage,
-		Phone: in.Phone, JobTitle: in.JobTitle, OfficeLocation: in.OfficeLocation, TenantRole: directory.TenantRole(in.TenantRole), GlobalRoles: in.GlobalRoles, ServiceRoles: directory.ServiceRoles(in.ServiceRoles),
-		Groups: in.Groups, Password: in.Password, Disabled: in.Enabled != nil && !*in.Enabled}
-	u, err := h.dir.CreateUserFor(r.Context(), c, nu)
+	p, a := in.profileView, in.assignment()
+	u, err := h.dir.CreateUserFor(r.Context(), c, directory.NewUser{TenantSlug: r.PathValue("slug"), Username: in.Username,
+		Email: p.Email, EmailVerified: p.EmailVerified, GivenName: p.GivenName, FamilyName: p.FamilyName, DisplayName: p.DisplayName,
+		PreferredLanguage: p.PreferredLanguage, Phone: p.Phone, JobTitle: p.JobTitle, OfficeLocation: p.OfficeLocation,
+		TenantRole: a.TenantRole, GlobalRoles: a.GlobalRoles, ServiceRoles: a.ServiceRoles, Groups: a.Groups,
+		Password: in.Password, Disabled: in.Enabled != nil && !*in.Enabled})
 	if err != nil {
-		return renamed(err, userFields)
+		return renamed(err, userField)
 	}
 	if err := h.record(r, c, audit.Event{Action: "user.created", TenantID: u.TenantID, Target: u.ID, TargetName: u.Username,
-		Details: map[string]string{"tenant_role": string(u.TenantRole), "global_roles": join(u.GlobalRoles), "groups": join(u.Groups)}}); err != nil {
+		Details: assignmentDetails(u)}); err != nil {
 		return err
 	}
 	w.Header().Set("Location", Prefix+"/users/"+u.ID)
@@ -260,6 +271,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, c directory
 }
 
 func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
+	// (Pointers: a field left out stays as it is.)
 	var in struct {
 		Email             *string `json:"email"`
 		EmailVerified     *bool   `json:"email_verified"`
@@ -282,21 +294,14 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, c directory
 	if err != nil {
 		return err
 	}
-	d := changes(map[string][2]string{
-		"email": {before.Email, after.Email}, "email_verified": {boolString(before.EmailVerified), boolString(after.EmailVerified)},
-		"given_name": {before.GivenName, after.GivenName}, "family_name": {before.FamilyName, after.FamilyName},
-		"display_name": {before.DisplayName, after.DisplayName}, "preferred_language": {before.PreferredLanguage, after.PreferredLanguage},
-		"phone": {before.Phone, after.Phone}, "job_title": {before.JobTitle, after.JobTitle},
-		"office_location": {before.OfficeLocation, after.OfficeLocation}, "enabled": {boolString(!before.Disabled), boolString(!after.Disabled)},
-	})
-	if len(d) > 0 {
-		action := "user.updated"
-		if len(d) == 1 && d["enabled"] != "" {
-			action = map[bool]string{true: "user.enabled", false: "user.disabled"}[!after.Disabled]
-		}
-		if err := h.record(r, c, audit.Event{Action: action, TenantID: after.TenantID, Target: after.ID, TargetName: after.Username, Details: d}); err != nil {
-			return err
-		}
+	d := diff(profileDetails(before), profileDetails(after))
+	action := "user.updated"
+	if _, ok := d["enabled"]; ok && len(d) == 1 {
+		action = map[bool]string{true: "user.enabled", false: "user.disabled"}[!after.Disabled]
+	}
+	if err := h.recordChange(r, c, audit.Event{Action: action, TenantID: after.TenantID, Target: after.ID,
+		TargetName: after.Username, Details: d}); err != nil {
+		return err
 	}
 	return h.writeUser(w, r, http.StatusOK, after)
 }
@@ -308,17 +313,11 @@ func (h *Handler) setRoles(w http.ResponseWriter, r *http.Request, c directory.C
 	}
 	before, after, err := h.dir.SetRolesFor(r.Context(), c, r.PathValue("id"), in.assignment())
 	if err != nil {
-		return renamed(err, userFields)
+		return renamed(err, userField)
 	}
-	d := changes(map[string][2]string{
-		"tenant_role": {string(before.TenantRole), string(after.TenantRole)}, "global_roles": {join(before.GlobalRoles), join(after.GlobalRoles)},
-		"groups": {join(before.Groups), join(after.Groups)}, "service_roles": {before.ServiceRoles.String(), after.ServiceRoles.String()},
-	})
-	if len(d) > 0 {
-		if err := h.record(r, c, audit.Event{Action: "user.roles_changed", TenantID: after.TenantID, Target: after.ID,
-			TargetName: after.Username, Details: d}); err != nil {
-			return err
-		}
+	if err := h.recordChange(r, c, audit.Event{Action: "user.roles_changed", TenantID: after.TenantID, Target: after.ID,
+		TargetName: after.Username, Details: diff(assignmentDetails(before), assignmentDetails(after))}); err != nil {
+		return err
 	}
 	return h.writeUser(w, r, http.StatusOK, after)
 }
@@ -353,21 +352,17 @@ func (h *Handler) copyRoles(w http.ResponseWriter, r *http.Request, c directory.
 	}
 	cp, err := h.dir.CopyRolesFor(r.Context(), c, in.From, r.PathValue("id"), mode)
 	if err != nil {
-		return renamed(err, userFields)
+		return renamed(err, userField)
 	}
-	before, after := cp.Before, cp.After
-	d := changes(map[string][2]string{
-		"tenant_role": {string(before.TenantRole), string(after.TenantRole)}, "global_roles": {join(before.GlobalRoles), join(after.GlobalRoles)},
-		"groups": {join(before.Groups), join(after.Groups)}, "service_roles": {before.ServiceRoles.String(), after.ServiceRoles.String()},
-	})
+	d := diff(assignmentDetails(cp.Before), assignmentDetails(cp.After))
 	if len(d) > 0 {
 		d["from"], d["from_id"], d["mode"] = cp.From.Username, cp.From.ID, in.Mode
-		if err := h.record(r, c, audit.Event{Action: "user.roles_copied", TenantID: after.TenantID, Target: after.ID,
-			TargetName: after.Username, Details: d}); err != nil {
-			return err
-		}
 	}
-	return h.writeUser(w, r, http.StatusOK, after)
+	if err := h.recordChange(r, c, audit.Event{Action: "user.roles_copied", TenantID: cp.After.TenantID, Target: cp.After.ID,
+		TargetName: cp.After.Username, Details: d}); err != nil {
+		return err
+	}
+	return h.writeUser(w, r, http.StatusOK, cp.After)
 }
 
 func (h *Handler) setOwner(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
@@ -396,12 +391,11 @@ func (h *Handler) setOwner(w http.ResponseWriter, r *http.Request, c directory.C
 	if err != nil {
 		return err
 	}
-	d := changes(map[string][2]string{"owner": {ch.OwnerBefore, ch.OwnerAfter}, "owner_id": {ch.Before.OwnerID, ch.After.OwnerID}})
-	if len(d) > 0 {
-		if err := h.record(r, c, audit.Event{Action: "user.owner_changed", TenantID: ch.After.TenantID, Target: ch.After.ID,
-			TargetName: ch.After.Username, Details: d}); err != nil {
-			return err
-		}
+	if err := h.recordChange(r, c, audit.Event{Action: "user.owner_changed", TenantID: ch.After.TenantID, Target: ch.After.ID,
+		TargetName: ch.After.Username, Details: diff(
+			map[string]string{"owner": ch.OwnerBefore, "owner_id": ch.Before.OwnerID},
+			map[string]string{"owner": ch.OwnerAfter, "owner_id": ch.After.OwnerID})}); err != nil {
+		return err
 	}
 	return h.writeUser(w, r, http.StatusOK, ch.After)
 }

@@ -116,8 +116,8 @@ func (w *apiWorld) addUsers(t *testing.T, users ...directory.NewUser) {
 
 // serve puts the API of w's directory behind a test server: cfg (for
 // what a test wants besides) with the fake tokens, a no-op TOTP reset, the
-// audit log of st and its events, every event recorded (by the real log,
-// which validates it) and then kept in w.events.
+// TOTP credentials, audit log and events of st, every event recorded (by
+// the real log, which validates it) and then kept in w.events.
 func (w *apiWorld) serve(t *testing.T, st *sqlite.Store, cfg Config) {
 	t.Helper()
 	log := audit.New(st, time.Now, nil)
@@ -131,7 +131,7 @@ func (w *apiWorld) serve(t *testing.T, st *sqlite.Store, cfg Config) {
 		w.mu.Unlock()
 		return nil
 	}
-	cfg.Events = st
+	cfg.Events, cfg.Credentials = st, st
 	cfg.ResetTOTP = func(context.Context, directory.Caller, directory.User) error { return nil }
 	cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), nil))
 	h, err := New(cfg)
@@ -210,21 +210,35 @@ type apiStep struct {
 // returns the body. A failure names st.
 func (w *apiWorld) step(t *testing.T, st apiStep) map[string]any {
 	t.Helper()
+	return w.stepAudited(t, st, st.method != "GET" && st.status < 300)
+}
+
+// stepAudited is step for a request that is audited just when audited is
+// true: a request that succeeds but changes nothing is not.
+func (w *apiWorld) stepAudited(t *testing.T, st apiStep, audited bool) map[string]any {
+	t.Helper()
 	n := w.eventCount()
 	status, body := w.do(t, st.who, st.method, st.path, st.body)
 	if status != st.status {
 		t.Fatalf("%s: status %d, want %d: %v", st.name, status, st.status, body)
 	}
-	if st.field != "" {
-		errs, _ := body["errors"].([]any)
-		if len(errs) != 1 || errs[0].(map[string]any)["field"] != st.field {
-			t.Errorf("%s: problem %v, want one naming %q", st.name, body, st.field)
-		}
+	if st.field != "" && problemField(body) != st.field {
+		t.Errorf("%s: problem %v, want one naming %q", st.name, body, st.field)
 	}
-	if changed := w.eventCount() > n; changed != (st.method != "GET" && status < 300) {
+	if changed := w.eventCount() > n; changed != audited {
 		t.Errorf("%s: audited: %v", st.name, changed)
 	}
 	return body
+}
+
+// problemField is the one field a problem names, or "".
+func problemField(body map[string]any) string {
+	errs, _ := body["errors"].([]any)
+	if len(errs) != 1 {
+		return ""
+	}
+	f, _ := errs[0].(map[string]any)["field"].(string)
+	return f
 }
 
 func (w *apiWorld) lastEvent(t *testing.T) audit.Event {
