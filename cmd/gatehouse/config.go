@@ -160,6 +160,16 @@ func (c *config) resolve() error {
 	return c.resolveKEK()
 }
 
+// resolveStorage resolves the storage settings (bindStorageFlags): the
+// database and Redis, and the key-encryption key. The one-shot commands
+// that open the directory take these only.
+func (c *config) resolveStorage() error {
+	if err := c.resolveBackends(); err != nil {
+		return err
+	}
+	return c.resolveKEK()
+}
+
 // resolveBackends takes the database and Redis URLs from the environment
 // when no flag gave them (they hold passwords, so the environment is where
 // they belong), and checks the connect timeout.

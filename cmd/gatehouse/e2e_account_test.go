@@ -74,15 +74,7 @@ func (h *harness) accountEnrol(t *testing.T, b *browser, body string) (string, [
 		!strings.Contains(body, `src="data:image/png;base64,`) || !strings.Contains(body, `autocomplete="one-time-code"`) {
 		t.Fatalf("not the enrolment page: %d %s %.400s", resp.StatusCode, resp.Request.URL, body)
 	}
-	m := secretRE.FindStringSubmatch(body)
-	if m == nil {
-		t.Fatalf("no setup key: %.400s", body)
-	}
-	secret := strings.ReplaceAll(m[1], " ", "")
-	c, err := totp.GenerateCode(secret, h.clock.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	secret, c := h.setupKey(t, body)
 	resp, body = h.accountPost(t, b, body, "/account/totp/enrol", url.Values{"code": {c}, "enrol_id": {enrolIDRE.FindStringSubmatch(body)[1]}})
 	codes := recoveryCodes(body)
 	if resp.StatusCode != http.StatusOK || len(codes) != 10 {
@@ -105,8 +97,7 @@ func recoveryCodes(body string) []string {
 func (h *harness) portalLogin(t *testing.T, code string) (*http.Response, string) {
 	t.Helper()
 	b := h.browser()
-	_, resp, body := b.start(h.portalA())
-	resp, body = b.submitLogin(resp, body, "contoso", "carol", "carol-password")
+	_, resp, body := b.submitPassword(h.portalA(), "contoso", "carol", "carol-password")
 	if code == "" {
 		return resp, body
 	}
@@ -118,11 +109,7 @@ func (h *harness) portalLogin(t *testing.T, code string) (*http.Response, string
 
 func (h *harness) carolEnrolled(t *testing.T) bool {
 	t.Helper()
-	u, err := h.app.directory.Store().UserByUsername(t.Context(), mustTenantID(t, h, "contoso"), "carol")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ok, err := h.app.mfa.Enrolled(t.Context(), u.ID)
+	ok, err := h.app.mfa.Enrolled(t.Context(), h.user(t, "contoso", "carol").ID)
 	if err != nil {
 		t.Fatal(err)
 	}

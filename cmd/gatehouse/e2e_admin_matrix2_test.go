@@ -132,36 +132,8 @@ func idsOf(a apiAnswer, key string) []string {
 // clients:read) and are refused every change; administrators change
 // clients wherever they reach; outside reach everything is 404.
 func TestAdminClientMatrix(t *testing.T) {
-	h := newAdminHarness(t)
-	tenants := adminMatrixTenants()
-	tokens := h.adminMatrixTokens(t, tenants)
-	root := tokens["root-admin"]
-	for _, tn := range tenants {
-		for _, kind := range []string{"admin", "reader"} {
-			caller := tn.slug + "-" + kind
-			t.Run(caller, func(t *testing.T) {
-				for _, ep := range clientEndpoints(root) {
-					t.Run(ep.name, func(t *testing.T) {
-						for _, tg := range tn.targets {
-							t.Run(tg.label, func(t *testing.T) {
-								a := ep.send(t, h, tokens[caller], tg.slug)
-								switch {
-								case !tg.inside:
-									a.want(t, http.StatusNotFound)
-								case kind == "reader" && ep.write:
-									a.want(t, http.StatusForbidden)
-								case ep.write:
-									a.want(t, ep.created)
-								default:
-									a.want(t, http.StatusOK)
-								}
-							})
-						}
-					})
-				}
-			})
-		}
-	}
+	m := newAdminMatrix(t)
+	m.run(t, clientEndpoints(m.root), nil)
 }
 
 // tenantUserEndpoints are deleting a tenant, copying a user's roles and
@@ -260,39 +232,13 @@ func tenantUserEndpoints(root string) []adminEndpoint {
 // prov, cust and sub. Inside reach administrators succeed and readers get
 // 403; outside reach everything is 404.
 func TestAdminTenantUserMatrix(t *testing.T) {
-	h := newAdminHarness(t)
-	tenants := adminMatrixTenants()
-	tokens := h.adminMatrixTokens(t, tenants)
-	root := tokens["root-admin"]
-	for _, tn := range tenants {
-		for _, kind := range []string{"admin", "reader"} {
-			caller := tn.slug + "-" + kind
-			t.Run(caller, func(t *testing.T) {
-				for _, ep := range tenantUserEndpoints(root) {
-					t.Run(ep.name, func(t *testing.T) {
-						for _, tg := range tn.targets {
-							t.Run(tg.label, func(t *testing.T) {
-								a := ep.send(t, h, tokens[caller], tg.slug)
-								switch {
-								case !tg.inside:
-									a.want(t, http.StatusNotFound)
-								case kind == "reader":
-									a.want(t, http.StatusForbidden)
-								default:
-									a.want(t, ep.created)
-								}
-							})
-						}
-					})
-				}
-				// Its own tenant is never the caller's to delete (and
-				// neither is the system tenant): 403, before it being
-				// non-empty.
-				t.Run("delete-tenant/own-itself", func(t *testing.T) {
-					h.api(t, tokens[caller], "DELETE", "/tenants/"+tn.slug, nil).want(t, http.StatusForbidden)
-					h.api(t, root, "GET", "/tenants/"+tn.slug, nil).want(t, http.StatusOK)
-				})
-			})
-		}
-	}
+	m := newAdminMatrix(t)
+	m.run(t, tenantUserEndpoints(m.root), func(t *testing.T, c adminCaller) {
+		// Its own tenant is never the caller's to delete (and neither is
+		// the system tenant): 403, before it being non-empty.
+		t.Run("delete-tenant/own-itself", func(t *testing.T) {
+			m.api(t, c.token, "DELETE", "/tenants/"+c.tenant.slug, nil).want(t, http.StatusForbidden)
+			m.api(t, m.root, "GET", "/tenants/"+c.tenant.slug, nil).want(t, http.StatusOK)
+		})
+	})
 }

@@ -30,8 +30,7 @@ const (
 
 func newAdminHarness(t *testing.T) *harness {
 	t.Helper()
-	data := mustRead(t, "testdata/admin.yaml")
-	return newHarnessWith(t, "testdata/admin.yaml", func(string) []byte { return data })
+	return newHarnessWith(t, "testdata/admin.yaml", mustRead(t, "testdata/admin.yaml"))
 }
 
 func (h *harness) console(scopes ...string) *portal {
@@ -46,13 +45,7 @@ func (h *harness) adminToken(t *testing.T, tenant, username string, scopes ...st
 	if len(scopes) == 0 {
 		scopes = []string{"openid", claims.ScopeAdmin}
 	}
-	p := h.console(scopes...)
-	a, c := h.browser().login(p, tenant, username, username+"-password")
-	tok, err := p.exchange(t.Context(), c, a)
-	if err != nil {
-		t.Fatalf("console token for %s/%s: %v", tenant, username, err)
-	}
-	return tok.AccessToken
+	return h.browser().signIn(t, h.console(scopes...), tenant, username, username+"-password").AccessToken
 }
 
 // automationToken is the machine client's access token for scope.
@@ -305,11 +298,14 @@ func TestAdminAPIDocumentAndUnknownPaths(t *testing.T) {
 type adminEndpoint struct {
 	name  string
 	write bool
-	// send makes the request as token against target (a tenant slug);
-	// cell is a unique suffix for names.
+	// send makes the request as token against target (a tenant slug).
 	send func(t *testing.T, h *harness, token, target string) apiAnswer
 	// created is the 2xx status an allowed request answers.
 	created int
+	// except, if not nil, is the status an administrator of tenant caller
+	// gets against tg, inside its reach, where that is not created (0:
+	// created), with the field its 422 problem names.
+	except func(caller string, tg adminTarget) (status int, field string)
 }
 
 func adminEndpoints() []adminEndpoint {
@@ -331,10 +327,20 @@ func adminEndpoints() []adminEndpoint {
 				t.Errorf("created %q at %q", a.str("slug"), a.header.Get("Location"))
 			}
 			return a
+		}, except: func(_ string, tg adminTarget) (int, string) {
+			if tg.slug == "sub" {
+				return http.StatusUnprocessableEntity, "parent" // a subcustomer has no children
+			}
+			return 0, ""
 		}},
 		{name: "update-tenant", write: true, created: http.StatusOK, send: func(t *testing.T, h *harness, token, target string) apiAnswer {
 			return h.api(t, token, "PUT", "/tenants/"+target, map[string]any{
 				"name": adminTenantNames[target], "settings": map[string]any{"user_roles": []string{"readers"}}})
+		}, except: func(caller string, tg adminTarget) (int, string) {
+			if tg.label == "own" && caller != "root" {
+				return http.StatusForbidden, "" // its parent sets its policies
+			}
+			return 0, ""
 		}},
 		{name: "list-users", send: func(t *testing.T, h *harness, token, target string) apiAnswer {
 			a := h.api(t, token, "GET", "/tenants/"+target+"/users", nil)
@@ -407,84 +413,119 @@ func adminMatrixTenants() []adminMatrixTenant {
 	}
 }
 
-// adminMatrixTokens signs in the administrator and the reader of every
-// tenant, by username ("prov-admin").
-func (h *harness) adminMatrixTokens(t *testing.T, tenants []adminMatrixTenant) map[string]string {
+// adminCaller is a caller of the matrix: the administrator or the reader
+// of one of adminMatrixTenants, signed in through the console.
+type adminCaller struct {
+	name   string // the username: "prov-admin", "prov-reader"
+	reader bool
+	tenant adminMatrixTenant
+	token  string
+}
+
+// adminMatrix is an admin harness with every caller of the matrix signed
+// in, administrators and readers of root, prov, cust and sub, in that
+// order.
+type adminMatrix struct {
+	*harness
+	callers []adminCaller
+	// root is root-admin's token: outside the cells, it makes the
+	// fixtures a cell acts on and checks what a refused request left.
+	root string
+}
+
+func newAdminMatrix(t *testing.T) *adminMatrix {
 	t.Helper()
-	tokens := map[string]string{}
-	for _, tn := range tenants {
+	m := &adminMatrix{harness: newAdminHarness(t)}
+	for _, tn := range adminMatrixTenants() {
 		for _, kind := range []string{"admin", "reader"} {
-			name := tn.slug + "-" + kind
-			tokens[name] = h.adminToken(t, tn.slug, name)
+			c := adminCaller{name: tn.slug + "-" + kind, reader: kind == "reader", tenant: tn}
+			c.token = m.adminToken(t, tn.slug, c.name)
+			if c.name == "root-admin" {
+				m.root = c.token
+			}
+			m.callers = append(m.callers, c)
 		}
 	}
-	return tokens
+	return m
+}
+
+// run sends every endpoint of eps as every caller against each of the
+// caller's targets, in the subtest caller/endpoint/target, and checks the
+// answer's status: 404 outside the caller's reach; inside it, 403 for a
+// reader's change, 200 for a read, and for an administrator's change the
+// endpoint's exception if it has one for the cell, else its created
+// status. then, if not nil, runs in each caller's subtest after the
+// endpoints.
+func (m *adminMatrix) run(t *testing.T, eps []adminEndpoint, then func(t *testing.T, c adminCaller)) {
+	for _, c := range m.callers {
+		t.Run(c.name, func(t *testing.T) {
+			for _, ep := range eps {
+				t.Run(ep.name, func(t *testing.T) {
+					for _, tg := range c.tenant.targets {
+						t.Run(tg.label, func(t *testing.T) {
+							a := ep.send(t, m.harness, c.token, tg.slug)
+							if status, field := ep.want(c, tg); field != "" {
+								a.wantProblem(t, status, field)
+							} else {
+								a.want(t, status)
+							}
+						})
+					}
+				})
+			}
+			if then != nil {
+				then(t, c)
+			}
+		})
+	}
+}
+
+// want is the status (and, for a 422, the field its problem names) that
+// ep answers caller c against tg.
+func (ep adminEndpoint) want(c adminCaller, tg adminTarget) (int, string) {
+	switch {
+	case !tg.inside:
+		return http.StatusNotFound, ""
+	case !ep.write:
+		return http.StatusOK, ""
+	case c.reader:
+		return http.StatusForbidden, ""
+	case ep.except != nil:
+		if status, field := ep.except(c.tenant.slug, tg); status != 0 {
+			return status, field
+		}
+	}
+	return ep.created, ""
 }
 
 // TestAdminAuthorizationMatrix: every endpoint, for an administrator and a
 // read-only user of each of root, prov, cust and sub, against its own
 // tenant, a child, a tenant on the other side of the tree and its parent.
 func TestAdminAuthorizationMatrix(t *testing.T) {
-	h := newAdminHarness(t)
-	tenants := adminMatrixTenants()
-	tokens := h.adminMatrixTokens(t, tenants)
+	m := newAdminMatrix(t)
 
 	// Phase 1, before any tenant is created: each caller lists exactly its
 	// subtree, parents before children.
-	for _, tn := range tenants {
-		for _, kind := range []string{"admin", "reader"} {
-			caller := tn.slug + "-" + kind
-			t.Run(caller+"/list-tenants/own", func(t *testing.T) {
-				a := h.api(t, tokens[caller], "GET", "/tenants", nil)
-				a.want(t, http.StatusOK)
-				got := h.slugsOf(t, a)
-				if !sameSet(got, tn.subtree) {
-					t.Errorf("GET /tenants = %v, want exactly %v", got, tn.subtree)
+	for _, c := range m.callers {
+		t.Run(c.name+"/list-tenants/own", func(t *testing.T) {
+			a := m.api(t, c.token, "GET", "/tenants", nil)
+			a.want(t, http.StatusOK)
+			got := m.slugsOf(t, a)
+			if !sameSet(got, c.tenant.subtree) {
+				t.Errorf("GET /tenants = %v, want exactly %v", got, c.tenant.subtree)
+			}
+			seen := map[string]bool{}
+			for _, v := range a.list("tenants") {
+				if p := field(v, "parent"); p != "" && field(v, "slug") != c.tenant.slug && !seen[p] {
+					t.Errorf("tenant %s listed before its parent", field(v, "slug"))
 				}
-				seen := map[string]bool{}
-				for _, v := range a.list("tenants") {
-					if p := field(v, "parent"); p != "" && field(v, "slug") != tn.slug && !seen[p] {
-						t.Errorf("tenant %s listed before its parent", field(v, "slug"))
-					}
-					seen[field(v, "id")] = true
-				}
-			})
-		}
+				seen[field(v, "id")] = true
+			}
+		})
 	}
 
 	// Phase 2: every endpoint against every target.
-	for _, tn := range tenants {
-		for _, kind := range []string{"admin", "reader"} {
-			caller := tn.slug + "-" + kind
-			t.Run(caller, func(t *testing.T) {
-				for _, ep := range adminEndpoints() {
-					t.Run(ep.name, func(t *testing.T) {
-						for _, tg := range tn.targets {
-							t.Run(tg.label, func(t *testing.T) {
-								a := ep.send(t, h, tokens[caller], tg.slug)
-								switch {
-								case !tg.inside:
-									a.want(t, http.StatusNotFound)
-								case kind == "reader" && ep.write:
-									a.want(t, http.StatusForbidden)
-								case kind == "reader":
-									a.want(t, http.StatusOK)
-								case ep.name == "update-tenant" && tg.label == "own" && tn.slug != "root":
-									a.want(t, http.StatusForbidden) // its parent sets its policies
-								case ep.name == "create-tenant" && tg.slug == "sub":
-									a.wantProblem(t, http.StatusUnprocessableEntity, "parent") // a subcustomer has no children
-								case ep.write:
-									a.want(t, ep.created)
-								default:
-									a.want(t, http.StatusOK)
-								}
-							})
-						}
-					})
-				}
-			})
-		}
-	}
+	m.run(t, adminEndpoints(), nil)
 }
 
 func sameSet(a, b []string) bool {
@@ -819,6 +860,9 @@ func TestAdminAudit(t *testing.T) {
 	// Filters.
 	f := h.api(t, provAdmin, "GET", "/audit?tenant=cust", nil)
 	f.want(t, http.StatusOK)
+	if len(f.list("events")) == 0 {
+		t.Errorf("tenant=cust gives no events: %s", f.raw)
+	}
 	for _, e := range f.list("events") {
 		if !slices.Contains(custSubtree, field(e, "tenant")) {
 			t.Errorf("tenant=cust gives an event of %s", field(e, "tenant"))
@@ -855,13 +899,9 @@ func TestAdminLinkedUserActsInChosenTenant(t *testing.T) {
 		t.Run(strings.Join(scopes, "+"), func(t *testing.T) {
 			p := h.console(scopes...)
 			b := h.browser()
-			a, resp, body := b.start(p)
-			resp, body = b.submitLogin(resp, body, "prov2", "linked", "linked-password")
+			a, resp, body := b.submitPassword(p, "prov2", "linked", "linked-password")
 			resp, _ = b.chooseTenant(resp, body, "cust")
-			tok, err := p.exchange(t.Context(), code(t, resp, a), a)
-			if err != nil {
-				t.Fatal(err)
-			}
+			tok := p.redeem(t, code(t, resp, a), a)
 			l := h.api(t, tok.AccessToken, "GET", "/tenants", nil)
 			l.want(t, http.StatusOK)
 			if got := h.slugsOf(t, l); !sameSet(got, []string{"cust", "sub"}) {
@@ -953,6 +993,18 @@ func roleGroupEndpoints(root string) []adminEndpoint {
 			t.Errorf("GET %s after the request: %s", path, a)
 		}
 	}
+	// remove deletes the fixture at path as token: gone if allowed, else
+	// intact, its key holding want.
+	remove := func(t *testing.T, h *harness, token, path, key string, want []string) apiAnswer {
+		t.Helper()
+		a := h.api(t, token, "DELETE", path, nil)
+		if a.status == http.StatusNoContent {
+			gone(t, h, path)
+		} else {
+			intact(t, h, path, key, want)
+		}
+		return a
+	}
 	return []adminEndpoint{
 		{name: "list-roles", send: func(t *testing.T, h *harness, token, target string) apiAnswer {
 			a := h.api(t, token, "GET", "/tenants/"+target+"/roles", nil)
@@ -1000,15 +1052,7 @@ func roleGroupEndpoints(root string) []adminEndpoint {
 			return a
 		}},
 		{name: "delete-role", write: true, created: http.StatusNoContent, send: func(t *testing.T, h *harness, token, target string) apiAnswer {
-			name := makeRole(t, h, target)
-			path := "/tenants/" + target + "/roles/" + name
-			a := h.api(t, token, "DELETE", path, nil)
-			if a.status == http.StatusNoContent {
-				gone(t, h, path)
-			} else {
-				intact(t, h, path, "permissions", []string{"inventory:read"})
-			}
-			return a
+			return remove(t, h, token, "/tenants/"+target+"/roles/"+makeRole(t, h, target), "permissions", []string{"inventory:read"})
 		}},
 		{name: "list-groups", send: func(t *testing.T, h *harness, token, target string) apiAnswer {
 			a := h.api(t, token, "GET", "/tenants/"+target+"/groups", nil)
@@ -1055,15 +1099,7 @@ func roleGroupEndpoints(root string) []adminEndpoint {
 			return a
 		}},
 		{name: "delete-group", write: true, created: http.StatusNoContent, send: func(t *testing.T, h *harness, token, target string) apiAnswer {
-			name := makeGroup(t, h, target)
-			path := "/tenants/" + target + "/groups/" + name
-			a := h.api(t, token, "DELETE", path, nil)
-			if a.status == http.StatusNoContent {
-				gone(t, h, path)
-			} else {
-				intact(t, h, path, "global_roles", []string{"readers"})
-			}
-			return a
+			return remove(t, h, token, "/tenants/"+target+"/groups/"+makeGroup(t, h, target), "global_roles", []string{"readers"})
 		}},
 	}
 }
@@ -1127,49 +1163,22 @@ func serviceEndpoints(root string) []adminEndpoint {
 // administrators change roles and groups wherever they reach; only an
 // administrator of the system tenant changes services.
 func TestAdminCatalogMatrix(t *testing.T) {
-	h := newAdminHarness(t)
-	tenants := adminMatrixTenants()
-	tokens := h.adminMatrixTokens(t, tenants)
-	root := tokens["root-admin"]
-	for _, tn := range tenants {
-		for _, kind := range []string{"admin", "reader"} {
-			caller := tn.slug + "-" + kind
-			t.Run(caller, func(t *testing.T) {
-				for _, ep := range roleGroupEndpoints(root) {
-					t.Run(ep.name, func(t *testing.T) {
-						for _, tg := range tn.targets {
-							t.Run(tg.label, func(t *testing.T) {
-								a := ep.send(t, h, tokens[caller], tg.slug)
-								switch {
-								case !tg.inside:
-									a.want(t, http.StatusNotFound)
-								case kind == "reader" && ep.write:
-									a.want(t, http.StatusForbidden)
-								case ep.write:
-									a.want(t, ep.created)
-								default:
-									a.want(t, http.StatusOK)
-								}
-							})
-						}
-					})
-				}
-				for _, ep := range serviceEndpoints(root) {
-					t.Run(ep.name+"/platform", func(t *testing.T) {
-						a := ep.send(t, h, tokens[caller], "")
-						switch {
-						case !ep.write:
-							a.want(t, http.StatusOK)
-						case caller == "root-admin":
-							a.want(t, ep.created)
-						default:
-							a.want(t, http.StatusForbidden)
-						}
-					})
+	m := newAdminMatrix(t)
+	m.run(t, roleGroupEndpoints(m.root), func(t *testing.T, c adminCaller) {
+		for _, ep := range serviceEndpoints(m.root) {
+			t.Run(ep.name+"/platform", func(t *testing.T) {
+				a := ep.send(t, m.harness, c.token, "")
+				switch {
+				case !ep.write:
+					a.want(t, http.StatusOK)
+				case c.name == "root-admin":
+					a.want(t, ep.created)
+				default:
+					a.want(t, http.StatusForbidden)
 				}
 			})
 		}
-	}
+	})
 }
 
 // TestAdminBuiltinRoleAndGroup: admins and administrators are never deleted
@@ -1533,7 +1542,7 @@ func TestAdminCatalogAudit(t *testing.T) {
 func TestAdminParentAdminWithLevelResource(t *testing.T) {
 	data := strings.Replace(string(mustRead(t, "testdata/admin.yaml")), "version: 1\n",
 		"version: 1\nresources:\n  - name: billing\n    description: Invoices\n    levels: [customer, subcustomer]\n", 1)
-	h := newHarnessWith(t, "testdata/admin.yaml", func(string) []byte { return []byte(data) })
+	h := newHarnessWith(t, "testdata/admin.yaml", []byte(data))
 	cust := h.adminToken(t, "cust", "cust-admin")
 	if a := h.api(t, cust, "POST", "/tenants/cust/roles", map[string]any{"name": "billing-readers", "permissions": []string{"billing:read"}}); a.status != http.StatusCreated {
 		t.Fatalf("cust-admin creates a role with billing:read: %s", a)

@@ -33,7 +33,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/cl
 // newDemoHarness runs the demo directory, with the demo portals' redirect
 // URIs on http://localhost so that the test browser stops there.
 func newDemoHarness(t *testing.T) *harness {
-	return newHarnessWith(t, "demo/directory.yaml", func(string) []byte { return demo.Directory("http://localhost") })
+	return newHarnessWith(t, "demo/directory.yaml", demo.Directory("http://localhost"))
 }
 
 // volatileClaims change with every run; the golden files leave them out
@@ -149,15 +149,11 @@ func golden(t *testing.T, name string, r received) {
 func (h *harness) personReceived(t *testing.T, n normalizer, p *portal, acc demo.Account, choose string) received {
 	t.Helper()
 	b := h.browser()
-	a, resp, body := b.start(p)
-	resp, body = b.submitLogin(resp, body, acc.Tenant, acc.Username, acc.Password)
+	a, resp, body := b.submitPassword(p, acc.Tenant, acc.Username, acc.Password)
 	if choose != "" {
 		resp, body = b.chooseTenant(resp, body, choose)
 	}
-	tok, err := p.exchange(t.Context(), code(t, resp, a), a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := p.redeem(t, code(t, resp, a), a)
 	return h.tokenReceived(t, n, p, tok)
 }
 
@@ -279,10 +275,7 @@ func TestGoldenClaims(t *testing.T) {
 	t.Run("support acting", func(t *testing.T) {
 		// Bob, on Acme's support desk, acts as Carol of Contoso.
 		a, resp, _ := h.browser().supportLogin(web, "contoso", "bob$carol", "bob-demo-pw", "INC-1")
-		tok, err := web.exchange(t.Context(), code(t, resp, a), a)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tok := web.redeem(t, code(t, resp, a), a)
 		r := h.tokenReceived(t, n, web, tok)
 		r.consistent(t)
 		for name, v := range map[string]map[string]any{"ID token": r.IDToken, "access token": r.AccessToken,

@@ -53,10 +53,7 @@ func TestCodeFlowWithPKCE(t *testing.T) {
 	b := h.browser()
 	pa := h.portalA()
 	a, c := b.login(pa, "contoso", "carol", "carol-password")
-	tok, err := pa.exchange(t.Context(), c, a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := pa.redeem(t, c, a)
 	rawID, _ := tok.Extra("id_token").(string)
 	idt, err := h.oidc.Verifier(&gooidc.Config{ClientID: "portal-a"}).Verify(t.Context(), rawID)
 	if err != nil {
@@ -110,20 +107,13 @@ func TestSingleSignOnToSecondPortal(t *testing.T) {
 	h := newHarness(t)
 	b := h.browser()
 	pa, pb := h.portalA(), h.portalB()
-	a, c := b.login(pa, "contoso", "carol", "carol-password")
-	first, err := pa.exchange(t.Context(), c, a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	first := b.signIn(t, pa, "contoso", "carol", "carol-password")
 	// Portal B: no login page, straight back with a code.
 	a2, resp, body := b.start(pb)
 	if strings.Contains(body, "csrf_token") {
 		t.Fatal("second portal showed the login page: no single sign-on")
 	}
-	second, err := pb.exchange(t.Context(), code(t, resp, a2), a2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	second := pb.redeem(t, code(t, resp, a2), a2)
 	idA, _ := h.oidc.Verifier(&gooidc.Config{ClientID: "portal-a"}).Verify(t.Context(), first.Extra("id_token").(string))
 	idB, err := h.oidc.Verifier(&gooidc.Config{ClientID: "portal-b"}).Verify(t.Context(), second.Extra("id_token").(string))
 	if err != nil {
@@ -144,13 +134,9 @@ func TestRefreshRotationAndReuseDetection(t *testing.T) {
 	h := newHarness(t)
 	b := h.browser()
 	pa := h.portalA()
-	a, c := b.login(pa, "contoso", "carol", "carol-password")
-	tok, err := pa.exchange(t.Context(), c, a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := b.signIn(t, pa, "contoso", "carol", "carol-password")
 	first := tok.RefreshToken
-	refreshed, err := pa.conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: first}).Token()
+	refreshed, err := pa.refresh(t.Context(), first)
 	if err != nil {
 		t.Fatalf("refresh: %v", err)
 	}
@@ -163,20 +149,16 @@ func TestRefreshRotationAndReuseDetection(t *testing.T) {
 	h.verifyAccessToken(t, refreshed.AccessToken, "portal-a")
 
 	// The old token again: refused, and the whole family goes with it.
-	_, err = pa.conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: first}).Token()
+	_, err = pa.refresh(t.Context(), first)
 	wantOAuthError(t, err, "invalid_grant")
-	_, err = pa.conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: refreshed.RefreshToken}).Token()
+	_, err = pa.refresh(t.Context(), refreshed.RefreshToken)
 	wantOAuthError(t, err, "invalid_grant")
 }
 
 func TestRefreshMayNarrowScopesOnly(t *testing.T) {
 	h := newHarness(t)
 	pa := h.portalA()
-	a, c := h.browser().login(pa, "contoso", "carol", "carol-password")
-	tok, err := pa.exchange(t.Context(), c, a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := h.browser().signIn(t, pa, "contoso", "carol", "carol-password")
 	res := h.tokenRequest(t, "portal-a", portalASecret, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}, "scope": {"openid admin"}})
 	res.want(t, http.StatusBadRequest, "invalid_scope")
 	res = h.tokenRequest(t, "portal-a", portalASecret, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}, "scope": {"openid"}})
@@ -209,11 +191,7 @@ func TestClientCredentials(t *testing.T) {
 func TestIntrospectionAndRevocation(t *testing.T) {
 	h := newHarness(t)
 	pa := h.portalA()
-	a, c := h.browser().login(pa, "contoso", "carol", "carol-password")
-	tok, err := pa.exchange(t.Context(), c, a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := h.browser().signIn(t, pa, "contoso", "carol", "carol-password")
 	intro := func(token string) map[string]any {
 		res := h.postClient(t, "/oauth/introspect", "portal-a", portalASecret, url.Values{"token": {token}})
 		res.want(t, http.StatusOK, "")
@@ -243,7 +221,7 @@ func TestIntrospectionAndRevocation(t *testing.T) {
 	}
 	// Revoke the refresh token: it no longer refreshes.
 	h.postClient(t, "/revoke", "portal-a", portalASecret, url.Values{"token": {tok.RefreshToken}}).want(t, http.StatusOK, "")
-	_, err = pa.conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	_, err := pa.refresh(t.Context(), tok.RefreshToken)
 	wantOAuthError(t, err, "invalid_grant")
 	// Unknown tokens: 200, nothing said (RFC 7009 §2.2).
 	h.postClient(t, "/revoke", "portal-a", portalASecret, url.Values{"token": {"nonsense"}}).want(t, http.StatusOK, "")
@@ -253,17 +231,13 @@ func TestLogoutEndsSessionAndRefusesRefresh(t *testing.T) {
 	h := newHarness(t)
 	b := h.browser()
 	pa := h.portalA()
-	a, c := b.login(pa, "contoso", "carol", "carol-password")
-	tok, err := pa.exchange(t.Context(), c, a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := b.signIn(t, pa, "contoso", "carol", "carol-password")
 	q := url.Values{"id_token_hint": {tok.Extra("id_token").(string)}, "post_logout_redirect_uri": {"http://localhost/a/"}, "state": {"bye"}}
 	resp, _ := b.get(h.issuer + "/end_session?" + q.Encode())
 	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || loc != "http://localhost/a/?state=bye" {
 		t.Fatalf("logout answered %d, Location %q", resp.StatusCode, loc)
 	}
-	_, err = pa.conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	_, err := pa.refresh(t.Context(), tok.RefreshToken)
 	wantOAuthError(t, err, "invalid_grant")
 	// No single sign-on any more: the login page again.
 	if _, _, body := b.start(pa); !strings.Contains(body, "csrf_token") {
@@ -305,9 +279,35 @@ func TestPromptAndMaxAge(t *testing.T) {
 func TestDisabledUserCannotLogIn(t *testing.T) {
 	h := newHarness(t)
 	b := h.browser()
-	_, resp, body := b.start(h.portalA())
-	resp, body = b.submitLogin(resp, body, "contoso", "dave", "dave-password")
+	_, resp, body := b.submitPassword(h.portalA(), "contoso", "dave", "dave-password")
 	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "disabled") {
 		t.Errorf("disabled user: %d", resp.StatusCode)
+	}
+}
+
+// TestDiscoveryAdvertisesWhatIsServed: discovery lists Gatehouse's grants,
+// response types and modes, PKCE method, client authentication, ACR
+// values, signing algorithms and scopes, not the library's defaults
+// (docs/oauth.md).
+func TestDiscoveryAdvertisesWhatIsServed(t *testing.T) {
+	h := newHarness(t)
+	d := discoveryOf(t, h)
+	for key, want := range map[string][]string{
+		"grant_types_supported": {"authorization_code", "refresh_token", "client_credentials",
+			"urn:ietf:params:oauth:grant-type:token-exchange"},
+		"response_types_supported":                      {"code"},
+		"response_modes_supported":                      {"query", "form_post"},
+		"code_challenge_methods_supported":              {"S256"},
+		"token_endpoint_auth_methods_supported":         {"client_secret_basic", "client_secret_post", "none"},
+		"revocation_endpoint_auth_methods_supported":    {"client_secret_basic", "client_secret_post", "none"},
+		"introspection_endpoint_auth_methods_supported": {"client_secret_basic", "client_secret_post"},
+		"acr_values_supported":                          {"pwd", "mfa"},
+		"id_token_signing_alg_values_supported":         {"RS256"},
+		"scopes_supported": {"openid", "profile", "email", "offline_access", "tenant", "roles", "permissions",
+			claims.ScopeAdmin},
+	} {
+		if got := strs(d[key]); !sameSet(got, want) {
+			t.Errorf("%s = %v, want %v", key, got, want)
+		}
 	}
 }

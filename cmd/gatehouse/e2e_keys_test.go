@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,30 +28,12 @@ import (
 // verifiers, configurations that must stop the start, the caching headers
 // of discovery and the JWKS, and a change of algorithm across a restart.
 
-// startKeyNode starts a harness on testdata/directory.yaml with its
+// startKeyNode starts a node on testdata/directory.yaml with its
 // configuration changed by tune (the signing algorithm, a data folder
-// shared with an earlier node), on clk. stop ends it; it runs at cleanup
-// too, and twice is harmless.
+// shared with an earlier node), on clk; stop ends it (startNode).
 func startKeyNode(t *testing.T, clk *clock, tune func(*config)) (h *harness, stop func()) {
 	t.Helper()
-	srv := httptest.NewUnstartedServer(nil)
-	issuer := "http://" + srv.Listener.Addr().String()
-	cfg := testConfig(t, issuer, "", "", "")
-	if tune != nil {
-		tune(cfg)
-	}
-	a := buildNode(t, cfg, clk)
-	applyFile(t, a, "testdata/directory.yaml", mustRead(t, "testdata/directory.yaml"), issuer)
-	srv.Config.Handler = a.handler
-	srv.Start()
-	var once sync.Once
-	stop = func() { once.Do(func() { srv.Close(); a.Close() }) }
-	t.Cleanup(stop)
-	p, err := gooidc.NewProvider(t.Context(), issuer)
-	if err != nil {
-		t.Fatalf("go-oidc rejects the discovery document: %v", err)
-	}
-	return &harness{t: t, issuer: issuer, app: a, clock: clk, oidc: p}, stop
+	return startNode(t, clk, "testdata/directory.yaml", mustRead(t, "testdata/directory.yaml"), tune)
 }
 
 // fetch GETs u with the given request headers and returns the answer and
@@ -236,10 +216,7 @@ func TestSigningAlgorithms(t *testing.T) {
 			t.Run("person", func(t *testing.T) {
 				pa := h.portalA()
 				a, c := h.browser().login(pa, "contoso", "carol", "carol-password")
-				tok, err := pa.exchange(t.Context(), c, a)
-				if err != nil {
-					t.Fatal(err)
-				}
+				tok := pa.redeem(t, c, a)
 				rawID, _ := tok.Extra("id_token").(string)
 				wantSignedBy(t, h, rawID, alg, "JWT")
 				wantSignedBy(t, h, tok.AccessToken, alg, "at+jwt")
@@ -579,17 +556,7 @@ func TestAlgorithmChangeOnRestart(t *testing.T) {
 // it reads them again.
 func TestReadyzWithStaleKeys(t *testing.T) {
 	h := newHarness(t)
-	status := func() (int, map[string]string) {
-		t.Helper()
-		resp, err := http.Get(h.issuer + "/readyz")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var body map[string]string
-		_ = json.NewDecoder(resp.Body).Decode(&body)
-		return resp.StatusCode, body
-	}
+	status := func() (int, map[string]string) { return h.readyz(t) }
 	if code, body := status(); code != http.StatusOK || body["signing_keys"] != "ok" {
 		t.Fatalf("fresh: %d %v", code, body)
 	}

@@ -5,7 +5,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -115,7 +114,7 @@ func TestFlowAcrossTwoNodes(t *testing.T) {
 	}
 
 	c.use(0)
-	fresh, err := pa.conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	fresh, err := pa.refresh(t.Context(), tok.RefreshToken)
 	if err != nil {
 		t.Fatalf("refresh on node 1: %v", err)
 	}
@@ -130,7 +129,7 @@ func TestFlowAcrossTwoNodes(t *testing.T) {
 	}
 
 	c.use(0)
-	_, err = pa.conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: fresh.RefreshToken}).Token()
+	_, err = pa.refresh(t.Context(), fresh.RefreshToken)
 	wantOAuthError(t, err, "invalid_grant")
 	// And the session is gone on every node: node 1 asks to log in again.
 	if _, _, body := b.start(pa); !strings.Contains(body, "csrf_token") {
@@ -147,25 +146,13 @@ func TestCodeSingleUseAcrossNodes(t *testing.T) {
 	c.use(0)
 	a, code := c.browser().login(pa, "contoso", "carol", "carol-password")
 	c.use(1)
-	tok, err := pa.exchange(t.Context(), code, a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := pa.redeem(t, code, a)
 	c.use(0)
-	_, err = pa.exchange(t.Context(), code, a)
+	_, err := pa.exchange(t.Context(), code, a)
 	wantOAuthError(t, err, "invalid_grant")
 	c.use(1)
-	_, err = pa.conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	_, err = pa.refresh(t.Context(), tok.RefreshToken)
 	wantOAuthError(t, err, "invalid_grant")
-}
-
-func mustRead(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // TestTOTPAcrossNodes: a code accepted on one node is refused on the other,
@@ -178,8 +165,7 @@ func TestTOTPAcrossNodes(t *testing.T) {
 	pa := c.portalA()
 	c.use(0)
 	b := c.browser()
-	_, resp, body := b.start(pa)
-	resp, body = b.submitLogin(resp, body, "contoso", "carol", "carol-password")
+	_, resp, body := b.submitPassword(pa, "contoso", "carol", "carol-password")
 	secret, _, _ := c.enrol(t, b, resp, body)
 
 	c.clock.Advance(31 * time.Second)
@@ -187,8 +173,7 @@ func TestTOTPAcrossNodes(t *testing.T) {
 	login := func(node int) *http.Response {
 		b := c.browser()
 		c.use(node)
-		_, resp, body := b.start(pa)
-		resp, body = b.submitLogin(resp, body, "contoso", "carol", "carol-password")
+		_, resp, body := b.submitPassword(pa, "contoso", "carol", "carol-password")
 		resp, _ = b.postOn(resp, body, "/login/totp", url.Values{"code": {now}})
 		return resp
 	}
@@ -211,8 +196,7 @@ func TestTOTPAcrossNodes(t *testing.T) {
 	}
 	c.use(1)
 	b = c.browser()
-	_, resp, body = b.start(pa)
-	if _, body = b.submitLogin(resp, body, "contoso", "carol", "carol-password"); !enrolFormRE.MatchString(body) {
+	if _, _, body = b.submitPassword(pa, "contoso", "carol", "carol-password"); !enrolFormRE.MatchString(body) {
 		t.Errorf("after the reset, no enrolment: %.300s", body)
 	}
 	if code := run(t.Context(), []string{"mfa", "unlock", "contoso", "nobody"}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), `no user "nobody"`) {
@@ -257,7 +241,7 @@ func TestCodeRaceAcrossNodes(t *testing.T) {
 			if _, err := c.oidc.UserInfo(t.Context(), oauth2.StaticTokenSource(tok)); err == nil {
 				t.Errorf("round %d: the access token issued by a raced code still works", round)
 			}
-			if _, err := pa.conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token(); err == nil {
+			if _, err := pa.refresh(t.Context(), tok.RefreshToken); err == nil {
 				t.Errorf("round %d: the refresh token issued by a raced code still works", round)
 			}
 		}

@@ -1,19 +1,16 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
@@ -116,31 +113,13 @@ func TestOutagesAreTemporary(t *testing.T) {
 	prefix := redistest.Prefix(t, rawRedis)
 	redisURL, redisProxy := viaProxy(t, rawRedis)
 
-	srv := httptest.NewUnstartedServer(nil)
-	issuer := "http://" + srv.Listener.Addr().String()
-	clk := &clock{}
-	a := buildNode(t, testConfig(t, issuer, dbURL, redisURL, prefix), clk)
-	applyFile(t, a, "testdata/directory.yaml", mustRead(t, "testdata/directory.yaml"), issuer)
-	srv.Config.Handler = a.handler
-	srv.Start()
-	t.Cleanup(func() { srv.Close(); a.Close() })
-	p, err := gooidc.NewProvider(t.Context(), issuer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{t: t, issuer: issuer, app: a, clock: clk, oidc: p}
-	machine := clientcredentials.Config{ClientID: "machine", ClientSecret: machineSecret, TokenURL: p.Endpoint().TokenURL}
+	h, _ := startNode(t, &clock{}, "testdata/directory.yaml", mustRead(t, "testdata/directory.yaml"), func(c *config) {
+		c.DatabaseURL, c.RedisURL, c.RedisPrefix = dbURL, redisURL, prefix
+	})
+	issuer := h.issuer
+	machine := clientcredentials.Config{ClientID: "machine", ClientSecret: machineSecret, TokenURL: h.oidc.Endpoint().TokenURL}
 
-	ready := func() (int, map[string]string) {
-		resp, err := http.Get(issuer + "/readyz")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var m map[string]string
-		_ = json.NewDecoder(resp.Body).Decode(&m)
-		return resp.StatusCode, m
-	}
+	ready := func() (int, map[string]string) { return h.readyz(t) }
 	login := func() error {
 		b := h.browser()
 		pa := h.portalA()
@@ -151,15 +130,7 @@ func TestOutagesAreTemporary(t *testing.T) {
 	if code, m := ready(); code != http.StatusOK || m["database"] != "ok" || m["ephemeral"] != "ok" {
 		t.Fatalf("readyz before the outages: %d %v", code, m)
 	}
-	var liveToken *oauth2.Token
-	{
-		b := h.browser()
-		pa := h.portalA()
-		a, c := b.login(pa, "contoso", "carol", "carol-password")
-		if liveToken, err = pa.exchange(t.Context(), c, a); err != nil {
-			t.Fatal(err)
-		}
-	}
+	liveToken := h.browser().signIn(t, h.portalA(), "contoso", "carol", "carol-password")
 
 	// Redis goes away.
 	redisProxy.stop()
@@ -216,7 +187,7 @@ func TestOutagesAreTemporary(t *testing.T) {
 		t.Fatalf("no login page: %d", loginPage.StatusCode)
 	}
 	dbProxy.stop()
-	_, err = machine.Token(t.Context())
+	_, err := machine.Token(t.Context())
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) || re.Response.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("client credentials during a PostgreSQL outage: %v", err)

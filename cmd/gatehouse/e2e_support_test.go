@@ -26,8 +26,7 @@ const supportToolSecret = "support-tool-secret-0123456789abcdefgh"
 
 func newSupportHarness(t *testing.T) *harness {
 	t.Helper()
-	data := mustRead(t, "testdata/support.yaml")
-	return newHarnessWith(t, "testdata/support.yaml", func(string) []byte { return data })
+	return newHarnessWith(t, "testdata/support.yaml", mustRead(t, "testdata/support.yaml"))
 }
 
 func (h *harness) supportPortal() *portal {
@@ -38,25 +37,30 @@ func (h *harness) supportTool() *portal {
 	return h.portal("support-tool", supportToolSecret, "http://localhost/tool/callback", "openid", "profile", "tenant", "roles")
 }
 
-// user returns the user called username in tenant slug.
-func (h *harness) user(t *testing.T, slug, username string) directory.User {
-	t.Helper()
-	s := h.app.directory.Store()
-	tn, err := s.TenantBySlug(t.Context(), slug)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := s.UserByUsername(t.Context(), tn.ID, username)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
-
 // setSupport sets tenant slug's support policy.
 func (h *harness) setSupport(t *testing.T, slug string, p directory.SupportPolicy) {
 	t.Helper()
 	h.changeSettings(t, slug, func(s *directory.TenantSettings) { s.Support = p })
+}
+
+// consent gives the support consent of the user with id, for every user
+// of its tenant if forTenant (as an administrator may).
+func (h *harness) consent(t *testing.T, id string, forTenant bool) {
+	t.Helper()
+	if _, err := h.app.directory.EnableSupport(t.Context(), directory.SupportCaller{UserID: id}, forTenant, h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// withdrawConsent withdraws the support consent of the user with id, and
+// reports whether one was open.
+func (h *harness) withdrawConsent(t *testing.T, id string) bool {
+	t.Helper()
+	open, err := h.app.directory.DisableSupport(t.Context(), directory.SupportCaller{UserID: id}, false, h.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return open
 }
 
 // events returns tenant slug's audit events whose action starts with
@@ -81,8 +85,7 @@ func (h *harness) supportEvents(t *testing.T, slug string) []audit.Event {
 // (or the TOTP page).
 func (b *browser) supportLogin(p *portal, tenant, username, pw, reason string, extra ...oauth2.AuthCodeOption) (authorization, *http.Response, string) {
 	b.t.Helper()
-	a, resp, body := b.start(p, extra...)
-	resp, body = b.submitLogin(resp, body, tenant, username, pw)
+	a, resp, body := b.submitPassword(p, tenant, username, pw, extra...)
 	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/login/support" {
 		b.t.Fatalf("support login: want the support page, got %d at %s: %.400s", resp.StatusCode, resp.Request.URL.Path, body)
 	}
@@ -104,10 +107,7 @@ func TestSupportLoginEndToEnd(t *testing.T) {
 	b := h.browser()
 	pa := h.supportPortal()
 	a, resp, _ := b.supportLogin(pa, "contoso", "jill$john", "jill-password", "INC-4711")
-	tok, err := pa.exchange(t.Context(), code(t, resp, a), a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := pa.redeem(t, code(t, resp, a), a)
 	loginAt := h.clock.Now()
 
 	// The ID token, verified by go-oidc: John's, with Jill as the actor.
@@ -157,7 +157,7 @@ func TestSupportLoginEndToEnd(t *testing.T) {
 	}
 
 	// Refresh keeps act.
-	refreshed, err := pa.conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	refreshed, err := pa.refresh(t.Context(), tok.RefreshToken)
 	if err != nil {
 		t.Fatalf("refresh in a support session: %v", err)
 	}
@@ -191,11 +191,7 @@ func TestSupportLoginEndToEnd(t *testing.T) {
 	}
 
 	// John's own login carries no act.
-	a2, c2 := h.browser().login(pa, "contoso", "john", "john-password")
-	own, err := pa.exchange(t.Context(), c2, a2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	own := h.browser().signIn(t, pa, "contoso", "john", "john-password")
 	if jwtHasClaim(t, own.AccessToken, "act") || jwtHasClaim(t, own.Extra("id_token").(string), "act") {
 		t.Error("john's own tokens carry act")
 	}
@@ -216,10 +212,7 @@ func TestSupportAdministratorAndSubtree(t *testing.T) {
 	tokenSub := func(b *browser, tenant, username, pw string) string {
 		t.Helper()
 		a, resp, _ := b.supportLogin(pa, tenant, username, pw, "")
-		tok, err := pa.exchange(t.Context(), code(t, resp, a), a)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tok := pa.redeem(t, code(t, resp, a), a)
 		return h.verifyAccessToken(t, tok.AccessToken, "portal-a").Subject
 	}
 	// "jill$" acts as an administrator of the tenant: carol.
@@ -242,8 +235,7 @@ func TestSupportAdministratorAndSubtree(t *testing.T) {
 		{"root", "jill$sam"},    // the system tenant
 	} {
 		b := h.browser()
-		_, resp, body := b.start(pa)
-		resp, body = b.submitLogin(resp, body, tc.tenant, tc.username, "jill-password")
+		_, resp, body := b.submitPassword(pa, tc.tenant, tc.username, "jill-password")
 		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "The tenant, username or password is not correct.") {
 			t.Errorf("%s at %s: %d %.300s", tc.username, tc.tenant, resp.StatusCode, body)
 		}
@@ -263,8 +255,7 @@ func TestSupportRefusals(t *testing.T) {
 		}
 		before := len(h.supportEvents(t, logged))
 		b := h.browser()
-		_, resp, body := b.start(pa)
-		resp, body = b.submitLogin(resp, body, "contoso", username, strings.Split(username, "$")[0]+"-password")
+		_, resp, body := b.submitPassword(pa, "contoso", username, strings.Split(username, "$")[0]+"-password")
 		if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "You cannot sign in as this user for support.") {
 			t.Errorf("%s: %d %.300s", username, resp.StatusCode, body)
 		}
@@ -284,9 +275,7 @@ func TestSupportRefusals(t *testing.T) {
 	h.setSupport(t, "contoso", directory.SupportPolicy{Mode: directory.SupportByConsent})
 	refused("jill$john", "no_consent")
 	john := h.user(t, "contoso", "john")
-	if _, err := h.app.directory.EnableSupport(t.Context(), directory.SupportCaller{UserID: john.ID}, false, h.clock.Now()); err != nil {
-		t.Fatal(err)
-	}
+	h.consent(t, john.ID, false)
 	a, resp, _ := h.browser().supportLogin(pa, "contoso", "jill$john", "jill-password", "")
 	if _, err := pa.exchange(t.Context(), code(t, resp, a), a); err != nil {
 		t.Fatalf("allowed by consent: %v", err)
@@ -296,18 +285,12 @@ func TestSupportRefusals(t *testing.T) {
 	}
 	h.clock.Advance(25 * time.Hour) // past the 24-hour window
 	refused("jill$john", "no_consent")
-	if _, err := h.app.directory.EnableSupport(t.Context(), directory.SupportCaller{UserID: john.ID}, false, h.clock.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.app.directory.DisableSupport(t.Context(), directory.SupportCaller{UserID: john.ID}, false, h.clock.Now()); err != nil {
-		t.Fatal(err)
-	}
+	h.consent(t, john.ID, false)
+	h.withdrawConsent(t, john.ID)
 	refused("jill$john", "no_consent")
 	// A tenant administrator's consent covers every user.
 	carol := h.user(t, "contoso", "carol")
-	if _, err := h.app.directory.EnableSupport(t.Context(), directory.SupportCaller{UserID: carol.ID}, true, h.clock.Now()); err != nil {
-		t.Fatal(err)
-	}
+	h.consent(t, carol.ID, true)
 	a, resp, _ = h.browser().supportLogin(pa, "contoso", "jill$john", "jill-password", "")
 	code(t, resp, a)
 }
@@ -318,8 +301,7 @@ func TestSupportWrongPasswordRevealsNothing(t *testing.T) {
 	attempt := func(tenant, username string) (int, string) {
 		t.Helper()
 		b := h.browser()
-		_, resp, body := b.start(pa)
-		resp, body = b.submitLogin(resp, body, tenant, username, "not-the-password")
+		_, resp, body := b.submitPassword(pa, tenant, username, "not-the-password")
 		body = csrfRE.ReplaceAllString(authReqIDRE.ReplaceAllString(body, ""), "")
 		return resp.StatusCode, strings.ReplaceAll(body, username, "USER")
 	}
@@ -345,9 +327,7 @@ func TestSupportWrongPasswordRevealsNothing(t *testing.T) {
 	if st, _ := attempt("contoso", "jill$john"); st != http.StatusTooManyRequests {
 		t.Errorf("the 11th wrong support password for jill: %d, want 429", st)
 	}
-	b := h.browser()
-	_, resp, body := b.start(pa)
-	if resp, _ = b.submitLogin(resp, body, "contoso", "jill$dave", "jill-password"); resp.StatusCode != http.StatusTooManyRequests {
+	if _, resp, _ := h.browser().submitPassword(pa, "contoso", "jill$dave", "jill-password"); resp.StatusCode != http.StatusTooManyRequests {
 		t.Errorf("jill throttled as a support user, right password: %d, want 429", resp.StatusCode)
 	}
 	// John's own login is not throttled by it.
@@ -361,14 +341,10 @@ func TestSupportSessionLimits(t *testing.T) {
 	pa := h.supportPortal()
 	b := h.browser()
 	a, resp, _ := b.supportLogin(pa, "contoso", "jill$john", "jill-password", "")
-	tok, err := pa.exchange(t.Context(), code(t, resp, a), a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := pa.redeem(t, code(t, resp, a), a)
 
 	// A support session cannot start another impersonation.
-	_, page, body := b.start(pa, oauth2.SetAuthURLParam("prompt", "login"))
-	resp, body = b.submitLogin(page, body, "contoso", "jill$carol", "jill-password")
+	_, resp, body := b.submitPassword(pa, "contoso", "jill$carol", "jill-password", oauth2.SetAuthURLParam("prompt", "login"))
 	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "in a support session already") {
 		t.Errorf("support login from a support session: %d %.300s", resp.StatusCode, body)
 	}
@@ -387,24 +363,25 @@ func TestSupportSessionLimits(t *testing.T) {
 	// Refresh works within the hour and never beyond it: five minutes
 	// before the end, the new access token lives five minutes, not ten.
 	h.clock.Advance(55 * time.Minute)
-	next, err := pa.conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	next, err := pa.refresh(t.Context(), tok.RefreshToken)
 	if err != nil {
 		t.Fatalf("refresh within the support session: %v", err)
 	}
 	if left := time.Until(next.Expiry); left > 5*time.Minute+30*time.Second {
 		t.Errorf("a refreshed token lives %v more, past the support session's end", left)
 	}
-	if idt := next.Extra("id_token").(string); jwtHasClaim(t, idt, "act") {
-		var id claims.IDToken
-		if err := json.Unmarshal(jwtPayload(t, idt), &id); err != nil || time.Unix(id.Expiry, 0).After(h.clock.Now().Add(5*time.Minute+30*time.Second)) {
-			t.Errorf("refreshed ID token expires %v", time.Unix(id.Expiry, 0))
-		}
+	// The refreshed ID token is the support session's too (act), and
+	// capped the same way.
+	var id claims.IDToken
+	if err := json.Unmarshal(jwtPayload(t, next.Extra("id_token").(string)), &id); err != nil || id.Act == nil ||
+		time.Unix(id.Expiry, 0).After(h.clock.Now().Add(5*time.Minute+30*time.Second)) {
+		t.Errorf("refreshed ID token: act %+v, expires %v (%v)", id.Act, time.Unix(id.Expiry, 0), err)
 	}
 	h.clock.Advance(6 * time.Minute)
-	_, err = pa.conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: next.RefreshToken}).Token()
+	_, err = pa.refresh(t.Context(), next.RefreshToken)
 	wantOAuthError(t, err, "invalid_grant")
 	// And the session itself has ended: the next portal asks again.
-	_, page, _ = b.start(pa)
+	_, page, _ := b.start(pa)
 	if page.StatusCode != http.StatusOK || page.Request.URL.Path != "/login" {
 		t.Errorf("after the support session's end: %d at %s, want the login page", page.StatusCode, page.Request.URL.Path)
 	}
@@ -417,14 +394,12 @@ func TestSupportRevokedConsentEndsAccess(t *testing.T) {
 	john := h.user(t, "contoso", "john")
 	consent := func() {
 		t.Helper()
-		if _, err := h.app.directory.EnableSupport(t.Context(), directory.SupportCaller{UserID: john.ID}, false, h.clock.Now()); err != nil {
-			t.Fatal(err)
-		}
+		h.consent(t, john.ID, false)
 	}
 	revoke := func() {
 		t.Helper()
-		if open, err := h.app.directory.DisableSupport(t.Context(), directory.SupportCaller{UserID: john.ID}, false, h.clock.Now()); err != nil || !open {
-			t.Fatalf("revoke: open %v, %v", open, err)
+		if !h.withdrawConsent(t, john.ID) {
+			t.Fatal("revoke: no consent was open")
 		}
 	}
 	lastRefusal := func() string {
@@ -462,19 +437,16 @@ func TestSupportRevokedConsentEndsAccess(t *testing.T) {
 	// The same for a refresh.
 	consent()
 	a, resp, body = h.browser().supportLogin(pa, "contoso", "jill$john", "jill-password", "INC-2")
-	tok, err := pa.exchange(t.Context(), code(t, resp, a), a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := pa.redeem(t, code(t, resp, a), a)
 	revoke()
-	_, err = pa.conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	_, err = pa.refresh(t.Context(), tok.RefreshToken)
 	wantOAuthError(t, err, "invalid_grant")
 	if r := lastRefusal(); r != "no_consent" {
 		t.Errorf("refused refresh audited as %q, want no_consent", r)
 	}
 	// The family is gone for good, even once consent is back.
 	consent()
-	_, err = pa.conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	_, err = pa.refresh(t.Context(), tok.RefreshToken)
 	wantOAuthError(t, err, "invalid_grant")
 }
 
@@ -509,10 +481,7 @@ func TestSupportNeedsJillsTOTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp, _ = b2.postOn(resp, body, "/login/totp", url.Values{"code": {c}})
-	tok, err := pa.exchange(t.Context(), code(t, resp, a), a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := pa.redeem(t, code(t, resp, a), a)
 	if at := h.verifyAccessToken(t, tok.AccessToken, "portal-a"); !slices.Equal(at.AMR, []string{"pwd", "otp", "mfa"}) || at.Act == nil {
 		t.Errorf("amr = %v act = %v", at.AMR, at.Act)
 	}
@@ -537,11 +506,7 @@ func TestSupportTokenExchange(t *testing.T) {
 	h := newSupportHarness(t)
 	jill, john := h.user(t, "acme", "jill"), h.user(t, "contoso", "john")
 	tool := h.supportTool()
-	a, c := h.browser().login(tool, "acme", "jill", "jill-password")
-	jillTok, err := tool.exchange(t.Context(), c, a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	jillTok := h.browser().signIn(t, tool, "acme", "jill", "jill-password")
 
 	res := h.supportExchange(t, jillTok.AccessToken, "contoso/john", "INC-9")
 	res.want(t, http.StatusOK, "")
@@ -574,11 +539,7 @@ func TestSupportTokenExchange(t *testing.T) {
 	parts := strings.Split(jillTok.AccessToken, ".")
 	tampered := parts[0] + "." + strings.TrimRight(parts[1], "=") + "x." + parts[2]
 	portal := h.supportPortal()
-	pa, pc := h.browser().login(portal, "acme", "jill", "jill-password")
-	portalTok, err := portal.exchange(t.Context(), pc, pa)
-	if err != nil {
-		t.Fatal(err)
-	}
+	portalTok := h.browser().signIn(t, portal, "acme", "jill", "jill-password")
 	for _, tc := range []struct {
 		name, token, subject, reason string
 		status                       int
@@ -632,15 +593,12 @@ func TestSupportAcrossNodes(t *testing.T) {
 	jill := c.user(t, "acme", "jill")
 	c.setSupport(t, "contoso", directory.SupportPolicy{Mode: directory.SupportByConsent})
 	john := c.user(t, "contoso", "john")
-	if _, err := c.app.directory.EnableSupport(t.Context(), directory.SupportCaller{UserID: john.ID}, false, c.clock.Now()); err != nil {
-		t.Fatal(err)
-	}
+	c.consent(t, john.ID, false)
 	pa := c.supportPortal()
 	b := c.browser()
 
 	c.use(0)
-	a, resp, body := b.start(pa)
-	resp, body = b.submitLogin(resp, body, "contoso", "jill$john", "jill-password")
+	a, resp, body := b.submitPassword(pa, "contoso", "jill$john", "jill-password")
 	if resp.Request.URL.Path != "/login/support" {
 		t.Fatalf("support login on node 1: %d at %s", resp.StatusCode, resp.Request.URL.Path)
 	}
@@ -656,24 +614,18 @@ func TestSupportAcrossNodes(t *testing.T) {
 	wantAct(t, "access token", c.verifyAccessToken(t, tok.AccessToken, "portal-a").Act, jill)
 
 	c.use(1)
-	next, err := pa.conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	next, err := pa.refresh(t.Context(), tok.RefreshToken)
 	if err != nil {
 		t.Fatalf("support refresh on node 2: %v", err)
 	}
 	wantAct(t, "refreshed on node 2", c.verifyAccessToken(t, next.AccessToken, "portal-a").Act, jill)
 
 	c.use(0)
-	ta, tc := c.browser().login(c.supportTool(), "acme", "jill", "jill-password")
-	jillTok, err := c.supportTool().exchange(t.Context(), tc, ta)
-	if err != nil {
-		t.Fatal(err)
-	}
+	jillTok := c.browser().signIn(t, c.supportTool(), "acme", "jill", "jill-password")
 	c.supportExchange(t, jillTok.AccessToken, "contoso/john", "").want(t, http.StatusOK, "")
 
-	if _, err := c.app.directory.DisableSupport(t.Context(), directory.SupportCaller{UserID: john.ID}, false, c.clock.Now()); err != nil {
-		t.Fatal(err)
-	}
-	_, err = pa.conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: next.RefreshToken}).Token()
+	c.withdrawConsent(t, john.ID)
+	_, err = pa.refresh(t.Context(), next.RefreshToken)
 	wantOAuthError(t, err, "invalid_grant")
 	if evs := c.supportEvents(t, "contoso"); len(evs) != 5 || evs[4].Action != "support.token_refused" {
 		var got []string
@@ -692,9 +644,7 @@ func TestSupportThrottleNotResetByNamesake(t *testing.T) {
 	pa := h.supportPortal()
 	wrong := func() int {
 		t.Helper()
-		b := h.browser()
-		_, resp, body := b.start(pa)
-		resp, _ = b.submitLogin(resp, body, "contoso", "jill$john", "guess")
+		_, resp, _ := h.browser().submitPassword(pa, "contoso", "jill$john", "guess")
 		return resp.StatusCode
 	}
 	for range 9 {
@@ -718,10 +668,7 @@ func TestSupportExchangeTimeBoxedBySignIn(t *testing.T) {
 	h := newSupportHarness(t)
 	tool := h.supportTool()
 	b := h.browser()
-	a, c := b.login(tool, "acme", "jill", "jill-password")
-	if _, err := tool.exchange(t.Context(), c, a); err != nil {
-		t.Fatal(err)
-	}
+	b.signIn(t, tool, "acme", "jill", "jill-password")
 	h.clock.Advance(61 * time.Minute)
 	a, resp, _ := b.start(tool) // single sign-on answers at once
 	fresh, err := tool.exchange(t.Context(), code(t, resp, a), a)
@@ -742,11 +689,7 @@ func TestSupportExchangeTimeBoxedBySignIn(t *testing.T) {
 func TestSupportExchangeRefusalsStayOutOfOtherTenants(t *testing.T) {
 	h := newSupportHarness(t)
 	tool := h.supportTool()
-	a, c := h.browser().login(tool, "initech", "ian", "ian-password")
-	ianTok, err := tool.exchange(t.Context(), c, a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ianTok := h.browser().signIn(t, tool, "initech", "ian", "ian-password")
 	h.supportExchange(t, ianTok.AccessToken, "contoso/john", "").want(t, http.StatusBadRequest, "invalid_grant")
 	if evs := h.supportEvents(t, "contoso"); len(evs) != 0 {
 		t.Errorf("contoso's log got %+v from a stranger", evs)
@@ -757,11 +700,7 @@ func TestSupportExchangeRefusalsStayOutOfOtherTenants(t *testing.T) {
 	}
 
 	jill, john := h.user(t, "acme", "jill"), h.user(t, "contoso", "john")
-	a, c = h.browser().login(tool, "acme", "jill", "jill-password")
-	jillTok, err := tool.exchange(t.Context(), c, a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	jillTok := h.browser().signIn(t, tool, "acme", "jill", "jill-password")
 	res := h.supportExchange(t, jillTok.AccessToken, "contoso/john", "")
 	res.want(t, http.StatusOK, "")
 	asJohn, _ := res.body["access_token"].(string)
@@ -782,23 +721,16 @@ func TestSupportTokensEndWithSupport(t *testing.T) {
 	pa := h.supportPortal()
 	h.setSupport(t, "contoso", directory.SupportPolicy{Mode: directory.SupportByConsent})
 	john := h.user(t, "contoso", "john")
-	if _, err := h.app.directory.EnableSupport(t.Context(), directory.SupportCaller{UserID: john.ID}, false, h.clock.Now()); err != nil {
-		t.Fatal(err)
-	}
+	h.consent(t, john.ID, false)
 	a, resp, _ := h.browser().supportLogin(pa, "contoso", "jill$john", "jill-password", "")
-	tok, err := pa.exchange(t.Context(), code(t, resp, a), a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := pa.redeem(t, code(t, resp, a), a)
 	introspect := func(token string) result {
 		return h.postClient(t, "/oauth/introspect", "portal-a", portalASecret, url.Values{"token": {token}})
 	}
 	if res := introspect(tok.RefreshToken); res.body["active"] != true || res.body["act"] == nil {
 		t.Errorf("support refresh token introspected: %v", res.body)
 	}
-	if _, err := h.app.directory.DisableSupport(t.Context(), directory.SupportCaller{UserID: john.ID}, false, h.clock.Now()); err != nil {
-		t.Fatal(err)
-	}
+	h.withdrawConsent(t, john.ID)
 	if _, err := h.oidc.UserInfo(t.Context(), oauth2.StaticTokenSource(tok)); err == nil {
 		t.Error("userinfo answers for a support token after the consent went")
 	}
@@ -809,15 +741,10 @@ func TestSupportTokensEndWithSupport(t *testing.T) {
 	}
 
 	// TOTP becomes required of jill: her password-only support family ends.
-	if _, err := h.app.directory.EnableSupport(t.Context(), directory.SupportCaller{UserID: john.ID}, false, h.clock.Now()); err != nil {
-		t.Fatal(err)
-	}
+	h.consent(t, john.ID, false)
 	a, resp, _ = h.browser().supportLogin(pa, "contoso", "jill$john", "jill-password", "")
-	tok, err = pa.exchange(t.Context(), code(t, resp, a), a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok = pa.redeem(t, code(t, resp, a), a)
 	h.setMFA(t, "acme", directory.MFARequired)
-	_, err = pa.conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	_, err := pa.refresh(t.Context(), tok.RefreshToken)
 	wantOAuthError(t, err, "invalid_grant")
 }

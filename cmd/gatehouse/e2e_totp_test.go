@@ -70,6 +70,22 @@ func (b *browser) postOn(page *http.Response, body, path string, form url.Values
 	return b.postForm(u.String(), form)
 }
 
+// setupKey reads the setup key off an enrolment page (the login's or the
+// account page's), and returns it and the code an authenticator shows now.
+func (h *harness) setupKey(t *testing.T, body string) (secret, code string) {
+	t.Helper()
+	m := secretRE.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no setup key on the page: %.400s", body)
+	}
+	secret = strings.ReplaceAll(m[1], " ", "")
+	code, err := totp.GenerateCode(secret, h.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return secret, code
+}
+
 // enrol goes through the enrolment page the browser is on and returns the
 // secret, the recovery codes and the redirect to the portal.
 func (h *harness) enrol(t *testing.T, b *browser, page *http.Response, body string) (string, []string, *http.Response) {
@@ -80,15 +96,7 @@ func (h *harness) enrol(t *testing.T, b *browser, page *http.Response, body stri
 	if !strings.Contains(body, `src="data:image/png;base64,`) {
 		t.Error("the enrolment page has no QR code drawn by the server")
 	}
-	m := secretRE.FindStringSubmatch(body)
-	if m == nil {
-		t.Fatalf("no setup key on the page: %.400s", body)
-	}
-	secret := strings.ReplaceAll(m[1], " ", "")
-	code, err := totp.GenerateCode(secret, h.clock.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	secret, code := h.setupKey(t, body)
 	resp, body := b.postOn(page, body, "/login/totp/enrol", url.Values{"code": {code}, "enrol_id": {enrolIDRE.FindStringSubmatch(body)[1]}})
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("enrolment code refused: %d %.400s", resp.StatusCode, body)
@@ -114,19 +122,15 @@ func TestTOTPRequiredByTenantPolicy(t *testing.T) {
 
 	// First login: enrolment before any token.
 	b := h.browser()
-	a, resp, body := b.start(pa)
-	resp, body = b.submitLogin(resp, body, "contoso", "carol", "carol-password")
+	a, resp, body := b.submitPassword(pa, "contoso", "carol", "carol-password")
 	secret, recovery, resp := h.enrol(t, b, resp, body)
-	tok, err := pa.exchange(t.Context(), code(t, resp, a), a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := pa.redeem(t, code(t, resp, a), a)
 	at := h.verifyAccessToken(t, tok.AccessToken, "portal-a")
 	if !slices.Equal(at.AMR, []string{"pwd", "otp", "mfa"}) || at.ACR != "mfa" {
 		t.Errorf("amr %v acr %q after TOTP", at.AMR, at.ACR)
 	}
 	// Carried through refresh.
-	fresh, err := pa.conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	fresh, err := pa.refresh(t.Context(), tok.RefreshToken)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,8 +141,7 @@ func TestTOTPRequiredByTenantPolicy(t *testing.T) {
 	// Second login, another browser: the code the enrolment used is spent.
 	login := func(codeFor func() string) (*http.Response, string, authorization) {
 		b := h.browser()
-		a, resp, body := b.start(pa)
-		resp, body = b.submitLogin(resp, body, "contoso", "carol", "carol-password")
+		a, resp, body := b.submitPassword(pa, "contoso", "carol", "carol-password")
 		if !totpFormRE.MatchString(body) {
 			t.Fatalf("expected the TOTP page, got %d: %.300s", resp.StatusCode, body)
 		}
@@ -175,8 +178,7 @@ func TestTOTPBadInput(t *testing.T) {
 	h.alignTOTP()
 	pa := h.portalA()
 	b := h.browser()
-	_, resp, body := b.start(pa)
-	resp, body = b.submitLogin(resp, body, "contoso", "carol", "carol-password")
+	_, resp, body := b.submitPassword(pa, "contoso", "carol", "carol-password")
 	enrolPage, enrolBody := resp, body
 	for _, tc := range []struct {
 		code, enrolID string
@@ -198,8 +200,7 @@ func TestTOTPBadInput(t *testing.T) {
 		}
 	}
 	// An expired code (two steps ago) and a future one are wrong, and count.
-	m := secretRE.FindStringSubmatch(enrolBody)
-	secret := strings.ReplaceAll(m[1], " ", "")
+	secret, _ := h.setupKey(t, enrolBody)
 	for _, offset := range []time.Duration{-61 * time.Second, 61 * time.Second} {
 		at := h.clock.Now().Add(offset)
 		c, _ := totp.GenerateCode(secret, at)
@@ -210,22 +211,9 @@ func TestTOTPBadInput(t *testing.T) {
 		h.clock.Advance(time.Minute) // past any wait
 	}
 	// Nothing was enrolled.
-	u, err := h.app.directory.Store().UserByUsername(t.Context(), mustTenantID(t, h, "contoso"), "carol")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ok, err := h.app.mfa.Enrolled(t.Context(), u.ID); err != nil || ok {
+	if ok, err := h.app.mfa.Enrolled(t.Context(), h.user(t, "contoso", "carol").ID); err != nil || ok {
 		t.Errorf("enrolled after only bad codes: %v %v", ok, err)
 	}
-}
-
-func mustTenantID(t *testing.T, h *harness, slug string) string {
-	t.Helper()
-	tn, err := h.app.directory.Store().TenantBySlug(t.Context(), slug)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tn.ID
 }
 
 // TestTOTPLockoutAndUnlock: wrong codes make the next attempt wait longer
@@ -237,13 +225,11 @@ func TestTOTPLockoutAndUnlock(t *testing.T) {
 	h.alignTOTP()
 	pa := h.portalA()
 	b := h.browser()
-	_, resp, body := b.start(pa)
-	resp, body = b.submitLogin(resp, body, "contoso", "carol", "carol-password")
+	_, resp, body := b.submitPassword(pa, "contoso", "carol", "carol-password")
 	secret, _, _ := h.enrol(t, b, resp, body)
 
 	b = h.browser()
-	a, resp, body := b.start(pa)
-	totpPage, totpBody := b.submitLogin(resp, body, "contoso", "carol", "carol-password")
+	a, totpPage, totpBody := b.submitPassword(pa, "contoso", "carol", "carol-password")
 	try := func(code string) (*http.Response, string) {
 		return b.postOn(totpPage, totpBody, "/login/totp", url.Values{"code": {code}})
 	}
@@ -265,7 +251,7 @@ func TestTOTPLockoutAndUnlock(t *testing.T) {
 	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "locked") {
 		t.Fatalf("a right code while locked: %d %.300s", resp.StatusCode, body)
 	}
-	u, _ := h.app.directory.Store().UserByUsername(t.Context(), mustTenantID(t, h, "contoso"), "carol")
+	u := h.user(t, "contoso", "carol")
 	events, err := h.app.db.ListEvents(t.Context(), []string{u.TenantID}, time.Time{}, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -300,23 +286,15 @@ func TestTOTPRequiredByRoleAndByApplication(t *testing.T) {
 	pa := h.portalA()
 	// Optional: the password is enough.
 	b := h.browser()
-	a, c := b.login(pa, "contoso", "carol", "carol-password")
-	tok, err := pa.exchange(t.Context(), c, a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := b.signIn(t, pa, "contoso", "carol", "carol-password")
 	if at := h.verifyAccessToken(t, tok.AccessToken, "portal-a"); !slices.Equal(at.AMR, []string{"pwd"}) || at.ACR != "pwd" {
 		t.Errorf("password only: amr %v acr %q", at.AMR, at.ACR)
 	}
 	// The portal asks for MFA: the SSO session (password only) is not
 	// enough, and enrolment comes first.
-	a, resp, body := b.start(pa, oauth2.SetAuthURLParam("acr_values", "mfa"))
-	resp, body = b.submitLogin(resp, body, "contoso", "carol", "carol-password")
+	a, resp, body := b.submitPassword(pa, "contoso", "carol", "carol-password", oauth2.SetAuthURLParam("acr_values", "mfa"))
 	_, _, resp = h.enrol(t, b, resp, body)
-	tok, err = pa.exchange(t.Context(), code(t, resp, a), a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok = pa.redeem(t, code(t, resp, a), a)
 	if at := h.verifyAccessToken(t, tok.AccessToken, "portal-a"); at.ACR != "mfa" {
 		t.Errorf("acr %q after acr_values=mfa", at.ACR)
 	}
@@ -326,13 +304,12 @@ func TestTOTPRequiredByRoleAndByApplication(t *testing.T) {
 		directory.GlobalRole{Name: "admins", RequireMFA: true}); err != nil {
 		t.Fatal(err)
 	}
-	u, _ := h.app.directory.Store().UserByUsername(t.Context(), mustTenantID(t, h, "contoso"), "carol")
+	u := h.user(t, "contoso", "carol")
 	if err := runMFAAction(t.Context(), h.app.mfa, "reset", mfaSubject(u, "contoso"), io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	b = h.browser()
-	_, resp, body = b.start(pa)
-	resp, body = b.submitLogin(resp, body, "contoso", "carol", "carol-password")
+	_, resp, body = b.submitPassword(pa, "contoso", "carol", "carol-password")
 	if !enrolFormRE.MatchString(body) || !strings.Contains(body, "Your organization requires") {
 		t.Errorf("role admins requires TOTP: got %d %.300s", resp.StatusCode, body)
 	}
@@ -349,13 +326,9 @@ func TestTOTPBecomingRequiredEndsPasswordOnlyGrants(t *testing.T) {
 	h := newHarness(t)
 	pa := h.portalA()
 	b := h.browser()
-	a, c := b.login(pa, "contoso", "carol", "carol-password")
-	tok, err := pa.exchange(t.Context(), c, a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := b.signIn(t, pa, "contoso", "carol", "carol-password")
 	h.setMFA(t, "contoso", directory.MFARequired)
-	_, err = pa.conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	_, err := pa.refresh(t.Context(), tok.RefreshToken)
 	wantOAuthError(t, err, "invalid_grant")
 	if _, _, body := b.start(pa); !strings.Contains(body, "csrf_token") || !strings.Contains(body, `name="password"`) {
 		t.Errorf("the password-only session was reused after TOTP became required: %.300s", body)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
+	"github.com/gatehouse-id/gatehouse/directory"
 	"github.com/gatehouse-id/gatehouse/directoryfile"
 	"github.com/gatehouse-id/gatehouse/password"
 )
@@ -60,30 +62,64 @@ const (
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	data, err := os.ReadFile("testdata/directory.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return newHarnessWith(t, "testdata/directory.yaml", func(string) []byte { return data })
+	return newHarnessWith(t, "testdata/directory.yaml", mustRead(t, "testdata/directory.yaml"))
 }
 
-// newHarnessWith starts a harness whose directory is the file dir returns
-// for the issuer; "{{issuer}}" in it becomes the issuer.
-func newHarnessWith(t *testing.T, name string, dir func(issuer string) []byte) *harness {
+// newHarnessWith starts a harness whose directory is the file name with
+// the contents data.
+func newHarnessWith(t *testing.T, name string, data []byte) *harness {
+	t.Helper()
+	h, _ := startNode(t, &clock{}, name, data, nil)
+	return h
+}
+
+// startNode starts a node on httptest, configured by testConfig and then
+// by tune (if not nil), on clk, and applies the directory file name with
+// the contents data ("{{issuer}}" in it becomes the issuer). stop ends the
+// node; it runs at cleanup too, and twice is harmless.
+func startNode(t *testing.T, clk *clock, name string, data []byte, tune func(*config)) (h *harness, stop func()) {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	issuer := "http://" + srv.Listener.Addr().String()
-	clk := &clock{}
-	a := buildNode(t, testConfig(t, issuer, "", "", ""), clk)
-	applyFile(t, a, name, dir(issuer), issuer)
+	cfg := testConfig(t, issuer, "", "", "")
+	if tune != nil {
+		tune(cfg)
+	}
+	a := buildNode(t, cfg, clk)
+	applyFile(t, a, name, data, issuer)
 	srv.Config.Handler = a.handler
 	srv.Start()
-	t.Cleanup(func() { srv.Close(); a.Close() })
+	var once sync.Once
+	stop = func() { once.Do(func() { srv.Close(); a.Close() }) }
+	t.Cleanup(stop)
 	p, err := gooidc.NewProvider(t.Context(), issuer)
 	if err != nil {
 		t.Fatalf("go-oidc rejects the discovery document: %v", err)
 	}
-	return &harness{t: t, issuer: issuer, app: a, clock: clk, oidc: p}
+	return &harness{t: t, issuer: issuer, app: a, clock: clk, oidc: p}, stop
+}
+
+// readyz asks the node whether it is ready: the status and the state of
+// each dependency.
+func (h *harness) readyz(t *testing.T) (int, map[string]string) {
+	t.Helper()
+	resp, err := http.Get(h.issuer + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]string
+	_ = json.NewDecoder(resp.Body).Decode(&m)
+	return resp.StatusCode, m
+}
+
+func mustRead(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // testConfig is a node's configuration in tests: the issuer, a fixed
@@ -131,6 +167,31 @@ func applyFile(t testing.TB, a *app, name string, data []byte, issuer string) {
 	if _, err := f.Apply(t.Context(), a.directory); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// user returns the user called username in tenant slug.
+func (h *harness) user(t *testing.T, slug, username string) directory.User {
+	t.Helper()
+	s := h.app.directory.Store()
+	tn, err := s.TenantBySlug(t.Context(), slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.UserByUsername(t.Context(), tn.ID, username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// mustTenantID returns the id of tenant slug.
+func mustTenantID(t *testing.T, h *harness, slug string) string {
+	t.Helper()
+	tn, err := h.app.directory.Store().TenantBySlug(t.Context(), slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tn.ID
 }
 
 // portal is a relying party: x/oauth2 for the protocol, go-oidc to verify.
@@ -228,6 +289,16 @@ func (b *browser) submitLogin(loginPage *http.Response, body, tenant, username, 
 	})
 }
 
+// submitPassword starts the code flow at the portal and fills in the
+// login page: the authorization and what the login answers (the redirect
+// to the portal, or the page of the login's next step).
+func (b *browser) submitPassword(p *portal, tenant, username, pw string, extra ...oauth2.AuthCodeOption) (authorization, *http.Response, string) {
+	b.t.Helper()
+	a, resp, body := b.start(p, extra...)
+	resp, body = b.submitLogin(resp, body, tenant, username, pw)
+	return a, resp, body
+}
+
 // code extracts the code from the redirect to the portal, checking state.
 func code(t *testing.T, resp *http.Response, a authorization) string {
 	t.Helper()
@@ -251,11 +322,34 @@ func code(t *testing.T, resp *http.Response, a authorization) string {
 // login runs the whole browser part for a person: returns the code.
 func (b *browser) login(p *portal, tenant, username, pw string) (authorization, string) {
 	b.t.Helper()
-	a, resp, body := b.start(p)
-	resp, _ = b.submitLogin(resp, body, tenant, username, pw)
+	a, resp, _ := b.submitPassword(p, tenant, username, pw)
 	return a, code(b.t, resp, a)
 }
 
 func (p *portal) exchange(ctx context.Context, c string, a authorization) (*oauth2.Token, error) {
 	return p.conf.Exchange(ctx, c, oauth2.VerifierOption(a.verifier))
+}
+
+// redeem exchanges the code c of a for the portal's tokens, failing the
+// test if the token endpoint refuses it.
+func (p *portal) redeem(t *testing.T, c string, a authorization) *oauth2.Token {
+	t.Helper()
+	tok, err := p.exchange(t.Context(), c, a)
+	if err != nil {
+		t.Fatalf("%s redeems its code: %v", p.conf.ClientID, err)
+	}
+	return tok
+}
+
+// refresh asks for the portal's tokens with the refresh token rt.
+func (p *portal) refresh(ctx context.Context, rt string) (*oauth2.Token, error) {
+	return p.conf.TokenSource(ctx, &oauth2.Token{RefreshToken: rt}).Token()
+}
+
+// signIn logs a person in at the portal in this browser (login) and
+// redeems the code: the portal's tokens.
+func (b *browser) signIn(t *testing.T, p *portal, tenant, username, pw string) *oauth2.Token {
+	t.Helper()
+	a, c := b.login(p, tenant, username, pw)
+	return p.redeem(t, c, a)
 }

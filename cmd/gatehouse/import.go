@@ -32,10 +32,7 @@ func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	// The server's database and key-encryption key: the key unseals the
 	// key that hashes client secrets.
-	if err := cfg.resolveBackends(); err != nil {
-		return err
-	}
-	if err := cfg.resolveKEK(); err != nil {
+	if err := cfg.resolveStorage(); err != nil {
 		return err
 	}
 	name := fs.Arg(0)

@@ -52,13 +52,13 @@ func keysCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fs.Usage()
 		return errUsage
 	}
-	if err := cfg.resolveBackends(); err != nil {
+	if err := cfg.resolveStorage(); err != nil {
 		return err
 	}
+	// The signing settings are the servers' and not flags here: this
+	// gives them their defaults, which rotate compares the signing key's
+	// with.
 	if err := cfg.resolveSigning(); err != nil {
-		return err
-	}
-	if err := cfg.resolveKEK(); err != nil {
 		return err
 	}
 	log := commandLogger(stderr)

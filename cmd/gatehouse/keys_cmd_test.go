@@ -27,10 +27,9 @@ const (
 	kekB = "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=" // "fedcba9876543210fedcba9876543210"
 )
 
-// keysCmd runs gatehouse with args, as the shell would, with the
-// environment of a test: no configured database, Redis or KEK beyond the
-// flags.
-func keysCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
+// gatehouseCmd runs gatehouse with args, as the shell would; after
+// clearStorageEnv, nothing is configured beyond the flags.
+func gatehouseCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
@@ -39,8 +38,8 @@ func keysCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errOut.String()
 }
 
-// clearKeysEnv empties the variables the command would read.
-func clearKeysEnv(t *testing.T) {
+// clearStorageEnv empties the variables the commands would read.
+func clearStorageEnv(t *testing.T) {
 	for _, v := range []string{"GATEHOUSE_DATABASE_URL", "GATEHOUSE_REDIS_URL", "GATEHOUSE_KEK", "GATEHOUSE_KEK_FILE",
 		"GATEHOUSE_PREVIOUS_KEK", "GATEHOUSE_PREVIOUS_KEK_FILE", "GATEHOUSE_SIGNING_ALG", "GATEHOUSE_RSA_BITS"} {
 		t.Setenv(v, "")
@@ -123,17 +122,17 @@ func tableRows(t *testing.T, out string) map[string][]string {
 }
 
 func TestKeysListAndRotate(t *testing.T) {
-	clearKeysEnv(t)
+	clearStorageEnv(t)
 	dir := t.TempDir()
 	var first keys.SigningKey
 	serveOnce(t, dir, kekA, nil, func(a *app) { first, _ = a.keys.Active() })
 	flags := []string{"--data-dir", dir, "--kek", kekA}
 	// A system tenant, so that the commands are audited.
-	if code, out, errOut := keysCmd(t, append([]string{"import"}, append(flags, "testdata/directory.yaml")...)...); code != 0 {
+	if code, out, errOut := gatehouseCmd(t, append([]string{"import"}, append(flags, "testdata/directory.yaml")...)...); code != 0 {
 		t.Fatalf("import: exit %d\n%s%s", code, out, errOut)
 	}
 
-	code, out, errOut := keysCmd(t, append([]string{"keys", "list"}, flags...)...)
+	code, out, errOut := gatehouseCmd(t, append([]string{"keys", "list"}, flags...)...)
 	if code != 0 {
 		t.Fatalf("keys list: exit %d: %s", code, errOut)
 	}
@@ -142,7 +141,7 @@ func TestKeysListAndRotate(t *testing.T) {
 		t.Fatalf("keys list:\n%s", out)
 	}
 
-	code, out, errOut = keysCmd(t, append([]string{"keys", "rotate"}, flags...)...)
+	code, out, errOut = gatehouseCmd(t, append([]string{"keys", "rotate"}, flags...)...)
 	if code != 0 {
 		t.Fatalf("keys rotate: exit %d: %s", code, errOut)
 	}
@@ -164,7 +163,7 @@ func TestKeysListAndRotate(t *testing.T) {
 		t.Errorf("the new key: %v\n%s", r, out)
 	}
 
-	code, out, _ = keysCmd(t, append([]string{"keys", "rotate"}, flags...)...)
+	code, out, _ = gatehouseCmd(t, append([]string{"keys", "rotate"}, flags...)...)
 	if code != 0 || !strings.HasPrefix(out, "a rotation is already scheduled: "+next+" signs from "+m[3]) {
 		t.Fatalf("second keys rotate: exit %d\n%s", code, out)
 	}
@@ -196,10 +195,10 @@ func TestKeysListAndRotate(t *testing.T) {
 // TestKeysRotateKeepsRSASize: an installation on 3072-bit RSA keys gets a
 // 3072-bit key from keys rotate, which has no --rsa-bits of its own.
 func TestKeysRotateKeepsRSASize(t *testing.T) {
-	clearKeysEnv(t)
+	clearStorageEnv(t)
 	dir := t.TempDir()
 	serveOnce(t, dir, kekA, func(c *config) { c.RSABits = 3072 }, nil)
-	code, out, errOut := keysCmd(t, "keys", "rotate", "--data-dir", dir, "--kek", kekA)
+	code, out, errOut := gatehouseCmd(t, "keys", "rotate", "--data-dir", dir, "--kek", kekA)
 	if code != 0 {
 		t.Fatalf("keys rotate: exit %d: %s", code, errOut)
 	}
@@ -219,7 +218,7 @@ func TestKeysRotateKeepsRSASize(t *testing.T) {
 }
 
 func TestKeysRewrap(t *testing.T) {
-	clearKeysEnv(t)
+	clearStorageEnv(t)
 	dir := t.TempDir()
 	// A served installation under KEK A, with a TOTP credential.
 	var (
@@ -259,12 +258,12 @@ func TestKeysRewrap(t *testing.T) {
 
 	// Rewrap without the key everything is sealed with fails, names the
 	// cause, and changes nothing.
-	code, _, errOut := keysCmd(t, "keys", "rewrap", "--data-dir", dir, "--kek", kekB)
+	code, _, errOut := gatehouseCmd(t, "keys", "rewrap", "--data-dir", dir, "--kek", kekB)
 	if code != 1 || !strings.Contains(errOut, "cannot unseal") {
 		t.Fatalf("rewrap without the previous KEK: exit %d: %s", code, errOut)
 	}
 
-	code, out, errOut := keysCmd(t, "keys", "rewrap", "--data-dir", dir, "--kek", kekB, "--previous-kek", kekA)
+	code, out, errOut := gatehouseCmd(t, "keys", "rewrap", "--data-dir", dir, "--kek", kekB, "--previous-kek", kekA)
 	if code != 0 {
 		t.Fatalf("keys rewrap: exit %d: %s", code, errOut)
 	}
@@ -290,7 +289,7 @@ func TestKeysRewrap(t *testing.T) {
 	}
 
 	// Run again (a run cut short is simply run again): nothing is left.
-	code, out, _ = keysCmd(t, "keys", "rewrap", "--data-dir", dir, "--kek", kekB, "--previous-kek", kekA)
+	code, out, _ = gatehouseCmd(t, "keys", "rewrap", "--data-dir", dir, "--kek", kekB, "--previous-kek", kekA)
 	if code != 0 || !strings.Contains(out, ": 0 signing keys and secrets, 0 TOTP secrets") {
 		t.Errorf("second rewrap: exit %d: %s", code, out)
 	}
@@ -309,7 +308,7 @@ func TestKeysRewrap(t *testing.T) {
 			t.Errorf("the TOTP secret after rewrap: %q, %v", method, err)
 		}
 	})
-	if code, _, errOut := keysCmd(t, "keys", "list", "--data-dir", dir, "--kek", kekB); code != 0 {
+	if code, _, errOut := gatehouseCmd(t, "keys", "list", "--data-dir", dir, "--kek", kekB); code != 0 {
 		t.Errorf("keys list with KEK B: exit %d: %s", code, errOut)
 	}
 
@@ -319,13 +318,13 @@ func TestKeysRewrap(t *testing.T) {
 	if _, err := tryBuildNode(t, cfg, &clock{}); err == nil || !strings.Contains(err.Error(), "cannot unseal") {
 		t.Fatalf("start with the old KEK after rewrap: %v", err)
 	}
-	if code, _, errOut := keysCmd(t, "keys", "list", "--data-dir", dir, "--kek", kekA); code != 1 || !strings.Contains(errOut, "cannot unseal") {
+	if code, _, errOut := gatehouseCmd(t, "keys", "list", "--data-dir", dir, "--kek", kekA); code != 1 || !strings.Contains(errOut, "cannot unseal") {
 		t.Errorf("keys list with the old KEK: exit %d: %s", code, errOut)
 	}
 }
 
 func TestKeysCommandUsage(t *testing.T) {
-	clearKeysEnv(t)
+	clearStorageEnv(t)
 	dir := t.TempDir()
 	for _, args := range [][]string{
 		{"keys"},
@@ -336,7 +335,7 @@ func TestKeysCommandUsage(t *testing.T) {
 		{"keys", "rotate", "--data-dir"},
 		{"keys", "rewrap", "--kek", kekB, "now"},
 	} {
-		code, out, errOut := keysCmd(t, args...)
+		code, out, errOut := gatehouseCmd(t, args...)
 		if code != 2 {
 			t.Errorf("%q: exit %d, want 2 (usage)", args, code)
 		}
@@ -346,10 +345,10 @@ func TestKeysCommandUsage(t *testing.T) {
 	}
 	// Well formed, but without a key-encryption key: a plain failure that
 	// says what to set.
-	if code, _, errOut := keysCmd(t, "keys", "list", "--data-dir", dir); code != 1 || !strings.Contains(errOut, "GATEHOUSE_KEK") {
+	if code, _, errOut := gatehouseCmd(t, "keys", "list", "--data-dir", dir); code != 1 || !strings.Contains(errOut, "GATEHOUSE_KEK") {
 		t.Errorf("keys list without a KEK: exit %d: %s", code, errOut)
 	}
-	if code, _, errOut := keysCmd(t, "keys", "list", "--data-dir", dir, "--kek", kekA, "--previous-kek", "short"); code != 1 ||
+	if code, _, errOut := gatehouseCmd(t, "keys", "list", "--data-dir", dir, "--kek", kekA, "--previous-kek", "short"); code != 1 ||
 		!strings.Contains(errOut, "previous key-encryption key") {
 		t.Errorf("keys list with a bad previous KEK: exit %d: %s", code, errOut)
 	}
@@ -358,7 +357,7 @@ func TestKeysCommandUsage(t *testing.T) {
 // TestKeysDelete: a compromised key goes at once, once its successor
 // signs; the key that signs cannot be deleted; an unknown id is an error.
 func TestKeysDelete(t *testing.T) {
-	clearKeysEnv(t)
+	clearStorageEnv(t)
 	dir := t.TempDir()
 	serveOnce(t, dir, kekA, nil, func(*app) {})
 	keysOf := func() []keys.Record {
@@ -375,13 +374,13 @@ func TestKeysDelete(t *testing.T) {
 		return recs
 	}
 	first := keysOf()[0]
-	if code, _, errOut := keysCmd(t, "keys", "delete", "--data-dir", dir, "--kek", kekA, first.ID); code != 1 || !strings.Contains(errOut, "signs now") {
+	if code, _, errOut := gatehouseCmd(t, "keys", "delete", "--data-dir", dir, "--kek", kekA, first.ID); code != 1 || !strings.Contains(errOut, "signs now") {
 		t.Errorf("deleting the signing key: exit %d: %s", code, errOut)
 	}
-	if code, _, errOut := keysCmd(t, "keys", "delete", "--data-dir", dir, "--kek", kekA, "no-such-key"); code != 1 || !strings.Contains(errOut, "not found") {
+	if code, _, errOut := gatehouseCmd(t, "keys", "delete", "--data-dir", dir, "--kek", kekA, "no-such-key"); code != 1 || !strings.Contains(errOut, "not found") {
 		t.Errorf("deleting an unknown key: exit %d: %s", code, errOut)
 	}
-	if code, _, _ := keysCmd(t, "keys", "rotate", "--data-dir", dir, "--kek", kekA); code != 0 {
+	if code, _, _ := gatehouseCmd(t, "keys", "rotate", "--data-dir", dir, "--kek", kekA); code != 0 {
 		t.Fatalf("rotate: exit %d", code)
 	}
 	recs := keysOf()
@@ -389,14 +388,14 @@ func TestKeysDelete(t *testing.T) {
 		t.Fatalf("%d keys after rotate", len(recs))
 	}
 	// The scheduled key, before it signs, may go (the rotation is undone).
-	code, out, errOut := keysCmd(t, "keys", "delete", "--data-dir", dir, "--kek", kekA, recs[1].ID)
+	code, out, errOut := gatehouseCmd(t, "keys", "delete", "--data-dir", dir, "--kek", kekA, recs[1].ID)
 	if code != 0 || !strings.Contains(out, "deleted "+recs[1].ID) {
 		t.Fatalf("deleting the scheduled key: exit %d: %s %s", code, out, errOut)
 	}
 	if n := len(keysOf()); n != 1 {
 		t.Errorf("%d keys after delete, want 1", n)
 	}
-	if code, _, _ := keysCmd(t, "keys", "delete", "--data-dir", dir, "--kek", kekA); code != 2 {
+	if code, _, _ := gatehouseCmd(t, "keys", "delete", "--data-dir", dir, "--kek", kekA); code != 2 {
 		t.Errorf("delete without a key id: exit %d, want 2", code)
 	}
 }

@@ -1,12 +1,13 @@
 // Command gatehouse is the Gatehouse identity provider: one binary that
-// serves the OpenID Connect endpoints and the login pages, imports a
-// directory file and migrates its database.
+// serves the OpenID Connect endpoints, the login and account pages and the
+// administration API, imports a directory file, migrates its database,
+// and helps an operator with TOTP and the signing keys.
 //
 //	gatehouse serve [--demo] [flags]   run the server
 //	gatehouse import FILE [flags]      load tenants, users and clients from a YAML file
 //	gatehouse migrate [flags]          apply database migrations and exit
 //	gatehouse mfa status|unlock|reset TENANT USERNAME   help a person with TOTP
-//	gatehouse keys list|rotate|rewrap  signing keys and the key-encryption key
+//	gatehouse keys list|rotate|delete|rewrap  signing keys and the key-encryption key
 //
 // This package only reads configuration and wires the parts together.
 package main
@@ -30,9 +31,9 @@ Usage:
   gatehouse migrate [flags]          apply database migrations and exit
   gatehouse mfa status|unlock|reset [flags] TENANT USERNAME
                                      a user's TOTP: show it, lift a lock, or remove it (audited)
-  gatehouse keys list|rotate|rewrap [flags]
-                                     signing keys: list them, rotate now, or re-seal everything
-                                     under a new key-encryption key (audited)
+  gatehouse keys list|rotate|delete|rewrap [flags]
+                                     signing keys: list them, rotate now, delete one (KID), or
+                                     re-seal everything under a new key-encryption key (audited)
 
 Run "gatehouse COMMAND -h" for the flags of a command.
 `

@@ -37,7 +37,7 @@ func mfaCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fs.Usage()
 		return errUsage
 	}
-	if err := cfg.resolveBackends(); err != nil {
+	if err := cfg.resolveStorage(); err != nil {
 		return err
 	}
 	if cfg.RedisURL == "" && action != "reset" {
@@ -45,9 +45,6 @@ func mfaCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		// which this command cannot reach: it would report no lock and
 		// "unlock" nothing.
 		return errors.New("status and unlock need the servers' Redis (GATEHOUSE_REDIS_URL); without Redis, restart the server to clear its locks, or use reset")
-	}
-	if err := cfg.resolveKEK(); err != nil {
-		return err
 	}
 	log := commandLogger(stderr)
 	db, dir, sealer, err := openDirectory(ctx, &cfg, log, options{})

@@ -15,8 +15,8 @@ const readyTimeout = 2 * time.Second
 // keysStaleAfter is how old a node's copy of the signing keys may be
 // before the node stops calling itself ready: a node that cannot read the
 // keys follows an outdated schedule, and must leave the load balancer
-// before another node's new key signs (a key is published ten minutes and
-// more before it signs).
+// before another node's new key signs (a key is stored sixteen minutes,
+// and published fifteen, before it signs: docs/keys.md).
 const keysStaleAfter = 4 * keyReloadEvery
 
 // checks are the dependencies a node needs to serve: the durable store, the

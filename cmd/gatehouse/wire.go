@@ -74,13 +74,10 @@ func (a *app) Close() error {
 // another node scheduled is loaded here long before anyone publishes it.
 const keyReloadEvery = 30 * time.Second
 
-// openKeys opens the signing keys for cfg: the schedule (rotation period,
-// the JWKS cache lifetime the provider announces, the longest a signed
-// token may live) and the algorithm.
-func openKeys(ctx context.Context, cfg *config, store keys.Store, sealer *keys.Sealer, now func() time.Time) (*keys.Manager, []keys.Change, error) {
-	return keys.NewManager(ctx, store, sealer, keysConfig(cfg, now))
-}
-
+// keysConfig is the signing keys' configuration for cfg, on the clock now:
+// the algorithm and RSA size, and the schedule (rotation period, how often
+// nodes reload, the JWKS cache lifetime the provider announces, the
+// longest a signed token may live).
 func keysConfig(cfg *config, now func() time.Time) keys.Config {
 	return keys.Config{
 		Algorithm: jose.SignatureAlgorithm(cfg.SigningAlg), RSABits: cfg.RSABits, RotateEvery: cfg.rotateEvery(),
@@ -208,7 +205,7 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 		return err
 	}
 	a.audit = audit.New(a.db, opt.now, log)
-	km, changes, err := openKeys(ctx, cfg, a.db, sealer, opt.now)
+	km, changes, err := keys.NewManager(ctx, a.db, sealer, keysConfig(cfg, opt.now))
 	if err != nil {
 		return err
 	}
@@ -356,25 +353,11 @@ func (l loginRequests) CompleteLogin(ctx context.Context, id string, s session.S
 // loadPreviousKEK reads the key-encryption key being replaced, if one is
 // configured.
 func loadPreviousKEK(cfg *config) ([][]byte, error) {
-	switch {
-	case cfg.PreviousKEK != "":
-		k, err := keys.ParseKEK(cfg.PreviousKEK)
-		if err != nil {
-			return nil, fmt.Errorf("previous key-encryption key (GATEHOUSE_PREVIOUS_KEK): %w", err)
-		}
-		return [][]byte{k}, nil
-	case cfg.PreviousKEKFile != "":
-		b, err := os.ReadFile(cfg.PreviousKEKFile)
-		if err != nil {
-			return nil, fmt.Errorf("previous key-encryption key file: %w", err)
-		}
-		k, err := keys.ParseKEK(string(b))
-		if err != nil {
-			return nil, fmt.Errorf("previous key-encryption key file %s: %w", cfg.PreviousKEKFile, err)
-		}
-		return [][]byte{k}, nil
+	k, err := readKEK("previous key-encryption key", "GATEHOUSE_PREVIOUS_KEK", cfg.PreviousKEK, cfg.PreviousKEKFile)
+	if k == nil || err != nil {
+		return nil, err
 	}
-	return nil, nil
+	return [][]byte{k}, nil
 }
 
 // loadKEK reads the key-encryption key from the configuration. In demo mode
@@ -382,31 +365,49 @@ func loadPreviousKEK(cfg *config) ([][]byte, error) {
 // convenient on a laptop, never acceptable in production, where resolve has
 // already refused to start without one.
 func loadKEK(cfg *config) ([]byte, error) {
-	switch {
-	case cfg.KEK != "":
-		return keys.ParseKEK(cfg.KEK)
-	case cfg.KEKFile != "":
-		b, err := os.ReadFile(cfg.KEKFile)
-		if err != nil {
-			return nil, fmt.Errorf("key-encryption key file: %w", err)
-		}
-		return keys.ParseKEK(string(b))
-	case cfg.Demo:
-		path := filepath.Join(cfg.DataDir, "demo-kek")
-		if b, err := os.ReadFile(path); err == nil {
-			return keys.ParseKEK(string(b))
-		}
-		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-			return nil, err
-		}
-		kek := make([]byte, 32)
-		if _, err := rand.Read(kek); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(kek)+"\n"), 0o600); err != nil {
-			return nil, err
-		}
-		return kek, nil
+	if k, err := readKEK("key-encryption key", "GATEHOUSE_KEK", cfg.KEK, cfg.KEKFile); k != nil || err != nil {
+		return k, err
 	}
-	return nil, errors.New("no key-encryption key configured")
+	if !cfg.Demo {
+		return nil, errors.New("no key-encryption key configured")
+	}
+	path := filepath.Join(cfg.DataDir, "demo-kek")
+	if b, err := os.ReadFile(path); err == nil {
+		return keys.ParseKEK(string(b))
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	kek := make([]byte, 32)
+	if _, err := rand.Read(kek); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(kek)+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	return kek, nil
+}
+
+// readKEK parses the key-encryption key what, given as the value of
+// setting (or its flag), which wins, or in a file; neither gives nil.
+func readKEK(what, setting, value, file string) ([]byte, error) {
+	switch {
+	case value != "":
+		k, err := keys.ParseKEK(value)
+		if err != nil {
+			return nil, fmt.Errorf("%s (%s): %w", what, setting, err)
+		}
+		return k, nil
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("%s file: %w", what, err)
+		}
+		k, err := keys.ParseKEK(string(b))
+		if err != nil {
+			return nil, fmt.Errorf("%s file %s: %w", what, file, err)
+		}
+		return k, nil
+	}
+	return nil, nil
 }
