@@ -1,11 +1,3 @@
-// Package password hashes and verifies human passwords with argon2id
-// (RFC 9106), in the PHC string format that other tools (and operators'
-// migrations) read: $argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>.
-//
-// The default cost is OWASP's minimum for argon2id (19 MiB, 2 passes, 1 lane):
-// about 22 ms on the project machine (shared/notes/performance-anchors.md), so
-// a login's floor is one such hash. Only human passwords come here: client
-// secrets are high-entropy and use a fast keyed hash (directory.SecretHasher).
 package password
 
 import (
