@@ -83,6 +83,16 @@ func New(store Appender, now func() time.Time, logger *slog.Logger) *Log {
 // storage.ErrUnavailable), is the caller's to act on: an act that cannot be
 // audited must not silently happen.
 func (l *Log) Record(ctx context.Context, e Event) error {
+	return l.RecordIn(ctx, l.store, e)
+}
+
+// RecordIn is Record storing e through to rather than the Log's store: a
+// transaction of the same database (the directory's, whose store appends
+// events too), so that a change and its event commit together or not at
+// all. The process log's line is written once e is appended; a transaction
+// that then fails to commit leaves a line for an event that is not stored,
+// which the caller's error for the failed commit follows.
+func (l *Log) RecordIn(ctx context.Context, to Appender, e Event) error {
 	if e.ID == "" {
 		id, err := uuid.NewV7()
 		if err != nil {
@@ -97,7 +107,7 @@ func (l *Log) Record(ctx context.Context, e Event) error {
 	if err := validate(e); err != nil {
 		return err
 	}
-	if err := l.store.AppendEvent(ctx, e); err != nil {
+	if err := to.AppendEvent(ctx, e); err != nil {
 		return fmt.Errorf("record audit event %s %s: %w", e.Action, e.ID, err)
 	}
 	l.logger.InfoContext(ctx, "audit", "event_id", e.ID, "action", e.Action, "tenant_id", e.TenantID,

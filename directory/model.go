@@ -3,6 +3,8 @@ package directory
 import (
 	"errors"
 	"time"
+
+	"github.com/gatehouse-id/gatehouse/password"
 )
 
 // Sentinel errors. Stores wrap them with context (fmt.Errorf("get user %q: %w",
@@ -90,6 +92,11 @@ type TenantSettings struct {
 	// needs the user's consent, whether it must give a reason, and how
 	// long a consent lasts. Empty fields inherit the parent's.
 	Support SupportPolicy
+	// MaxUsers is the tenant's user quota (seed 002): how many users may
+	// have it as their home tenant, deleted users not counted (they are
+	// restored only within the quota). 0 means no limit. The quota is the
+	// tenant's own: its children's users do not count against it.
+	MaxUsers int
 }
 
 // MFAPolicy says whether people of a tenant use TOTP.
@@ -170,9 +177,28 @@ type User struct {
 	// PasswordHash is a PHC-format argon2id string (package password); empty
 	// means the user cannot log in with a password (yet).
 	PasswordHash string
-	Disabled     bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// PasswordStrength is the strength estimate of the password when it
+	// was set (package password), shown to administrators (seed 004);
+	// password.StrengthUnknown for a password imported as a hash, and for
+	// a user without a password.
+	PasswordStrength password.Strength
+	// MustChangePassword makes the next login ask for a new password
+	// before any token is issued (an administrator's "reset at next
+	// login"); setting a new password clears it.
+	MustChangePassword bool
+	Disabled           bool
+	// DeletedAt is when the user was deleted (soft delete, seed 000), zero
+	// while it is not. A deleted user cannot sign in, holds no session or
+	// token, keeps its username and email taken, and can be restored until
+	// it is purged (DeletedUsersBefore, PurgeUser).
+	DeletedAt time.Time
+	// RevokedBefore ends every session and token of the user whose
+	// sign-in (auth_time) is earlier: set when the user is deleted or
+	// disabled, so that restoring or enabling it revives none of them.
+	// Zero: nothing revoked.
+	RevokedBefore time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 	// The login statistics are Store.RecordLogin's alone: a user is
 	// created without any, and Store.UpdateUser leaves them as they are,
 	// so that a change made from a copy read before a login does not undo
@@ -187,6 +213,14 @@ type User struct {
 	LastLoginAddress string
 	LastSeenAt       time.Time
 }
+
+// Deleted reports whether u is deleted (soft delete), and so may not sign
+// in or hold a token.
+func (u User) Deleted() bool { return !u.DeletedAt.IsZero() }
+
+// Revoked reports whether a session or token of u that signed in at
+// authTime has been revoked (RevokedBefore).
+func (u User) Revoked(authTime time.Time) bool { return authTime.Before(u.RevokedBefore) }
 
 // Assignment returns what u holds in its home tenant.
 func (u User) Assignment() Assignment {

@@ -46,8 +46,23 @@ type Store interface {
 	UserByID(ctx context.Context, id string) (User, error)
 	UserByUsername(ctx context.Context, tenantID, username string) (User, error)
 	// ListUsers returns the users whose home tenant is tenantID, ordered by
-	// username.
+	// username, deleted users included.
 	ListUsers(ctx context.Context, tenantID string) ([]User, error)
+	// CountUsers counts the users whose home tenant is tenantID and that
+	// are not deleted: what the tenant's quota counts. In a transaction,
+	// a concurrent create in the same tenant must not let both commit over
+	// the quota (PostgreSQL: SERIALIZABLE aborts one; SQLite: one writer).
+	CountUsers(ctx context.Context, tenantID string) (int, error)
+	// DeletedUsersBefore returns up to limit users deleted (soft delete)
+	// before the time given, the longest deleted first: what is due to be
+	// purged.
+	DeletedUsersBefore(ctx context.Context, before time.Time, limit int) ([]User, error)
+	// PurgeUser removes the user with id for good, with its links, TOTP
+	// credential, recovery codes and support consents; the users it owns
+	// lose their owner. A missing user is ErrNotFound. Audit events and
+	// refresh tokens are not the directory's and stay (the refresh path
+	// refuses a user that no longer exists).
+	PurgeUser(ctx context.Context, id string) error
 
 	CreateClient(ctx context.Context, c Client) error
 	UpdateClient(ctx context.Context, c Client) error
@@ -92,6 +107,10 @@ type Store interface {
 	UpdateService(ctx context.Context, s Service) error
 	ServiceByName(ctx context.Context, name string) (Service, error)
 	ListServices(ctx context.Context) ([]Service, error)
+	// DeleteService deletes the service called name, or answers
+	// ErrNotFound. Users, links, groups and clients name services without
+	// a foreign key: the Directory checks that none does first.
+	DeleteService(ctx context.Context, name string) error
 
 	CreateResource(ctx context.Context, r Resource) error
 	UpdateResource(ctx context.Context, r Resource) error

@@ -84,6 +84,33 @@ func testServices(t *testing.T, newStore func(t *testing.T) directory.Store) {
 		}
 	})
 
+	t.Run("Delete", func(t *testing.T) {
+		s := newStore(t)
+		ctx := t.Context()
+		mustDo(t, s.CreateService(ctx, newService("webshop")))
+		mustDo(t, s.CreateService(ctx, newService("invoices")))
+		mustDo(t, s.DeleteService(ctx, "webshop"))
+		_, err := s.ServiceByName(ctx, "webshop")
+		wantErr(t, err, directory.ErrNotFound)
+		got, err := s.ListServices(ctx)
+		mustDo(t, err)
+		wantEqual(t, "services after delete", got, []directory.Service{newService("invoices")})
+		wantErr(t, s.DeleteService(ctx, "webshop"), directory.ErrNotFound)
+		wantErr(t, s.DeleteService(ctx, "Invoices"), directory.ErrNotFound)
+		// The name is free again.
+		mustDo(t, s.CreateService(ctx, newService("webshop")))
+
+		// Inside a transaction that fails, a delete is undone.
+		err = s.InTx(ctx, func(tx directory.Store) error {
+			mustDo(t, tx.DeleteService(ctx, "invoices"))
+			return directory.ErrConflict
+		})
+		wantErr(t, err, directory.ErrConflict)
+		if _, err := s.ServiceByName(ctx, "invoices"); err != nil {
+			t.Errorf("a rolled-back delete was kept: %v", err)
+		}
+	})
+
 	t.Run("ListOrderedByName", func(t *testing.T) {
 		s := newStore(t)
 		if got, err := s.ListServices(t.Context()); err != nil || len(got) != 0 {

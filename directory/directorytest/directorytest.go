@@ -6,9 +6,11 @@
 //		directorytest.Run(t, func(t *testing.T) directory.Store { return openFresh(t) })
 //	}
 //
-// The suite imports nothing but the contract and the standard library, so a
-// backend brings no test dependency it does not already have. What it
-// expects beyond the interface's doc comments, so that backends agree:
+// The suite imports nothing but the contract (package directory, and
+// package password for the strength its users carry) and the standard
+// library, so a backend brings no test dependency it does not already
+// have. What it expects beyond the interface's doc comments, so that
+// backends agree:
 //   - times come back in UTC, the same instant to the microsecond: the
 //     fixtures carry microseconds and never nanoseconds, since PostgreSQL
 //     keeps microseconds (and rounds, rather than truncates, what is finer),
@@ -19,7 +21,9 @@
 //   - Update replaces every field of the stored row, CreatedAt included; it
 //     finds the row by its id (by name for services and resources, by user
 //     and tenant for links). A user's login statistics are the exception:
-//     only RecordLogin writes them (logins.go);
+//     only RecordLogin writes them (logins.go). A deleted user (soft
+//     delete) is a row like any other but for CountUsers and
+//     DeletedUsersBefore (lifecycle.go);
 //   - a write that refers to a row that does not exist (a tenant, a user, an
 //     owner) fails with ErrNotFound and an error naming the missing id;
 //   - a list of children of an unknown tenant or user is empty, not an
@@ -35,6 +39,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/password"
 )
 
 // Run runs the suite. newStore must return a new, empty store for each call;
@@ -57,6 +62,8 @@ func Run(t *testing.T, newStore func(t *testing.T) directory.Store) {
 	t.Run("Copies", func(t *testing.T) { testCopies(t, newStore) })
 	t.Run("TenantDeletes", func(t *testing.T) { testTenantDeletes(t, newStore) })
 	t.Run("Logins", func(t *testing.T) { testLogins(t, newStore) })
+	t.Run("Lifecycle", func(t *testing.T) { testLifecycle(t, newStore) })
+	t.Run("Purges", func(t *testing.T) { testPurges(t, newStore) })
 }
 
 // at returns a fixed instant plus m minutes. It has microseconds, so that a
@@ -71,8 +78,10 @@ func at(m int) time.Time {
 func newTenant(id, slug string, parent *directory.Tenant) directory.Tenant {
 	t := directory.Tenant{
 		ID: id, Slug: slug, Name: "Tenant " + slug, Level: directory.LevelSystem,
-		Path:      []string{id},
-		Settings:  directory.TenantSettings{UserRoles: []string{directory.RoleReaders, "operators"}, MFA: directory.MFARequired},
+		Path: []string{id},
+		Settings: directory.TenantSettings{
+			UserRoles: []string{directory.RoleReaders, "operators"}, MFA: directory.MFARequired, MaxUsers: 25,
+		},
 		CreatedAt: at(1), UpdatedAt: at(2),
 	}
 	if parent != nil {
@@ -85,8 +94,11 @@ func newTenant(id, slug string, parent *directory.Tenant) directory.Tenant {
 
 // newUser returns a user with every field set to something other than its
 // zero value, so that a column the backend forgets shows up; all but
-// OwnerID, which must name a stored user (see the Users/Owner test), and
-// the login statistics, which only RecordLogin writes (see logins.go).
+// OwnerID, which must name a stored user (see the Users/Owner test), the
+// login statistics, which only RecordLogin writes (see logins.go), and
+// DeletedAt: the user is not deleted (see lifecycle.go for those that are).
+// Disabled, it has its earlier sessions revoked (RevokedBefore), a
+// microsecond apart from its other times so that a mixed-up column shows.
 func newUser(id, tenantID, username, email string) directory.User {
 	return directory.User{
 		ID: id, TenantID: tenantID, Username: username, Email: email, EmailVerified: true,
@@ -99,9 +111,10 @@ func newUser(id, tenantID, username, email string) directory.User {
 			"things-manager": {"editor", "admin"},
 			"invoices":       {"viewer"},
 		},
-		Groups:       []string{"field", directory.GroupAdministrators},
-		PasswordHash: "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", Disabled: true,
-		CreatedAt: at(3), UpdatedAt: at(4),
+		Groups:           []string{"field", directory.GroupAdministrators},
+		PasswordHash:     "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA",
+		PasswordStrength: password.VeryStrong, MustChangePassword: true, Disabled: true,
+		RevokedBefore: at(4).Add(-time.Microsecond), CreatedAt: at(3), UpdatedAt: at(4),
 	}
 }
 

@@ -100,8 +100,11 @@ func testTenants(t *testing.T, newStore func(t *testing.T) directory.Store) {
 		}{
 			{"every field", func(a *directory.Tenant) {
 				a.Slug, a.Name, a.CreatedAt, a.UpdatedAt = "acme-renamed", "ACME Holding", at(10), at(11)
-				a.Settings = directory.TenantSettings{UserRoles: []string{directory.RoleDevices}, MFA: directory.MFAOptional}
+				a.Settings = directory.TenantSettings{UserRoles: []string{directory.RoleDevices}, MFA: directory.MFAOptional,
+					MaxUsers: 3}
 			}, nil},
+			{"quota only", func(a *directory.Tenant) { a.Settings.MaxUsers = 100000 }, nil},
+			{"quota removed", func(a *directory.Tenant) { a.Settings.MaxUsers = 0 }, nil},
 			{"MFA policy only", func(a *directory.Tenant) { a.Settings.MFA = directory.MFAOff }, nil},
 			{"MFA policy inherited", func(a *directory.Tenant) { a.Settings.MFA = directory.MFAInherit }, nil},
 			{"settings cleared", func(a *directory.Tenant) { a.Settings = directory.TenantSettings{} }, nil},

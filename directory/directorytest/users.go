@@ -2,8 +2,10 @@ package directorytest
 
 import (
 	"testing"
+	"time"
 
 	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/password"
 )
 
 func testUsers(t *testing.T, newStore func(t *testing.T) directory.Store) {
@@ -146,7 +148,8 @@ func testUsers(t *testing.T, newStore func(t *testing.T) directory.Store) {
 					TenantRole: directory.TenantRoleUser, GlobalRoles: []string{"operators"},
 					ServiceRoles: directory.ServiceRoles{"webshop": {"voucher-manager"}},
 					Groups:       []string{"night-shift"}, OwnerID: "u-john",
-					PasswordHash: "other", CreatedAt: at(20), UpdatedAt: at(21)}
+					PasswordHash: "other", PasswordStrength: password.StrengthUnknown, DeletedAt: at(22),
+					RevokedBefore: at(23), CreatedAt: at(20), UpdatedAt: at(21)}
 			}, nil},
 			{"roles and groups cleared", func(u *directory.User) {
 				u.GlobalRoles, u.ServiceRoles, u.Groups = nil, nil, nil
@@ -154,6 +157,12 @@ func testUsers(t *testing.T, newStore func(t *testing.T) directory.Store) {
 			{"profile cleared", func(u *directory.User) {
 				u.Phone, u.JobTitle, u.OfficeLocation = "", "", ""
 			}, nil},
+			{"password reset", func(u *directory.User) {
+				u.PasswordHash, u.PasswordStrength, u.MustChangePassword = "", password.StrengthUnknown, false
+			}, nil},
+			{"deleted", func(u *directory.User) { u.DeletedAt = at(22).Add(time.Microsecond) }, nil},
+			{"revoked later", func(u *directory.User) { u.RevokedBefore = at(23).Add(time.Microsecond) }, nil},
+			{"revocation cleared", func(u *directory.User) { u.RevokedBefore = time.Time{} }, nil},
 			{"one service's roles changed", func(u *directory.User) {
 				u.ServiceRoles = directory.ServiceRoles{"things-manager": {"read-only"}, "invoices": {"viewer"}}
 			}, nil},

@@ -14,15 +14,16 @@ import (
 
 const eventColumns = `id, time, action, tenant_id, actor, actor_name, target, target_name, details`
 
-// AppendEvent stores e; an id already stored is audit.ErrConflict. Of
+// appendEvent stores e through q (the pool, or a transaction); an id
+// already stored is audit.ErrConflict. Of
 // nodes appending the same id at once, one inserts and the others wait for
 // its commit and then fail.
-func (s *Store) AppendEvent(ctx context.Context, e audit.Event) error {
+func appendEvent(ctx context.Context, q querier, e audit.Event) error {
 	details, err := stored.EncodeDetails(e.Details)
 	if err != nil {
 		return fmt.Errorf("append audit event %s: %w", e.ID, err)
 	}
-	_, err = s.pool.Exec(ctx, `INSERT INTO audit_events (`+eventColumns+`) VALUES (`+params(9)+`)`,
+	_, err = q.Exec(ctx, `INSERT INTO audit_events (`+eventColumns+`) VALUES (`+params(9)+`)`,
 		e.ID, e.Time, e.Action, e.TenantID, e.Actor, e.ActorName, e.Target, e.TargetName, details)
 	switch {
 	case pgCode(err) == codeUniqueViolation:
@@ -31,6 +32,18 @@ func (s *Store) AppendEvent(ctx context.Context, e audit.Event) error {
 		return fmt.Errorf("append audit event %s: %w", e.ID, unavailable(err))
 	}
 	return nil
+}
+
+// AppendEvent stores e; see appendEvent.
+func (s *Store) AppendEvent(ctx context.Context, e audit.Event) error {
+	return appendEvent(ctx, s.pool, e)
+}
+
+// AppendEvent stores e in the transaction of InTx, so that a change and
+// its audit event commit together or not at all (the administration API
+// records every change this way).
+func (s txStore) AppendEvent(ctx context.Context, e audit.Event) error {
+	return appendEvent(ctx, s.q, e)
 }
 
 // ListEvents returns the events of tenantIDs from since, newest first, ties

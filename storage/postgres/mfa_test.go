@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -30,28 +31,43 @@ func userMaker(t *testing.T, s *Store) func(id string) error {
 
 // TestMFAGoesWithUser: removing a user's row removes its credential and
 // recovery codes (ON DELETE CASCADE), so that nothing of a deleted person
-// outlives them, as mfa.Store promises. mfatest cannot remove a user, and
-// the Directory removes users only with their tenant (DeleteTenant); this
-// removes the one row, as DeleteTenant's DELETE FROM users does.
+// outlives them, as mfa.Store promises. mfatest cannot remove a user;
+// the Directory removes one with its tenant (DeleteTenant) or on its own
+// (PurgeUser), each ending in a DELETE FROM users, which the first case
+// runs alone.
 func TestMFAGoesWithUser(t *testing.T) {
-	s := fresh(t)
-	addUser := userMaker(t, s)
-	if err := addUser("u-1"); err != nil {
-		t.Fatal(err)
-	}
-	cred := mfa.Credential{UserID: "u-1", SealedSecret: []byte{1}}
-	if err := s.PutTOTPCredential(t.Context(), cred, [][]byte{{1}, {2}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.pool.Exec(t.Context(), `DELETE FROM users WHERE id = 'u-1'`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.TOTPCredential(t.Context(), "u-1"); !errors.Is(err, mfa.ErrNotFound) {
-		t.Errorf("TOTPCredential after the user's deletion: error = %v, want ErrNotFound", err)
-	}
-	var n int
-	if err := s.pool.QueryRow(t.Context(), `SELECT count(*) FROM recovery_codes`).Scan(&n); err != nil || n != 0 {
-		t.Errorf("recovery codes left after the user's deletion: %d, %v; want 0", n, err)
+	for _, tc := range []struct {
+		name   string
+		remove func(ctx context.Context, s *Store) error
+	}{
+		{"row deleted", func(ctx context.Context, s *Store) error {
+			_, err := s.pool.Exec(ctx, `DELETE FROM users WHERE id = 'u-1'`)
+			return err
+		}},
+		{"user purged", func(ctx context.Context, s *Store) error { return s.PurgeUser(ctx, "u-1") }},
+		{"tenant deleted", func(ctx context.Context, s *Store) error { return s.DeleteTenant(ctx, "t-sys") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := fresh(t)
+			addUser := userMaker(t, s)
+			if err := addUser("u-1"); err != nil {
+				t.Fatal(err)
+			}
+			cred := mfa.Credential{UserID: "u-1", SealedSecret: []byte{1}}
+			if err := s.PutTOTPCredential(t.Context(), cred, [][]byte{{1}, {2}}); err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.remove(t.Context(), s); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.TOTPCredential(t.Context(), "u-1"); !errors.Is(err, mfa.ErrNotFound) {
+				t.Errorf("TOTPCredential after the user's removal: error = %v, want ErrNotFound", err)
+			}
+			var n int
+			if err := s.pool.QueryRow(t.Context(), `SELECT count(*) FROM recovery_codes`).Scan(&n); err != nil || n != 0 {
+				t.Errorf("recovery codes left after the user's removal: %d, %v; want 0", n, err)
+			}
+		})
 	}
 }
 

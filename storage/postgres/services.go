@@ -62,3 +62,14 @@ func scanService(r scanner) (directory.Service, error) {
 	}
 	return sv, nil
 }
+
+// DeleteService deletes the service called name, or answers ErrNotFound.
+// Nothing refers to it by a foreign key: the Directory checks that no
+// user, link, group or client names it first (directory.DeleteServiceFor).
+func (s directoryQueries) DeleteService(ctx context.Context, name string) error {
+	tag, err := s.q.Exec(ctx, `DELETE FROM services WHERE name = $1`, name)
+	if err != nil {
+		return fmt.Errorf("delete service %q: %w", name, dirErr(err))
+	}
+	return affectedOne(tag, fmt.Sprintf("delete service %q", name))
+}

@@ -13,8 +13,9 @@ import (
 const (
 	userColumns = `id, tenant_id, username, email, email_verified, given_name, family_name, display_name,
 	preferred_language, phone, job_title, office_location, tenant_role, global_roles, service_roles, groups,
-	owner_id, password_hash, disabled, created_at, updated_at`
-	userColumnCount = 21
+	owner_id, password_hash, password_strength, must_change_password, disabled, deleted_at, revoked_before,
+	created_at, updated_at`
+	userColumnCount = 25
 	loginColumns    = `login_count, last_login_at, last_login_address, last_seen_at`
 	selectUser      = `SELECT ` + userColumns + `, ` + loginColumns + ` FROM users`
 )
@@ -24,7 +25,8 @@ func userArgs(u directory.User) ([]any, error) {
 	var e encoder
 	args := []any{u.ID, u.TenantID, u.Username, u.Email, u.EmailVerified, u.GivenName, u.FamilyName, u.DisplayName,
 		u.PreferredLanguage, u.Phone, u.JobTitle, u.OfficeLocation, string(u.TenantRole), list(u.GlobalRoles),
-		e.serviceRoles(u.ServiceRoles), list(u.Groups), optString(u.OwnerID), u.PasswordHash, u.Disabled,
+		e.serviceRoles(u.ServiceRoles), list(u.Groups), optString(u.OwnerID), u.PasswordHash,
+		int(u.PasswordStrength), u.MustChangePassword, u.Disabled, optTime(u.DeletedAt), optTime(u.RevokedBefore),
 		u.CreatedAt, u.UpdatedAt}
 	return args, e.err
 }
@@ -59,7 +61,8 @@ func (s directoryQueries) UpdateUser(ctx context.Context, u directory.User) erro
 	tag, err := s.q.Exec(ctx, `UPDATE users SET tenant_id = $2, username = $3, email = $4, email_verified = $5,
 		given_name = $6, family_name = $7, display_name = $8, preferred_language = $9, phone = $10,
 		job_title = $11, office_location = $12, tenant_role = $13, global_roles = $14, service_roles = $15,
-		groups = $16, owner_id = $17, password_hash = $18, disabled = $19, created_at = $20, updated_at = $21
+		groups = $16, owner_id = $17, password_hash = $18, password_strength = $19, must_change_password = $20,
+		disabled = $21, deleted_at = $22, revoked_before = $23, created_at = $24, updated_at = $25
 		WHERE id = $1`, args...)
 	if err != nil {
 		return fmt.Errorf("update user %s: %w", u.ID, writeErr(err, userRefs(u)...))
@@ -97,7 +100,8 @@ func (s directoryQueries) UserByUsername(ctx context.Context, tenantID, username
 	return u, nil
 }
 
-// ListUsers returns the users whose home tenant is tenantID, by username.
+// ListUsers returns the users whose home tenant is tenantID, by username,
+// deleted users included.
 func (s directoryQueries) ListUsers(ctx context.Context, tenantID string) ([]directory.User, error) {
 	rows, err := s.q.Query(ctx,
 		selectUser+` WHERE tenant_id = $1 ORDER BY username, id`, tenantID)
@@ -117,16 +121,25 @@ func scanUser(r scanner) (directory.User, error) {
 		role         string
 		serviceRoles []byte
 		owner        *string
+		deleted      *time.Time
+		revoked      *time.Time
 		lastLogin    *time.Time
 		lastSeen     *time.Time
 	)
 	if err := r.Scan(&u.ID, &u.TenantID, &u.Username, &u.Email, &u.EmailVerified, &u.GivenName, &u.FamilyName,
 		&u.DisplayName, &u.PreferredLanguage, &u.Phone, &u.JobTitle, &u.OfficeLocation, &role, &u.GlobalRoles,
-		&serviceRoles, &u.Groups, &owner, &u.PasswordHash, &u.Disabled, &u.CreatedAt, &u.UpdatedAt,
-		&u.LoginCount, &lastLogin, &u.LastLoginAddress, &lastSeen); err != nil {
+		&serviceRoles, &u.Groups, &owner, &u.PasswordHash, &u.PasswordStrength, &u.MustChangePassword, &u.Disabled,
+		&deleted, &revoked, &u.CreatedAt, &u.UpdatedAt, &u.LoginCount, &lastLogin, &u.LastLoginAddress,
+		&lastSeen); err != nil {
 		return directory.User{}, err
 	}
 	u.TenantRole = directory.TenantRole(role)
+	if deleted != nil {
+		u.DeletedAt = *deleted
+	}
+	if revoked != nil {
+		u.RevokedBefore = *revoked
+	}
 	if lastLogin != nil {
 		u.LastLoginAt = *lastLogin
 	}

@@ -13,13 +13,14 @@ import (
 
 const eventColumns = `id, time, action, tenant_id, actor, actor_name, target, target_name, details`
 
-// AppendEvent stores e; an id already stored is audit.ErrConflict.
-func (s *Store) AppendEvent(ctx context.Context, e audit.Event) error {
+// appendEvent stores e through q (the pool, or a transaction); an id
+// already stored is audit.ErrConflict.
+func appendEvent(ctx context.Context, q querier, e audit.Event) error {
 	details, err := stored.EncodeDetails(e.Details)
 	if err != nil {
 		return fmt.Errorf("append audit event %s: %w", e.ID, err)
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO audit_events (`+eventColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = q.ExecContext(ctx, `INSERT INTO audit_events (`+eventColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, encTime(e.Time), e.Action, e.TenantID, e.Actor, e.ActorName, e.Target, e.TargetName, details)
 	switch {
 	case isUnique(err):
@@ -28,6 +29,18 @@ func (s *Store) AppendEvent(ctx context.Context, e audit.Event) error {
 		return fmt.Errorf("append audit event %s: %w", e.ID, err)
 	}
 	return nil
+}
+
+// AppendEvent stores e; see appendEvent.
+func (s *Store) AppendEvent(ctx context.Context, e audit.Event) error {
+	return appendEvent(ctx, s.db, e)
+}
+
+// AppendEvent stores e in the transaction of InTx, so that a change and
+// its audit event commit together or not at all (the administration API
+// records every change this way).
+func (s txStore) AppendEvent(ctx context.Context, e audit.Event) error {
+	return appendEvent(ctx, s.q, e)
 }
 
 // ListEvents returns the events of tenantIDs from since, newest first, ties

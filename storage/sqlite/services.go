@@ -81,3 +81,14 @@ func scanService(r scanner) (directory.Service, error) {
 	}
 	return sv, nil
 }
+
+// DeleteService deletes the service called name, or answers ErrNotFound.
+// Nothing refers to it by a foreign key: the Directory checks that no
+// user, link, group or client names it first (directory.DeleteServiceFor).
+func (s directoryQueries) DeleteService(ctx context.Context, name string) error {
+	res, err := s.q.ExecContext(ctx, `DELETE FROM services WHERE name = ?`, name)
+	if err != nil {
+		return fmt.Errorf("delete service %q: %w", name, dirErr(err))
+	}
+	return affectedOne(res, fmt.Sprintf("delete service %q", name))
+}

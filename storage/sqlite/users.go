@@ -14,7 +14,8 @@ import (
 const (
 	userColumns = `id, tenant_id, username, email, email_verified, given_name, family_name, display_name,
 	preferred_language, phone, job_title, office_location, tenant_role, global_roles, service_roles, groups,
-	owner_id, password_hash, disabled, created_at, updated_at`
+	owner_id, password_hash, password_strength, must_change_password, disabled, deleted_at, revoked_before,
+	created_at, updated_at`
 	loginColumns = `login_count, last_login_at, last_login_address, last_seen_at`
 	selectUser   = `SELECT ` + userColumns + `, ` + loginColumns + ` FROM users`
 )
@@ -24,8 +25,9 @@ func userArgs(u directory.User) ([]any, error) {
 	var e encoder
 	args := []any{u.ID, u.TenantID, u.Username, u.Email, u.EmailVerified, u.GivenName, u.FamilyName, u.DisplayName,
 		u.PreferredLanguage, u.Phone, u.JobTitle, u.OfficeLocation, string(u.TenantRole), e.list(u.GlobalRoles),
-		e.serviceRoles(u.ServiceRoles), e.list(u.Groups), optString(u.OwnerID), u.PasswordHash, u.Disabled,
-		encTime(u.CreatedAt), encTime(u.UpdatedAt)}
+		e.serviceRoles(u.ServiceRoles), e.list(u.Groups), optString(u.OwnerID), u.PasswordHash,
+		int(u.PasswordStrength), u.MustChangePassword, u.Disabled, encOptTime(u.DeletedAt),
+		encOptTime(u.RevokedBefore), encTime(u.CreatedAt), encTime(u.UpdatedAt)}
 	return args, e.err
 }
 
@@ -43,7 +45,7 @@ func (s directoryQueries) CreateUser(ctx context.Context, u directory.User) erro
 		return fmt.Errorf("create user %q: %w", u.Username, err)
 	}
 	_, err = s.q.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	if err != nil {
 		return fmt.Errorf("create user %q: %w", u.Username, s.writeErr(ctx, err, userRefs(u)...))
 	}
@@ -60,7 +62,8 @@ func (s directoryQueries) UpdateUser(ctx context.Context, u directory.User) erro
 	res, err := s.q.ExecContext(ctx, `UPDATE users SET tenant_id = ?, username = ?, email = ?, email_verified = ?,
 		given_name = ?, family_name = ?, display_name = ?, preferred_language = ?, phone = ?, job_title = ?,
 		office_location = ?, tenant_role = ?, global_roles = ?, service_roles = ?, groups = ?, owner_id = ?,
-		password_hash = ?, disabled = ?, created_at = ?, updated_at = ? WHERE id = ?`, append(args[1:], u.ID)...)
+		password_hash = ?, password_strength = ?, must_change_password = ?, disabled = ?, deleted_at = ?,
+		revoked_before = ?, created_at = ?, updated_at = ? WHERE id = ?`, append(args[1:], u.ID)...)
 	if err != nil {
 		return fmt.Errorf("update user %s: %w", u.ID, s.writeErr(ctx, err, userRefs(u)...))
 	}
@@ -97,7 +100,8 @@ func (s directoryQueries) UserByUsername(ctx context.Context, tenantID, username
 	return u, nil
 }
 
-// ListUsers returns the users whose home tenant is tenantID, by username.
+// ListUsers returns the users whose home tenant is tenantID, by username,
+// deleted users included.
 func (s directoryQueries) ListUsers(ctx context.Context, tenantID string) ([]directory.User, error) {
 	rows, err := s.q.QueryContext(ctx,
 		selectUser+` WHERE tenant_id = ? ORDER BY username, id`, tenantID)
@@ -118,18 +122,20 @@ func scanUser(r scanner) (directory.User, error) {
 		globalRoles, groups string
 		serviceRoles        string
 		owner               sql.NullString
+		deleted, revoked    sql.NullString
 		created, updated    string
 		lastLogin, lastSeen sql.NullString
 	)
 	if err := r.Scan(&u.ID, &u.TenantID, &u.Username, &u.Email, &u.EmailVerified, &u.GivenName, &u.FamilyName,
 		&u.DisplayName, &u.PreferredLanguage, &u.Phone, &u.JobTitle, &u.OfficeLocation, &role, &globalRoles,
-		&serviceRoles, &groups, &owner, &u.PasswordHash, &u.Disabled, &created, &updated,
-		&u.LoginCount, &lastLogin, &u.LastLoginAddress, &lastSeen); err != nil {
+		&serviceRoles, &groups, &owner, &u.PasswordHash, &u.PasswordStrength, &u.MustChangePassword, &u.Disabled,
+		&deleted, &revoked, &created, &updated, &u.LoginCount, &lastLogin, &u.LastLoginAddress, &lastSeen); err != nil {
 		return directory.User{}, err
 	}
 	u.TenantRole, u.OwnerID = directory.TenantRole(role), owner.String
 	var d decoder
 	u.GlobalRoles, u.ServiceRoles, u.Groups = d.list(globalRoles), d.serviceRoles(serviceRoles), d.list(groups)
+	u.DeletedAt, u.RevokedBefore = d.optTime(deleted), d.optTime(revoked)
 	u.CreatedAt, u.UpdatedAt = d.time(created), d.time(updated)
 	u.LastLoginAt, u.LastSeenAt = d.optTime(lastLogin), d.optTime(lastSeen)
 	if d.err != nil {

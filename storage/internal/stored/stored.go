@@ -43,6 +43,9 @@ type settings struct {
 	// Support is absent for the zero policy, as in every row written
 	// before it existed.
 	Support *support `json:"support,omitempty"`
+	// MaxUsers is absent for no quota (0), as in every row written
+	// before quotas existed.
+	MaxUsers int `json:"max_users,omitempty"`
 }
 
 // support is the stored form of directory.SupportPolicy. The consent
@@ -58,7 +61,7 @@ type support struct {
 // that is not a whole number of seconds would not read back, and is
 // refused rather than written.
 func EncodeSettings(v directory.TenantSettings) (string, error) {
-	out := settings{UserRoles: v.UserRoles, MFA: string(v.MFA)}
+	out := settings{UserRoles: v.UserRoles, MFA: string(v.MFA), MaxUsers: v.MaxUsers}
 	if p := v.Support; p != (directory.SupportPolicy{}) {
 		if p.ConsentWindow%time.Second != 0 {
 			return "", fmt.Errorf("encode settings: support consent window %s is not whole seconds", p.ConsentWindow)
@@ -71,13 +74,14 @@ func EncodeSettings(v directory.TenantSettings) (string, error) {
 
 // DecodeSettings returns the settings that b stores; a row without
 // "support" (one written before support access existed) has the zero
-// policy, and one without "mfa" inherits its parent's.
+// policy, one without "mfa" inherits its parent's, and one without
+// "max_users" has no quota.
 func DecodeSettings[B string | []byte](b B) (directory.TenantSettings, error) {
 	v, err := Decode[settings]("settings", b)
 	if err != nil {
 		return directory.TenantSettings{}, err
 	}
-	out := directory.TenantSettings{UserRoles: v.UserRoles, MFA: directory.MFAPolicy(v.MFA)}
+	out := directory.TenantSettings{UserRoles: v.UserRoles, MFA: directory.MFAPolicy(v.MFA), MaxUsers: v.MaxUsers}
 	if p := v.Support; p != nil {
 		out.Support = directory.SupportPolicy{Mode: directory.SupportMode(p.Mode), RequireReason: p.RequireReason,
 			ConsentWindow: time.Duration(p.ConsentWindow) * time.Second}
