@@ -32,8 +32,8 @@ import (
 //   - services are the platform's catalog, shared by every tenant: anyone
 //     holding roles:read reads it (every assignment names services), and
 //     only a caller acting in the system tenant with roles:change changes
-//     it (creating included). Roles of a service are never removed here
-//     (PutService).
+//     it (creating and deleting included); a service, or a role of one, is
+//     removed only while nothing holds it (admin_services.go).
 //
 // Every operation runs in one transaction: a refused one writes nothing.
 
@@ -412,76 +412,4 @@ func checkGroupGrant(b *Book, c Caller, g Group) error {
 		return err
 	}
 	return b.CheckGrant(c.Principal, a)
-}
-
-// ServicesFor lists the platform's services, by name (roles:read in the
-// caller's tenant).
-func (d *Directory) ServicesFor(ctx context.Context, c Caller) ([]Service, error) {
-	if err := c.authorize(c.Principal.Tenant, "roles", AccessRead); err != nil {
-		return nil, err
-	}
-	return d.store.ListServices(ctx)
-}
-
-// ServiceFor returns the service name (roles:read in the caller's tenant).
-func (d *Directory) ServiceFor(ctx context.Context, c Caller, name string) (Service, error) {
-	if err := c.authorize(c.Principal.Tenant, "roles", AccessRead); err != nil {
-		return Service{}, err
-	}
-	return d.store.ServiceByName(ctx, name)
-}
-
-// CreateServiceFor adds svc to the platform's services, for a caller acting
-// in the system tenant with roles:change. A name taken is ErrConflict.
-func (d *Directory) CreateServiceFor(ctx context.Context, c Caller, svc Service) (Service, error) {
-	if err := authorizeCatalog(c); err != nil {
-		return Service{}, err
-	}
-	if err := ValidateName("name", svc.Name); err != nil {
-		return Service{}, err
-	}
-	var out Service
-	err := d.store.InTx(ctx, func(s Store) error {
-		_, err := s.ServiceByName(ctx, svc.Name)
-		if err := taken(err, "name", "there is already a service %q", svc.Name); err != nil {
-			return err
-		}
-		out, _, err = d.PutService(ctx, s, svc)
-		return err
-	})
-	return out, err
-}
-
-// UpdateServiceFor replaces the display name of the service name and adds
-// roles to it (every role it has must still be listed: roles are not
-// removed here), for a caller acting in the system tenant with
-// roles:change. It returns the service before and after.
-func (d *Directory) UpdateServiceFor(ctx context.Context, c Caller, name string, svc Service) (Service, Service, error) {
-	if err := authorizeCatalog(c); err != nil {
-		return Service{}, Service{}, err
-	}
-	var before, after Service
-	err := d.store.InTx(ctx, func(s Store) error {
-		cur, err := s.ServiceByName(ctx, name)
-		if err != nil {
-			return err
-		}
-		before, svc.Name = cur, cur.Name
-		next, _, err := d.PutService(ctx, s, svc)
-		after = next
-		return err
-	})
-	return before, after, err
-}
-
-// authorizeCatalog: the platform's catalog is the operator's, changed from
-// the system tenant with roles:change.
-func authorizeCatalog(c Caller) error {
-	if err := c.authorize(c.Principal.Tenant, "roles", AccessChange); err != nil {
-		return err
-	}
-	if c.Principal.Tenant.Level != LevelSystem {
-		return fmt.Errorf("services are the platform's, changed from the system tenant: %w", ErrForbidden)
-	}
-	return nil
 }

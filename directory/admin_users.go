@@ -25,6 +25,9 @@ type UserFilter struct {
 	// ServiceRole is "service:role": holds this service role directly.
 	ServiceRole string
 	Enabled     *bool
+	// Deleted says what to do with deleted users: leave them out (the
+	// default), include them, or list only them.
+	Deleted DeletedFilter
 	// MFA keeps the users who have (MFAEnrolled) or have not
 	// (MFANotEnrolled) enrolled TOTP; it needs Enrolled.
 	MFA MFAFilter
@@ -48,6 +51,16 @@ type MFAFilter string
 const (
 	MFAEnrolled    MFAFilter = "enrolled"
 	MFANotEnrolled MFAFilter = "not_enrolled"
+)
+
+// DeletedFilter says whether a list of users shows deleted users.
+type DeletedFilter string
+
+// The values of UserFilter.Deleted.
+const (
+	DeletedExclude DeletedFilter = ""
+	DeletedInclude DeletedFilter = "include"
+	DeletedOnly    DeletedFilter = "only"
 )
 
 // UserSort is the order of a list of users: a key, ascending, or
@@ -109,6 +122,11 @@ func (d *Directory) UsersFor(ctx context.Context, c Caller, slug string, f UserF
 	default:
 		return nil, "", fieldErr("mfa", "must be %s or %s", MFAEnrolled, MFANotEnrolled)
 	}
+	switch f.Deleted {
+	case DeletedExclude, DeletedInclude, DeletedOnly:
+	default:
+		return nil, "", fieldErr("deleted", "must be %s or %s (without it, deleted users are left out)", DeletedInclude, DeletedOnly)
+	}
 	all, err := d.store.ListUsers(ctx, t.ID)
 	if err != nil {
 		return nil, "", err
@@ -117,6 +135,7 @@ func (d *Directory) UsersFor(ctx context.Context, c Caller, slug string, f UserF
 	matching := all[:0]
 	for _, u := range all {
 		switch {
+		case f.Deleted == DeletedExclude && u.Deleted(), f.Deleted == DeletedOnly && !u.Deleted():
 		case q != "" && !matchesQuery(u, q):
 		case f.GlobalRole != "" && !slices.Contains(u.GlobalRoles, f.GlobalRole):
 		case f.Group != "" && !slices.Contains(u.Groups, f.Group):
@@ -254,8 +273,20 @@ func (d *Directory) userFor(ctx context.Context, s Store, c Caller, id string, a
 
 // managedUser loads the user with id for a change by the caller: userFor
 // for change, and the caller must be able to grant everything the user
-// holds (checkHolds). It returns the user and its home tenant's book.
+// holds (checkHolds). It returns the user and its home tenant's book. A
+// deleted user is ErrUserDeleted: it is only restored or purged
+// (managedUserOrDeleted).
 func (d *Directory) managedUser(ctx context.Context, s Store, c Caller, id string) (User, *Book, error) {
+	u, b, err := d.managedUserOrDeleted(ctx, s, c, id)
+	if err == nil && u.Deleted() {
+		return User{}, nil, fmt.Errorf("user %s: %w", id, ErrUserDeleted)
+	}
+	return u, b, err
+}
+
+// managedUserOrDeleted is managedUser for restoring and purging, which a
+// deleted user allows.
+func (d *Directory) managedUserOrDeleted(ctx context.Context, s Store, c Caller, id string) (User, *Book, error) {
 	u, t, err := d.userFor(ctx, s, c, id, AccessChange)
 	if err != nil {
 		return User{}, nil, err
@@ -337,9 +368,25 @@ func (d *Directory) CreateUserFor(ctx context.Context, c Caller, nu NewUser) (Us
 		if err := ValidateUsername(NormalizeUsername(nu.Username)); err != nil {
 			return err
 		}
-		_, err = s.UserByUsername(ctx, t.ID, NormalizeUsername(nu.Username))
+		prev, err := s.UserByUsername(ctx, t.ID, NormalizeUsername(nu.Username))
+		if err == nil && prev.Deleted() {
+			return fieldErrIs("username", ErrConflict, "%q belongs to a deleted user of tenant %s: restore or purge it first",
+				prev.Username, t.Slug)
+		}
 		if err := taken(err, "username", "%q is taken in tenant %s", NormalizeUsername(nu.Username), t.Slug); err != nil {
 			return err
+		}
+		if err := checkQuota(ctx, s, t); err != nil {
+			return err
+		}
+		if nu.Password != "" {
+			// A person chooses this password (or an administrator for
+			// them): the policy applies, as it does wherever a person
+			// sets one. The operator's directory file is not held to it.
+			if _, err := d.policy.Check(nu.Password, passwordInputs(t, NormalizeUsername(nu.Username), nu.Email, nu.GivenName,
+				nu.FamilyName, nu.DisplayName)...); err != nil {
+				return policyErr(err)
+			}
 		}
 		b, err := d.bookOf(ctx, s, t)
 		if err != nil {
@@ -369,6 +416,9 @@ type UserUpdate struct {
 	JobTitle          *string
 	OfficeLocation    *string
 	Enabled           *bool
+	// MustChangePassword true makes the next login ask for a new password
+	// before any token is issued; false withdraws that.
+	MustChangePassword *bool
 }
 
 // UpdateUserFor applies up to the user with id, for a caller that manages
@@ -409,16 +459,24 @@ func (d *Directory) UpdateUserFor(ctx context.Context, c Caller, id string, up U
 			}
 			after.Disabled = !*up.Enabled
 		}
+		if up.MustChangePassword != nil {
+			after.MustChangePassword = *up.MustChangePassword
+		}
 		if err := validateEmail(after.Email); err != nil {
 			return err
 		}
 		if err := validateProfile(after.Phone, after.JobTitle, after.OfficeLocation); err != nil {
 			return err
 		}
-		if sameProfile(before, after) {
+		if sameProfile(before, after) && before.MustChangePassword == after.MustChangePassword {
 			return nil
 		}
 		after.UpdatedAt = d.now().UTC()
+		if after.Disabled && !before.Disabled {
+			// Its sessions and tokens end now, and enabling it again
+			// revives none of them.
+			after.RevokedBefore = after.UpdatedAt
+		}
 		return s.UpdateUser(ctx, after)
 	})
 	return before, after, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // The administration API acts for a caller: a user acting in a tenant, or a
@@ -49,7 +50,14 @@ func (c Caller) AuditActor() string {
 
 // CallerForUser resolves the active user userID acting in tenantID.
 func (d *Directory) CallerForUser(ctx context.Context, userID, tenantID, clientID string) (Caller, error) {
-	u, p, err := d.PrincipalOf(ctx, userID, tenantID)
+	return d.CallerSince(ctx, userID, tenantID, clientID, time.Time{})
+}
+
+// CallerSince is CallerForUser for a token whose person signed in at
+// authTime: ErrNotFound once the user's sessions since were revoked
+// (PrincipalSince), even if the user was restored or enabled again.
+func (d *Directory) CallerSince(ctx context.Context, userID, tenantID, clientID string, authTime time.Time) (Caller, error) {
+	u, p, err := d.PrincipalSince(ctx, userID, tenantID, authTime)
 	if err != nil {
 		return Caller{}, err
 	}

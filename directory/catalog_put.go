@@ -50,7 +50,8 @@ func (d *Directory) PutResource(ctx context.Context, s Store, r Resource) (Resou
 // PutService adds a service to the platform's catalog, or updates its
 // display name and adds roles. Roles are never removed here: users, groups
 // and clients may hold them, and removing one is a deliberate act of the
-// administration API, which also takes it away from its holders.
+// administration API (UpdateServiceFor), which refuses while anything
+// holds it.
 func (d *Directory) PutService(ctx context.Context, s Store, svc Service) (Service, Change, error) {
 	if err := ValidateName("name", svc.Name); err != nil {
 		return Service{}, Unchanged, err

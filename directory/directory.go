@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -26,30 +27,62 @@ type Config struct {
 	// PasswordParams is the argon2id cost of new password hashes and of the
 	// work done for unknown users; password.Default if zero.
 	PasswordParams password.Params
+	// PasswordPolicy is what a password a person chooses must meet
+	// (package password); password.DefaultPolicy if zero.
+	PasswordPolicy password.Policy
+	// UserRetention is how long a deleted user can be restored before it
+	// is purged (seed 000: ten days); DefaultUserRetention if zero.
+	UserRetention time.Duration
 	// Now is the clock; time.Now if nil.
 	Now func() time.Time
 }
+
+// DefaultUserRetention is how long a deleted user stays restorable unless
+// configured otherwise: seed 000's ten days.
+const DefaultUserRetention = 10 * 24 * time.Hour
 
 // Directory is the domain service over a Store: every change to tenants,
 // users and clients goes through it so that its rules hold whichever handler
 // asks.
 type Directory struct {
-	store   Store
-	secrets *SecretHasher
-	params  password.Params
-	now     func() time.Time
+	store     Store
+	secrets   *SecretHasher
+	params    password.Params
+	policy    password.Policy
+	retention time.Duration
+	now       func() time.Time
 }
 
 // New returns a Directory over store, hashing client secrets with secrets.
 func New(store Store, secrets *SecretHasher, cfg Config) *Directory {
-	d := &Directory{store: store, secrets: secrets, params: cfg.PasswordParams, now: cfg.Now}
+	d := &Directory{store: store, secrets: secrets, params: cfg.PasswordParams, policy: cfg.PasswordPolicy,
+		retention: cfg.UserRetention, now: cfg.Now}
 	if d.params == (password.Params{}) {
 		d.params = password.Default
+	}
+	if d.policy == (password.Policy{}) {
+		d.policy = password.DefaultPolicy
+	}
+	if d.retention <= 0 {
+		d.retention = DefaultUserRetention
 	}
 	if d.now == nil {
 		d.now = time.Now
 	}
 	return d
+}
+
+// Atomically runs fn with a Directory bound to one transaction of the
+// store, and that transaction's Store: every operation of the bound
+// Directory joins it, and whatever else fn writes through the Store (an
+// audit event, when the store keeps the audit log too) commits with them
+// or not at all. fn may run more than once (see Store.InTx).
+func (d *Directory) Atomically(ctx context.Context, fn func(d *Directory, s Store) error) error {
+	return d.store.InTx(ctx, func(s Store) error {
+		bound := *d
+		bound.store = s
+		return fn(&bound, s)
+	})
 }
 
 // Store returns the underlying store, for read paths that need no rules.
@@ -112,7 +145,9 @@ func (d *Directory) checkPassword(user User, pw string) error {
 	if err != nil {
 		return fmt.Errorf("authenticate user %s: %w", user.ID, err)
 	}
-	if !ok {
+	if !ok || user.Deleted() {
+		// A deleted user no longer exists for the login page: the
+		// same answer as a wrong password.
 		return ErrInvalidCredentials
 	}
 	if user.Disabled {
@@ -122,12 +157,16 @@ func (d *Directory) checkPassword(user User, pw string) error {
 }
 
 // ActiveUser returns the user with id if it may still hold a session: it
-// exists and is not disabled. Single sign-on and refresh check it, so that
-// disabling a user ends its access at the next token.
+// exists, is not deleted (ErrNotFound) and is not disabled. Single sign-on
+// and refresh check it, so that deleting or disabling a user ends its
+// access at the next token.
 func (d *Directory) ActiveUser(ctx context.Context, id string) (User, error) {
 	u, err := d.store.UserByID(ctx, id)
 	if err != nil {
 		return User{}, err
+	}
+	if u.Deleted() {
+		return User{}, fmt.Errorf("user %s is deleted: %w", id, ErrNotFound)
 	}
 	if u.Disabled {
 		return User{}, fmt.Errorf("user %s: %w", id, ErrUserDisabled)
@@ -278,7 +317,11 @@ type NewUser struct {
 	Owner        string
 	Password     string
 	PasswordHash string
-	Disabled     bool
+	// MustChangePassword makes the first login ask for a new password (a
+	// password an administrator chose for the person); ignored without a
+	// password.
+	MustChangePassword bool
+	Disabled           bool
 }
 
 // CreateUser adds a user to a tenant.
@@ -316,7 +359,8 @@ func (d *Directory) BuildUser(tenant Tenant, nu NewUser) (User, error) {
 			return User{}, fieldErr("owner", "a user cannot own itself")
 		}
 	}
-	hash, err := d.passwordHash(nu.Password, nu.PasswordHash)
+	hash, strength, err := d.initialPassword(nu.Password, nu.PasswordHash,
+		passwordInputs(tenant, username, email, nu.GivenName, nu.FamilyName, nu.DisplayName))
 	if err != nil {
 		return User{}, err
 	}
@@ -327,26 +371,102 @@ func (d *Directory) BuildUser(tenant Tenant, nu NewUser) (User, error) {
 		PreferredLanguage: nu.PreferredLanguage, Phone: phone, JobTitle: jobTitle, OfficeLocation: office,
 		TenantRole: nu.TenantRole, GlobalRoles: sortedNames(nu.GlobalRoles),
 		ServiceRoles: nu.ServiceRoles.Normalize(), Groups: sortedNames(nu.Groups), PasswordHash: hash,
+		PasswordStrength: strength, MustChangePassword: nu.MustChangePassword && hash != "",
 		Disabled: nu.Disabled, CreatedAt: now, UpdatedAt: now,
 	}, nil
 }
 
-func (d *Directory) passwordHash(pw, hash string) (string, error) {
+// initialPassword returns the hash to store for a new user given a
+// password or a hash (never both), and the password's strength estimate
+// (password.StrengthUnknown for a hash, or for no password). The policy is
+// not applied here: a user created by an administrator passes it first
+// (CreateUserFor); the operator's directory file only needs 8 characters.
+func (d *Directory) initialPassword(pw, hash string, inputs []string) (string, password.Strength, error) {
 	switch {
 	case pw != "" && hash != "":
-		return "", fieldErr("password", "give either password or password_hash, not both")
+		return "", password.StrengthUnknown, fieldErr("password", "give either password or password_hash, not both")
 	case hash != "":
 		if !password.Valid(hash) {
-			return "", fieldErr("password_hash", "must be an argon2id PHC string ($argon2id$v=19$m=...,t=...,p=...$salt$hash)")
+			return "", password.StrengthUnknown, fieldErr("password_hash", "must be an argon2id PHC string ($argon2id$v=19$m=...,t=...,p=...$salt$hash)")
 		}
-		return hash, nil
+		return hash, password.StrengthUnknown, nil
 	case pw != "":
-		if len(pw) < 8 {
-			return "", fieldErr("password", "must be at least 8 characters")
+		if utf8.RuneCountInString(pw) < 8 {
+			return "", password.StrengthUnknown, fieldErr("password", "must be at least 8 characters")
 		}
-		return password.Hash(pw, d.params)
+		h, err := password.Hash(pw, d.params)
+		return h, password.Estimate(pw, inputs...), err
 	}
-	return "", nil
+	return "", password.StrengthUnknown, nil
+}
+
+// passwordInputs are what a person's password must not be close to: its
+// tenant's slug and name, its username, email address (and the part
+// before the @) and names.
+func passwordInputs(t Tenant, username, email string, names ...string) []string {
+	in := []string{username}
+	for _, v := range []string{t.Slug, t.Name} {
+		if v != "" {
+			in = append(in, v)
+		}
+	}
+	if email != "" {
+		local, _, _ := strings.Cut(email, "@")
+		in = append(in, email, local)
+	}
+	for _, n := range names {
+		if n != "" {
+			in = append(in, n)
+		}
+	}
+	return in
+}
+
+// policyErr turns a refusal of the password policy into a *FieldError on
+// password, in the policy's words; any other error passes as it is.
+func policyErr(err error) error {
+	var weak *password.WeakError
+	if errors.As(err, &weak) {
+		return fieldErr("password", "%s", weak.Reason)
+	}
+	return err
+}
+
+// SetPassword gives the user with id the new password pw, chosen by the
+// person (the login's "choose a new password", the account page): the
+// policy applies, the strength is stored, and a pending "must change"
+// is done. A deleted user is ErrNotFound.
+func (d *Directory) SetPassword(ctx context.Context, id, pw string) (User, error) {
+	var out User
+	err := d.store.InTx(ctx, func(s Store) error {
+		u, err := s.UserByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if u.Deleted() {
+			return fmt.Errorf("user %s is deleted: %w", id, ErrNotFound)
+		}
+		t, err := s.TenantByID(ctx, u.TenantID)
+		if err != nil {
+			return err
+		}
+		strength, err := d.policy.Check(pw, passwordInputs(t, u.Username, u.Email, u.GivenName, u.FamilyName, u.DisplayName)...)
+		if err != nil {
+			return policyErr(err)
+		}
+		if ok, err := password.Verify(u.PasswordHash, pw); err == nil && ok {
+			return fieldErr("password", "is your current password: choose a new one")
+		}
+		hash, err := password.Hash(pw, d.params)
+		if err != nil {
+			return err
+		}
+		u.PasswordHash, u.PasswordStrength, u.MustChangePassword = hash, strength, false
+		u.UpdatedAt = d.now().UTC()
+		out = u
+		return s.UpdateUser(ctx, u)
+	})
+	return out, err
 }
 
 // CreateClient registers a client. For a confidential client it generates a

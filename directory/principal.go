@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // Principal is what someone holds in the tenant it acts in, with direct
@@ -179,6 +180,19 @@ func (d *Directory) bookOf(ctx context.Context, s Store, t Tenant) (*Book, error
 		return nil, fmt.Errorf("resources: %w", err)
 	}
 	return NewBook(t, NewCatalog(resources), roles, groups, services), nil
+}
+
+// PrincipalSince is PrincipalOf for a session or token of the user that
+// signed in at authTime: one that the user's deletion or disabling revoked
+// (User.Revoked) is ErrNotFound, even once the user is restored or
+// enabled again. A zero authTime (a token minted now) is never revoked.
+func (d *Directory) PrincipalSince(ctx context.Context, userID, tenantID string, authTime time.Time) (User, Principal, error) {
+	u, p, err := d.PrincipalOf(ctx, userID, tenantID)
+	if err == nil && !authTime.IsZero() && u.Revoked(authTime) {
+		return User{}, Principal{}, fmt.Errorf("user %s: sessions before %s were revoked: %w", userID,
+			u.RevokedBefore.Format(time.RFC3339), ErrNotFound)
+	}
+	return u, p, err
 }
 
 // PrincipalOf resolves what the active user userID holds in tenantID: its

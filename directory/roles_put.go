@@ -86,6 +86,10 @@ func tenantBySlug(ctx context.Context, s Store, field, slug string) (Tenant, err
 	return t, err
 }
 
+// MaxUserQuota is the largest user quota a tenant may be given: far above
+// any real tenant, low enough that no count overflows anywhere.
+const MaxUserQuota = 10_000_000
+
 // PutTenantSettings replaces the settings of tenant slug. Every default
 // user role must exist in the tenant.
 func (d *Directory) PutTenantSettings(ctx context.Context, s Store, slug string, settings TenantSettings) (Change, error) {
@@ -111,14 +115,21 @@ func (d *Directory) PutTenantSettings(ctx context.Context, s Store, slug string,
 	if err := settings.Support.Validate(); err != nil {
 		return Unchanged, err
 	}
+	if settings.MaxUsers < 0 || settings.MaxUsers > MaxUserQuota {
+		return Unchanged, fieldErr("max_users", "must be from 0 (no limit) to %d", MaxUserQuota)
+	}
 	next := sortedNames(settings.UserRoles)
 	if next == nil { // stored as "no default roles", not "unset"
 		next = []string{}
 	}
-	if slices.Equal(next, t.Settings.UserRoles) && settings.MFA == t.Settings.MFA && settings.Support == t.Settings.Support {
+	if slices.Equal(next, t.Settings.UserRoles) && settings.MFA == t.Settings.MFA && settings.Support == t.Settings.Support &&
+		settings.MaxUsers == t.Settings.MaxUsers {
 		return Unchanged, nil
 	}
-	t.Settings.UserRoles, t.Settings.MFA, t.Settings.Support, t.UpdatedAt = next, settings.MFA, settings.Support, d.now().UTC()
+	// A quota below the users a tenant has already refuses new ones and
+	// removes nobody.
+	t.Settings.UserRoles, t.Settings.MFA, t.Settings.Support = next, settings.MFA, settings.Support
+	t.Settings.MaxUsers, t.UpdatedAt = settings.MaxUsers, d.now().UTC()
 	if err := s.UpdateTenant(ctx, t); err != nil {
 		return Unchanged, err
 	}

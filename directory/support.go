@@ -385,7 +385,7 @@ func (d *Directory) supportActor(ctx context.Context, actorID, tenantID string) 
 // supportTarget checks the target's side for s.
 func (d *Directory) supportTarget(ctx context.Context, s Support, u User, now time.Time) (Support, error) {
 	switch {
-	case u.TenantID != s.Tenant.ID:
+	case u.TenantID != s.Tenant.ID, u.Deleted(): // a deleted user no longer exists for support
 		return Support{}, refuse(RefusedUnknownUser)
 	case u.Disabled:
 		return Support{}, refuse(RefusedUserDisabled)

@@ -116,7 +116,9 @@ func (d *Directory) PutUser(ctx context.Context, s Store, nu NewUser) (User, Cha
 		// Valid: now the password hash at the directory's real cost, and
 		// the directory's clock.
 		u := built
-		if u.PasswordHash, err = d.passwordHash(nu.Password, nu.PasswordHash); err != nil {
+		u.PasswordHash, u.PasswordStrength, err = d.initialPassword(nu.Password, nu.PasswordHash,
+			passwordInputs(tenant, built.Username, built.Email, built.GivenName, built.FamilyName, built.DisplayName))
+		if err != nil {
 			return User{}, Unchanged, err
 		}
 		now := d.now().UTC()
@@ -151,6 +153,9 @@ func (d *Directory) PutUser(ctx context.Context, s Store, nu NewUser) (User, Cha
 		return cur, Unchanged, nil
 	}
 	next.UpdatedAt = d.now().UTC()
+	if next.Disabled && !cur.Disabled {
+		next.RevokedBefore = next.UpdatedAt // as UpdateUserFor: enabling again revives no session
+	}
 	if err := s.UpdateUser(ctx, next); err != nil {
 		return User{}, Unchanged, err
 	}
