@@ -57,6 +57,10 @@ type Directory interface {
 	// tenant, and the home tenant, where the person's consents are given
 	// and whose administrators give the tenant-wide one.
 	PrincipalOf(ctx context.Context, userID, tenantID string) (directory.User, directory.Principal, error)
+	// PrincipalSince is PrincipalOf for a session that signed in at
+	// authTime: ErrNotFound too once the user's sessions were revoked
+	// (deleted or disabled since, even if restored).
+	PrincipalSince(ctx context.Context, userID, tenantID string, authTime time.Time) (directory.User, directory.Principal, error)
 	// DecideMFAOf gives the tenant's effective policy and whether TOTP is
 	// required of the user acting as the principal.
 	DecideMFAOf(ctx context.Context, u directory.User, p directory.Principal, asked bool) (directory.MFADecision, error)

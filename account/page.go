@@ -65,7 +65,7 @@ func (h *Handler) signedIn(r *http.Request) (person, error) {
 		}
 		return false
 	}
-	if p.user, p.acting, err = h.dir.PrincipalOf(ctx, sess.UserID, sess.TenantID); gone(err) {
+	if p.user, p.acting, err = h.dir.PrincipalSince(ctx, sess.UserID, sess.TenantID, sess.AuthTime); gone(err) {
 		return person{}, errNoSession
 	} else if err != nil {
 		return person{}, templates.InternalError(fmt.Errorf("user of session: %w", err), attrs...)

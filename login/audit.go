@@ -21,7 +21,9 @@ import (
 // never reaches the log; it is written whether or not the user exists, so
 // that the work done tells nobody which accounts exist. Attempts refused
 // by the throttle, and at tenants that do not exist, are only logged.
-// Support logins have their own events (support.go).
+// Support logins have their own events (support.go). A new password chosen
+// at login (new_password.go) is user.password_changed, in the person's
+// home tenant, by the person; never the password itself.
 
 // auditLogin records a successful login.
 func (h *Handler) auditLogin(ctx context.Context, r *http.Request, req Request, u directory.User, t directory.Tenant,
@@ -59,6 +61,18 @@ func (h *Handler) auditLoginFailure(ctx context.Context, r *http.Request, req Re
 	}
 	if err := h.audit(ctx, e); err != nil {
 		return fmt.Errorf("audit failed login: %w", err)
+	}
+	return nil
+}
+
+// auditPasswordChanged records the new password u chose at login because
+// it had to (MustChangePassword).
+func (h *Handler) auditPasswordChanged(ctx context.Context, r *http.Request, req Request, u directory.User) error {
+	err := h.audit(ctx, audit.Event{Action: actionPasswordChanged, TenantID: u.TenantID, Actor: u.ID, ActorName: u.Username,
+		Target: u.ID, TargetName: u.Username, Details: map[string]string{"reason": "required_at_login",
+			"client_id": req.ClientID, "address": throttle.ClientAddress(r)}})
+	if err != nil {
+		return fmt.Errorf("audit password change: %w", err)
 	}
 	return nil
 }

@@ -8,7 +8,12 @@
 //     authorization request and redirects the browser to
 //     /login?authRequestID=<id>. If the browser already holds a reusable
 //     single sign-on session, the provider has completed the request itself
-//     and GET /login only sends the browser on to the callback.
+//     and GET /login only sends the browser on to the callback. A session
+//     whose person must now change its password (set after it signed in;
+//     for a support session, the support user's) must not be reused: only
+//     the login asks for the new password, so such a person signs in again
+//     before any new token is issued. That decision is the provider's
+//     (reusableSession).
 //  2. GET /login shows the form: tenant, username, password. It pre-fills
 //     the tenant and username from the request's login_hint ("jill" or
 //     Cumulocity-style "acme/jill") and the tenant from the gatehouse_tenant
@@ -28,7 +33,24 @@
 //     required (POST /login/totp/enrol), sees its new recovery codes once
 //     (GET /login/totp/codes) and goes on (POST /login/totp/done); anyone
 //     else is done with the password.
-//  6. On success it starts a session (session.Store) acting in the home or
+//  6. The new password (new_password.go): a person whose administrator
+//     set "reset password at next login" (directory.User.MustChangePassword)
+//     is not done yet. With every factor proven, the login waits once more
+//     and GET /login/new-password asks for a new password, twice, saying
+//     why. POST /login/new-password checks the form as every step does,
+//     the pending login, the address throttle, the fields and that both
+//     are the same; then the directory applies the password policy
+//     (directory.SetPassword, which clears the flag). A mismatch or a
+//     refusal shows the page again, with the policy's own reason, and
+//     changes nothing. The new password is audited (user.password_changed)
+//     and the login finishes with the factors proven before. The step
+//     comes after TOTP, not before, because a new password is a change to
+//     the account: it needs every factor a session needs, and a leaked
+//     temporary password alone cannot set a password and lock the person
+//     out. No session exists and no request is completed before both are
+//     done. In a support login the support user, whose password was typed,
+//     is the one who must change it.
+//  7. On success it starts a session (session.Store) acting in the home or
 //     chosen tenant, audits the login (login.succeeded, audit.go; a login
 //     that cannot be audited does not happen), completes the request for it
 //     (Requests.CompleteLogin), counts it in the user's statistics, sets
@@ -38,13 +60,15 @@
 // Between the steps, the proven password waits as a pending login in the
 // ephemeral store (pending.go), bound to the browser, at its stage, for
 // ten minutes at most; the step that completes it takes it (single use).
+// A new password the policy refuses puts it back for the time it had left.
 //
 // A username "jill$john" (or "jill$") is a support login (support.go): the
 // password is the support user's (directory.AuthenticateSupport, against
 // the nearest tenant above), its failures count against "support$jill"
 // whatever the target, the support rules decide (directory.AuthorizeSupport),
 // GET/POST /login/support shows whom the login will act as and takes the
-// reason, the support user's own TOTP follows where needed, and the session
+// reason, the support user's own TOTP follows where needed (and its new
+// password, where its administrator requires one), and the session
 // that starts acts as John, in John's tenant, with Jill as its actor, for
 // the support session's lifetime (an hour) at most. Every support login and
 // every refusal once the password is proven is audited.

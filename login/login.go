@@ -50,12 +50,18 @@ type Requests interface {
 	CompleteLogin(ctx context.Context, id string, s session.Session) error
 }
 
-// Authenticator checks a password; *directory.Directory implements it. It
-// returns directory.ErrInvalidCredentials for an unknown tenant, an unknown
-// user and a wrong password alike, and directory.ErrUserDisabled only once
-// the password was right.
+// Authenticator checks a password, and sets the new one a person must
+// choose at login (new_password.go); *directory.Directory implements it.
 type Authenticator interface {
+	// Authenticate returns directory.ErrInvalidCredentials for an unknown
+	// tenant, an unknown user and a wrong password alike, and
+	// directory.ErrUserDisabled only once the password was right.
 	Authenticate(ctx context.Context, tenantSlug, username, password string) (directory.User, directory.Tenant, error)
+	// SetPassword gives the user with id the password pw, which the
+	// password policy must allow (a *directory.FieldError on "password"
+	// says why not), and clears MustChangePassword; a deleted user is
+	// directory.ErrNotFound.
+	SetPassword(ctx context.Context, id, pw string) (directory.User, error)
 }
 
 // Tenants answers the tenant choice's questions and keeps the users' login
@@ -107,8 +113,8 @@ type Config struct {
 	// ephemeral store in clear (new recovery codes, until they are seen).
 	Sealer *keys.Sealer
 	// Pending keeps a proven password between the steps of a login (the
-	// tenant choice, the support page, TOTP; pending.go); shared by every
-	// node, like the sessions.
+	// tenant choice, the support page, TOTP, the new password; pending.go);
+	// shared by every node, like the sessions.
 	Pending  ephemeral.Store
 	Sessions *session.Store
 	Cookies  session.Cookies
@@ -119,8 +125,9 @@ type Config struct {
 	// as directory does), whether or not the account exists, so that its
 	// answer does not tell either.
 	AccountLimiter *throttle.Limiter
-	// AddressLimiter counts failed passwords and wrong TOTP codes per client
-	// address (throttle.ClientAddress); it is never reset by a success.
+	// AddressLimiter counts failed passwords, wrong TOTP codes and new
+	// passwords the policy refused, per client address
+	// (throttle.ClientAddress); it is never reset by a success.
 	AddressLimiter *throttle.Limiter
 	// CSRFKey signs the CSRF tokens; at least 32 bytes, the same on every
 	// node, so that a form served by one node posts to another.
@@ -226,6 +233,8 @@ func New(cfg Config) (*Handler, error) {
 //	POST /login/totp/enrol       the first code from a new authenticator
 //	GET  /login/totp/codes       the new recovery codes, until the person goes on
 //	POST /login/totp/done        the codes saved: the login completes
+//	GET  /login/new-password     a new password, when an administrator requires one
+//	POST /login/new-password     the new password, twice (new_password.go)
 //	GET  /logged-out             shown after logout without a redirect URI
 //	GET  /static/                the pages' style sheet (templates.Static)
 //
@@ -244,6 +253,8 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	h.pages.Route(mux, "POST /login/totp/enrol", h.submitEnrolment)
 	h.pages.Route(mux, "GET /login/totp/codes", h.showCodes)
 	h.pages.Route(mux, "POST /login/totp/done", h.submitCodesSeen)
+	h.pages.Route(mux, "GET "+newPasswordPath, h.showNewPassword)
+	h.pages.Route(mux, "POST "+newPasswordPath, h.submitNewPassword)
 	h.pages.Route(mux, "GET /logged-out", h.loggedOut)
 	mux.Handle("GET "+templates.StaticPath, templates.Static())
 }

@@ -131,6 +131,9 @@ type options struct {
 	quiet bool
 	// tenants, if set, wraps the directory as the handler's Tenants.
 	tenants func(Tenants) Tenants
+	// ephemeralNow, if set, is the clock of the ephemeral store, so that
+	// a test can let pending logins expire.
+	ephemeralNow func() time.Time
 }
 
 type harness struct {
@@ -168,7 +171,7 @@ func newHarness(t testing.TB, o options) *harness {
 	if o.addressLimit == 0 {
 		o.addressLimit = 100
 	}
-	kv := memory.New(nil)
+	kv := memory.New(o.ephemeralNow)
 	t.Cleanup(func() { _ = kv.Close() })
 
 	h := &harness{t: t}

@@ -186,10 +186,18 @@ func (h *Handler) postedForm(w http.ResponseWriter, r *http.Request) (string, Re
 // person logs in, whichever tenant they then act in. amr says how the
 // person authenticated (RFC 8176). With p.Support set, user is a support
 // user and the session is a support session for the person p.Support
-// names (startSupportSession).
+// names (startSupportSession). A user who must change its password is sent
+// to do so first (askNewPassword); the login finishes from there.
 func (h *Handler) finish(w http.ResponseWriter, r *http.Request, id string, req Request, p pendingLogin,
 	user directory.User, tenant directory.Tenant, amr []string, attrs []slog.Attr) error {
 	ctx := r.Context()
+	// An administrator's "reset password at next login": with every factor
+	// proven, the person chooses a new password before anything is issued
+	// (new_password.go). user is whoever typed the password: the support
+	// user in a support login.
+	if user.MustChangePassword {
+		return h.askNewPassword(w, r, id, p, amr, attrs)
+	}
 	// A support login's key ("support$jill") is shared by every support
 	// user of that name; one of them succeeding must not give another's
 	// guesses a fresh budget, so it is left to expire.

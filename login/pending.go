@@ -16,12 +16,12 @@ import (
 )
 
 // A login that has proven the password but is not done yet (a tenant to
-// choose, a TOTP code to give, an authenticator to enrol) waits in the
-// ephemeral store under its authorization request, so that any node can
-// serve the next step. It is bound to the browser by a hash of its CSRF
-// cookie (a stolen request id is useless in another browser), carries its
-// stage (a form for one step cannot be used for another), and lives
-// pendingTTL at most.
+// choose, a TOTP code to give, an authenticator to enrol, a new password
+// to choose) waits in the ephemeral store under its authorization request,
+// so that any node can serve the next step. It is bound to the browser by
+// a hash of its CSRF cookie (a stolen request id is useless in another
+// browser), carries its stage (a form for one step cannot be used for
+// another), and lives pendingTTL at most.
 
 // pendingTTL bounds how long a proven password waits for the next step.
 const pendingTTL = 10 * time.Minute
@@ -32,6 +32,9 @@ const (
 	stageTOTP   = "totp"   // giving a TOTP or recovery code
 	stageEnrol  = "enrol"  // enrolling an authenticator, which policy requires
 	stageCodes  = "codes"  // enrolled; the recovery codes are being shown
+	// stageNewPassword: every factor is proven; the person must choose a
+	// new password before the login completes (new_password.go).
+	stageNewPassword = "new-password"
 	// stageSupport is in support.go.
 )
 
@@ -58,6 +61,9 @@ type pendingLogin struct {
 	Codes []byte `json:"rc,omitempty"`
 	// Why TOTP is required, for the enrolment page.
 	Reason string `json:"r,omitempty"`
+	// AMR (stageNewPassword) is how the person authenticated, for the
+	// login that completes once the new password is set.
+	AMR []string `json:"amr,omitempty"`
 	// Support is set for a support login ("jill$john"): the fields above
 	// are then the support user's, who authenticates, and Support names
 	// the person it will act as (support.go).
@@ -124,6 +130,38 @@ func (h *Handler) loadPending(ctx context.Context, r *http.Request, id string, t
 		}
 	}
 	return p, nil
+}
+
+// pendingLeft is how long the pending login for request id has left,
+// read before a step takes it, so that putBackPending can give it back no
+// more than that.
+func (h *Handler) pendingLeft(ctx context.Context, id string) (time.Duration, error) {
+	left, err := h.pending.TTL(ctx, pendingKey(id))
+	if errors.Is(err, ephemeral.ErrNotFound) {
+		return 0, &templates.PageError{Code: http.StatusBadRequest, Msg: templates.MsgRequestExpired, Err: errors.New("no pending login")}
+	}
+	if err != nil {
+		return 0, templates.InternalError(fmt.Errorf("pending login lifetime: %w", err))
+	}
+	return left, nil
+}
+
+// putBackPending stores p, which a step took but did not complete (a new
+// password the policy refused), again for request id, for the time left
+// it had: trying again never extends a pending login's life. p is bound
+// to the browser already.
+func (h *Handler) putBackPending(ctx context.Context, id string, p pendingLogin, left time.Duration) error {
+	if left <= 0 {
+		return nil // expired meanwhile: the next step reads as expired
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	if err := h.pending.Set(ctx, pendingKey(id), b, left); err != nil {
+		return fmt.Errorf("put back pending login: %w", err)
+	}
+	return nil
 }
 
 // pendingPage starts the GET of a pending login's page: the request it is

@@ -148,8 +148,11 @@ func (s *Server) idTokenLifetime(c *directory.Client) time.Duration {
 // tenantID: the profile, and the principal resolved there with the service
 // roles narrowed to the services c consumes. It also returns the user and
 // principal, for the decisions a grant makes on them (TOTP policy).
-func (s *Server) subject(ctx context.Context, userID, tenantID string, c *directory.Client) (claims.Subject, directory.User, directory.Principal, error) {
-	u, p, err := s.store.dir.PrincipalOf(ctx, userID, tenantID)
+// authTime is when the grant's person signed in: a grant the user's
+// deletion or disabling revoked since is ErrNotFound (zero for a grant
+// that begins now).
+func (s *Server) subject(ctx context.Context, userID, tenantID string, authTime time.Time, c *directory.Client) (claims.Subject, directory.User, directory.Principal, error) {
+	u, p, err := s.store.dir.PrincipalSince(ctx, userID, tenantID, authTime)
 	if err != nil {
 		return claims.Subject{}, directory.User{}, directory.Principal{}, err
 	}

@@ -157,8 +157,15 @@ func (s *storage) reusableSession(ctx context.Context, a *authRequest) (session.
 	}
 	// The user must still be active, and still be allowed in the tenant
 	// the session acts in (an external user's link may be gone).
-	user, p, err := s.dir.PrincipalOf(ctx, sess.UserID, sess.TenantID)
+	user, p, err := s.dir.PrincipalSince(ctx, sess.UserID, sess.TenantID, sess.AuthTime)
 	if err != nil {
+		return session.Session{}, false
+	}
+	// A new password asked for since the session began (an
+	// administrator's "change at next login") is chosen at a login, which
+	// single sign-on must not skip. For a support session it is the
+	// support user's, whose password signed in (below).
+	if sess.Support == nil && user.MustChangePassword {
 		return session.Session{}, false
 	}
 	// TOTP may have become required since the session began (a tenant
@@ -176,7 +183,8 @@ func (s *storage) reusableSession(ctx context.Context, a *authRequest) (session.
 	// A support session is reused only while support may still act; the
 	// token endpoint decides again, and audits, when the code is redeemed.
 	if sess.Support != nil {
-		if _, err := s.dir.RecheckSupport(ctx, sess.Support.ActorID, sess.UserID, s.cfg.Now()); err != nil {
+		sup, err := s.dir.RecheckSupport(ctx, sess.Support.ActorID, sess.UserID, s.cfg.Now())
+		if err != nil || sup.Actor.MustChangePassword || sup.Actor.Revoked(sess.AuthTime) {
 			return session.Session{}, false
 		}
 		// The support user's own TOTP requirement, as the supported

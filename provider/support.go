@@ -77,6 +77,13 @@ func (s *Server) recheckSupport(ctx context.Context, g grant, actorID, reason st
 	if err != nil {
 		return nil, s.serverError(ctx, "decide support access", err)
 	}
+	if access.Actor.Revoked(g.authTime) {
+		// The support user was deleted or disabled since signing in.
+		return nil, oidc.ErrInvalidGrant().WithDescription("the support user's sessions were revoked: sign in again")
+	}
+	if access.Actor.MustChangePassword {
+		return nil, errNewPassword()
+	}
 	// TOTP may have become required (of either person) since the login.
 	if err := s.checkSupportMFA(ctx, g.amr, target, p, actorID); errors.Is(err, errSupportMFA) {
 		s.recordRefusal(ctx, actionSupportTokenRefused, access, directory.RefusedMFARequired, d)

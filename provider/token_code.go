@@ -52,12 +52,15 @@ func (s *Server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 	if err := checkPKCE(a.CodeChallenge, r.Data.CodeVerifier); err != nil {
 		return nil, err
 	}
-	person, u, p, err := s.subject(ctx, a.UserID, a.TenantID, &c)
+	person, u, p, err := s.subject(ctx, a.UserID, a.TenantID, a.AuthTime, &c)
 	if errors.Is(err, directory.ErrUserDisabled) || errors.Is(err, directory.ErrNotFound) {
 		return nil, oidc.ErrInvalidGrant().WithDescription("the user can no longer sign in")
 	}
 	if err != nil {
 		return nil, s.serverError(ctx, "load user", err)
+	}
+	if a.SupportActorID == "" && u.MustChangePassword {
+		return nil, errNewPassword() // asked for since the login (a support user's: recheckSupport)
 	}
 	g := grant{
 		client: &c, subject: a.UserID, scopes: a.Scopes, nonce: a.Nonce, authTime: a.AuthTime,

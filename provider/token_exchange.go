@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
@@ -121,7 +122,7 @@ func (s *Server) TokenExchange(ctx context.Context, r *op.ClientRequest[oidc.Tok
 	if err != nil {
 		return nil, oidc.ErrInvalidRequest().WithDescription("reason must be one line of at most %d printable characters", directory.MaxSupportReason)
 	}
-	person, target, p, err := s.subject(ctx, access.Target.ID, access.Tenant.ID, &c)
+	person, target, p, err := s.subject(ctx, access.Target.ID, access.Tenant.ID, time.Time{}, &c)
 	if err != nil {
 		return nil, s.serverError(ctx, "load supported user", err)
 	}

@@ -89,7 +89,7 @@ func (s *Server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 	}
 	// The user must still be allowed in: a disabled or deleted user's
 	// refresh fails and takes the family with it.
-	person, u, p, err := s.subject(ctx, old.Subject, old.TenantID, &c)
+	person, u, p, err := s.subject(ctx, old.Subject, old.TenantID, old.AuthTime, &c)
 	if errors.Is(err, directory.ErrUserDisabled) || errors.Is(err, directory.ErrNotFound) {
 		_ = s.store.grants.RevokeRefreshFamily(ctx, old.FamilyID, s.store.cfg.Now().UTC())
 		return nil, oidc.ErrInvalidGrant().WithDescription("the user can no longer sign in")
@@ -100,6 +100,13 @@ func (s *Server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 	g := grant{
 		client: &c, subject: old.Subject, scopes: old.Scopes, authTime: old.AuthTime, amr: old.AMR,
 		acr: old.ACR, sessionID: old.SessionID, tenantID: old.TenantID, person: &person,
+	}
+	if old.ActorID == "" && u.MustChangePassword {
+		// The person must choose a new password first (a support user
+		// hers: recheckSupport): the family ends, and the login that
+		// asks for the password starts a new one.
+		_ = s.store.grants.RevokeRefreshFamily(ctx, old.FamilyID, s.store.cfg.Now().UTC())
+		return nil, errNewPassword()
 	}
 	switch {
 	case old.ActorID != "":
@@ -157,4 +164,10 @@ func (s *Server) refreshReused(ctx context.Context, clientID string, old grants.
 // errRefreshDead answers a refresh token that is revoked or expired.
 func errRefreshDead() error {
 	return oidc.ErrInvalidGrant().WithDescription("the refresh token is invalid or expired")
+}
+
+// errNewPassword refuses a grant of a person who must choose a new
+// password (an administrator's "change at next login") before any token.
+func errNewPassword() error {
+	return oidc.ErrInvalidGrant().WithDescription("a new password must be chosen: sign in again")
 }
