@@ -49,8 +49,11 @@ type Config struct {
 	// Audience is the aud a token must carry to be used here
 	// (provider.Provider.AdminAudience).
 	Audience string
-	// Audit records every change.
-	Audit func(ctx context.Context, e audit.Event) error
+	// Audit records an event on its own; AuditIn records it through to,
+	// a transaction of the directory's store, with the change it records
+	// (atomic). audit.Log's Record and RecordIn.
+	Audit   func(ctx context.Context, e audit.Event) error
+	AuditIn func(ctx context.Context, to audit.Appender, e audit.Event) error
 	// Events reads the audit log.
 	Events EventQuerier
 	// ResetTOTP removes a person's TOTP (and is audited by it).
@@ -67,6 +70,7 @@ type Handler struct {
 	invalid     error
 	audience    string
 	audit       func(ctx context.Context, e audit.Event) error
+	auditIn     func(ctx context.Context, to audit.Appender, e audit.Event) error
 	events      EventQuerier
 	resetTOTP   TOTP
 	credentials TOTPCredentials
@@ -76,11 +80,12 @@ type Handler struct {
 // New returns a Handler for cfg.
 func New(cfg Config) (*Handler, error) {
 	if cfg.Directory == nil || cfg.Tokens == nil || cfg.InvalidToken == nil || cfg.Audience == "" || cfg.Audit == nil ||
-		cfg.Events == nil || cfg.ResetTOTP == nil || cfg.Credentials == nil {
-		return nil, errors.New("admin: Config needs Directory, Tokens, InvalidToken, Audience, Audit, Events, ResetTOTP and Credentials")
+		cfg.AuditIn == nil || cfg.Events == nil || cfg.ResetTOTP == nil || cfg.Credentials == nil {
+		return nil, errors.New("admin: Config needs Directory, Tokens, InvalidToken, Audience, Audit, AuditIn, Events, ResetTOTP and Credentials")
 	}
 	h := &Handler{dir: cfg.Directory, tokens: cfg.Tokens, invalid: cfg.InvalidToken, audience: cfg.Audience,
-		audit: cfg.Audit, events: cfg.Events, resetTOTP: cfg.ResetTOTP, credentials: cfg.Credentials, log: cfg.Logger}
+		audit: cfg.Audit, auditIn: cfg.AuditIn, events: cfg.Events, resetTOTP: cfg.ResetTOTP, credentials: cfg.Credentials,
+		log: cfg.Logger}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -93,6 +98,11 @@ type route struct {
 	method, path string
 	serve        func(h *Handler, w http.ResponseWriter, r *http.Request, c directory.Caller) error
 }
+
+// apart are the changes that are not the directory's (the TOTP reset,
+// which package mfa makes and audits itself): they do not run in one
+// transaction with their event (atomic), as every other change does.
+var apart = map[string]bool{"POST /users/{id}/totp/reset": true}
 
 var routes = []route{
 	{"GET", "/tenants", (*Handler).listTenants},
@@ -107,6 +117,8 @@ var routes = []route{
 	{"PUT", "/users/{id}/roles", (*Handler).setRoles},
 	{"POST", "/users/{id}/roles/copy", (*Handler).copyRoles},
 	{"PUT", "/users/{id}/owner", (*Handler).setOwner},
+	{"DELETE", "/users/{id}", (*Handler).deleteUser},
+	{"POST", "/users/{id}/restore", (*Handler).restoreUser},
 	{"POST", "/users/{id}/totp/reset", (*Handler).resetUserTOTP},
 	{"GET", "/tenants/{slug}/roles", (*Handler).listRoles},
 	{"POST", "/tenants/{slug}/roles", (*Handler).createRole},
@@ -122,6 +134,7 @@ var routes = []route{
 	{"POST", "/services", (*Handler).createService},
 	{"GET", "/services/{name}", (*Handler).getService},
 	{"PUT", "/services/{name}", (*Handler).updateService},
+	{"DELETE", "/services/{name}", (*Handler).deleteService},
 	{"GET", "/audit", (*Handler).listAudit},
 	{"GET", "/tenants/{slug}/clients", (*Handler).listClients},
 	{"POST", "/tenants/{slug}/clients", (*Handler).createClient},
@@ -138,7 +151,11 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 		_, _ = w.Write(openAPI)
 	})
 	for _, rt := range routes {
-		mux.Handle(rt.method+" "+Prefix+rt.path, h.authorized(rt.serve))
+		serve := rt.serve
+		if rt.method != http.MethodGet && !apart[rt.method+" "+rt.path] {
+			serve = atomic(serve)
+		}
+		mux.Handle(rt.method+" "+Prefix+rt.path, h.authorized(serve))
 	}
 	// Anything else under the prefix is a problem, not the HTML 404.
 	mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
@@ -208,7 +225,7 @@ func (h *Handler) caller(r *http.Request) (directory.Caller, error) {
 	if at.AuthTime == 0 { // a machine client
 		c, err = h.dir.CallerForClient(ctx, at.Subject)
 	} else {
-		c, err = h.dir.CallerForUser(ctx, at.Subject, at.TenantID(), at.ClientID)
+		c, err = h.dir.CallerSince(ctx, at.Subject, at.TenantID(), at.ClientID, time.Unix(at.AuthTime, 0))
 	}
 	if errors.Is(err, directory.ErrNotFound) || errors.Is(err, directory.ErrUserDisabled) {
 		return directory.Caller{}, errNoToken // the person or client is gone or disabled

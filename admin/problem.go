@@ -57,9 +57,17 @@ func writeProblem(w http.ResponseWriter, p *Problem) {
 func (h *Handler) problemOf(r *http.Request, err error) *Problem {
 	var p *Problem
 	var fe *directory.FieldError
+	var quota *directory.QuotaError
 	switch {
 	case errors.As(err, &p):
 		return p
+	case errors.As(err, &quota):
+		return problem(http.StatusConflict, "quota-exceeded", "User quota reached", quota.Error())
+	case errors.Is(err, directory.ErrUserDeleted):
+		return problem(http.StatusConflict, "user-deleted", "User deleted",
+			"the user is deleted: restore it (POST .../restore) before changing it")
+	case errors.Is(err, directory.ErrUserNotDeleted):
+		return problem(http.StatusConflict, "user-not-deleted", "User not deleted", "only a deleted user can be restored")
 	case errors.Is(err, directory.ErrConflict):
 		// The store's own words (a constraint's name) are not the client's.
 		pr := problem(http.StatusConflict, "conflict", "Already exists", "a name is taken")

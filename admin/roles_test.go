@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// The handlers of roles, groups and services, in newAPIWorld.
+// The handlers of roles and groups, in newAPIWorld (services: services_test.go).
 
 func TestRolesAPI(t *testing.T) {
 	w := newAPIWorld(t)
@@ -66,36 +66,6 @@ func TestGroupsAPI(t *testing.T) {
 		}
 	}
 	if e := w.lastEvent(t); e.Action != "group.deleted" || e.TargetName != "crew" {
-		t.Errorf("last event %+v", e)
-	}
-}
-
-func TestServicesAPI(t *testing.T) {
-	w := newAPIWorld(t)
-	sys, err := w.dir.SystemTenant(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, st := range []apiStep{
-		{"list", "acme/rita", "GET", "/services", "", http.StatusOK, ""},
-		{"not from below the system tenant", "acme/ada", "POST", "/services", `{"name":"fleet","roles":["driver"]}`, http.StatusForbidden, ""},
-		{"wrong type", "sys/sam", "POST", "/services", `{"name":"fleet","roles":"driver"}`, http.StatusBadRequest, "roles"},
-		{"create", "sys/sam", "POST", "/services", `{"name":"fleet","display_name":"Fleet","roles":["driver"]}`, http.StatusCreated, ""},
-		{"taken", "sys/sam", "POST", "/services", `{"name":"fleet","roles":["driver"]}`, http.StatusConflict, "name"},
-		{"roles stay", "sys/sam", "PUT", "/services/fleet", `{"roles":["planner"]}`, http.StatusUnprocessableEntity, "roles"},
-		{"update", "sys/sam", "PUT", "/services/fleet", `{"display_name":"Fleet","roles":["driver","planner"]}`, http.StatusOK, ""},
-		{"get", "contoso/cara", "GET", "/services/fleet", "", http.StatusOK, ""},
-		{"missing", "sys/sam", "PUT", "/services/nope", `{"roles":["x"]}`, http.StatusNotFound, ""},
-	} {
-		body := w.step(t, st)
-		if st.name == "get" {
-			if roles, _ := body["roles"].([]any); len(roles) != 2 {
-				t.Errorf("service %v", body)
-			}
-		}
-	}
-	e := w.lastEvent(t)
-	if e.Action != "service.updated" || e.TenantID != sys.ID || e.Target != "fleet" || e.Details["roles"] != "driver → driver,planner" {
 		t.Errorf("last event %+v", e)
 	}
 }

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/audit"
@@ -56,7 +57,7 @@ func (h *Handler) getService(w http.ResponseWriter, r *http.Request, c directory
 
 // The catalog's changes are audited in the system tenant: the tenant the
 // caller acts in, since only a caller acting there changes the catalog
-// (directory.CreateServiceFor).
+// (directory.CreateServiceFor, UpdateServiceFor, DeleteServiceFor).
 
 func (h *Handler) createService(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
 	var in struct {
@@ -83,6 +84,23 @@ func (h *Handler) updateService(w http.ResponseWriter, r *http.Request, c direct
 	if err != nil {
 		return err
 	}
+	details := diff(serviceDetails(before), serviceDetails(after))
+	// The roles a PUT left out, and so removed (nothing held them), said
+	// plainly: the diff of the lists shows them only to a careful reader.
+	if removed := slices.DeleteFunc(slices.Clone(before.Roles), func(r string) bool { return after.HasRole(r) }); len(removed) > 0 {
+		details["removed_roles"] = join(removed)
+	}
 	return h.changed(w, r, c, audit.Event{Action: "service.updated", TenantID: c.Principal.Tenant.ID, Target: after.Name,
-		TargetName: after.Name, Details: diff(serviceDetails(before), serviceDetails(after))}, viewService(after))
+		TargetName: after.Name, Details: details}, viewService(after))
+}
+
+// deleteService deletes a service nothing uses (directory.DeleteServiceFor
+// says what "uses" is), recording what it was.
+func (h *Handler) deleteService(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
+	s, err := h.dir.DeleteServiceFor(r.Context(), c, r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	return h.deleted(w, r, c, audit.Event{Action: "service.deleted", TenantID: c.Principal.Tenant.ID, Target: s.Name,
+		TargetName: s.Name, Details: serviceDetails(s)})
 }

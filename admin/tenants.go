@@ -2,6 +2,7 @@ package admin
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/audit"
@@ -27,6 +28,9 @@ type settingsView struct {
 	UserRoles []string    `json:"user_roles"`
 	MFA       string      `json:"mfa"`
 	Support   supportView `json:"support"`
+	// MaxUsers is the tenant's user quota; 0 is none. Unlike the
+	// policies it is not inherited: each tenant's is its own.
+	MaxUsers int `json:"max_users"`
 }
 
 type supportView struct {
@@ -43,12 +47,14 @@ func viewTenant(t directory.Tenant) tenantView {
 		sv.ConsentWindow = s.Support.ConsentWindow.String()
 	}
 	return tenantView{ID: t.ID, Slug: t.Slug, Name: t.Name, Level: string(t.Level), Parent: t.ParentID, Path: t.Path,
-		Settings: settingsView{UserRoles: orEmpty(s.UserRoles), MFA: string(s.MFA), Support: sv}, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+		Settings:  settingsView{UserRoles: orEmpty(s.UserRoles), MFA: string(s.MFA), Support: sv, MaxUsers: s.MaxUsers},
+		CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 }
 
 func (v settingsView) settings() (directory.TenantSettings, error) {
 	s := directory.TenantSettings{UserRoles: v.UserRoles, MFA: directory.MFAPolicy(v.MFA),
-		Support: directory.SupportPolicy{Mode: directory.SupportMode(v.Support.Mode), RequireReason: v.Support.RequireReason}}
+		Support:  directory.SupportPolicy{Mode: directory.SupportMode(v.Support.Mode), RequireReason: v.Support.RequireReason},
+		MaxUsers: v.MaxUsers}
 	if v.Support.ConsentWindow != "" {
 		d, err := time.ParseDuration(v.Support.ConsentWindow)
 		if err != nil {
@@ -65,6 +71,7 @@ func tenantDetails(t directory.Tenant) map[string]string {
 	return map[string]string{
 		"name": t.Name, "mfa": string(s.MFA), "user_roles": join(s.UserRoles), "support_mode": string(s.Support.Mode),
 		"support_reason": boolString(s.Support.RequireReason), "consent_window": s.Support.ConsentWindow.String(),
+		"max_users": strconv.Itoa(s.MaxUsers),
 	}
 }
 

@@ -23,7 +23,17 @@ type userView struct {
 	Owner   string `json:"owner,omitempty"` // the owner's id
 	Enabled bool   `json:"enabled"`
 	// Pending is true for a user who has not set a password yet.
-	Pending   bool      `json:"pending"`
+	Pending bool `json:"pending"`
+	// PasswordStrength is the estimate made when the password was set
+	// (very weak, weak, fair, strong, very strong), or unknown (imported
+	// as a hash, or set before estimates existed).
+	PasswordStrength string `json:"password_strength"`
+	// MustChangePassword: the next login asks for a new password first.
+	MustChangePassword bool `json:"must_change_password"`
+	// DeletedAt is set for a deleted user, which is purged for good at
+	// PurgeAt unless restored first.
+	DeletedAt time.Time `json:"deleted_at,omitzero"`
+	PurgeAt   time.Time `json:"purge_at,omitzero"`
 	MFA       mfaView   `json:"mfa"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -127,6 +137,7 @@ func (h *Handler) viewUsers(ctx context.Context, users []directory.User, enrolle
 	out := make([]userView, len(users))
 	for i, u := range users {
 		out[i] = viewUser(u)
+		out[i].PurgeAt = h.dir.PurgeAt(u)
 		out[i].MFA = mfaView{Enrolled: enrolled[u.ID], Required: decs[i].Required}
 	}
 	return out, nil
@@ -150,7 +161,8 @@ func viewUser(u directory.User) userView {
 			OfficeLocation: u.OfficeLocation},
 		assignmentView: assignmentView{TenantRole: string(u.TenantRole), GlobalRoles: orEmpty(u.GlobalRoles),
 			ServiceRoles: serviceRolesView(u.ServiceRoles), Groups: orEmpty(u.Groups)},
-		Owner: u.OwnerID, Enabled: !u.Disabled, Pending: u.PasswordHash == "", CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
+		Owner: u.OwnerID, Enabled: !u.Disabled, Pending: u.PasswordHash == "", PasswordStrength: u.PasswordStrength.String(),
+		MustChangePassword: u.MustChangePassword, DeletedAt: u.DeletedAt, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
 		LoginCount: u.LoginCount, LastLoginAt: u.LastLoginAt, LastLoginAddress: u.LastLoginAddress, LastSeenAt: u.LastSeenAt}
 }
 
@@ -161,6 +173,7 @@ func profileDetails(u directory.User) map[string]string {
 		"email": u.Email, "email_verified": boolString(u.EmailVerified), "given_name": u.GivenName,
 		"family_name": u.FamilyName, "display_name": u.DisplayName, "preferred_language": u.PreferredLanguage,
 		"phone": u.Phone, "job_title": u.JobTitle, "office_location": u.OfficeLocation, "enabled": boolString(!u.Disabled),
+		"change_at_next_login": boolString(u.MustChangePassword),
 	}
 }
 
@@ -185,7 +198,7 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, c directory.
 	q := r.URL.Query()
 	f := directory.UserFilter{Query: q.Get("q"), GlobalRole: q.Get("global_role"), Group: q.Get("group"),
 		ServiceRole: q.Get("service_role"), MFA: directory.MFAFilter(q.Get("mfa")), Sort: directory.UserSort(q.Get("sort")),
-		After: q.Get("cursor")}
+		Deleted: directory.DeletedFilter(q.Get("deleted")), After: q.Get("cursor")}
 	if v := q.Get("enabled"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -243,8 +256,9 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, c directory
 	var in struct {
 		Username string `json:"username"`
 		profileView
-		Password string `json:"password"`
-		Enabled  *bool  `json:"enabled"`
+		Password           string `json:"password"`
+		MustChangePassword bool   `json:"must_change_password"`
+		Enabled            *bool  `json:"enabled"`
 		assignmentView
 	}
 	if err := decode(w, r, &in); err != nil {
@@ -258,7 +272,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, c directory
 		Email: p.Email, EmailVerified: p.EmailVerified, GivenName: p.GivenName, FamilyName: p.FamilyName, DisplayName: p.DisplayName,
 		PreferredLanguage: p.PreferredLanguage, Phone: p.Phone, JobTitle: p.JobTitle, OfficeLocation: p.OfficeLocation,
 		TenantRole: a.TenantRole, GlobalRoles: a.GlobalRoles, ServiceRoles: a.ServiceRoles, Groups: a.Groups,
-		Password: in.Password, Disabled: in.Enabled != nil && !*in.Enabled})
+		Password: in.Password, MustChangePassword: in.MustChangePassword, Disabled: in.Enabled != nil && !*in.Enabled})
 	if err != nil {
 		return renamed(err, userField)
 	}
@@ -273,16 +287,17 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, c directory
 func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
 	// (Pointers: a field left out stays as it is.)
 	var in struct {
-		Email             *string `json:"email"`
-		EmailVerified     *bool   `json:"email_verified"`
-		GivenName         *string `json:"given_name"`
-		FamilyName        *string `json:"family_name"`
-		DisplayName       *string `json:"display_name"`
-		PreferredLanguage *string `json:"preferred_language"`
-		Phone             *string `json:"phone"`
-		JobTitle          *string `json:"job_title"`
-		OfficeLocation    *string `json:"office_location"`
-		Enabled           *bool   `json:"enabled"`
+		Email              *string `json:"email"`
+		EmailVerified      *bool   `json:"email_verified"`
+		GivenName          *string `json:"given_name"`
+		FamilyName         *string `json:"family_name"`
+		DisplayName        *string `json:"display_name"`
+		PreferredLanguage  *string `json:"preferred_language"`
+		Phone              *string `json:"phone"`
+		JobTitle           *string `json:"job_title"`
+		OfficeLocation     *string `json:"office_location"`
+		Enabled            *bool   `json:"enabled"`
+		MustChangePassword *bool   `json:"must_change_password"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
@@ -290,7 +305,7 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, c directory
 	before, after, err := h.dir.UpdateUserFor(r.Context(), c, r.PathValue("id"), directory.UserUpdate{
 		Email: in.Email, EmailVerified: in.EmailVerified, GivenName: in.GivenName, FamilyName: in.FamilyName,
 		DisplayName: in.DisplayName, PreferredLanguage: in.PreferredLanguage, Phone: in.Phone, JobTitle: in.JobTitle,
-		OfficeLocation: in.OfficeLocation, Enabled: in.Enabled})
+		OfficeLocation: in.OfficeLocation, Enabled: in.Enabled, MustChangePassword: in.MustChangePassword})
 	if err != nil {
 		return err
 	}
@@ -298,6 +313,9 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, c directory
 	action := "user.updated"
 	if _, ok := d["enabled"]; ok && len(d) == 1 {
 		action = map[bool]string{true: "user.enabled", false: "user.disabled"}[!after.Disabled]
+	}
+	if _, ok := d["change_at_next_login"]; ok && len(d) == 1 && after.MustChangePassword {
+		action = "user.password_reset_required"
 	}
 	if err := h.recordChange(r, c, audit.Event{Action: action, TenantID: after.TenantID, Target: after.ID,
 		TargetName: after.Username, Details: d}); err != nil {

@@ -122,14 +122,26 @@ func (w *apiWorld) serve(t *testing.T, st *sqlite.Store, cfg Config) {
 	t.Helper()
 	log := audit.New(st, time.Now, nil)
 	cfg.Directory, cfg.Tokens, cfg.InvalidToken, cfg.Audience = w.dir, fakeTokens{}, errInvalidToken, testAudience
+	keep := func(e audit.Event) {
+		w.mu.Lock()
+		w.events = append(w.events, e)
+		w.mu.Unlock()
+	}
 	cfg.Audit = func(ctx context.Context, e audit.Event) error {
 		if err := log.Record(ctx, e); err != nil {
 			return err
 		}
-		w.mu.Lock()
-		w.events = append(w.events, e)
-		w.mu.Unlock()
+		keep(e)
 		return nil
+	}
+	if cfg.AuditIn == nil {
+		cfg.AuditIn = func(ctx context.Context, to audit.Appender, e audit.Event) error {
+			if err := log.RecordIn(ctx, to, e); err != nil {
+				return err
+			}
+			keep(e)
+			return nil
+		}
 	}
 	cfg.Events, cfg.Credentials = st, st
 	cfg.ResetTOTP = func(context.Context, directory.Caller, directory.User) error { return nil }
