@@ -15,6 +15,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/gatehouse-id/gatehouse/directory"
 	"github.com/gatehouse-id/gatehouse/keys"
 	"github.com/gatehouse-id/gatehouse/provider"
 )
@@ -52,6 +53,9 @@ type config struct {
 	// SupportSessionLifetime is the longest a support session ("jill$john")
 	// and the tokens issued in it or by token exchange live.
 	SupportSessionLifetime time.Duration
+	// UserRetention is how long a deleted user stays restorable before
+	// the purge job removes it for good.
+	UserRetention time.Duration
 }
 
 // bindFlags registers the serve flags on fs, with defaults from the
@@ -69,6 +73,8 @@ func (c *config) bindFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Demo, "demo", env("GATEHOUSE_DEMO", "") == "true", "load the demo directory and serve the demo portal; allows laptop-only settings (GATEHOUSE_DEMO=true)")
 	fs.DurationVar(&c.SupportSessionLifetime, "support-session-lifetime", envDuration("GATEHOUSE_SUPPORT_SESSION_LIFETIME", time.Hour),
 		"longest life of a support session (jill$john) and of its tokens; refresh never extends it (GATEHOUSE_SUPPORT_SESSION_LIFETIME)")
+	fs.DurationVar(&c.UserRetention, "user-retention", envDuration("GATEHOUSE_USER_RETENTION", directory.DefaultUserRetention),
+		"how long a deleted user can be restored before it is purged for good (GATEHOUSE_USER_RETENTION)")
 }
 
 // bindStorageFlags registers what reaches the stores and unseals their
@@ -153,6 +159,12 @@ func (c *config) resolve() error {
 	}
 	if c.SupportSessionLifetime < time.Minute || c.SupportSessionLifetime > 12*time.Hour {
 		return errors.New("GATEHOUSE_SUPPORT_SESSION_LIFETIME / --support-session-lifetime must be a duration between 1m and 12h, such as 1h")
+	}
+	if c.UserRetention == 0 {
+		c.UserRetention = directory.DefaultUserRetention
+	}
+	if c.UserRetention < time.Hour || c.UserRetention > 365*24*time.Hour {
+		return errors.New("GATEHOUSE_USER_RETENTION / --user-retention must be a duration between 1h and 8760h (a year), such as 240h")
 	}
 	if err := c.resolveSigning(); err != nil {
 		return err

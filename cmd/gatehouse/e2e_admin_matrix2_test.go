@@ -136,8 +136,9 @@ func TestAdminClientMatrix(t *testing.T) {
 	m.run(t, clientEndpoints(m.root), nil)
 }
 
-// tenantUserEndpoints are deleting a tenant, copying a user's roles and
-// setting a user's owner. root is root-admin's token.
+// tenantUserEndpoints are deleting a tenant; deleting, restoring and
+// purging a user; copying a user's roles and setting a user's owner. root
+// is root-admin's token.
 func tenantUserEndpoints(root string) []adminEndpoint {
 	// makeUser creates a plain user of target, holding globalRoles.
 	makeUser := func(t *testing.T, h *harness, target string, globalRoles ...string) map[string]any {
@@ -197,6 +198,33 @@ func tenantUserEndpoints(root string) []adminEndpoint {
 			} else if got := strs(a.body["global_roles"]); a.str("id") != to || !slices.Contains(got, "readers") ||
 				!slices.Contains(got, "devices") || a.str("tenant_role") != "user" {
 				t.Errorf("copied: %s", a.raw)
+			}
+			return a
+		}},
+		{name: "delete-user", write: true, created: http.StatusNoContent, send: func(t *testing.T, h *harness, token, target string) apiAnswer {
+			user := field(makeUser(t, h, target), "id")
+			a := h.api(t, token, "DELETE", "/users/"+user, nil)
+			after := getUser(t, h, user)
+			if deleted := after.str("deleted_at") != ""; deleted != (a.status == http.StatusNoContent) {
+				t.Errorf("DELETE answered %d; the user after: %s", a.status, after)
+			}
+			return a
+		}},
+		{name: "restore-user", write: true, created: http.StatusOK, send: func(t *testing.T, h *harness, token, target string) apiAnswer {
+			user := field(makeUser(t, h, target), "id")
+			h.api(t, root, "DELETE", "/users/"+user, nil).want(t, http.StatusNoContent)
+			a := h.api(t, token, "POST", "/users/"+user+"/restore", nil)
+			after := getUser(t, h, user)
+			if restored := after.str("deleted_at") == ""; restored != (a.status == http.StatusOK) {
+				t.Errorf("restore answered %d; the user after: %s", a.status, after)
+			}
+			return a
+		}},
+		{name: "purge-user", write: true, created: http.StatusNoContent, send: func(t *testing.T, h *harness, token, target string) apiAnswer {
+			user := field(makeUser(t, h, target), "id")
+			a := h.api(t, token, "DELETE", "/users/"+user+"?purge=true", nil)
+			if g := h.api(t, root, "GET", "/users/"+user, nil); (g.status == http.StatusNotFound) != (a.status == http.StatusNoContent) {
+				t.Errorf("purge answered %d; the user after: %s", a.status, g)
 			}
 			return a
 		}},

@@ -30,10 +30,13 @@ func TestAdminEscalationsRefused(t *testing.T) {
 	h.api(t, admin, "POST", "/tenants/prov/roles", map[string]any{"name": "user-managers", "permissions": []string{"users:admin"}}).want(t, http.StatusCreated)
 	h.api(t, admin, "POST", "/tenants/cust/roles", map[string]any{"name": "cpower", "permissions": []string{"users:admin", "roles:admin"}}).want(t, http.StatusCreated)
 	for _, u := range []struct{ name, role string }{{"tim", "tenant-keepers"}, {"uma", "user-managers"}} {
-		h.api(t, admin, "POST", "/tenants/prov/users", map[string]any{"username": u.name, "password": u.name + "-password",
+		h.api(t, admin, "POST", "/tenants/prov/users", map[string]any{"username": u.name, "password": u.name + passphrase,
 			"global_roles": []string{u.role}}).want(t, http.StatusCreated)
 	}
-	tim, uma := h.adminToken(t, "prov", "tim"), h.adminToken(t, "prov", "uma")
+	signIn := func(name string) string {
+		return h.browser().signIn(t, h.console("openid", claims.ScopeAdmin), "prov", name, name+passphrase).AccessToken
+	}
+	tim, uma := signIn("tim"), signIn("uma")
 
 	t.Run("default roles beyond the caller's", func(t *testing.T) {
 		a := h.api(t, tim, "PUT", "/tenants/cust", map[string]any{"name": "Customer",

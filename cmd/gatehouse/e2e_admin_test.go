@@ -48,6 +48,11 @@ func (h *harness) adminToken(t *testing.T, tenant, username string, scopes ...st
 	return h.browser().signIn(t, h.console(scopes...), tenant, username, username+"-password").AccessToken
 }
 
+// passphrase ends the passwords the tests give users through the API,
+// which the password policy holds to more than the directory file's
+// "<username>-password".
+const passphrase = " plum orchard velvet"
+
 // automationToken is the machine client's access token for scope.
 func (h *harness) automationToken(t *testing.T, scope string) string {
 	t.Helper()
@@ -1152,6 +1157,20 @@ func serviceEndpoints(root string) []adminEndpoint {
 			}
 			return a
 		}},
+		{name: "delete-service", write: true, created: http.StatusNoContent, send: func(t *testing.T, h *harness, token, _ string) apiAnswer {
+			name := freshName("svc")
+			h.api(t, root, "POST", "/services", map[string]any{"name": name, "display_name": fixture, "roles": []string{"viewer"}}).
+				want(t, http.StatusCreated)
+			a := h.api(t, token, "DELETE", "/services/"+name, nil)
+			want := http.StatusOK
+			if a.status == http.StatusNoContent {
+				want = http.StatusNotFound
+			}
+			if g := h.api(t, root, "GET", "/services/"+name, nil); g.status != want {
+				t.Errorf("after DELETE answered %d, GET answers %s", a.status, g)
+			}
+			return a
+		}},
 	}
 }
 
@@ -1323,11 +1342,16 @@ func TestAdminCatalogConflicts(t *testing.T) {
 	}
 	root := h.adminToken(t, "root", "root-admin")
 	h.api(t, root, "POST", "/services", map[string]any{"name": "telemetry", "roles": []string{"viewer"}}).wantProblem(t, http.StatusConflict, "name")
-	// Nor are a service's roles removed through PUT.
-	h.api(t, root, "PUT", "/services/telemetry", map[string]any{"roles": []string{"viewer"}}).wantRefusal(t, "roles", "operator")
+	// Nor is a service's role that something holds removed through PUT,
+	// nor the service deleted; nor is a service left without roles.
+	h.api(t, tok, "POST", "/tenants/cust/groups", map[string]any{"name": "operators",
+		"service_roles": map[string][]string{"telemetry": {"operator"}}}).want(t, http.StatusCreated)
+	h.api(t, root, "PUT", "/services/telemetry", map[string]any{"roles": []string{"viewer"}}).
+		wantRefusal(t, "roles", "telemetry:operator", "in cust (groups operators)")
+	h.api(t, root, "DELETE", "/services/telemetry", nil).wantRefusal(t, "name", "telemetry", "in cust (groups operators)")
 	h.api(t, root, "PUT", "/services/telemetry", map[string]any{"roles": []string{}}).wantProblem(t, http.StatusUnprocessableEntity, "roles")
 	if s := h.api(t, root, "GET", "/services/telemetry", nil); s.str("display_name") != "Telemetry" || !sameSet(strs(s.body["roles"]), []string{"viewer", "operator"}) {
-		t.Errorf("a refused create changed telemetry: %s", s.raw)
+		t.Errorf("a refused change changed telemetry: %s", s.raw)
 	}
 }
 
@@ -1434,6 +1458,8 @@ func TestAdminCatalogEscalation(t *testing.T) {
 			want(t, http.StatusForbidden)
 		auto := h.automationToken(t, claims.ScopeAdmin)
 		h.api(t, auto, "POST", "/services", map[string]any{"name": "auto-svc", "roles": []string{"viewer"}}).want(t, http.StatusForbidden)
+		h.api(t, roler, "DELETE", "/services/telemetry", nil).want(t, http.StatusForbidden)
+		h.api(t, auto, "DELETE", "/services/telemetry", nil).want(t, http.StatusForbidden)
 		root := h.adminToken(t, "root", "root-admin")
 		h.api(t, root, "GET", "/services/roler-svc", nil).want(t, http.StatusNotFound)
 		h.api(t, root, "GET", "/services/auto-svc", nil).want(t, http.StatusNotFound)

@@ -151,7 +151,8 @@ func openDirectory(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 		db.Close()
 		return nil, nil, nil, err
 	}
-	dir := directory.New(db, directory.NewSecretHasher(hashKey), directory.Config{PasswordParams: opt.passwordParams, Now: opt.now})
+	dir := directory.New(db, directory.NewSecretHasher(hashKey), directory.Config{PasswordParams: opt.passwordParams,
+		UserRetention: cfg.UserRetention, Now: opt.now})
 	if err := dir.EnsureTenantDefaults(ctx); err != nil {
 		db.Close()
 		return nil, nil, nil, err
@@ -221,6 +222,7 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 		report(c)
 	}
 	go km.MaintainEvery(bg, report, func(err error) { log.Warn("signing key maintenance", "err", err) })
+	go purgeDeletedEvery(bg, a.directory, a.audit, log)
 	if a.mfa, err = newMFA(ctx, a.db, a.kv, sealer, a.audit, opt.now); err != nil {
 		return err
 	}
@@ -265,7 +267,7 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	}
 	api, err := admin.New(admin.Config{
 		Directory: a.directory, Tokens: prov, InvalidToken: provider.ErrInvalidToken, Audience: prov.AdminAudience(),
-		Audit: a.audit.Record, Events: a.db, ResetTOTP: a.resetTOTP, Credentials: a.db, Logger: log,
+		Audit: a.audit.Record, AuditIn: a.audit.RecordIn, Events: a.db, ResetTOTP: a.resetTOTP, Credentials: a.db, Logger: log,
 	})
 	if err != nil {
 		return err
