@@ -82,33 +82,17 @@ type mfaView struct {
 }
 
 // TOTPCredentials tells who has enrolled TOTP; mfa.Store (the durable
-// store) implements it.
+// store) implements it. A list filtered on TOTP asks the directory's store
+// instead (directory.UserFilter.MFA), which keeps the credentials as well.
 type TOTPCredentials interface {
 	// TOTPCredential returns the user's credential, or an error wrapping
 	// mfa.ErrNotFound.
 	TOTPCredential(ctx context.Context, userID string) (mfa.Credential, error)
-	// ListTOTPCredentials returns every credential of the installation.
-	ListTOTPCredentials(ctx context.Context) ([]mfa.Credential, error)
-}
-
-// enrolledUsers returns the ids of every user of the installation who has
-// TOTP: what a list filtered on it needs, for every user of the tenant.
-func (h *Handler) enrolledUsers(ctx context.Context) (map[string]bool, error) {
-	cs, err := h.credentials.ListTOTPCredentials(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]bool, len(cs))
-	for _, c := range cs {
-		out[c.UserID] = true
-	}
-	return out, nil
 }
 
 // enrolledAmong returns the ids of those of users who have TOTP, asking
 // for each one's credential: users are a page (at most
-// directory.MaxUserPage), and the store's only wider question reads every
-// credential of the installation.
+// directory.MaxUserPage), and each question is a lookup by primary key.
 func (h *Handler) enrolledAmong(ctx context.Context, users []directory.User) (map[string]bool, error) {
 	out := make(map[string]bool, len(users))
 	for _, u := range users {
@@ -121,14 +105,11 @@ func (h *Handler) enrolledAmong(ctx context.Context, users []directory.User) (ma
 	return out, nil
 }
 
-// viewUsers shows users with their second factor; enrolled says who has
-// TOTP, or if nil is asked of the store for users.
-func (h *Handler) viewUsers(ctx context.Context, users []directory.User, enrolled map[string]bool) ([]userView, error) {
-	if enrolled == nil {
-		var err error
-		if enrolled, err = h.enrolledAmong(ctx, users); err != nil {
-			return nil, err
-		}
+// viewUsers shows users with their second factor.
+func (h *Handler) viewUsers(ctx context.Context, users []directory.User) ([]userView, error) {
+	enrolled, err := h.enrolledAmong(ctx, users)
+	if err != nil {
+		return nil, err
 	}
 	decs, err := h.dir.HomeMFAOf(ctx, users)
 	if err != nil {
@@ -145,7 +126,7 @@ func (h *Handler) viewUsers(ctx context.Context, users []directory.User, enrolle
 
 // writeUser answers status with u.
 func (h *Handler) writeUser(w http.ResponseWriter, r *http.Request, status int, u directory.User) error {
-	v, err := h.viewUsers(r.Context(), []directory.User{u}, nil)
+	v, err := h.viewUsers(r.Context(), []directory.User{u})
 	if err != nil {
 		return err
 	}
@@ -213,16 +194,6 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, c directory.
 		}
 		f.Limit = n
 	}
-	// Filtering on TOTP needs to know of every user of the tenant; a page
-	// without the filter, of its own users only (viewUsers asks).
-	var enrolled map[string]bool
-	if f.MFA != "" {
-		var err error
-		if enrolled, err = h.enrolledUsers(r.Context()); err != nil {
-			return err
-		}
-		f.Enrolled = func(id string) bool { return enrolled[id] }
-	}
 	users, next, err := h.dir.UsersFor(r.Context(), c, r.PathValue("slug"), f)
 	var fe *directory.FieldError
 	if errors.As(err, &fe) {
@@ -232,7 +203,7 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, c directory.
 	if err != nil {
 		return err
 	}
-	out, err := h.viewUsers(r.Context(), users, enrolled)
+	out, err := h.viewUsers(r.Context(), users)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,7 +17,7 @@ import (
 // everything.
 type UserFilter struct {
 	// Query matches, case-insensitively, part of the username, the name or
-	// the email address.
+	// the email address (see UserQuery.Text for what case means here).
 	Query      string
 	GlobalRole string // holds this global role directly
 	Group      string // is in this group
@@ -29,12 +28,8 @@ type UserFilter struct {
 	// default), include them, or list only them.
 	Deleted DeletedFilter
 	// MFA keeps the users who have (MFAEnrolled) or have not
-	// (MFANotEnrolled) enrolled TOTP; it needs Enrolled.
+	// (MFANotEnrolled) enrolled TOTP.
 	MFA MFAFilter
-	// Enrolled reports whether the user with an id has enrolled TOTP. The
-	// directory does not keep second factors (package mfa does), so the
-	// caller says.
-	Enrolled func(userID string) bool
 	// Sort is the order; by username if empty.
 	Sort UserSort
 	// After is the cursor: the next_cursor of the previous page, which
@@ -42,6 +37,49 @@ type UserFilter struct {
 	After string
 	// Limit is the page size; 50 if zero, at most 500.
 	Limit int
+}
+
+// UserQuery is a page of one tenant's users as a Store reads it
+// (Store.QueryUsers): UserFilter once UsersFor has checked it, with the
+// service role split and the cursor decoded. It asks for the users that
+// match every filter set, in the order Sort, after After, at most Limit.
+// Empty fields match everything.
+type UserQuery struct {
+	TenantID string // the users' home tenant
+	// Text, if set, matches part of the username, the email address, the
+	// given, family or display name, or of "given family" (the two names
+	// and a space). Case is ignored for the ASCII letters only: A-Z match
+	// a-z, as SQLite's lower() and PostgreSQL's under COLLATE "C" fold,
+	// while other letters (É, Ö) match only themselves. '%' and '_' are
+	// characters like any other.
+	Text       string
+	GlobalRole string // holds this global role directly
+	Group      string // is in this group
+	// Service and ServiceRole, both set or neither: holds ServiceRole in
+	// Service directly.
+	Service, ServiceRole string
+	Enabled              *bool
+	Deleted              DeletedFilter
+	// MFA keeps the users who have (MFAEnrolled) or have not
+	// (MFANotEnrolled) a TOTP credential.
+	MFA MFAFilter
+	// Sort is one of the four orders (not empty).
+	Sort UserSort
+	// After, if set, is where the page starts: with the users strictly
+	// after it in the order Sort, whether or not a user with its key and
+	// id exists or matches.
+	After *UserCursor
+	// Limit is the most users returned; it must be positive.
+	Limit int
+}
+
+// UserCursor is a position in a list of users: a sort key and the id that
+// breaks ties. Only the key of the query's sort is read: Username for the
+// username orders, CreatedAt for the created ones.
+type UserCursor struct {
+	Username  string
+	CreatedAt time.Time
+	ID        string
 }
 
 // MFAFilter filters users on their TOTP enrolment.
@@ -65,7 +103,8 @@ const (
 
 // UserSort is the order of a list of users: a key, ascending, or
 // descending with a leading "-". Users with the same key are ordered by id
-// (the same way), so that the order is total and a cursor exact.
+// (the same way), so that the order is total and a cursor exact. Keys
+// compare byte by byte (usernames) or as instants (created).
 type UserSort string
 
 // The orders of a list of users.
@@ -83,6 +122,13 @@ const MaxUserPage = 500
 // at a time: the page, and the cursor of the next one ("" after the last).
 // A filter, a sort or a cursor that is not valid is a *FieldError naming
 // it (mfa, service_role, sort, cursor).
+//
+// The store reads the page (Store.QueryUsers), one user more than it
+// holds to tell whether another follows, from an index in the page's
+// order: a page costs about what its users do, not what the tenant's do.
+// The exception is a filter few users pass, a text above all, which the
+// store tests against the tenant's users until the page is full
+// (BenchmarkUsersFor).
 func (d *Directory) UsersFor(ctx context.Context, c Caller, slug string, f UserFilter) ([]User, string, error) {
 	t, err := d.tenantFor(ctx, d.store, c, slug, "users", AccessRead)
 	if err != nil {
@@ -95,30 +141,29 @@ func (d *Directory) UsersFor(ctx context.Context, c Caller, slug string, f UserF
 	if f.Sort == "" {
 		f.Sort = SortUsername
 	}
-	cmpUsers, err := f.Sort.compare()
-	if err != nil {
-		return nil, "", err
+	switch f.Sort {
+	case SortUsername, SortUsernameDesc, SortCreated, SortCreatedDesc:
+	default:
+		return nil, "", fieldErr("sort", "must be one of username, -username, created, -created")
 	}
-	var after User
+	q := UserQuery{TenantID: t.ID, Text: strings.TrimSpace(f.Query), GlobalRole: f.GlobalRole, Group: f.Group,
+		Enabled: f.Enabled, Deleted: f.Deleted, MFA: f.MFA, Sort: f.Sort, Limit: f.Limit + 1}
 	if f.After != "" {
-		if after, err = decodeUserCursor(f.After, f.Sort); err != nil {
+		after, err := decodeUserCursor(f.After, f.Sort)
+		if err != nil {
 			return nil, "", err
 		}
+		q.After = &after
 	}
-	var svc, svcRole string
 	if f.ServiceRole != "" {
 		var ok bool
-		svc, svcRole, ok = strings.Cut(f.ServiceRole, ":")
-		if !ok || ValidateName("service_role", svc) != nil || ValidateName("service_role", svcRole) != nil {
+		q.Service, q.ServiceRole, ok = strings.Cut(f.ServiceRole, ":")
+		if !ok || ValidateName("service_role", q.Service) != nil || ValidateName("service_role", q.ServiceRole) != nil {
 			return nil, "", fieldErr("service_role", "must be service:role, such as webshop:quotation")
 		}
 	}
 	switch f.MFA {
-	case "":
-	case MFAEnrolled, MFANotEnrolled:
-		if f.Enrolled == nil {
-			return nil, "", errors.New("directory: UserFilter.MFA needs Enrolled")
-		}
+	case "", MFAEnrolled, MFANotEnrolled:
 	default:
 		return nil, "", fieldErr("mfa", "must be %s or %s", MFAEnrolled, MFANotEnrolled)
 	}
@@ -127,64 +172,15 @@ func (d *Directory) UsersFor(ctx context.Context, c Caller, slug string, f UserF
 	default:
 		return nil, "", fieldErr("deleted", "must be %s or %s (without it, deleted users are left out)", DeletedInclude, DeletedOnly)
 	}
-	all, err := d.store.ListUsers(ctx, t.ID)
+	users, err := d.store.QueryUsers(ctx, q)
 	if err != nil {
 		return nil, "", err
 	}
-	q := strings.ToLower(strings.TrimSpace(f.Query))
-	matching := all[:0]
-	for _, u := range all {
-		switch {
-		case f.Deleted == DeletedExclude && u.Deleted(), f.Deleted == DeletedOnly && !u.Deleted():
-		case q != "" && !matchesQuery(u, q):
-		case f.GlobalRole != "" && !slices.Contains(u.GlobalRoles, f.GlobalRole):
-		case f.Group != "" && !slices.Contains(u.Groups, f.Group):
-		case svc != "" && !u.ServiceRoles.Has(svc, svcRole):
-		case f.Enabled != nil && *f.Enabled == u.Disabled:
-		case f.MFA != "" && f.Enrolled(u.ID) != (f.MFA == MFAEnrolled):
-		default:
-			matching = append(matching, u)
-		}
-	}
-	slices.SortFunc(matching, cmpUsers)
-	if f.After != "" {
-		// The first user after the cursor's, whether or not that one
-		// still exists or still matches.
-		i, _ := slices.BinarySearchFunc(matching, after, cmpUsers)
-		for i < len(matching) && cmpUsers(matching[i], after) <= 0 {
-			i++
-		}
-		matching = matching[i:]
-	}
-	if len(matching) > f.Limit {
-		page := matching[:f.Limit:f.Limit]
+	if len(users) > f.Limit {
+		page := users[:f.Limit:f.Limit]
 		return page, encodeUserCursor(f.Sort, page[len(page)-1]), nil
 	}
-	return matching, "", nil
-}
-
-// compare returns the order s puts users in, or a *FieldError for a sort
-// that does not exist.
-func (s UserSort) compare() (func(a, b User) int, error) {
-	var key func(a, b User) int
-	switch strings.TrimPrefix(string(s), "-") {
-	case "username":
-		key = func(a, b User) int { return strings.Compare(a.Username, b.Username) }
-	case "created":
-		key = func(a, b User) int { return a.CreatedAt.Compare(b.CreatedAt) }
-	default:
-		return nil, fieldErr("sort", "must be one of username, -username, created, -created")
-	}
-	cmpUsers := func(a, b User) int {
-		if c := key(a, b); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	}
-	if strings.HasPrefix(string(s), "-") {
-		return func(a, b User) int { return cmpUsers(b, a) }, nil
-	}
-	return cmpUsers, nil
+	return users, "", nil
 }
 
 // A user cursor is opaque to clients: base64url (no padding) of the sort,
@@ -200,41 +196,31 @@ func encodeUserCursor(s UserSort, u User) string {
 	return base64.RawURLEncoding.EncodeToString(raw)
 }
 
-// decodeUserCursor returns the user a cursor for sort s points after (only
-// its sort key and id are set), or a *FieldError for a cursor that is not
-// one, or was made for another sort.
-func decodeUserCursor(cursor string, s UserSort) (User, error) {
+// decodeUserCursor returns the position a cursor for sort s points at, or
+// a *FieldError for a cursor that is not one, or was made for another
+// sort.
+func decodeUserCursor(cursor string, s UserSort) (UserCursor, error) {
 	bad := fieldErr("cursor", "is not a cursor this API gave out")
 	raw, err := base64.RawURLEncoding.DecodeString(cursor)
 	if err != nil || len(cursor) > 1024 {
-		return User{}, bad
+		return UserCursor{}, bad
 	}
 	var parts []string
 	if err := json.Unmarshal(raw, &parts); err != nil || len(parts) != 3 || parts[2] == "" {
-		return User{}, bad
+		return UserCursor{}, bad
 	}
 	if parts[0] != string(s) {
-		return User{}, fieldErr("cursor", "was given out for sort %q, not %q: start again without a cursor", parts[0], s)
+		return UserCursor{}, fieldErr("cursor", "was given out for sort %q, not %q: start again without a cursor", parts[0], s)
 	}
-	u := User{Username: parts[1], ID: parts[2]}
+	c := UserCursor{Username: parts[1], ID: parts[2]}
 	if strings.TrimPrefix(string(s), "-") == "created" {
 		ns, err := strconv.ParseInt(parts[1], 10, 64)
 		if err != nil {
-			return User{}, bad
+			return UserCursor{}, bad
 		}
-		u.Username, u.CreatedAt = "", time.Unix(0, ns).UTC()
+		c.Username, c.CreatedAt = "", time.Unix(0, ns).UTC()
 	}
-	return u, nil
-}
-
-func matchesQuery(u User, q string) bool {
-	for _, v := range []string{u.Username, u.Email, u.GivenName, u.FamilyName, u.DisplayName,
-		u.GivenName + " " + u.FamilyName} {
-		if strings.Contains(strings.ToLower(v), q) {
-			return true
-		}
-	}
-	return false
+	return c, nil
 }
 
 // UserFor returns the user with id, if the caller may read the users of

@@ -48,6 +48,17 @@ type Store interface {
 	// ListUsers returns the users whose home tenant is tenantID, ordered by
 	// username, deleted users included.
 	ListUsers(ctx context.Context, tenantID string) ([]User, error)
+	// QueryUsers returns a page of the users whose home tenant is
+	// q.TenantID: those matching every filter of q, in the order q.Sort
+	// (ties by id, the same way), strictly after q.After if set, at most
+	// q.Limit. The store filters, orders and stops at the limit itself,
+	// so that a page costs about what its users do rather than what the
+	// tenant's do; see UserQuery for what each filter matches. Enrolment
+	// (q.MFA) is answered from the TOTP credentials the same store keeps
+	// as mfa.Store: a user is enrolled when it has one. An unknown tenant
+	// has no users; a sort that does not exist, or a limit below 1, is an
+	// error.
+	QueryUsers(ctx context.Context, q UserQuery) ([]User, error)
 	// CountUsers counts the users whose home tenant is tenantID and that
 	// are not deleted: what the tenant's quota counts. In a transaction,
 	// a concurrent create in the same tenant must not let both commit over

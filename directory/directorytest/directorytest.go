@@ -3,7 +3,7 @@
 // the domain layer can rely on one behaviour whatever stores the data:
 //
 //	func TestDirectory(t *testing.T) {
-//		directorytest.Run(t, func(t *testing.T) directory.Store { return openFresh(t) })
+//		directorytest.Run(t, func(t *testing.T) directory.Store { return openFresh(t) }, enrolTOTP)
 //	}
 //
 // The suite imports nothing but the contract (package directory, and
@@ -27,7 +27,10 @@
 //   - a write that refers to a row that does not exist (a tenant, a user, an
 //     owner) fails with ErrNotFound and an error naming the missing id;
 //   - a list of children of an unknown tenant or user is empty, not an
-//     error.
+//     error;
+//   - QueryUsers tells enrolled users by the TOTP credentials the backend
+//     keeps as mfa.Store, which the suite cannot write through
+//     directory.Store: Run's enrol writes one (EnrolTOTP).
 package directorytest
 
 import (
@@ -44,7 +47,8 @@ import (
 
 // Run runs the suite. newStore must return a new, empty store for each call;
 // it is called once per subtest, and should register its cleanup with t.
-func Run(t *testing.T, newStore func(t *testing.T) directory.Store) {
+// enrol gives a user of such a store a TOTP credential (see EnrolTOTP).
+func Run(t *testing.T, newStore func(t *testing.T) directory.Store, enrol EnrolTOTP) {
 	t.Run("Tenants", func(t *testing.T) { testTenants(t, newStore) })
 	t.Run("Users", func(t *testing.T) { testUsers(t, newStore) })
 	t.Run("Clients", func(t *testing.T) { testClients(t, newStore) })
@@ -64,6 +68,7 @@ func Run(t *testing.T, newStore func(t *testing.T) directory.Store) {
 	t.Run("Logins", func(t *testing.T) { testLogins(t, newStore) })
 	t.Run("Lifecycle", func(t *testing.T) { testLifecycle(t, newStore) })
 	t.Run("Purges", func(t *testing.T) { testPurges(t, newStore) })
+	t.Run("QueryUsers", func(t *testing.T) { testQueryUsers(t, newStore, enrol) })
 }
 
 // at returns a fixed instant plus m minutes. It has microseconds, so that a
