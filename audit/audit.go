@@ -59,7 +59,13 @@ type Store interface {
 	// first (events of the same time by id, descending, comparing
 	// bytes), at most q.PageSize() of them, and whether more match after
 	// the last one returned: the next page, from its Cursor. No tenants
-	// means no events and no more.
+	// means no events and no more; a q that Check refuses fails with its
+	// error.
+	//
+	// A Store answers q.Subtree only if it sees the directory's tenants
+	// (storage/sqlite and storage/postgres keep both in one database,
+	// and read the subtree in the query); one that does not fails with
+	// an error wrapping ErrSubtreeUnsupported.
 	QueryEvents(ctx context.Context, q Query) ([]Event, bool, error)
 }
 

@@ -22,10 +22,15 @@
 // EncodeCursor and DecodeCursor, is where the next page starts, so that
 // events appended meanwhile shift nothing. A Store has no way to list
 // "every tenant": the caller names them, so a viewer's subtree is the
-// widest read there is.
+// widest read there is. A viewer's subtree is named by its top tenant
+// (Query.Subtree), which a Store that sees the directory's tenants reads in
+// the same query as the events, rather than as a list of every tenant in
+// it: a provider's subtree may hold thousands.
 //
 // The log outlives what it names: a deleted user's events stay, so stores
-// keep no reference from an event to a tenant or user. storage/sqlite and
+// keep no reference from an event to a tenant or user. A deleted tenant's
+// events stay too, but it is in no subtree any more: only a list of tenant
+// ids naming it (Query.TenantIDs, ListEvents) reads them. storage/sqlite and
 // storage/postgres implement Store and pass the conformance suite in
-// audittest.
+// audittest, subtrees included.
 package audit

@@ -15,15 +15,42 @@ import (
 // the client's mistake (a 400), not a failure of the store.
 var ErrBadCursor = errors.New("audit: bad cursor")
 
+// ErrBadQuery is wrapped by the error QueryEvents returns for a Query that
+// Check refuses: a mistake of the calling code, not of a person.
+var ErrBadQuery = errors.New("audit: bad query")
+
+// ErrSubtreeUnsupported is wrapped by the error of a Store that does not
+// see the directory's tenants when it is asked for a Query.Subtree: it
+// cannot tell which tenants lie below another, and refuses rather than
+// guess.
+var ErrSubtreeUnsupported = errors.New("audit: this store does not see the directory's tenants, so it answers no subtree query")
+
 // Query selects events for Store.QueryEvents. Every filter that is set must
 // match; the zero value of a filter means "any". Ids, actors, targets and
 // actions compare byte by byte, as tenant ids do: "U-1" is not "u-1", and
 // "%" or "_" are characters, not patterns.
+//
+// A query names the tenants whose events it reads in one of two ways,
+// never both (Check): a list (TenantIDs), or the top of a subtree
+// (Subtree). Naming none means no events, never every tenant's.
 type Query struct {
-	// TenantIDs are the tenants whose events may be returned, and is
-	// required: no tenants means no events, never every tenant's. The
-	// caller names the viewer's subtree.
+	// TenantIDs are the tenants whose events may be returned: a short
+	// explicit list. The ids go to the database with the query, so a
+	// viewer's whole subtree, which may hold thousands of tenants, is
+	// better named by Subtree.
 	TenantIDs []string
+	// Subtree is the id of a tenant whose events, and those of every
+	// tenant below it, may be returned: the tenants whose Path holds
+	// that id (directory.Tenant.Path, what directory.Caller.Reaches
+	// tests), as the directory's tenants are when the query runs. The
+	// store reads them itself (Store.QueryEvents says which stores can),
+	// so that no list of ids travels.
+	//
+	// Only tenants that exist count: the events of a deleted tenant stay
+	// in the log, and a TenantIDs naming it reads them, but they belong
+	// to no subtree any more, and a Subtree naming the deleted tenant
+	// itself reads nothing.
+	Subtree string
 	// Actor is an exact actor ("u-1", "client:c-1", "system"), optional.
 	Actor string
 	// Target is an exact target (a user id: the "user" filter), optional.
@@ -117,6 +144,21 @@ func (q Query) ActionRange() (from, to string, ok bool) {
 	}
 	return q.Action, p + "/", true
 }
+
+// Check returns an error wrapping ErrBadQuery if q names its tenants both
+// ways, by a TenantIDs that is not empty and by Subtree: whether the
+// caller meant the tenants in both or in either, an answer would guess. A
+// Store checks it before anything else.
+func (q Query) Check() error {
+	if len(q.TenantIDs) > 0 && q.Subtree != "" {
+		return fmt.Errorf("%w: both TenantIDs and Subtree name the tenants; name them one way", ErrBadQuery)
+	}
+	return nil
+}
+
+// NoTenants reports whether q names no tenant, by neither TenantIDs nor
+// Subtree: it selects no events.
+func (q Query) NoTenants() bool { return len(q.TenantIDs) == 0 && q.Subtree == "" }
 
 // PageSize returns how many events q asks for at most: q.Limit, or
 // ListLimit when that is <= 0 or above it.

@@ -3,6 +3,7 @@ package audit_test
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -22,6 +23,9 @@ type memStore struct {
 	mu     sync.Mutex
 	events []audit.Event
 	err    error // returned by AppendEvent when set
+	// tenants are the directory's tenants, id to path, for Subtree
+	// queries; nil for a store that does not see them.
+	tenants map[string][]string
 }
 
 func (s *memStore) AppendEvent(_ context.Context, e audit.Event) error {
@@ -44,11 +48,17 @@ func (s *memStore) ListEvents(ctx context.Context, tenantIDs []string, since tim
 }
 
 func (s *memStore) QueryEvents(_ context.Context, q audit.Query) ([]audit.Event, bool, error) {
+	if err := q.Check(); err != nil {
+		return nil, false, err
+	}
+	if q.Subtree != "" && s.tenants == nil {
+		return nil, false, fmt.Errorf("query audit events: %w", audit.ErrSubtreeUnsupported)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []audit.Event
 	for _, e := range s.events {
-		if matches(q, e) {
+		if s.inTenants(q, e) && matches(q, e) {
 			e.Details = maps.Clone(e.Details)
 			e.Time = e.Time.UTC()
 			out = append(out, e)
@@ -63,14 +73,23 @@ func (s *memStore) QueryEvents(_ context.Context, q audit.Query) ([]audit.Event,
 	return out, false, nil
 }
 
-// matches reports whether e is one of the events q selects, regardless of
-// the limit: what the SQL stores compute in their WHERE clauses, written
-// here without the help of audit.Query.ActionRange, so that the suite
-// checks one against the other.
+// inTenants reports whether e is of a tenant q names: in TenantIDs, or
+// in the subtree of q.Subtree among the tenants s holds.
+func (s *memStore) inTenants(q audit.Query, e audit.Event) bool {
+	if q.Subtree != "" {
+		path, ok := s.tenants[e.TenantID]
+		return ok && slices.Contains(path, q.Subtree)
+	}
+	return slices.Contains(q.TenantIDs, e.TenantID)
+}
+
+// matches reports whether e is one of the events q selects among those of
+// its tenants, regardless of the limit: what the SQL stores compute in
+// their WHERE clauses, written here without the help of
+// audit.Query.ActionRange, so that the suite checks one against the other.
 func matches(q audit.Query, e audit.Event) bool {
 	switch {
-	case !slices.Contains(q.TenantIDs, e.TenantID),
-		q.Actor != "" && e.Actor != q.Actor,
+	case q.Actor != "" && e.Actor != q.Actor,
 		q.Target != "" && e.Target != q.Target,
 		!q.Since.IsZero() && e.Time.Before(q.Since),
 		!q.Until.IsZero() && !e.Time.Before(q.Until),
@@ -101,4 +120,29 @@ func (s *memStore) stored() []audit.Event {
 
 func TestMemStore(t *testing.T) {
 	audittest.Run(t, func(t *testing.T) audit.Store { return &memStore{} })
+	audittest.RunSubtree(t, func(t *testing.T, tenants []audittest.Tenant) audit.Store {
+		s := &memStore{tenants: map[string][]string{}}
+		for _, tn := range tenants {
+			s.tenants[tn.ID] = tn.Path
+		}
+		return s
+	})
+}
+
+// TestSubtreeUnsupported: a store that does not see the directory's
+// tenants refuses a Subtree query with ErrSubtreeUnsupported, and one
+// naming its tenants both ways with ErrBadQuery, as the contract says.
+func TestSubtreeUnsupported(t *testing.T) {
+	s := &memStore{}
+	for _, tc := range []struct {
+		q    audit.Query
+		want error
+	}{
+		{audit.Query{Subtree: "t-a"}, audit.ErrSubtreeUnsupported},
+		{audit.Query{Subtree: "t-a", TenantIDs: []string{"t-a"}}, audit.ErrBadQuery},
+	} {
+		if _, _, err := s.QueryEvents(t.Context(), tc.q); !errors.Is(err, tc.want) {
+			t.Errorf("%+v: error %v, want one wrapping %v", tc.q, err, tc.want)
+		}
+	}
 }

@@ -6,6 +6,13 @@
 //		audittest.Run(t, func(t *testing.T) audit.Store { return openFresh(t) })
 //	}
 //
+// A backend that sees the directory's tenants, and so answers
+// audit.Query.Subtree, runs RunSubtree too, with a newStore that creates
+// the tenants it is handed, as the directory would, beside the events.
+// The suite cannot create tenants itself: they are the directory's, and
+// only the backend knows how it keeps them. Run checks what every store
+// does with a Subtree when it holds no tenant: no events, or a refusal.
+//
 // The suite imports nothing but the contract and the standard library. What
 // it expects beyond the interface's doc comments, so that backends agree:
 //   - times come back in UTC, the same instant to the microsecond: the

@@ -13,8 +13,9 @@ import (
 )
 
 // testQuery checks QueryEvents: each filter alone and together, time
-// ranges, cursors and pages, limits, and the empty tenant list. (The
-// default limit is checked by testDefaultLimit, on its events.)
+// ranges, cursors and pages, limits, the empty tenant list, and what a
+// Subtree is on a store without tenants. (The default limit is checked by
+// testDefaultLimit, on its events; subtrees of tenants by RunSubtree.)
 func testQuery(t *testing.T, newStore func(t *testing.T) audit.Store) {
 	t.Run("Filters", func(t *testing.T) { testQueryFilters(t, newStore) })
 	t.Run("TimeRange", func(t *testing.T) { testQueryTimeRange(t, newStore) })
@@ -25,6 +26,8 @@ func testQuery(t *testing.T, newStore func(t *testing.T) audit.Store) {
 	t.Run("Limit", func(t *testing.T) { testQueryLimit(t, newStore) })
 	t.Run("ManyTenants", func(t *testing.T) { testQueryManyTenants(t, newStore) })
 	t.Run("Cursor", func(t *testing.T) { testQueryCursor(t, newStore) })
+	t.Run("BothWays", func(t *testing.T) { testQueryBothWays(t, newStore) })
+	t.Run("SubtreeOfNoTenant", func(t *testing.T) { testQuerySubtreeOfNoTenant(t, newStore) })
 }
 
 // query runs q and returns the events and whether more follow.

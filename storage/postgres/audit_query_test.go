@@ -15,11 +15,27 @@ import (
 // too), filtered by actor or target or not, comes from the index that holds
 // exactly those events newest first (0004 and 0007), from the cursor on,
 // and reading stops at the limit instead of sorting the tenant's whole
-// log; several tenants' events are sorted.
+// log; several tenants' events are sorted. A subtree's events come from
+// the same indexes, a tenant at a time, at most a page of each (a Limit
+// above each index scan, of the index alone when it holds the filters'
+// columns), and only the newest page of those is read from the table, by
+// id; the log is never read whole.
 func TestQueryEventsPlans(t *testing.T) {
 	s := fresh(t)
 	// Enough events, tenants, actors and targets for the planner to
 	// prefer the indexes to reading the table; a third are the system's.
+	// The tenants t-0 to t-49 are t-root's children, and t-1 has one of
+	// its own, without events.
+	if _, err := s.pool.Exec(t.Context(), `INSERT INTO tenants (id, slug, name, level, parent_id, path, created_at, updated_at)
+		VALUES ('t-root', 'root', 'Root', 'system', NULL, '{t-root}', now(), now());
+		INSERT INTO tenants (id, slug, name, level, parent_id, path, created_at, updated_at)
+		SELECT 't-' || i, 'tenant-' || i, 'Tenant', 'provider', 't-root', ARRAY['t-root', 't-' || i], now(), now()
+		FROM generate_series(0, 49) AS i;
+		INSERT INTO tenants (id, slug, name, level, parent_id, path, created_at, updated_at)
+		VALUES ('t-1-1', 'tenant-1-1', 'Tenant', 'customer', 't-1', '{t-root,t-1,t-1-1}', now(), now());
+		ANALYZE tenants`); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.pool.Exec(t.Context(), `INSERT INTO audit_events (`+eventColumns+`)
 		SELECT 'e-' || i, timestamptz '2025-03-14 15:09:26.535897Z' - i * interval '1 second',
 			CASE WHEN i % 4 = 0 THEN 'support.login' ELSE 'user.signed_in' END, 't-' || i % 50,
@@ -53,6 +69,14 @@ func TestQueryEventsPlans(t *testing.T) {
 		{"two tenants", audit.Query{TenantIDs: []string{"t-1", "t-2"}}, "", true, ""},
 		{"two tenants and a cursor", audit.Query{TenantIDs: []string{"t-1", "t-2"}, After: cursor}, "", true, ""},
 		{"two tenants and a target", audit.Query{TenantIDs: []string{"t-1", "t-2"}, Target: "u-1"}, "audit_events_tenant_target", true, ""},
+		{"a subtree", audit.Query{Subtree: "t-root"}, "audit_events_tenant_time", true, "tenant_id = subtree.id"},
+		{"a subtree of two", audit.Query{Subtree: "t-1"}, "audit_events_tenant_time", true, "tenant_id = subtree.id"},
+		{"a subtree from a cursor", audit.Query{Subtree: "t-root", After: cursor}, "audit_events_tenant_time", true,
+			`"time" <= '2025-03-14 14:52:46.535897+00'`},
+		{"a subtree and an actor", audit.Query{Subtree: "t-root", Actor: "u-1", Action: "support."}, "audit_events_tenant_actor", true,
+			`(actor = 'u-1'::text)`},
+		{"a subtree, a target and times", audit.Query{Subtree: "t-root", Target: "u-1", Since: base.Add(-10 * time.Hour), Until: base},
+			"audit_events_tenant_target", true, `(target = 'u-1'::text) AND ("time" >= `},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.q.Limit = 10
@@ -80,6 +104,21 @@ func TestQueryEventsPlans(t *testing.T) {
 				return strings.Contains(step, "Index Cond: ") && strings.Contains(step, tc.cond)
 			}) {
 				t.Errorf("plan's Index Cond does not hold %s:\n%s", tc.cond, plan)
+			}
+			if tc.q.Subtree == "" {
+				return
+			}
+			scan := slices.IndexFunc(steps, func(step string) bool {
+				return strings.Contains(step, "Scan using "+index+" on audit_events")
+			})
+			if scan < 1 || !strings.Contains(steps[scan-1], "->  Limit") {
+				t.Errorf("plan does not read a page of each tenant's events from %s:\n%s", index, plan)
+			}
+			if !strings.Contains(plan, "Index Scan using audit_events_pkey on audit_events") {
+				t.Errorf("plan does not read the page's events by id:\n%s", plan)
+			}
+			if strings.Contains(plan, "Seq Scan on audit_events") || strings.Contains(plan, "Bitmap Heap Scan on audit_events") {
+				t.Errorf("plan reads the log:\n%s", plan)
 			}
 		})
 	}

@@ -1,18 +1,50 @@
 package postgres
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/audit"
 	"github.com/gatehouse-id/gatehouse/audit/audittest"
+	"github.com/gatehouse-id/gatehouse/directory"
 	"github.com/gatehouse-id/gatehouse/storage/postgres/pgtest"
 )
 
 func TestAudit(t *testing.T) {
 	pgtest.URL(t) // skip (or fail) once, not in every subtest
 	audittest.Run(t, func(t *testing.T) audit.Store { return fresh(t) })
+}
+
+func TestAuditSubtree(t *testing.T) {
+	pgtest.URL(t)
+	audittest.RunSubtree(t, func(t *testing.T, tenants []audittest.Tenant) audit.Store {
+		s := fresh(t)
+		createTenants(t, s, tenants)
+		return s
+	})
+}
+
+// createTenants stores tenants (parents first) as the directory would, in
+// one transaction: a slug of its own each, levels from the root down (the
+// store checks neither).
+func createTenants(t *testing.T, s *Store, tenants []audittest.Tenant) {
+	t.Helper()
+	now := time.Date(2025, 3, 14, 15, 9, 26, 0, time.UTC)
+	err := s.InTx(t.Context(), func(tx directory.Store) error {
+		for i, tn := range tenants {
+			level := directory.Levels[min(len(tn.Path), len(directory.Levels))-1]
+			if err := tx.CreateTenant(t.Context(), directory.Tenant{ID: tn.ID, Slug: "tenant-" + strconv.Itoa(i), Name: tn.ID,
+				Level: level, ParentID: tn.ParentID(), Path: tn.Path, CreatedAt: now, UpdatedAt: now}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestUnreadableEventIsAnError stores details that are not a JSON object of

@@ -52,9 +52,13 @@ func (s *Store) ListEvents(ctx context.Context, tenantIDs []string, since time.T
 
 // QueryEvents returns the events matching q, newest first, ties by id
 // descending, at most q.PageSize(), and whether more follow: it reads one
-// event more than it returns.
+// event more than it returns. It answers q.Subtree from the tenants table
+// of the same database.
 func (s *Store) QueryEvents(ctx context.Context, q audit.Query) ([]audit.Event, bool, error) {
-	if len(q.TenantIDs) == 0 {
+	if err := q.Check(); err != nil {
+		return nil, false, fmt.Errorf("query audit events: %w", err)
+	}
+	if q.NoTenants() {
 		return nil, false, nil
 	}
 	query, args, err := eventsQuery(q)
@@ -79,9 +83,23 @@ func (s *Store) QueryEvents(ctx context.Context, q audit.Query) ([]audit.Event, 
 // q.PageSize()+1 events. One tenant, the usual case (an administrator of
 // a customer), is an equality, so that the rows come from an index in
 // order and reading stops at the limit. Several tenants go in as one JSON
-// array rather than a parameter each, since an administrator's subtree may
-// hold more tenants than a statement takes parameters (32766); their
-// events are sorted, keeping only the newest.
+// array rather than a parameter each, since a list may hold more tenants
+// than a statement takes parameters (32766). A subtree's tenants are read
+// in the query, walking down from its top by parent_id (tenants_parent_id,
+// 0001): they are the tenants whose path holds the top's id, since a path
+// is the parent's with the tenant's id added, found at the cost of the
+// subtree's size. Reading every tenant's path instead (json_each; an
+// element of a JSON array cannot be indexed) costs as many tenants as
+// there are: a customer's page took 2.5 ms rather than 0.3 ms among 3,000
+// tenants (BenchmarkQueryEventsSubtree's). UNION rather than UNION ALL
+// keeps a cycle, which the directory never makes, from looping. A deleted
+// tenant has no row, so its events are in no subtree.
+//
+// The events of several tenants, or of a subtree, are sorted, keeping only
+// the newest; SQLite reads each tenant's from the index in order, and
+// leaves a tenant for the next once the page is full with newer events
+// than its next one (its ORDER BY LIMIT optimization of IN), so that a
+// tenant with a long log costs no more than a page of it.
 //
 // The index is named (INDEXED BY) rather than left to the planner, which
 // without statistics (no ANALYZE is run) takes a time range in the whole
@@ -106,13 +124,19 @@ func eventsQuery(q audit.Query) (string, []any, error) {
 		args = append(args, a...)
 	}
 	ts := q.TenantIDs
-	if slices.ContainsFunc(ts, func(id string) bool { return id != ts[0] }) {
+	switch {
+	case q.Subtree != "":
+		and(`tenant_id IN (WITH RECURSIVE subtree(id) AS (
+				SELECT id FROM tenants WHERE id = ?
+				UNION SELECT tenants.id FROM tenants JOIN subtree ON tenants.parent_id = subtree.id)
+			SELECT id FROM subtree)`, q.Subtree)
+	case slices.ContainsFunc(ts, func(id string) bool { return id != ts[0] }):
 		list, err := encList(ts)
 		if err != nil {
 			return "", nil, err
 		}
 		and(`tenant_id IN (SELECT value FROM json_each(?))`, list)
-	} else {
+	default:
 		and(`tenant_id = ?`, ts[0])
 	}
 	if q.Actor != "" {
