@@ -73,6 +73,14 @@ type Directory interface {
 	SupportConsents(ctx context.Context, userID string) (own, tenant directory.SupportConsent, pol directory.EffectiveSupportPolicy, err error)
 	EnableSupport(ctx context.Context, by directory.SupportCaller, forTenant bool, now time.Time) (directory.SupportConsent, error)
 	DisableSupport(ctx context.Context, by directory.SupportCaller, forTenant bool, now time.Time) (bool, error)
+	// Authenticate checks a password of the user username of the tenant
+	// with tenantSlug: the person's current password, in its home tenant.
+	// A wrong one is ErrInvalidCredentials.
+	Authenticate(ctx context.Context, tenantSlug, username, pw string) (directory.User, directory.Tenant, error)
+	// SetPassword gives the user the new password pw: the policy applies
+	// (a *directory.FieldError on "password" says why not), and the
+	// current password is refused.
+	SetPassword(ctx context.Context, userID, pw string) (directory.User, error)
 }
 
 // Authenticators is the person's own TOTP; *mfa.Service implements it.
@@ -98,7 +106,7 @@ type Config struct {
 	// Pending keeps an enrolment's sealed secret until its first code;
 	// shared by every node, like the sessions.
 	Pending ephemeral.Store
-	// AddressLimiter counts wrong codes per client address
+	// AddressLimiter counts wrong codes and current passwords per client address
 	// (throttle.ClientAddress), as the login pages do, and shares their
 	// budget: one address cannot try codes across many accounts.
 	AddressLimiter *throttle.Limiter
@@ -106,8 +114,9 @@ type Config struct {
 	// every node. It should not be the login pages' key.
 	CSRFKey   []byte
 	Templates *templates.Set
-	// Audit records the support consents the page changes
-	// (support.consent_enabled, support.consent_disabled); cmd passes
+	// Audit records the password changes (user.password_changed) and
+	// the support consents (support.consent_enabled,
+	// support.consent_disabled) the page makes; cmd passes
 	// (*audit.Log).Record, as to mfa.Config.Audit.
 	Audit func(ctx context.Context, e audit.Event) error
 	// Now is the clock consents are opened and compared with; time.Now if
@@ -189,6 +198,7 @@ func New(cfg Config) (*Handler, error) {
 //
 //	GET  /account                   the page, the sign-in page, or the return from /authorize
 //	GET  /account/login             starts signing in at /authorize
+//	POST /account/password          the current password and a new one: password changed
 //	POST /account/totp/enrol/start  a new secret to set up
 //	GET  /account/totp/enrol        the QR code and key of that secret
 //	POST /account/totp/enrol        its first code: enrolled, recovery codes shown
@@ -202,6 +212,7 @@ func New(cfg Config) (*Handler, error) {
 func (h *Handler) Routes(mux *http.ServeMux) {
 	h.pages.Route(mux, "GET "+Path, h.show)
 	h.pages.Route(mux, "GET "+Path+"/login", h.signIn)
+	h.pages.Route(mux, "POST "+Path+"/password", h.changePassword)
 	h.pages.Route(mux, "POST "+Path+"/totp/enrol/start", h.startEnrolment)
 	h.pages.Route(mux, "GET "+Path+"/totp/enrol", h.showEnrolment)
 	h.pages.Route(mux, "POST "+Path+"/totp/enrol", h.submitEnrolment)

@@ -522,7 +522,7 @@ func TestPolicy(t *testing.T) {
 		setPolicy(h, directory.MFAOff)
 		h.signIn()
 		_, body := h.get("/account")
-		if strings.Contains(body, "csrf_token") || !strings.Contains(body, "turned two-factor authentication off") {
+		if strings.Contains(body, `action="/account/totp`) || !strings.Contains(body, "turned two-factor authentication off") {
 			t.Errorf("policy off: %.600s", body)
 		}
 		// Forged with a token the page would have had.

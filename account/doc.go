@@ -1,7 +1,8 @@
 // Package account is the person's own account page at /account: who is
-// signed in, two-factor authentication (TOTP) by choice — set it up, get
-// new recovery codes, or turn it off where nothing requires it — and
-// support access (seed 004's "Enable support").
+// signed in, their password (change it), two-factor authentication (TOTP)
+// by choice — set it up, get new recovery codes, or turn it off where
+// nothing requires it — and support access (seed 004's "Enable
+// support").
 //
 // # Authorized by the session
 //
@@ -51,6 +52,7 @@
 // itself: the form carries HMAC-SHA256(key, session id), and a POST is
 // accepted only with the session cookie that names that session (csrf.go).
 //
+//   - POST /account/password changes the password (see below).
 //   - POST /account/totp/enrol/start makes a new secret, keeps it sealed for
 //     the user in the ephemeral store under the session's id for ten
 //     minutes, and redirects to GET /account/totp/enrol, which draws it (QR
@@ -70,6 +72,44 @@
 // does not even spend the code. As at login, the authenticator is the
 // person's in its home tenant, whatever tenant the session acts in: its
 // events are audited there and the app labels it username@home-tenant.
+//
+// # Password
+//
+// The section "Password" asks for the current password and the new one
+// twice (autocomplete current-password and new-password, with the
+// username in a hidden field for password managers). After the checks
+// every form starts with, POST /account/password refuses, each before the
+// next is looked at: a client address that spent its budget (429, with
+// Retry-After); an empty or overlong field; two new passwords that differ;
+// a wrong current password; and a new password the policy refuses, or the
+// current one (directory.SetPassword: a *directory.FieldError on
+// "password", whose reason the page shows, "The new password …"). A
+// refusal shows the page again and changes nothing.
+//
+// The current password is verified by the directory as at login
+// (directory.Authenticate), with the person's home tenant and username:
+// the user and its password live there, whatever tenant the session acts
+// in. A wrong one counts against the client's address on
+// Config.AddressLimiter, the budget the login pages and the TOTP forms
+// share, so that the form is no way around the login's throttle; a policy
+// refusal counts too, as at login (each costs a hash and answers a
+// question about a password), a mismatch does not.
+//
+// Once the password is changed it is audited through Config.Audit, after
+// the change as the support consents are: user.password_changed in the
+// person's home tenant, the person as actor and target, details reason
+// "account_page" (the login's step says "required_at_login") and the
+// client's address; never the password. If the event cannot be recorded,
+// the password stays changed and the person reads the internal-error page.
+// Success answers with the page and a notice. Other sessions of the person
+// are not ended by the change.
+//
+// The page does not yet let the person edit their profile (display name,
+// given and family name, phone, job title, office, preferred language):
+// package directory has no call for a person's own profile, only
+// UpdateUserFor, which needs an administrator's users:change. Username,
+// email and roles will stay out of it (an email change needs verification
+// by mail).
 //
 // # Support access
 //
@@ -124,8 +164,9 @@
 // In a support session (session.Session.Support: a support user acting as
 // the person) the page shows a banner, "Support (jill of acme-iot) is
 // acting as this account: its sign-in settings cannot be changed.", the
-// person's TOTP and support state, and no form at all; the enrolment page
-// sends it back to /account. Every POST from it is refused with 403 and
+// person's TOTP and support state, and no form at all (not the password
+// form either: support never changes the person's password); the
+// enrolment page sends it back to /account. Every POST from it is refused with 403 and
 // the page saying so (templates.MsgSupportCannotChange) right after the
 // session is found, before the CSRF token, the policy or any code is
 // looked at: no code is spent and nothing is changed. Each refusal is

@@ -63,8 +63,8 @@ type AccountSignInPage struct {
 	Notice Message
 }
 
-// AccountPage shows who is signed in and the state of their two-factor
-// authentication, with the forms the policy allows.
+// AccountPage shows who is signed in, the password form and the state of
+// their two-factor authentication, with the forms the policy allows.
 type AccountPage struct {
 	CSRFToken  string
 	Username   string
@@ -83,7 +83,8 @@ type AccountPage struct {
 	// LockedMinutes is how long two-factor sign-in stays locked after too
 	// many wrong codes; 0 when it is not locked.
 	LockedMinutes int
-	// Notice is one of the account messages above, or MsgAccountFormExpired.
+	// Notice is one of the account messages above, MsgPasswordChanged,
+	// or MsgAccountFormExpired.
 	Notice Message
 	// NoticeUntil is when the window that MsgSupportEnabled or
 	// MsgSupportTenantEnabled reports closes.
@@ -100,6 +101,8 @@ type AccountPage struct {
 	SupportActorTenant string
 	// Support is the "Support access" section.
 	Support AccountSupport
+	// Password is the refusal of the password form (account_password.go).
+	Password AccountPassword
 }
 
 // InSupportSession reports whether support is acting as the person: the

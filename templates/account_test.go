@@ -30,6 +30,12 @@ func TestAccountPagesAreAccessible(t *testing.T) {
 		"policy off": AccountPage{CSRFToken: "tok", Username: "jill", Policy: "off", Notice: MsgMFAOff},
 		"support, admin, both open": AccountPage{CSRFToken: "tok", Username: "jill", Policy: "optional", Notice: MsgSupportTenantEnabled, NoticeUntil: until,
 			Support: AccountSupport{Mode: "consent", Window: 24 * time.Hour, TenantName: "Acme IoT", Own: until, Tenant: until, Admin: true}},
+		"password refused": AccountPage{CSRFToken: "tok", Username: "jill", Policy: "optional",
+			Password: AccountPassword{Error: MsgPasswordRefused, Reason: "must be at least 8 characters", ConfirmError: MsgTooLong}},
+		"current password wrong": AccountPage{CSRFToken: "tok", Username: "jill", Policy: "optional",
+			Password: AccountPassword{Error: MsgCurrentPasswordWrong, CurrentError: MsgPasswordRequired}},
+		"password mismatch": AccountPage{CSRFToken: "tok", Username: "jill", Policy: "optional", Password: AccountPassword{Error: MsgPasswordMismatch}},
+		"password changed":  AccountPage{CSRFToken: "tok", Username: "jill", Policy: "optional", Notice: MsgPasswordChanged},
 		"support session": AccountPage{Username: "john", Policy: "optional", Enrolled: true, SupportActor: "jill", SupportActorTenant: "acme-iot",
 			Notice: MsgSupportCannotChange, Support: AccountSupport{Mode: "consent", Window: time.Hour, TenantName: "Acme IoT", Admin: true}},
 	} {
@@ -58,8 +64,17 @@ func TestAccountPagesAreAccessible(t *testing.T) {
 				if !strings.Contains(got, `<label for="`+m[1]+`">`) {
 					t.Errorf("input %q has no label", m[1])
 				}
-				if !strings.Contains(m[0], `autocomplete="one-time-code"`) {
-					t.Errorf("input %q is not a one-time-code input", m[1])
+				// Codes are one-time-code inputs; passwords say which
+				// password they are, for password managers.
+				want := `autocomplete="one-time-code"`
+				switch m[1] {
+				case "current-password":
+					want = `autocomplete="current-password"`
+				case "new-password", "confirm-password":
+					want = `autocomplete="new-password"`
+				}
+				if !strings.Contains(m[0], want) {
+					t.Errorf("input %q lacks %s", m[1], want)
 				}
 			}
 			if strings.Contains(got, "<form") && !strings.Contains(got, `name="csrf_token" value="tok"`) {
@@ -100,7 +115,8 @@ func TestAccountPageOffersWhatPolicyAllows(t *testing.T) {
 
 func TestAccountMessagesHaveWords(t *testing.T) {
 	for _, m := range []Message{MsgAccountFormExpired, MsgMFAOff, MsgAlreadyEnrolled, MsgNotEnrolled, MsgTOTPRequired, MsgEnrolmentExpired, MsgTOTPRemoved,
-		MsgSupportEnabled, MsgSupportDisabled, MsgSupportTenantEnabled, MsgSupportTenantDisabled, MsgSupportTenantForbidden, MsgSupportCannotChange} {
+		MsgSupportEnabled, MsgSupportDisabled, MsgSupportTenantEnabled, MsgSupportTenantDisabled, MsgSupportTenantForbidden, MsgSupportCannotChange,
+		MsgPasswordChanged} {
 		if got := render(t, AccountPage{Notice: m}); strings.Contains(got, "Something went wrong") || !strings.Contains(got, `id="notice"`) {
 			t.Errorf("account notice %q has no words", m)
 		}
@@ -207,5 +223,36 @@ func TestDurationText(t *testing.T) {
 		if got := durationText(d); got != want {
 			t.Errorf("durationText(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+func TestAccountPasswordMessagesHaveWords(t *testing.T) {
+	for m, want := range map[Message]string{
+		MsgCurrentPasswordWrong: "Your current password is not right. Nothing was changed.",
+		MsgPasswordMismatch:     "The two new passwords are not the same.",
+		MsgPasswordRefused:      "The new password must be at least 8 characters. Nothing was changed.",
+		MsgTooManyAttempts:      "Too many attempts. Try again in 3 minutes.",
+	} {
+		got := render(t, AccountPage{CSRFToken: "tok", Password: AccountPassword{Error: m, Reason: "must be at least 8 characters", RetryMinutes: 3}})
+		if !strings.Contains(got, `id="password-error"`) || !strings.Contains(got, want) || strings.Contains(got, "Something went wrong") {
+			t.Errorf("password refusal %q: want %q in\n%s", m, want, got)
+		}
+	}
+}
+
+// TestAccountPasswordForm: the form is offered outside a support session
+// only, with its token.
+func TestAccountPasswordForm(t *testing.T) {
+	got := render(t, AccountPage{CSRFToken: "tok", Username: "jill", Policy: "optional"})
+	form := regexp.MustCompile(`(?s)<form method="post" action="/account/password" class="form">.*?</form>`).FindString(got)
+	for _, want := range []string{`name="csrf_token" value="tok"`, `name="current_password"`, `name="new_password"`, `name="confirm_password"`,
+		`value="jill" autocomplete="username" hidden readonly`} {
+		if !strings.Contains(form, want) {
+			t.Errorf("password form lacks %q:\n%s", want, form)
+		}
+	}
+	got = render(t, AccountPage{Username: "john", Policy: "optional", SupportActor: "jill", SupportActorTenant: "acme-iot"})
+	if strings.Contains(got, "/account/password") || !strings.Contains(got, "Support cannot change this account's password.") {
+		t.Errorf("support session is offered the password form:\n%s", got)
 	}
 }
