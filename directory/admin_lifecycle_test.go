@@ -356,3 +356,38 @@ func TestDisablingRevokes(t *testing.T) {
 		t.Errorf("another user's session: %v", err)
 	}
 }
+
+// TestUpdateOwnProfile: a person changes its names, phone, job, office and
+// language, each checked; nothing else, and nothing for a deleted user.
+func TestUpdateOwnProfile(t *testing.T) {
+	d, _, u, c := lifecycleWorld(t)
+	ctx, bob := t.Context(), u["contoso/bob"]
+	before, after, err := d.UpdateOwnProfile(ctx, bob.ID, directory.OwnProfile{DisplayName: " Bob B. ", GivenName: "Bob",
+		FamilyName: "Bauer", Phone: "+49 30 1234", JobTitle: "Technician", OfficeLocation: "Berlin", PreferredLanguage: "de-CH"})
+	if err != nil || before.DisplayName != "" || after.DisplayName != "Bob B." || after.PreferredLanguage != "de-CH" {
+		t.Fatalf("update: %+v -> %+v, %v", before, after, err)
+	}
+	stored := mustUser(t, d, bob.ID)
+	if stored.FamilyName != "Bauer" || stored.Username != "bob" || stored.Email != bob.Email || stored.TenantRole != bob.TenantRole {
+		t.Errorf("stored %+v", stored)
+	}
+	for field, p := range map[string]directory.OwnProfile{
+		"phone":              {Phone: "call me"},
+		"preferred_language": {PreferredLanguage: "not a language!"},
+		"display_name":       {DisplayName: "two\nlines"},
+		"job_title":          {JobTitle: strings.Repeat("x", 101)},
+	} {
+		if _, _, err := d.UpdateOwnProfile(ctx, bob.ID, p); !isFieldErr(err, field) {
+			t.Errorf("%s: %v, want a field error on %s", field, err, field)
+		}
+	}
+	if got := mustUser(t, d, bob.ID); got.DisplayName != "Bob B." {
+		t.Errorf("a refused update changed the profile: %+v", got)
+	}
+	if _, _, err := d.DeleteUserFor(ctx, c["contoso/carol"], bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := d.UpdateOwnProfile(ctx, bob.ID, directory.OwnProfile{DisplayName: "x"}); !errors.Is(err, directory.ErrNotFound) {
+		t.Errorf("a deleted user's profile: %v, want ErrNotFound", err)
+	}
+}
