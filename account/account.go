@@ -81,6 +81,11 @@ type Directory interface {
 	// (a *directory.FieldError on "password" says why not), and the
 	// current password is refused.
 	SetPassword(ctx context.Context, userID, pw string) (directory.User, error)
+	// UpdateOwnProfile replaces the person's own profile (names, phone,
+	// job title, office, preferred language; never username, email or
+	// roles) and returns the user before and after; a *directory.FieldError
+	// names the field it refuses.
+	UpdateOwnProfile(ctx context.Context, userID string, p directory.OwnProfile) (before, after directory.User, err error)
 }
 
 // Authenticators is the person's own TOTP; *mfa.Service implements it.
@@ -114,10 +119,10 @@ type Config struct {
 	// every node. It should not be the login pages' key.
 	CSRFKey   []byte
 	Templates *templates.Set
-	// Audit records the password changes (user.password_changed) and
-	// the support consents (support.consent_enabled,
-	// support.consent_disabled) the page makes; cmd passes
-	// (*audit.Log).Record, as to mfa.Config.Audit.
+	// Audit records the password changes (user.password_changed), the
+	// profile changes (user.profile_changed) and the support consents
+	// (support.consent_enabled, support.consent_disabled) the page makes;
+	// cmd passes (*audit.Log).Record, as to mfa.Config.Audit.
 	Audit func(ctx context.Context, e audit.Event) error
 	// Now is the clock consents are opened and compared with; time.Now if
 	// nil.
@@ -199,6 +204,7 @@ func New(cfg Config) (*Handler, error) {
 //	GET  /account                   the page, the sign-in page, or the return from /authorize
 //	GET  /account/login             starts signing in at /authorize
 //	POST /account/password          the current password and a new one: password changed
+//	POST /account/profile           names, phone, job title, office, language: profile changed
 //	POST /account/totp/enrol/start  a new secret to set up
 //	GET  /account/totp/enrol        the QR code and key of that secret
 //	POST /account/totp/enrol        its first code: enrolled, recovery codes shown
@@ -213,6 +219,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	h.pages.Route(mux, "GET "+Path, h.show)
 	h.pages.Route(mux, "GET "+Path+"/login", h.signIn)
 	h.pages.Route(mux, "POST "+Path+"/password", h.changePassword)
+	h.pages.Route(mux, "POST "+Path+"/profile", h.changeProfile)
 	h.pages.Route(mux, "POST "+Path+"/totp/enrol/start", h.startEnrolment)
 	h.pages.Route(mux, "GET "+Path+"/totp/enrol", h.showEnrolment)
 	h.pages.Route(mux, "POST "+Path+"/totp/enrol", h.submitEnrolment)

@@ -1,5 +1,5 @@
 // Package account is the person's own account page at /account: who is
-// signed in, their password (change it), two-factor authentication (TOTP)
+// signed in, their profile and password (change them), two-factor authentication (TOTP)
 // by choice — set it up, get new recovery codes, or turn it off where
 // nothing requires it — and support access (seed 004's "Enable
 // support").
@@ -53,6 +53,7 @@
 // accepted only with the session cookie that names that session (csrf.go).
 //
 //   - POST /account/password changes the password (see below).
+//   - POST /account/profile changes the person's own profile (see below).
 //   - POST /account/totp/enrol/start makes a new secret, keeps it sealed for
 //     the user in the ephemeral store under the session's id for ten
 //     minutes, and redirects to GET /account/totp/enrol, which draws it (QR
@@ -104,12 +105,29 @@
 // Success answers with the page and a notice. Other sessions of the person
 // are not ended by the change.
 //
-// The page does not yet let the person edit their profile (display name,
-// given and family name, phone, job title, office, preferred language):
-// package directory has no call for a person's own profile, only
-// UpdateUserFor, which needs an administrator's users:change. Username,
-// email and roles will stay out of it (an email change needs verification
-// by mail).
+// # Profile
+//
+// The section "Profile" shows the username and the email address
+// read-only ("Your administrator changes your email address.": a new
+// address needs verification by mail, which is still to come) and a form
+// for the rest of the person's own profile: display name, given and
+// family name, phone, job title, office location and preferred language
+// (a select of English, Nederlands and Deutsch, or "(not set)"; a stored
+// tag it does not offer is shown as an extra option, selected, so that
+// saving the form keeps it). Roles stay out of it too.
+//
+// After the checks every form starts with, POST /account/profile calls
+// directory.UpdateOwnProfile for the session's user, which trims and
+// checks each field: a *directory.FieldError shows the page again (400)
+// with the reason on that field and the values typed kept, and changes
+// nothing. A change is audited through Config.Audit once it is made:
+// user.profile_changed in the person's home tenant, the person as actor
+// and target, one detail per changed field written "before → after" as
+// the administration API writes them, and the client's address. A form
+// that changes nothing records nothing and says so. If the event cannot be
+// recorded, the profile stays changed and the person reads the
+// internal-error page. There is no throttle: the form answers no question
+// about a secret.
 //
 // # Support access
 //
@@ -164,8 +182,9 @@
 // In a support session (session.Session.Support: a support user acting as
 // the person) the page shows a banner, "Support (jill of acme-iot) is
 // acting as this account: its sign-in settings cannot be changed.", the
-// person's TOTP and support state, and no form at all (not the password
-// form either: support never changes the person's password); the
+// person's TOTP and support state, and no form at all (not the profile or
+// password forms either: support never changes the person's profile or
+// password); the
 // enrolment page sends it back to /account. Every POST from it is refused with 403 and
 // the page saying so (templates.MsgSupportCannotChange) right after the
 // session is found, before the CSRF token, the policy or any code is

@@ -141,6 +141,11 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 		return err
 	}
 	pg.Username, pg.TenantName, pg.TenantSlug = p.user.Username, p.acting.Tenant.Name, p.acting.Tenant.Slug
+	if pg.Profile.ErrorField == "" {
+		// Not a refused form, whose typed values stay: the profile as stored.
+		pg.Profile = profileOf(p.user)
+	}
+	pg.Profile.Email = p.user.Email
 	pg.Policy, pg.Required, pg.Reason = string(p.dec.Policy), p.dec.Required, p.dec.Reason
 	pg.Enrolled, pg.RecoveryCodesLeft = st.Enrolled, st.RecoveryCodesLeft
 	if st.LockedFor > 0 {

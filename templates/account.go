@@ -84,7 +84,7 @@ type AccountPage struct {
 	// many wrong codes; 0 when it is not locked.
 	LockedMinutes int
 	// Notice is one of the account messages above, MsgPasswordChanged,
-	// or MsgAccountFormExpired.
+	// MsgProfileSaved, MsgProfileUnchanged, or MsgAccountFormExpired.
 	Notice Message
 	// NoticeUntil is when the window that MsgSupportEnabled or
 	// MsgSupportTenantEnabled reports closes.
@@ -103,6 +103,8 @@ type AccountPage struct {
 	Support AccountSupport
 	// Password is the refusal of the password form (account_password.go).
 	Password AccountPassword
+	// Profile is the "Profile" section (account_profile.go).
+	Profile AccountProfile
 }
 
 // InSupportSession reports whether support is acting as the person: the

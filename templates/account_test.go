@@ -36,6 +36,11 @@ func TestAccountPagesAreAccessible(t *testing.T) {
 			Password: AccountPassword{Error: MsgCurrentPasswordWrong, CurrentError: MsgPasswordRequired}},
 		"password mismatch": AccountPage{CSRFToken: "tok", Username: "jill", Policy: "optional", Password: AccountPassword{Error: MsgPasswordMismatch}},
 		"password changed":  AccountPage{CSRFToken: "tok", Username: "jill", Policy: "optional", Notice: MsgPasswordChanged},
+		"profile refused": AccountPage{CSRFToken: "tok", Username: "jill", Policy: "optional", Profile: AccountProfile{
+			Email: "jill@acme.example", Phone: "call me", PreferredLanguage: "fr", ErrorField: "phone", Reason: "must be digits"}},
+		"language refused": AccountPage{CSRFToken: "tok", Username: "jill", Policy: "optional", Profile: AccountProfile{
+			PreferredLanguage: "x!", ErrorField: "preferred_language", Reason: "must be a language tag"}},
+		"profile saved": AccountPage{CSRFToken: "tok", Username: "jill", Policy: "optional", Notice: MsgProfileSaved},
 		"support session": AccountPage{Username: "john", Policy: "optional", Enrolled: true, SupportActor: "jill", SupportActorTenant: "acme-iot",
 			Notice: MsgSupportCannotChange, Support: AccountSupport{Mode: "consent", Window: time.Hour, TenantName: "Acme IoT", Admin: true}},
 	} {
@@ -72,6 +77,16 @@ func TestAccountPagesAreAccessible(t *testing.T) {
 					want = `autocomplete="current-password"`
 				case "new-password", "confirm-password":
 					want = `autocomplete="new-password"`
+				case "display-name":
+					want = `autocomplete="name"`
+				case "given-name", "family-name":
+					want = `autocomplete="` + m[1] + `"`
+				case "phone":
+					want = `autocomplete="tel"`
+				case "job-title":
+					want = `autocomplete="organization-title"`
+				case "office-location":
+					want = `autocomplete="off"`
 				}
 				if !strings.Contains(m[0], want) {
 					t.Errorf("input %q lacks %s", m[1], want)
@@ -116,7 +131,7 @@ func TestAccountPageOffersWhatPolicyAllows(t *testing.T) {
 func TestAccountMessagesHaveWords(t *testing.T) {
 	for _, m := range []Message{MsgAccountFormExpired, MsgMFAOff, MsgAlreadyEnrolled, MsgNotEnrolled, MsgTOTPRequired, MsgEnrolmentExpired, MsgTOTPRemoved,
 		MsgSupportEnabled, MsgSupportDisabled, MsgSupportTenantEnabled, MsgSupportTenantDisabled, MsgSupportTenantForbidden, MsgSupportCannotChange,
-		MsgPasswordChanged} {
+		MsgPasswordChanged, MsgProfileSaved, MsgProfileUnchanged} {
 		if got := render(t, AccountPage{Notice: m}); strings.Contains(got, "Something went wrong") || !strings.Contains(got, `id="notice"`) {
 			t.Errorf("account notice %q has no words", m)
 		}
@@ -254,5 +269,50 @@ func TestAccountPasswordForm(t *testing.T) {
 	got = render(t, AccountPage{Username: "john", Policy: "optional", SupportActor: "jill", SupportActorTenant: "acme-iot"})
 	if strings.Contains(got, "/account/password") || !strings.Contains(got, "Support cannot change this account's password.") {
 		t.Errorf("support session is offered the password form:\n%s", got)
+	}
+}
+
+// TestAccountProfileSection: the username and email are shown read-only,
+// the rest is a form with its values; a refusal is said on its field, the
+// typed values kept; a stored language the select does not offer stays
+// selected; a support session gets no form.
+func TestAccountProfileSection(t *testing.T) {
+	pr := AccountProfile{Email: "jill@acme.example", DisplayName: "Jill <Smith>", GivenName: "Jill", FamilyName: "Smith",
+		Phone: "+31 20 123 4567", JobTitle: "Engineer", OfficeLocation: "Amsterdam", PreferredLanguage: "de"}
+	got := render(t, AccountPage{CSRFToken: "tok", Username: "jill", Profile: pr})
+	for _, want := range []string{"<h2>Profile</h2>", "<dd>jill</dd>", "<dd>jill@acme.example</dd>",
+		"Your administrator changes your email address.", `action="/account/profile"`,
+		`name="display_name" type="text" maxlength="100" autocomplete="name" value="Jill &lt;Smith&gt;"`,
+		`name="phone" type="tel" maxlength="32" autocomplete="tel" value="&#43;31 20 123 4567"`,
+		`name="office_location" type="text" maxlength="100" autocomplete="off" value="Amsterdam"`,
+		`<label for="preferred-language">Preferred language</label>`,
+		`<option value="">(not set)</option>`, `<option value="en">English</option>`, `<option value="nl">Nederlands</option>`,
+		`<option value="de" selected>Deutsch</option>`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("profile section lacks %q", want)
+		}
+	}
+	if strings.Contains(got, `name="email"`) || strings.Contains(got, `name="username"`) || strings.Contains(got, "field-error") {
+		t.Error("the profile form offers the email or username, or shows a refusal")
+	}
+
+	pr.Email, pr.PreferredLanguage, pr.Phone, pr.ErrorField, pr.Reason = "", "de-CH", "call me", "phone", "must be at most 32 digits"
+	got = render(t, AccountPage{CSRFToken: "tok", Username: "jill", Profile: pr})
+	for _, want := range []string{"<dd>(none)</dd>", `id="profile-error"`,
+		`<p class="field-error" id="phone-error">Phone must be at most 32 digits.</p>`,
+		`value="call me" aria-describedby="phone-error" aria-invalid="true" autofocus>`,
+		`<option value="de">Deutsch</option>`, `<option value="de-CH" selected>de-CH</option>`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("refused profile section lacks %q", want)
+		}
+	}
+	if strings.Count(got, " selected>") != 1 {
+		t.Error("not exactly one language selected")
+	}
+
+	got = render(t, AccountPage{Username: "john", SupportActor: "jill", SupportActorTenant: "acme-iot", Profile: AccountProfile{Email: "john@acme.example"}})
+	if strings.Contains(got, `action="/account/profile"`) || !strings.Contains(got, "Support cannot change this account's profile.") ||
+		!strings.Contains(got, "<dd>john@acme.example</dd>") {
+		t.Errorf("support session's profile section:\n%s", got)
 	}
 }
