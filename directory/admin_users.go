@@ -48,10 +48,14 @@ type UserQuery struct {
 	TenantID string // the users' home tenant
 	// Text, if set, matches part of the username, the email address, the
 	// given, family or display name, or of "given family" (the two names
-	// and a space). Case is ignored for the ASCII letters only: A-Z match
-	// a-z, as SQLite's lower() and PostgreSQL's under COLLATE "C" fold,
-	// while other letters (É, Ö) match only themselves. '%' and '_' are
-	// characters like any other.
+	// and a space). Case is ignored: both sides are lower-cased by
+	// strings.ToLower, so that ÖMER matches Ömer and josé JOSÉ, the same
+	// in every language: Turkish İ and I are both i, and ı matches only
+	// ı. Accents count (o does not match ö).
+	// A line break is a space, on both sides. '%' and '_' are characters
+	// like any other. A user stored before Gatehouse did so (0012) and
+	// not written since is matched case-insensitively for A-Z only, as
+	// before, until its next change.
 	Text       string
 	GlobalRole string // holds this global role directly
 	Group      string // is in this group

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/storage/internal/stored"
 )
 
 // QueryUsers returns a page of one tenant's users, filtered, ordered and
@@ -50,9 +51,13 @@ func (s directoryQueries) QueryUsers(ctx context.Context, q directory.UserQuery)
 // after it.
 //
 // Text matches with strpos, not LIKE, so '%' and '_' are characters like
-// any other; both sides are lower-cased under COLLATE "C", which folds
-// the ASCII letters only, as SQLite's lower() does
-// (directory.UserQuery.Text), whatever locale the database has. Global
+// any other: the query lower-cased in Go (stored.SearchQuery), once, is
+// looked for in the user's search_text (0012, stored.SearchText), which
+// CreateUser and UpdateUser write (directory.UserQuery.Text), so that
+// case folds alike in both backends, whatever locale the database has. A
+// user not written since 0012 has none, and is matched as before it: both
+// sides lower-cased under COLLATE "C", which folds A-Z only, as SQLite's
+// lower() does, in each field. Global
 // roles and groups are text[], service roles a jsonb object of arrays
 // (0002), which contains {service: [role]} when the user holds it; a TOTP
 // credential is a row of totp_credentials (0003), found by its primary
@@ -71,13 +76,14 @@ func usersQuery(q directory.UserQuery) (string, []any, error) {
 	}
 	where = append(where, `tenant_id = `+arg(q.TenantID))
 	if q.Text != "" {
+		search := `strpos(search_text, ` + arg(stored.SearchQuery(q.Text)) + `::text) > 0`
 		text := `lower(` + arg(q.Text) + `::text COLLATE "C")`
 		var fields []string
 		for _, col := range []string{`username`, `email`, `given_name`, `family_name`, `display_name`,
 			`given_name || ' ' || family_name`} {
 			fields = append(fields, `strpos(lower((`+col+`) COLLATE "C"), `+text+`) > 0`)
 		}
-		where = append(where, `(`+strings.Join(fields, ` OR `)+`)`)
+		where = append(where, `(`+search+` OR search_text IS NULL AND (`+strings.Join(fields, ` OR `)+`))`)
 	}
 	if q.GlobalRole != "" {
 		where = append(where, arg(q.GlobalRole)+`::text = ANY(global_roles)`)

@@ -88,3 +88,50 @@ func TestQueryUsersPlans(t *testing.T) {
 		})
 	}
 }
+
+// TestUpgradeFrom0011 migrates a schema holding a user stored before 0012,
+// which has no search text: QueryUsers matches it as before, A-Z and a-z
+// alike but ö never as Ö, until UpdateUser writes its search text; then
+// case is ignored for every letter.
+func TestUpgradeFrom0011(t *testing.T) {
+	ts := "2025-03-14T15:09:26.535897Z"
+	url := atVersion(t, 11, []string{
+		`INSERT INTO tenants (id, slug, name, level, parent_id, path, created_at, updated_at)
+			VALUES ('t-sys', 'sys', 'System', 'system', NULL, '{t-sys}', '` + ts + `', '` + ts + `')`,
+		`INSERT INTO users (id, tenant_id, username, email, email_verified, given_name, family_name, display_name,
+			preferred_language, tenant_role, password_hash, disabled, created_at, updated_at)
+			VALUES ('u-omer', 't-sys', 'omer', '', false, 'Ömer', 'Öz', '', 'tr', 'user', '', false, '` + ts + `', '` + ts + `')`,
+	})
+	s := open(t, url)
+	wantVersions(t, s)
+	query := func(text string) string {
+		t.Helper()
+		us, err := s.QueryUsers(t.Context(), directory.UserQuery{TenantID: "t-sys", Text: text,
+			Sort: directory.SortUsername, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, u := range us {
+			names = append(names, u.Username)
+		}
+		return strings.Join(names, " ")
+	}
+	for text, want := range map[string]string{"OMER": "omer", "Ömer Ö": "omer", "ÖMER": "omer", "öMER": "", "%": ""} {
+		if got := query(text); got != want {
+			t.Errorf("before a write, QueryUsers(%q) = %q, want %q", text, got, want)
+		}
+	}
+	u, err := s.UserByID(t.Context(), "u-omer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UpdateUser(t.Context(), u); err != nil {
+		t.Fatal(err)
+	}
+	for text, want := range map[string]string{"OMER": "omer", "ÖMER": "omer", "öMER": "omer", "ömer öZ": "omer", "%": ""} {
+		if got := query(text); got != want {
+			t.Errorf("after UpdateUser, QueryUsers(%q) = %q, want %q", text, got, want)
+		}
+	}
+}

@@ -6,9 +6,11 @@ import (
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/storage/internal/stored"
 )
 
-// userColumns are the columns CreateUser and UpdateUser write; the login
+// userColumns are the columns CreateUser and UpdateUser write, with
+// search_text (stored.SearchText), which no read selects; the login
 // statistics (loginColumns) only RecordLogin writes, and reads select both.
 const (
 	userColumns = `id, tenant_id, username, email, email_verified, given_name, family_name, display_name,
@@ -44,7 +46,8 @@ func (s directoryQueries) CreateUser(ctx context.Context, u directory.User) erro
 	if err != nil {
 		return fmt.Errorf("create user %q: %w", u.Username, err)
 	}
-	_, err = s.q.Exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES (`+params(userColumnCount)+`)`, args...)
+	_, err = s.q.Exec(ctx, `INSERT INTO users (`+userColumns+`, search_text) VALUES (`+params(userColumnCount+1)+`)`,
+		append(args, stored.SearchText(u))...)
 	if err != nil {
 		return fmt.Errorf("create user %q: %w", u.Username, writeErr(err, userRefs(u)...))
 	}
@@ -62,8 +65,8 @@ func (s directoryQueries) UpdateUser(ctx context.Context, u directory.User) erro
 		given_name = $6, family_name = $7, display_name = $8, preferred_language = $9, phone = $10,
 		job_title = $11, office_location = $12, tenant_role = $13, global_roles = $14, service_roles = $15,
 		groups = $16, owner_id = $17, password_hash = $18, password_strength = $19, must_change_password = $20,
-		disabled = $21, deleted_at = $22, revoked_before = $23, created_at = $24, updated_at = $25
-		WHERE id = $1`, args...)
+		disabled = $21, deleted_at = $22, revoked_before = $23, created_at = $24, updated_at = $25,
+		search_text = $26 WHERE id = $1`, append(args, stored.SearchText(u))...)
 	if err != nil {
 		return fmt.Errorf("update user %s: %w", u.ID, writeErr(err, userRefs(u)...))
 	}

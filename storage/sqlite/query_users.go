@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/storage/internal/stored"
 )
 
 // QueryUsers returns a page of one tenant's users, filtered, ordered and
@@ -44,9 +45,12 @@ func (s directoryQueries) QueryUsers(ctx context.Context, q directory.UserQuery)
 // is read from the cursor on rather than from the start.
 //
 // Text matches with instr, not LIKE, so '%' and '_' are characters like
-// any other; both sides go through lower(), which folds the ASCII letters
-// only (SQLite without ICU), as PostgreSQL's lower() does under COLLATE
-// "C" (directory.UserQuery.Text). Lists are JSON text (0002), read with
+// any other: the query lower-cased in Go (stored.SearchQuery), once, is
+// looked for in the user's search_text (0012, stored.SearchText), which
+// CreateUser and UpdateUser write (directory.UserQuery.Text). A user not
+// written since 0012 has none, and is matched as before it: both sides
+// through lower(), which folds A-Z only (SQLite without ICU), in each
+// field. Lists are JSON text (0002), read with
 // json_each; a TOTP credential is a row of totp_credentials (0003),
 // found by its primary key.
 func usersQuery(q directory.UserQuery) (string, []any, error) {
@@ -63,13 +67,15 @@ func usersQuery(q directory.UserQuery) (string, []any, error) {
 	}
 	and(`tenant_id = ?`, q.TenantID)
 	if q.Text != "" {
+		args = append(args, stored.SearchQuery(q.Text))
 		var fields []string
 		for _, col := range []string{`username`, `email`, `given_name`, `family_name`, `display_name`,
 			`given_name || ' ' || family_name`} {
 			fields = append(fields, `instr(lower(`+col+`), lower(?)) > 0`)
 			args = append(args, q.Text)
 		}
-		where = append(where, `(`+strings.Join(fields, ` OR `)+`)`)
+		where = append(where, `(instr(search_text, ?) > 0 OR search_text IS NULL AND (`+
+			strings.Join(fields, ` OR `)+`))`)
 	}
 	if q.GlobalRole != "" {
 		and(`EXISTS (SELECT 1 FROM json_each(users.global_roles) WHERE value = ?)`, q.GlobalRole)

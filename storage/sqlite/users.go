@@ -7,9 +7,11 @@ import (
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/storage/internal/stored"
 )
 
-// userColumns are the columns CreateUser and UpdateUser write; the login
+// userColumns are the columns CreateUser and UpdateUser write, with
+// search_text (stored.SearchText), which no read selects; the login
 // statistics (loginColumns) only RecordLogin writes, and reads select both.
 const (
 	userColumns = `id, tenant_id, username, email, email_verified, given_name, family_name, display_name,
@@ -44,8 +46,9 @@ func (s directoryQueries) CreateUser(ctx context.Context, u directory.User) erro
 	if err != nil {
 		return fmt.Errorf("create user %q: %w", u.Username, err)
 	}
-	_, err = s.q.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+	_, err = s.q.ExecContext(ctx, `INSERT INTO users (`+userColumns+`, search_text)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		append(args, stored.SearchText(u))...)
 	if err != nil {
 		return fmt.Errorf("create user %q: %w", u.Username, s.writeErr(ctx, err, userRefs(u)...))
 	}
@@ -63,7 +66,8 @@ func (s directoryQueries) UpdateUser(ctx context.Context, u directory.User) erro
 		given_name = ?, family_name = ?, display_name = ?, preferred_language = ?, phone = ?, job_title = ?,
 		office_location = ?, tenant_role = ?, global_roles = ?, service_roles = ?, groups = ?, owner_id = ?,
 		password_hash = ?, password_strength = ?, must_change_password = ?, disabled = ?, deleted_at = ?,
-		revoked_before = ?, created_at = ?, updated_at = ? WHERE id = ?`, append(args[1:], u.ID)...)
+		revoked_before = ?, created_at = ?, updated_at = ?, search_text = ? WHERE id = ?`,
+		append(args[1:], stored.SearchText(u), u.ID)...)
 	if err != nil {
 		return fmt.Errorf("update user %s: %w", u.ID, s.writeErr(ctx, err, userRefs(u)...))
 	}

@@ -1,8 +1,9 @@
 // Package stored holds the JSON forms that both SQL backends store:
 // tenant settings (a TEXT column in SQLite, jsonb in PostgreSQL) and the
-// details of an audit event. One definition keeps the backends from
-// drifting apart: a row means the same on both, and a field renamed in Go
-// orphans nothing stored, since the stored names are written here.
+// details of an audit event; and a user's search text (search.go). One
+// definition keeps the backends from drifting apart: a row means the same
+// on both, and a field renamed in Go orphans nothing stored, since the
+// stored names are written here.
 //
 // Encoders return text, which both drivers bind to either column type;
 // decoders take the column as text (SQLite) or bytes (pgx's jsonb).
