@@ -428,17 +428,33 @@ func TestFormsNeedTheirSessionsToken(t *testing.T) {
 	}
 }
 
-func TestCrossOriginPostRefused(t *testing.T) {
-	h := newHarness(t)
-	h.signIn()
-	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, h.srv.URL+"/account/totp/enrol/start",
-		strings.NewReader(url.Values{"csrf_token": {h.token()}}.Encode()))
+// postCrossSite posts form to path as a browser does from another site's
+// page, and fails the test unless it is refused (403).
+func (h *harness) postCrossSite(path string, form url.Values) {
+	h.t.Helper()
+	req, _ := http.NewRequestWithContext(h.t.Context(), http.MethodPost, h.srv.URL+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
 	req.Header.Set("Origin", "https://evil.example")
 	if resp, _ := h.do(req); resp.StatusCode != http.StatusForbidden {
-		t.Errorf("cross-origin POST: %d", resp.StatusCode)
+		h.t.Errorf("cross-origin POST %s: %d", path, resp.StatusCode)
 	}
+}
+
+// signInSupportAsJill signs sue, prov's support user, in as jill
+// (support by permission) and returns the session.
+func (h *harness) signInSupportAsJill() session.Session {
+	h.t.Helper()
+	h.setSupport(directory.SupportPolicy{Mode: directory.SupportByPermission})
+	sue := h.supportUser()
+	return h.signInAs(h.jill, &session.Support{ActorID: sue.ID, ActorUsername: "sue", ActorTenantID: sue.TenantID,
+		ActorTenantSlug: "prov", Username: "jill"})
+}
+
+func TestCrossOriginPostRefused(t *testing.T) {
+	h := newHarness(t)
+	h.signIn()
+	h.postCrossSite("/account/totp/enrol/start", url.Values{"csrf_token": {h.token()}})
 	if resp, _ := h.get("/account/totp/enrol"); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("an enrolment was started by a cross-origin POST: %d", resp.StatusCode)
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/audit"
 	"github.com/gatehouse-id/gatehouse/directory"
-	"github.com/gatehouse-id/gatehouse/session"
 	"github.com/gatehouse-id/gatehouse/throttle"
 )
 
@@ -187,22 +186,12 @@ func TestPasswordChangeNeedsItsForm(t *testing.T) {
 	t.Run("cross-origin", func(t *testing.T) {
 		h := newHarness(t)
 		h.signIn()
-		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, h.srv.URL+"/account/password",
-			strings.NewReader(h.passwordForm(jillPassword, newPassword, newPassword).Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Sec-Fetch-Site", "cross-site")
-		req.Header.Set("Origin", "https://evil.example")
-		if resp, _ := h.do(req); resp.StatusCode != http.StatusForbidden {
-			t.Errorf("cross-origin POST: %d", resp.StatusCode)
-		}
+		h.postCrossSite("/account/password", h.passwordForm(jillPassword, newPassword, newPassword))
 		h.checkUnchanged()
 	})
 	t.Run("support session", func(t *testing.T) {
 		h := newHarness(t)
-		h.setSupport(directory.SupportPolicy{Mode: directory.SupportByPermission})
-		sue := h.supportUser()
-		sess := h.signInAs(h.jill, &session.Support{ActorID: sue.ID, ActorUsername: "sue", ActorTenantID: sue.TenantID,
-			ActorTenantSlug: "prov", Username: "jill"})
+		sess := h.signInSupportAsJill()
 		resp, body := h.get("/account")
 		if resp.StatusCode != http.StatusOK || strings.Contains(body, `action="/account/password"`) ||
 			!strings.Contains(body, "Support cannot change this account's password.") {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/audit"
 	"github.com/gatehouse-id/gatehouse/directory"
-	"github.com/gatehouse-id/gatehouse/session"
 )
 
 const savedText = "Your profile is saved."
@@ -177,22 +176,12 @@ func TestProfileChangeNeedsItsForm(t *testing.T) {
 	t.Run("cross-origin", func(t *testing.T) {
 		h := newHarness(t)
 		h.signIn()
-		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, h.srv.URL+"/account/profile",
-			strings.NewReader(h.profileForm().Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Sec-Fetch-Site", "cross-site")
-		req.Header.Set("Origin", "https://evil.example")
-		if resp, _ := h.do(req); resp.StatusCode != http.StatusForbidden {
-			t.Errorf("cross-origin POST: %d", resp.StatusCode)
-		}
+		h.postCrossSite("/account/profile", h.profileForm())
 		h.checkProfileUnchanged()
 	})
 	t.Run("support session", func(t *testing.T) {
 		h := newHarness(t)
-		h.setSupport(directory.SupportPolicy{Mode: directory.SupportByPermission})
-		sue := h.supportUser()
-		sess := h.signInAs(h.jill, &session.Support{ActorID: sue.ID, ActorUsername: "sue", ActorTenantID: sue.TenantID,
-			ActorTenantSlug: "prov", Username: "jill"})
+		sess := h.signInSupportAsJill()
 		resp, body := h.get("/account")
 		if resp.StatusCode != http.StatusOK || strings.Contains(body, `action="/account/profile"`) ||
 			!strings.Contains(body, "Support cannot change this account's profile.") {
