@@ -35,7 +35,7 @@ type Tokens interface {
 type TOTP func(ctx context.Context, by directory.Caller, u directory.User) error
 
 // EventQuerier reads the audit log; audit.Store implements it. (Changes
-// are written through Config.Audit, which checks them, never here.)
+// are written through Config.AuditIn, which checks them, never here.)
 type EventQuerier interface {
 	QueryEvents(ctx context.Context, q audit.Query) ([]audit.Event, bool, error)
 }
@@ -49,10 +49,9 @@ type Config struct {
 	// Audience is the aud a token must carry to be used here
 	// (provider.Provider.AdminAudience).
 	Audience string
-	// Audit records an event on its own; AuditIn records it through to,
-	// a transaction of the directory's store, with the change it records
-	// (atomic). audit.Log's Record and RecordIn.
-	Audit   func(ctx context.Context, e audit.Event) error
+	// AuditIn records an event through to, the transaction of the
+	// directory's store that makes the change it records (atomic):
+	// audit.Log.RecordIn. Every event of the API is recorded this way.
 	AuditIn func(ctx context.Context, to audit.Appender, e audit.Event) error
 	// Events reads the audit log.
 	Events EventQuerier
@@ -65,10 +64,12 @@ type Config struct {
 
 // Handler serves the API.
 type Handler struct {
-	dir         *directory.Directory
-	tokens      Tokens
-	invalid     error
-	audience    string
+	dir      *directory.Directory
+	tokens   Tokens
+	invalid  error
+	audience string
+	// audit records a change's event: bound by atomic to the change's
+	// transaction (auditIn), and outsideTx anywhere else.
 	audit       func(ctx context.Context, e audit.Event) error
 	auditIn     func(ctx context.Context, to audit.Appender, e audit.Event) error
 	events      EventQuerier
@@ -79,17 +80,24 @@ type Handler struct {
 
 // New returns a Handler for cfg.
 func New(cfg Config) (*Handler, error) {
-	if cfg.Directory == nil || cfg.Tokens == nil || cfg.InvalidToken == nil || cfg.Audience == "" || cfg.Audit == nil ||
+	if cfg.Directory == nil || cfg.Tokens == nil || cfg.InvalidToken == nil || cfg.Audience == "" ||
 		cfg.AuditIn == nil || cfg.Events == nil || cfg.ResetTOTP == nil || cfg.Credentials == nil {
-		return nil, errors.New("admin: Config needs Directory, Tokens, InvalidToken, Audience, Audit, AuditIn, Events, ResetTOTP and Credentials")
+		return nil, errors.New("admin: Config needs Directory, Tokens, InvalidToken, Audience, AuditIn, Events, ResetTOTP and Credentials")
 	}
 	h := &Handler{dir: cfg.Directory, tokens: cfg.Tokens, invalid: cfg.InvalidToken, audience: cfg.Audience,
-		audit: cfg.Audit, auditIn: cfg.AuditIn, events: cfg.Events, resetTOTP: cfg.ResetTOTP, credentials: cfg.Credentials,
+		audit: outsideTx, auditIn: cfg.AuditIn, events: cfg.Events, resetTOTP: cfg.ResetTOTP, credentials: cfg.Credentials,
 		log: cfg.Logger}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
 	return h, nil
+}
+
+// outsideTx is Handler.audit outside atomic, which binds it to the
+// change's transaction: an event recorded anywhere else is a programming
+// mistake, and refusing it is safer than storing it apart from its change.
+func outsideTx(context.Context, audit.Event) error {
+	return errors.New("admin: an event recorded outside the transaction of its change")
 }
 
 // route is one operation of the API; routes lists them all, and a test

@@ -127,13 +127,6 @@ func (w *apiWorld) serve(t *testing.T, st *sqlite.Store, cfg Config) {
 		w.events = append(w.events, e)
 		w.mu.Unlock()
 	}
-	cfg.Audit = func(ctx context.Context, e audit.Event) error {
-		if err := log.Record(ctx, e); err != nil {
-			return err
-		}
-		keep(e)
-		return nil
-	}
 	if cfg.AuditIn == nil {
 		cfg.AuditIn = func(ctx context.Context, to audit.Appender, e audit.Event) error {
 			if err := log.RecordIn(ctx, to, e); err != nil {

@@ -267,7 +267,7 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	}
 	api, err := admin.New(admin.Config{
 		Directory: a.directory, Tokens: prov, InvalidToken: provider.ErrInvalidToken, Audience: prov.AdminAudience(),
-		Audit: a.audit.Record, AuditIn: a.audit.RecordIn, Events: a.db, ResetTOTP: a.resetTOTP, Credentials: a.db, Logger: log,
+		AuditIn: a.audit.RecordIn, Events: a.db, ResetTOTP: a.resetTOTP, Credentials: a.db, Logger: log,
 	})
 	if err != nil {
 		return err
