@@ -39,8 +39,8 @@ func (h *harness) passwordIs(pw string) bool {
 	return err == nil
 }
 
-// passwordEvents returns acme's user.password_changed events.
-func (h *harness) passwordEvents() []audit.Event {
+// eventsOf returns acme's events of action, newest first.
+func (h *harness) eventsOf(action string) []audit.Event {
 	h.t.Helper()
 	all, err := h.store.ListEvents(h.t.Context(), []string{h.acme.ID}, time.Time{}, 0)
 	if err != nil {
@@ -48,12 +48,15 @@ func (h *harness) passwordEvents() []audit.Event {
 	}
 	var got []audit.Event
 	for _, e := range all {
-		if e.Action == "user.password_changed" {
+		if e.Action == action {
 			got = append(got, e)
 		}
 	}
 	return got
 }
+
+// passwordEvents returns acme's user.password_changed events.
+func (h *harness) passwordEvents() []audit.Event { return h.eventsOf("user.password_changed") }
 
 // checkUnchanged asserts that jill's password is still the first one and
 // that no change was audited.

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gatehouse-id/gatehouse/audit"
 	"github.com/gatehouse-id/gatehouse/directory"
@@ -33,20 +32,7 @@ func (h *harness) storedJill() directory.User {
 }
 
 // profileEvents returns acme's user.profile_changed events.
-func (h *harness) profileEvents() []audit.Event {
-	h.t.Helper()
-	all, err := h.store.ListEvents(h.t.Context(), []string{h.acme.ID}, time.Time{}, 0)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	var got []audit.Event
-	for _, e := range all {
-		if e.Action == "user.profile_changed" {
-			got = append(got, e)
-		}
-	}
-	return got
-}
+func (h *harness) profileEvents() []audit.Event { return h.eventsOf("user.profile_changed") }
 
 // checkProfileUnchanged asserts that jill's profile is as newHarness made
 // it and that no change was audited.
