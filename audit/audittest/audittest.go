@@ -33,13 +33,13 @@
 package audittest
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/audit"
+	"github.com/gatehouse-id/gatehouse/internal/check"
 )
 
 // Run runs the suite. newStore must return a new, empty store for each call;
@@ -73,24 +73,6 @@ func event(id, tenantID string, m int) audit.Event {
 		ID: id, Time: at(m), Action: "user.roles_changed", TenantID: tenantID,
 		Actor: "u-admin", ActorName: "admin", Target: "u-jill-" + id, TargetName: "jill",
 		Details: map[string]string{"added": "readers,devices", "removed": "admins", "via": "portal"},
-	}
-}
-
-func mustDo(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-// wantErr fails unless err wraps want (or is nil when want is nil).
-func wantErr(t *testing.T, err, want error) {
-	t.Helper()
-	switch {
-	case want == nil && err != nil:
-		t.Fatalf("error = %v, want nil", err)
-	case want != nil && !errors.Is(err, want):
-		t.Fatalf("error = %v, want one wrapping %v", err, want)
 	}
 }
 
@@ -224,3 +206,6 @@ func testNilAndEmptyDetails(t *testing.T, newStore func(t *testing.T) audit.Stor
 	}
 	wantEvents(t, "listed", got, []audit.Event{b, a})
 }
+
+// mustDo and wantErr are the suites' shared assertions (internal/check).
+var mustDo, wantErr = check.MustDo, check.WantErr

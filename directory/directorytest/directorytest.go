@@ -34,7 +34,6 @@
 package directorytest
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -42,6 +41,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/internal/check"
 	"github.com/gatehouse-id/gatehouse/password"
 )
 
@@ -209,24 +209,6 @@ func seed(t *testing.T, s directory.Store) (sys, acme directory.Tenant) {
 	return sys, acme
 }
 
-func mustDo(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-// wantErr fails unless err wraps want (or is nil when want is nil).
-func wantErr(t *testing.T, err, want error) {
-	t.Helper()
-	switch {
-	case want == nil && err != nil:
-		t.Fatalf("error = %v, want nil", err)
-	case want != nil && !errors.Is(err, want):
-		t.Fatalf("error = %v, want one wrapping %v", err, want)
-	}
-}
-
 // wantMissing fails unless err wraps ErrNotFound and names id, the row a
 // write referred to that does not exist.
 func wantMissing(t *testing.T, err error, id string) {
@@ -339,3 +321,6 @@ func ids[T any](xs []T, id func(T) string) string {
 	}
 	return fmt.Sprint(out)
 }
+
+// mustDo and wantErr are the suites' shared assertions (internal/check).
+var mustDo, wantErr = check.MustDo, check.WantErr

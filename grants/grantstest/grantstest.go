@@ -17,13 +17,13 @@
 package grantstest
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/grants"
+	"github.com/gatehouse-id/gatehouse/internal/check"
 )
 
 // Run runs the suite. newStore must return a new, empty store for each call.
@@ -62,23 +62,6 @@ func hash(id string) []byte {
 	h[0], h[1] = 0x00, 0xff
 	copy(h[2:], id)
 	return h
-}
-
-func mustDo(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func wantErr(t *testing.T, err, want error) {
-	t.Helper()
-	switch {
-	case want == nil && err != nil:
-		t.Fatalf("error = %v, want nil", err)
-	case want != nil && !errors.Is(err, want):
-		t.Fatalf("error = %v, want one wrapping %v", err, want)
-	}
 }
 
 func get(t *testing.T, s grants.Store, h []byte) grants.RefreshToken {
@@ -187,3 +170,6 @@ func revoked(t *testing.T, s grants.Store, ids ...string) string {
 	}
 	return fmt.Sprint(out)
 }
+
+// mustDo and wantErr are the suites' shared assertions (internal/check).
+var mustDo, wantErr = check.MustDo, check.WantErr

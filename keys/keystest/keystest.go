@@ -32,6 +32,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse-id/gatehouse/internal/check"
 	"github.com/gatehouse-id/gatehouse/keys"
 )
 
@@ -58,23 +59,6 @@ func record(id string, m int) keys.Record {
 		PublicJWK: []byte(`{"kty":"EC","kid":"` + id + `"}`),
 		PublishAt: at(m + 2), ActivateAt: at(m + 3),
 		CreatedAt: at(m), UpdatedAt: at(m + 1),
-	}
-}
-
-func mustDo(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func wantErr(t *testing.T, err, want error) {
-	t.Helper()
-	switch {
-	case want == nil && err != nil:
-		t.Fatalf("error = %v, want nil", err)
-	case want != nil && !errors.Is(err, want):
-		t.Fatalf("error = %v, want one wrapping %v", err, want)
 	}
 }
 
@@ -491,3 +475,6 @@ func OneAtATime(t *testing.T, stores ...keys.Store) {
 		wantSecret(t, s, "counter", []byte(strconv.Itoa(len(errs))))
 	}
 }
+
+// mustDo and wantErr are the suites' shared assertions (internal/check).
+var mustDo, wantErr = check.MustDo, check.WantErr

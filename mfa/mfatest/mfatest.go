@@ -28,6 +28,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse-id/gatehouse/internal/check"
 	"github.com/gatehouse-id/gatehouse/mfa"
 )
 
@@ -87,23 +88,6 @@ func hashes(set string, n int) [][]byte {
 // credential returns a credential of userID with every field set.
 func credential(userID string, m int) mfa.Credential {
 	return mfa.Credential{UserID: userID, SealedSecret: []byte{0x01, 0x00, 0xfe, 0xff, byte(m), 's'}, CreatedAt: at(m)}
-}
-
-func mustDo(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func wantErr(t *testing.T, err, want error) {
-	t.Helper()
-	switch {
-	case want == nil && err != nil:
-		t.Fatalf("error = %v, want nil", err)
-	case want != nil && !errors.Is(err, want):
-		t.Fatalf("error = %v, want one wrapping %v", err, want)
-	}
 }
 
 func wantCredential(t *testing.T, s mfa.Store, want mfa.Credential) {
@@ -413,3 +397,6 @@ func testReseal(t *testing.T, s mfa.Store, addUser func(string) error) {
 	_, err := s.TOTPCredential(t.Context(), "u-2")
 	wantErr(t, err, mfa.ErrNotFound)
 }
+
+// mustDo and wantErr are the suites' shared assertions (internal/check).
+var mustDo, wantErr = check.MustDo, check.WantErr

@@ -16,11 +16,11 @@
 package onetimetest
 
 import (
-	"errors"
 	"reflect"
 	"testing"
 	"time"
 
+	"github.com/gatehouse-id/gatehouse/internal/check"
 	"github.com/gatehouse-id/gatehouse/onetime"
 )
 
@@ -58,23 +58,6 @@ func hash(id string) []byte {
 	h[0], h[1] = 0x00, 0xff
 	copy(h[2:], id)
 	return h
-}
-
-func mustDo(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func wantErr(t *testing.T, err, want error) {
-	t.Helper()
-	switch {
-	case want == nil && err != nil:
-		t.Fatalf("error = %v, want nil", err)
-	case want != nil && !errors.Is(err, want):
-		t.Fatalf("error = %v, want one wrapping %v", err, want)
-	}
 }
 
 func wantToken(t *testing.T, what string, got, want onetime.Token) {
@@ -141,3 +124,6 @@ func testCopies(t *testing.T, newStore func(t *testing.T) onetime.Store) {
 	_, err = s.PeekToken(t.Context(), want.Hash, onetime.PurposeInvitation, at(1))
 	wantErr(t, err, onetime.ErrUsed)
 }
+
+// mustDo and wantErr are the suites' shared assertions (internal/check).
+var mustDo, wantErr = check.MustDo, check.WantErr
