@@ -33,6 +33,12 @@ type Config struct {
 	// UserRetention is how long a deleted user can be restored before it
 	// is purged (seed 000: ten days); DefaultUserRetention if zero.
 	UserRetention time.Duration
+	// InvitationLifetime is how long an invitation link works (seed 003:
+	// 14 days); DefaultInvitationLifetime if zero.
+	InvitationLifetime time.Duration
+	// ResetLifetime is how long a password reset link works;
+	// DefaultResetLifetime if zero.
+	ResetLifetime time.Duration
 	// Now is the clock; time.Now if nil.
 	Now func() time.Time
 }
@@ -40,6 +46,14 @@ type Config struct {
 // DefaultUserRetention is how long a deleted user stays restorable unless
 // configured otherwise: seed 000's ten days.
 const DefaultUserRetention = 10 * 24 * time.Hour
+
+// DefaultInvitationLifetime is seed 003's fourteen days;
+// DefaultResetLifetime is an hour: long enough to find the mail, short
+// enough that an old mailbox holds no live key to the account.
+const (
+	DefaultInvitationLifetime = 14 * 24 * time.Hour
+	DefaultResetLifetime      = time.Hour
+)
 
 // Directory is the domain service over a Store: every change to tenants,
 // users and clients goes through it so that its rules hold whichever handler
@@ -50,13 +64,15 @@ type Directory struct {
 	params    password.Params
 	policy    password.Policy
 	retention time.Duration
-	now       func() time.Time
+	// invitation and reset are the lifetimes of the links (links.go).
+	invitation, reset time.Duration
+	now               func() time.Time
 }
 
 // New returns a Directory over store, hashing client secrets with secrets.
 func New(store Store, secrets *SecretHasher, cfg Config) *Directory {
 	d := &Directory{store: store, secrets: secrets, params: cfg.PasswordParams, policy: cfg.PasswordPolicy,
-		retention: cfg.UserRetention, now: cfg.Now}
+		retention: cfg.UserRetention, invitation: cfg.InvitationLifetime, reset: cfg.ResetLifetime, now: cfg.Now}
 	if d.params == (password.Params{}) {
 		d.params = password.Default
 	}
@@ -65,6 +81,12 @@ func New(store Store, secrets *SecretHasher, cfg Config) *Directory {
 	}
 	if d.retention <= 0 {
 		d.retention = DefaultUserRetention
+	}
+	if d.invitation <= 0 {
+		d.invitation = DefaultInvitationLifetime
+	}
+	if d.reset <= 0 {
+		d.reset = DefaultResetLifetime
 	}
 	if d.now == nil {
 		d.now = time.Now

@@ -296,6 +296,12 @@ type Client struct {
 	SecretHash             []byte
 	RedirectURIs           []string
 	PostLogoutRedirectURIs []string
+	// InitiateLoginURI is the portal's own page that starts a login at
+	// Gatehouse (OpenID Connect Core §4, registration metadata
+	// initiate_login_uri): where a person goes once an invitation or a
+	// password reset that came from this portal is done, with iss and
+	// login_hint. Empty for none (machine clients, portals without one).
+	InitiateLoginURI string
 	GrantTypes             []string
 	// Scopes lists the scopes the client may ask for beyond openid.
 	Scopes []string

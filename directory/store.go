@@ -3,6 +3,8 @@ package directory
 import (
 	"context"
 	"time"
+
+	"github.com/gatehouse-id/gatehouse/onetime"
 )
 
 // Store is the durable home of tenants, users, links, global roles, groups,
@@ -15,6 +17,10 @@ import (
 // what was stored; the Directory service lower-cases slugs and usernames
 // before they reach a Store.
 type Store interface {
+	// The one-time tokens of invitation and password reset links
+	// (links.go) live with the users they act for, so that a link is
+	// used in the same transaction as the password it sets.
+	onetime.Store
 	CreateTenant(ctx context.Context, t Tenant) error
 	UpdateTenant(ctx context.Context, t Tenant) error
 	TenantByID(ctx context.Context, id string) (Tenant, error)

@@ -11,14 +11,17 @@ import (
 	"github.com/gatehouse-id/gatehouse/onetime"
 )
 
-var _ onetime.Store = (*Store)(nil)
+var (
+	_ onetime.Store = (*Store)(nil)
+	_ onetime.Store = txStore{}
+)
 
 const onetimeColumns = `hash, purpose, user_id, tenant_id, created_by, client_id, redirect_uri,
 	created_at, expires_at, used_at`
 
 // CreateToken stores t, or returns onetime.ErrConflict if its hash is taken.
-func (s *Store) CreateToken(ctx context.Context, t onetime.Token) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO onetime_tokens (`+onetimeColumns+`) VALUES (`+params(10)+`)`,
+func (s directoryQueries) CreateToken(ctx context.Context, t onetime.Token) error {
+	_, err := s.q.Exec(ctx, `INSERT INTO onetime_tokens (`+onetimeColumns+`) VALUES (`+params(10)+`)`,
 		t.Hash, string(t.Purpose), t.UserID, t.TenantID, t.CreatedBy, t.ClientID, t.RedirectURI,
 		t.CreatedAt, t.ExpiresAt, optTime(t.UsedAt))
 	if pgCode(err) == codeUniqueViolation {
@@ -37,15 +40,15 @@ func (s *Store) CreateToken(ctx context.Context, t onetime.Token) error {
 // their WHERE against the committed row, finds used_at set, and they update
 // nothing. The SELECT that says why is a new statement, so under READ
 // COMMITTED it sees the winner's commit and every loser reports ErrUsed.
-func (s *Store) RedeemToken(ctx context.Context, hash []byte, purpose onetime.Purpose, now time.Time) (onetime.Token, error) {
-	t, err := scanOnetime(s.pool.QueryRow(ctx, `UPDATE onetime_tokens SET used_at = $1
+func (s directoryQueries) RedeemToken(ctx context.Context, hash []byte, purpose onetime.Purpose, now time.Time) (onetime.Token, error) {
+	t, err := scanOnetime(s.q.QueryRow(ctx, `UPDATE onetime_tokens SET used_at = $1
 		WHERE hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1
 		RETURNING `+onetimeColumns, now, hash, string(purpose)))
 	if errors.Is(err, pgx.ErrNoRows) {
 		// Not live: say why. Nothing makes a token live again, so the
 		// row is used, expired or gone.
 		var old onetime.Token
-		old, err = peekOnetime(ctx, s.pool, hash, purpose)
+		old, err = peekOnetime(ctx, s.q, hash, purpose)
 		if err == nil {
 			if err = old.Check(now); err == nil {
 				err = errors.New("token live but not updated") // cannot happen
@@ -59,8 +62,8 @@ func (s *Store) RedeemToken(ctx context.Context, hash []byte, purpose onetime.Pu
 }
 
 // PeekToken returns what RedeemToken would at now, without using the token.
-func (s *Store) PeekToken(ctx context.Context, hash []byte, purpose onetime.Purpose, now time.Time) (onetime.Token, error) {
-	t, err := peekOnetime(ctx, s.pool, hash, purpose)
+func (s directoryQueries) PeekToken(ctx context.Context, hash []byte, purpose onetime.Purpose, now time.Time) (onetime.Token, error) {
+	t, err := peekOnetime(ctx, s.q, hash, purpose)
 	if err == nil {
 		err = t.Check(now)
 	}
@@ -83,8 +86,8 @@ func peekOnetime(ctx context.Context, q querier, hash []byte, purpose onetime.Pu
 
 // RevokeTokens marks every unused token of userID and purpose used at now
 // and reports how many.
-func (s *Store) RevokeTokens(ctx context.Context, userID string, purpose onetime.Purpose, now time.Time) (int, error) {
-	tag, err := s.pool.Exec(ctx, `UPDATE onetime_tokens SET used_at = $1
+func (s directoryQueries) RevokeTokens(ctx context.Context, userID string, purpose onetime.Purpose, now time.Time) (int, error) {
+	tag, err := s.q.Exec(ctx, `UPDATE onetime_tokens SET used_at = $1
 		WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL`, now, userID, string(purpose))
 	if err != nil {
 		return 0, fmt.Errorf("revoke %s tokens of user %s: %w", purpose, userID, unavailable(err))
@@ -94,8 +97,8 @@ func (s *Store) RevokeTokens(ctx context.Context, userID string, purpose onetime
 
 // DeleteExpiredTokens removes tokens that expired before before, used or
 // not, and reports how many.
-func (s *Store) DeleteExpiredTokens(ctx context.Context, before time.Time) (int, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM onetime_tokens WHERE expires_at < $1`, before)
+func (s directoryQueries) DeleteExpiredTokens(ctx context.Context, before time.Time) (int, error) {
+	tag, err := s.q.Exec(ctx, `DELETE FROM onetime_tokens WHERE expires_at < $1`, before)
 	if err != nil {
 		return 0, fmt.Errorf("delete expired one-time tokens: %w", unavailable(err))
 	}

@@ -10,14 +10,17 @@ import (
 	"github.com/gatehouse-id/gatehouse/onetime"
 )
 
-var _ onetime.Store = (*Store)(nil)
+var (
+	_ onetime.Store = (*Store)(nil)
+	_ onetime.Store = txStore{}
+)
 
 const onetimeColumns = `hash, purpose, user_id, tenant_id, created_by, client_id, redirect_uri,
 	created_at, expires_at, used_at`
 
 // CreateToken stores t, or returns onetime.ErrConflict if its hash is taken.
-func (s *Store) CreateToken(ctx context.Context, t onetime.Token) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO onetime_tokens (`+onetimeColumns+`)
+func (s directoryQueries) CreateToken(ctx context.Context, t onetime.Token) error {
+	_, err := s.q.ExecContext(ctx, `INSERT INTO onetime_tokens (`+onetimeColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.Hash, string(t.Purpose), t.UserID, t.TenantID, t.CreatedBy, t.ClientID, t.RedirectURI,
 		encTime(t.CreatedAt), encTime(t.ExpiresAt), encOptTime(t.UsedAt))
@@ -31,30 +34,24 @@ func (s *Store) CreateToken(ctx context.Context, t onetime.Token) error {
 }
 
 // RedeemToken marks the live token with hash and purpose used at now and
-// returns it. The UPDATE runs in an immediate transaction, which holds the
-// write lock from BEGIN on, so concurrent redeems of one token are
-// serialized: the first marks it used, every later one updates nothing and
-// then reads the token as used.
-func (s *Store) RedeemToken(ctx context.Context, hash []byte, purpose onetime.Purpose, now time.Time) (onetime.Token, error) {
-	var t onetime.Token
-	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
-		var err error
-		t, err = scanOnetime(tx.QueryRowContext(ctx, `UPDATE onetime_tokens SET used_at = ?1
-			WHERE hash = ?2 AND purpose = ?3 AND used_at IS NULL AND expires_at > ?1
-			RETURNING `+onetimeColumns, encTime(now), hash, string(purpose)))
-		if !errors.Is(err, sql.ErrNoRows) {
-			return err
+// returns it. The UPDATE is the arbiter: SQLite runs one writer at a time,
+// so of concurrent redeems of one token the first marks it used and every
+// later one updates nothing. Nothing makes a token live again, so the
+// SELECT that then says why finds it used, expired or gone. Inside InTx
+// both run in the transaction, whose write lock is held from BEGIN.
+func (s directoryQueries) RedeemToken(ctx context.Context, hash []byte, purpose onetime.Purpose, now time.Time) (onetime.Token, error) {
+	t, err := scanOnetime(s.q.QueryRowContext(ctx, `UPDATE onetime_tokens SET used_at = ?1
+		WHERE hash = ?2 AND purpose = ?3 AND used_at IS NULL AND expires_at > ?1
+		RETURNING `+onetimeColumns, encTime(now), hash, string(purpose)))
+	if errors.Is(err, sql.ErrNoRows) {
+		var old onetime.Token
+		old, err = peekOnetime(ctx, s.q, hash, purpose)
+		if err == nil {
+			if err = old.Check(now); err == nil {
+				err = errors.New("token live but not updated") // cannot happen
+			}
 		}
-		// Not live: say why.
-		old, err := peekOnetime(ctx, tx, hash, purpose)
-		if err != nil {
-			return err
-		}
-		if err := old.Check(now); err != nil {
-			return err
-		}
-		return fmt.Errorf("token live but not updated") // cannot happen in the transaction
-	})
+	}
 	if err != nil {
 		return onetime.Token{}, fmt.Errorf("redeem %s token: %w", purpose, err)
 	}
@@ -62,8 +59,8 @@ func (s *Store) RedeemToken(ctx context.Context, hash []byte, purpose onetime.Pu
 }
 
 // PeekToken returns what RedeemToken would at now, without using the token.
-func (s *Store) PeekToken(ctx context.Context, hash []byte, purpose onetime.Purpose, now time.Time) (onetime.Token, error) {
-	t, err := peekOnetime(ctx, s.db, hash, purpose)
+func (s directoryQueries) PeekToken(ctx context.Context, hash []byte, purpose onetime.Purpose, now time.Time) (onetime.Token, error) {
+	t, err := peekOnetime(ctx, s.q, hash, purpose)
 	if err == nil {
 		err = t.Check(now)
 	}
@@ -86,8 +83,8 @@ func peekOnetime(ctx context.Context, q querier, hash []byte, purpose onetime.Pu
 
 // RevokeTokens marks every unused token of userID and purpose used at now
 // and reports how many.
-func (s *Store) RevokeTokens(ctx context.Context, userID string, purpose onetime.Purpose, now time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE onetime_tokens SET used_at = ?
+func (s directoryQueries) RevokeTokens(ctx context.Context, userID string, purpose onetime.Purpose, now time.Time) (int, error) {
+	res, err := s.q.ExecContext(ctx, `UPDATE onetime_tokens SET used_at = ?
 		WHERE user_id = ? AND purpose = ? AND used_at IS NULL`, encTime(now), userID, string(purpose))
 	if err != nil {
 		return 0, fmt.Errorf("revoke %s tokens of user %s: %w", purpose, userID, err)
@@ -101,8 +98,8 @@ func (s *Store) RevokeTokens(ctx context.Context, userID string, purpose onetime
 
 // DeleteExpiredTokens removes tokens that expired before before, used or
 // not, and reports how many.
-func (s *Store) DeleteExpiredTokens(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM onetime_tokens WHERE expires_at < ?`, encTime(before))
+func (s directoryQueries) DeleteExpiredTokens(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.q.ExecContext(ctx, `DELETE FROM onetime_tokens WHERE expires_at < ?`, encTime(before))
 	if err != nil {
 		return 0, fmt.Errorf("delete expired one-time tokens: %w", err)
 	}

@@ -1,0 +1,286 @@
+package directory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gatehouse-id/gatehouse/onetime"
+	"github.com/gatehouse-id/gatehouse/password"
+)
+
+// Mailed links: the invitation (seeds 000, 003) and the password reset
+// (seed 004). Both end with a person choosing a password at a page the
+// link opens; the difference is whom they are for:
+//
+//   - an invitation is for a pending user (one without a password): it
+//     works for InvitationLifetime (14 days), and sending a new one kills
+//     the old link;
+//   - a reset link is for a user with a password, who forgot it: it works
+//     for ResetLifetime (an hour), and asking for a new one, or using
+//     one, kills the others. Using it ends every session and refresh
+//     token of the user (RevokedBefore): whoever knew the old password is
+//     signed out.
+//
+// Using either link proves the person reads the user's mailbox, so it
+// marks the email address verified, and it clears "must change password":
+// the person has just chosen one. Disabled, deleted and purged users get
+// no link, and their live links stop working.
+//
+// Only the hash of a link's secret is stored (package onetime); the secret
+// is in the MailLink returned once, for the mail, and in no log or event.
+// A link is used in one transaction with the password it sets: a password
+// the policy refuses leaves the link as it was, to try again.
+
+// MailLink is a link to mail to a person. Secret goes into the link's URL
+// and nowhere else; the other fields are what the mail and the audit log
+// say.
+type MailLink struct {
+	Purpose onetime.Purpose
+	Secret  string
+	User    User
+	Tenant  Tenant
+	// ClientID is the portal to continue to once the password is set;
+	// empty for none (the person goes to the account page).
+	ClientID  string
+	ExpiresAt time.Time
+	// Revoked counts the earlier links of the same purpose this one
+	// killed (a resent invitation).
+	Revoked int
+}
+
+// ErrLinkUnusable: the link's user can no longer use it, though the link
+// itself is live: the user was disabled, or (for an invitation) has set a
+// password since. The page says to ask an administrator.
+var ErrLinkUnusable = errors.New("the link's account cannot use it")
+
+// InviteFor sends (or sends again) an invitation to the pending user with
+// id, for a caller that manages it: a new link, valid for the invitation
+// lifetime from now, which kills every earlier one. clientID, if set, is
+// the portal the person continues to once the password is set. A user
+// with a password is ErrConflict (send a reset link instead); one that is
+// disabled is ErrConflict too, and one without an email address a
+// *FieldError on email.
+func (d *Directory) InviteFor(ctx context.Context, c Caller, id, clientID string) (MailLink, error) {
+	var l MailLink
+	err := d.store.InTx(ctx, func(s Store) error {
+		u, b, err := d.managedUser(ctx, s, c, id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case u.PasswordHash != "":
+			return fmt.Errorf("user %s has a password already: send a password reset link instead: %w", u.Username, ErrConflict)
+		case u.Disabled:
+			return fmt.Errorf("user %s is disabled: enable it before inviting it: %w", u.Username, ErrConflict)
+		}
+		if clientID != "" {
+			if _, err := s.ClientByID(ctx, clientID); errors.Is(err, ErrNotFound) {
+				return fieldErr("client_id", "no client has id %q", clientID)
+			} else if err != nil {
+				return err
+			}
+		}
+		l, err = d.issue(ctx, s, onetime.PurposeInvitation, u, b.Tenant, clientID, c.AuditActor(), d.invitation)
+		return err
+	})
+	return l, err
+}
+
+// InviteUserFor creates the pending user nu (without a password; see
+// CreateUserFor) and its invitation, in one transaction.
+func (d *Directory) InviteUserFor(ctx context.Context, c Caller, nu NewUser, clientID string) (User, MailLink, error) {
+	if nu.Password != "" || nu.PasswordHash != "" {
+		return User{}, MailLink{}, fieldErr("password", "an invited person chooses its own password: leave it out")
+	}
+	var l MailLink
+	err := d.Atomically(ctx, func(bound *Directory, _ Store) error {
+		u, err := bound.CreateUserFor(ctx, c, nu)
+		if err != nil {
+			return err
+		}
+		l, err = bound.InviteFor(ctx, c, u.ID, clientID)
+		return err
+	})
+	if err != nil {
+		return User{}, MailLink{}, err
+	}
+	return l.User, l, nil
+}
+
+// ResetLinkFor makes a password reset link for the user with id, for a
+// caller that manages it ("send password reset link"): it kills every
+// earlier reset link. A pending user is ErrConflict (send an invitation
+// instead), and so is a disabled one; one without an email address is a
+// *FieldError on email.
+func (d *Directory) ResetLinkFor(ctx context.Context, c Caller, id string) (MailLink, error) {
+	var l MailLink
+	err := d.store.InTx(ctx, func(s Store) error {
+		u, b, err := d.managedUser(ctx, s, c, id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case u.PasswordHash == "":
+			return fmt.Errorf("user %s has no password yet: send an invitation instead: %w", u.Username, ErrConflict)
+		case u.Disabled:
+			return fmt.Errorf("user %s is disabled: enable it before resetting its password: %w", u.Username, ErrConflict)
+		}
+		l, err = d.issue(ctx, s, onetime.PurposePasswordReset, u, b.Tenant, "", c.AuditActor(), d.reset)
+		return err
+	})
+	return l, err
+}
+
+// RequestReset makes a reset link for a person who forgot its password
+// and names its account by tenant and username, as at login. It returns
+// ErrNotFound, and does nothing, when no mail should go: an unknown
+// tenant or user, a deleted, disabled or pending one, or one without an
+// email address. The caller answers the same either way, so that the
+// answer reveals no account; it also throttles the requests.
+func (d *Directory) RequestReset(ctx context.Context, tenantSlug, username string) (MailLink, error) {
+	slug, username := NormalizeSlug(tenantSlug), NormalizeUsername(username)
+	if ValidateSlug(slug) != nil || ValidateUsername(username) != nil {
+		return MailLink{}, ErrNotFound
+	}
+	var l MailLink
+	err := d.store.InTx(ctx, func(s Store) error {
+		t, err := s.TenantBySlug(ctx, slug)
+		if err != nil {
+			return err
+		}
+		u, err := s.UserByUsername(ctx, t.ID, username)
+		if err != nil {
+			return err
+		}
+		if u.Deleted() || u.Disabled || u.PasswordHash == "" || u.Email == "" {
+			return fmt.Errorf("user %s gets no reset link: %w", u.ID, ErrNotFound)
+		}
+		l, err = d.issue(ctx, s, onetime.PurposePasswordReset, u, t, "", "", d.reset)
+		return err
+	})
+	return l, err
+}
+
+// issue stores a new link of purpose for u, valid for lifetime, and
+// revokes the user's earlier links of that purpose.
+func (d *Directory) issue(ctx context.Context, s Store, purpose onetime.Purpose, u User, t Tenant, clientID, by string,
+	lifetime time.Duration) (MailLink, error) {
+	if u.Email == "" {
+		return MailLink{}, fieldErr("email", "is needed to mail a link: give user %s an email address first", u.Username)
+	}
+	now := d.now().UTC()
+	revoked, err := s.RevokeTokens(ctx, u.ID, purpose, now)
+	if err != nil {
+		return MailLink{}, err
+	}
+	secret, hash := onetime.New()
+	tok := onetime.Token{Hash: hash, Purpose: purpose, UserID: u.ID, TenantID: t.ID, CreatedBy: by, ClientID: clientID,
+		CreatedAt: now, ExpiresAt: now.Add(lifetime)}
+	if err := s.CreateToken(ctx, tok); err != nil {
+		return MailLink{}, err
+	}
+	return MailLink{Purpose: purpose, Secret: secret, User: u, Tenant: t, ClientID: clientID, ExpiresAt: tok.ExpiresAt,
+		Revoked: revoked}, nil
+}
+
+// OpenLink says whether the link with secret can be used now, before the
+// person types a password: the link (without its secret) if so, and
+// otherwise onetime.ErrNotFound, ErrUsed or ErrExpired, or
+// ErrLinkUnusable. A link whose user is gone is onetime.ErrNotFound.
+func (d *Directory) OpenLink(ctx context.Context, purpose onetime.Purpose, secret string) (MailLink, error) {
+	tok, err := d.store.PeekToken(ctx, onetime.Hash(secret), purpose, d.now().UTC())
+	if err != nil {
+		return MailLink{}, err
+	}
+	return d.linkOf(ctx, d.store, tok)
+}
+
+// UseLink uses the link with secret to set the password pw, in one
+// transaction: the link is used up, the password (which the policy must
+// allow, a *FieldError on password if not) set, the email address marked
+// verified and "must change password" cleared; a reset also ends every
+// session and token of the user, and kills its other reset links. It
+// returns the user as it is now and the link (without its secret). It
+// fails as OpenLink does; then, and when the policy refuses the password,
+// nothing changes and the link stays as it was.
+func (d *Directory) UseLink(ctx context.Context, purpose onetime.Purpose, secret, pw string) (User, MailLink, error) {
+	var (
+		out User
+		l   MailLink
+	)
+	err := d.store.InTx(ctx, func(s Store) error {
+		now := d.now().UTC()
+		tok, err := s.RedeemToken(ctx, onetime.Hash(secret), purpose, now)
+		if err != nil {
+			return err
+		}
+		if l, err = d.linkOf(ctx, s, tok); err != nil {
+			return err
+		}
+		u := l.User
+		strength, err := d.policy.Check(pw, passwordInputs(l.Tenant, u.Username, u.Email, u.GivenName, u.FamilyName,
+			u.DisplayName)...)
+		if err != nil {
+			return policyErr(err)
+		}
+		if ok, err := password.Verify(u.PasswordHash, pw); err == nil && ok {
+			return fieldErr("password", "is your current password: choose a new one")
+		}
+		hash, err := password.Hash(pw, d.params)
+		if err != nil {
+			return err
+		}
+		u.PasswordHash, u.PasswordStrength, u.MustChangePassword, u.EmailVerified = hash, strength, false, true
+		u.UpdatedAt = now
+		if purpose == onetime.PurposePasswordReset {
+			u.RevokedBefore = now
+		}
+		if _, err := s.RevokeTokens(ctx, u.ID, purpose, now); err != nil {
+			return err
+		}
+		out, l.User = u, u
+		return s.UpdateUser(ctx, u)
+	})
+	if err != nil {
+		return User{}, MailLink{}, err
+	}
+	return out, l, nil
+}
+
+// linkOf is the live token tok with its user and tenant, or why the user
+// cannot use it.
+func (d *Directory) linkOf(ctx context.Context, s Store, tok onetime.Token) (MailLink, error) {
+	u, err := s.UserByID(ctx, tok.UserID)
+	if errors.Is(err, ErrNotFound) || err == nil && u.Deleted() {
+		return MailLink{}, fmt.Errorf("the user of a %s link is gone: %w", tok.Purpose, onetime.ErrNotFound)
+	}
+	if err != nil {
+		return MailLink{}, err
+	}
+	switch {
+	case u.Disabled:
+		return MailLink{}, fmt.Errorf("user %s is disabled: %w", u.ID, ErrLinkUnusable)
+	case tok.Purpose == onetime.PurposeInvitation && u.PasswordHash != "":
+		return MailLink{}, fmt.Errorf("user %s has set a password since it was invited: %w", u.ID, ErrLinkUnusable)
+	case tok.Purpose == onetime.PurposePasswordReset && u.PasswordHash == "":
+		return MailLink{}, fmt.Errorf("user %s has no password to reset: %w", u.ID, ErrLinkUnusable)
+	}
+	t, err := s.TenantByID(ctx, u.TenantID)
+	if err != nil {
+		return MailLink{}, err
+	}
+	return MailLink{Purpose: tok.Purpose, User: u, Tenant: t, ClientID: tok.ClientID, ExpiresAt: tok.ExpiresAt}, nil
+}
+
+// LinkKeep is how long a link's row stays after it expired: long enough
+// for its page to tell someone who is just late "this link expired, ask
+// for a new one" rather than "this link is not valid".
+const LinkKeep = 30 * 24 * time.Hour
+
+// DeleteExpiredLinks removes the links that expired more than LinkKeep
+// ago, used or not, and returns how many: the purge job runs it.
+func (d *Directory) DeleteExpiredLinks(ctx context.Context) (int, error) {
+	return d.store.DeleteExpiredTokens(ctx, d.now().Add(-LinkKeep))
+}
