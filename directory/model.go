@@ -302,7 +302,7 @@ type Client struct {
 	// password reset that came from this portal is done, with iss and
 	// login_hint. Empty for none (machine clients, portals without one).
 	InitiateLoginURI string
-	GrantTypes             []string
+	GrantTypes       []string
 	// Scopes lists the scopes the client may ask for beyond openid.
 	Scopes []string
 	// DefaultScopes are granted on every request whether asked for or not
