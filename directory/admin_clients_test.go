@@ -193,11 +193,12 @@ func TestAdminClientsCreate(t *testing.T) {
 	}
 
 	spa, err := d.CreateClientFor(ctx, ada, "acme", directory.ClientSinglePage, directory.Client{ID: "acme-spa", Name: "SPA",
-		RedirectURIs: []string{"https://app.acme.example/cb", "http://localhost:5173/cb"},
-		GrantTypes:   []string{directory.GrantAuthorizationCode, directory.GrantRefreshToken}})
+		RedirectURIs:     []string{"https://app.acme.example/cb", "http://localhost:5173/cb"},
+		InitiateLoginURI: "http://localhost:5173/login",
+		GrantTypes:       []string{directory.GrantAuthorizationCode, directory.GrantRefreshToken}})
 	ok(t, "single-page", err)
 	if s := spa.After; spa.Secret != "" || s.Type != directory.ClientPublic || s.AuthMethod != directory.AuthNone ||
-		len(s.SecretHash) != 0 || s.Kind() != directory.ClientSinglePage {
+		len(s.SecretHash) != 0 || s.Kind() != directory.ClientSinglePage || s.InitiateLoginURI != "http://localhost:5173/login" {
 		t.Errorf("single-page client %+v", spa)
 	}
 	native, err := d.CreateClientFor(ctx, ada, "acme", directory.ClientNative, directory.Client{ID: "acme-app", Name: "App",
@@ -250,6 +251,20 @@ func TestAdminClientsCreate(t *testing.T) {
 		{"no redirect URI", "acme", directory.ClientWeb, directory.Client{ID: "x", Name: "X"}, nil, "redirect_uris", ""},
 		{"bad logout URI", "acme", directory.ClientWeb, directory.Client{ID: "x", Name: "X", RedirectURIs: []string{"https://x.example/cb"},
 			PostLogoutRedirectURIs: []string{"ftp://x"}}, nil, "post_logout_redirect_uris", ""},
+		{"login page over plain http", "acme", directory.ClientWeb, directory.Client{ID: "x", Name: "X", RedirectURIs: []string{"https://x.example/cb"},
+			InitiateLoginURI: "http://x.example/login"}, nil, "initiate_login_uri", "http://x.example/login"},
+		{"relative login page", "acme", directory.ClientWeb, directory.Client{ID: "x", Name: "X", RedirectURIs: []string{"https://x.example/cb"},
+			InitiateLoginURI: "/login"}, nil, "initiate_login_uri", "absolute"},
+		{"login page with a fragment", "acme", directory.ClientSinglePage, directory.Client{ID: "x", Name: "X", RedirectURIs: []string{"https://x.example/cb"},
+			InitiateLoginURI: "https://x.example/login#top"}, nil, "initiate_login_uri", "fragment"},
+		{"login page with a password", "acme", directory.ClientWeb, directory.Client{ID: "x", Name: "X", RedirectURIs: []string{"https://x.example/cb"},
+			InitiateLoginURI: "https://me:pw@x.example/login"}, nil, "initiate_login_uri", "user name"},
+		{"login page in an app", "acme", directory.ClientNative, directory.Client{ID: "x", Name: "X", RedirectURIs: []string{"com.x.app:/cb"},
+			InitiateLoginURI: "com.x.app:/login"}, nil, "initiate_login_uri", "https"},
+		{"login page without a host", "acme", directory.ClientWeb, directory.Client{ID: "x", Name: "X", RedirectURIs: []string{"https://x.example/cb"},
+			InitiateLoginURI: "https:/login"}, nil, "initiate_login_uri", "host"},
+		{"machine with a login page", "acme", directory.ClientMachine, directory.Client{ID: "x", Name: "X",
+			InitiateLoginURI: "https://x.example/login"}, nil, "initiate_login_uri", ""},
 		{"public with a secret method", "acme", directory.ClientSinglePage, directory.Client{ID: "x", Name: "X",
 			RedirectURIs: []string{"https://x.example/cb"}, AuthMethod: directory.AuthSecretBasic}, nil, "auth_method", ""},
 		{"confidential without one", "acme", directory.ClientWeb, directory.Client{ID: "x", Name: "X",
@@ -383,10 +398,11 @@ func TestAdminClientsChange(t *testing.T) {
 	// PUT replaces the registration; id, tenant, type and secret stay.
 	ch, err := d.UpdateClientFor(ctx, ada, "acme-web", directory.Client{ID: "renamed", TenantID: "elsewhere", Name: "Acme portal",
 		RedirectURIs: []string{"https://portal.acme.example/cb", "https://portal.acme.example/cb2"}, AuthMethod: directory.AuthSecretPost,
-		GrantTypes: []string{directory.GrantAuthorizationCode, directory.GrantRefreshToken}, Scopes: []string{"offline_access"}})
+		InitiateLoginURI: "https://portal.acme.example/login?via=gatehouse",
+		GrantTypes:       []string{directory.GrantAuthorizationCode, directory.GrantRefreshToken}, Scopes: []string{"offline_access"}})
 	ok(t, "update", err)
 	if a := ch.After; a.ID != "acme-web" || a.TenantID != created.After.TenantID || a.Type != directory.ClientConfidential ||
-		len(a.RedirectURIs) != 2 || a.Name != "Acme portal" || !a.UpdatedAt.After(created.After.UpdatedAt) && !a.UpdatedAt.Equal(created.After.UpdatedAt) ||
+		len(a.RedirectURIs) != 2 || a.Name != "Acme portal" || a.InitiateLoginURI != "https://portal.acme.example/login?via=gatehouse" || !a.UpdatedAt.After(created.After.UpdatedAt) && !a.UpdatedAt.Equal(created.After.UpdatedAt) ||
 		ch.Before.Name != "Portal" || ch.Secret != "" {
 		t.Errorf("updated %+v", ch)
 	}
@@ -400,6 +416,8 @@ func TestAdminClientsChange(t *testing.T) {
 	}{
 		{"a web client stays one", directory.Client{Name: "X", GrantTypes: []string{directory.GrantClientCredentials}}, "grant_types"},
 		{"invalid redirect URI", directory.Client{Name: "X", RedirectURIs: []string{"http://portal.acme.example/cb"}}, "redirect_uris"},
+		{"invalid login page", directory.Client{Name: "X", RedirectURIs: []string{"https://x.example/cb"},
+			InitiateLoginURI: "https://x.example/login#top"}, "initiate_login_uri"},
 		{"confidential stays confidential", directory.Client{Name: "X", RedirectURIs: []string{"https://x.example/cb"},
 			AuthMethod: directory.AuthNone}, "auth_method"},
 	} {

@@ -174,6 +174,16 @@ func TestPutClient(t *testing.T) {
 			c.Type, c.AuthMethod = directory.ClientConfidential, directory.AuthSecretBasic
 			c.AccessTokenLifetime = time.Minute
 		}, "", directory.Updated, false, given},
+		{"a login page is a change", func(c *directory.Client) {
+			c.Type, c.AuthMethod = directory.ClientConfidential, directory.AuthSecretBasic
+			c.AccessTokenLifetime = time.Minute
+			c.InitiateLoginURI = "https://spa.example/login"
+		}, "", directory.Updated, false, given},
+		{"the same login page is none", func(c *directory.Client) {
+			c.Type, c.AuthMethod = directory.ClientConfidential, directory.AuthSecretBasic
+			c.AccessTokenLifetime = time.Minute
+			c.InitiateLoginURI = "https://spa.example/login"
+		}, "", directory.Unchanged, false, given},
 	}
 	var generated string
 	for _, st := range steps {

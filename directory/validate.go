@@ -218,6 +218,14 @@ func ValidateClient(c *Client) error {
 			return fieldErr("post_logout_redirect_uris", "%q: %v", u, err)
 		}
 	}
+	if c.InitiateLoginURI != "" {
+		if !c.HasGrant(GrantAuthorizationCode) {
+			return fieldErr("initiate_login_uri", "only a client that signs people in (authorization_code) has a login page")
+		}
+		if err := validateInitiateLoginURI(c.InitiateLoginURI); err != nil {
+			return fieldErr("initiate_login_uri", "%q: %v", c.InitiateLoginURI, err)
+		}
+	}
 	for _, s := range c.Scopes {
 		if s == "" || strings.ContainsAny(s, " \t\"\\") {
 			return fieldErr("scopes", "%q is not a valid scope", s)
@@ -288,4 +296,26 @@ func validateRedirectURI(raw string) error {
 		}
 	}
 	return nil
+}
+
+// validateInitiateLoginURI checks a client's login page (OpenID Connect Core
+// §4, initiate_login_uri). It is a web page that a person's browser is sent
+// to, so only the web schemes of validateRedirectURI are allowed: https, or
+// http for loopback hosts (a portal on a developer's machine), never a
+// private-use scheme. No fragment, as for redirect URIs: the link
+// Gatehouse builds from it, with iss and login_hint in the query, drops
+// one. No userinfo, which would put credentials in every browser sent
+// there.
+func validateInitiateLoginURI(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() {
+		return fmt.Errorf("must be an absolute URL")
+	}
+	if u.Scheme != "https" && u.Scheme != "http" {
+		return fmt.Errorf("must use https (plain http only for localhost, 127.0.0.1 and [::1])")
+	}
+	if u.User != nil {
+		return fmt.Errorf("must not contain a user name or password")
+	}
+	return validateRedirectURI(raw)
 }

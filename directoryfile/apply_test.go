@@ -60,8 +60,9 @@ func TestApplyCreatesEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if spa.AuthMethod != directory.AuthNone || spa.SecretHash != nil {
-		t.Errorf("portal-spa = auth %s, secret hash %x; want none and no hash", spa.AuthMethod, spa.SecretHash)
+	if spa.AuthMethod != directory.AuthNone || spa.SecretHash != nil || spa.InitiateLoginURI != "http://localhost:5173/login" {
+		t.Errorf("portal-spa = auth %s, secret hash %x, login page %q; want none, no hash and the file's",
+			spa.AuthMethod, spa.SecretHash, spa.InitiateLoginURI)
 	}
 }
 
@@ -98,6 +99,7 @@ func TestApplyEditedFileUpdates(t *testing.T) {
 		"portal-web-secret-0123456789abcdef", "portal-web-rotated-secret-0123456789",
 		"[https://portal.example/callback]", "[https://portal.example/callback, https://portal.example/cb2]",
 		"access_token_lifetime: 5m", "access_token_lifetime: 2m",
+		"initiate_login_uri: http://localhost:5173/login", "initiate_login_uri: http://localhost:5173/sign-in",
 	).Replace(baseFile(t))
 	edited += `  - id: portal-new
     name: New portal
@@ -107,7 +109,7 @@ func TestApplyEditedFileUpdates(t *testing.T) {
     grant_types: [authorization_code]
 `
 	res := apply(t, d, "base.yaml", edited)
-	wantCounts(t, res, directoryfile.Result{TenantsUpdated: 1, UsersUpdated: 1, ClientsCreated: 1, ClientsUpdated: 2})
+	wantCounts(t, res, directoryfile.Result{TenantsUpdated: 1, UsersUpdated: 1, ClientsCreated: 1, ClientsUpdated: 3})
 	if _, ok := res.GeneratedSecrets["portal-new"]; !ok || len(res.GeneratedSecrets) != 1 {
 		t.Errorf("generated secrets for %v, want portal-new only", keys(res.GeneratedSecrets))
 	}
@@ -145,6 +147,11 @@ func TestApplyEditedFileUpdates(t *testing.T) {
 	web, err := d.Store().ClientByID(ctx, "portal-web")
 	if err != nil || len(web.RedirectURIs) != 2 {
 		t.Errorf("portal-web redirect URIs = %v (%v)", web.RedirectURIs, err)
+	}
+	// A new login page is a change of its own.
+	spa, err := d.Store().ClientByID(ctx, "portal-spa")
+	if err != nil || spa.InitiateLoginURI != "http://localhost:5173/sign-in" || !spa.UpdatedAt.Equal(clk.now) {
+		t.Errorf("portal-spa login page = %q updated %v (%v), want the edited one now", spa.InitiateLoginURI, spa.UpdatedAt, err)
 	}
 	pn, err := d.VerifyClientSecret(ctx, "portal-new", res.GeneratedSecrets["portal-new"])
 	if err != nil || pn.AuthMethod != directory.AuthSecretPost {

@@ -279,6 +279,34 @@ clients:
 			},
 		},
 		{
+			name: "bad login pages",
+			file: `version: 1
+clients:
+  - id: web
+    name: Web
+    type: confidential
+    redirect_uris: [https://web.example/cb]
+    initiate_login_uri: http://web.example/login
+    grant_types: [authorization_code]
+  - id: spa
+    name: SPA
+    type: public
+    redirect_uris: [https://spa.example/cb]
+    initiate_login_uri: https://spa.example/login#top
+    grant_types: [authorization_code]
+  - id: machine
+    name: Machine
+    type: confidential
+    initiate_login_uri: https://machine.example/login
+    grant_types: [client_credentials]
+`,
+			want: []string{
+				`demo.yaml:7:25: clients[0].initiate_login_uri: "http://web.example/login": plain http is only allowed for localhost, 127.0.0.1 and [::1]`,
+				`demo.yaml:13:25: clients[1].initiate_login_uri: "https://spa.example/login#top": must not contain a fragment`,
+				`demo.yaml:18:25: clients[2].initiate_login_uri: only a client that signs people in (authorization_code) has a login page`,
+			},
+		},
+		{
 			name: "duplicates within the file",
 			file: `version: 1
 tenants:

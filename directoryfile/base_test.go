@@ -49,6 +49,7 @@ clients:
     name: Single-page portal
     type: public
     redirect_uris: [http://localhost:5173/callback]
+    initiate_login_uri: http://localhost:5173/login
     grant_types: [authorization_code]
   - id: sensor-ingest
     name: Sensor ingest

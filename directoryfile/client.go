@@ -17,6 +17,7 @@ func (p *parser) client(path string, n *yaml.Node) Client {
 		{key: "secret", decode: str(&c.Secret)},
 		{key: "redirect_uris", decode: strList(&c.RedirectURIs)},
 		{key: "post_logout_redirect_uris", decode: strList(&c.PostLogoutRedirectURIs)},
+		{key: "initiate_login_uri", decode: str(&c.InitiateLoginURI)},
 		{key: "grant_types", required: true, decode: strList(&c.GrantTypes)},
 		{key: "scopes", decode: strList(&c.Scopes)},
 		{key: "default_scopes", decode: strList(&c.DefaultScopes)},
@@ -77,6 +78,8 @@ func (p *parser) client(path string, n *yaml.Node) Client {
 			dc.RedirectURIs = dropNamed(dc.RedirectURIs, fe.Reason, "https://example.com/")
 		case "post_logout_redirect_uris":
 			dc.PostLogoutRedirectURIs = dropNamed(dc.PostLogoutRedirectURIs, fe.Reason, "")
+		case "initiate_login_uri":
+			dc.InitiateLoginURI = ""
 		case "scopes":
 			dc.Scopes = dropNamed(dc.Scopes, fe.Reason, "")
 		case "default_scopes":
@@ -103,7 +106,7 @@ func (p *parser) client(path string, n *yaml.Node) Client {
 func (c Client) client(tenantID string) directory.Client {
 	return directory.Client{
 		ID: c.ID, Name: c.Name, TenantID: tenantID, Type: c.Type, AuthMethod: c.AuthMethod,
-		RedirectURIs: c.RedirectURIs, PostLogoutRedirectURIs: c.PostLogoutRedirectURIs,
+		RedirectURIs: c.RedirectURIs, PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, InitiateLoginURI: c.InitiateLoginURI,
 		GrantTypes: c.GrantTypes, Scopes: c.Scopes, DefaultScopes: c.DefaultScopes, Services: c.Services,
 		GlobalRoles: c.GlobalRoles, ServiceRoles: c.ServiceRoles, InsecureSkipPKCE: c.InsecureSkipPKCE,
 		AccessTokenLifetime: c.AccessTokenLifetime, IDTokenLifetime: c.IDTokenLifetime,

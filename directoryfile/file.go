@@ -101,6 +101,7 @@ type Client struct {
 	Secret                 string
 	RedirectURIs           []string
 	PostLogoutRedirectURIs []string
+	InitiateLoginURI       string // the portal's login page, for people done with an invitation or a reset
 	GrantTypes             []string
 	Scopes                 []string
 	DefaultScopes          []string

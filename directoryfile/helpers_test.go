@@ -95,8 +95,8 @@ func dump(t *testing.T, d *directory.Directory) string {
 	clients, err := s.ListClients(ctx)
 	must(err)
 	for _, c := range clients {
-		fmt.Fprintf(&b, "client %s %q %s %s %v %v %v %v %v %v %x updated=%s\n", c.ID, c.Name, c.Type, c.AuthMethod,
-			c.RedirectURIs, c.Scopes, c.DefaultScopes, c.Services, c.GlobalRoles, c.ServiceRoles.Normalize(),
+		fmt.Fprintf(&b, "client %s %q %s %s %v %q %v %v %v %v %v %x updated=%s\n", c.ID, c.Name, c.Type, c.AuthMethod,
+			c.RedirectURIs, c.InitiateLoginURI, c.Scopes, c.DefaultScopes, c.Services, c.GlobalRoles, c.ServiceRoles.Normalize(),
 			c.SecretHash, c.UpdatedAt.Format(time.RFC3339))
 	}
 	return b.String()

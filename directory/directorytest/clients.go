@@ -20,6 +20,9 @@ func testClients(t *testing.T, newStore func(t *testing.T) directory.Store) {
 					AuthMethod: directory.AuthNone, RedirectURIs: []string{"https://portal.example/cb"},
 					GrantTypes: []string{directory.GrantAuthorizationCode}, CreatedAt: at(1), UpdatedAt: at(1)}
 			}},
+			{"portal with a login page", func(acme directory.Tenant) directory.Client {
+				return withLoginPage(newClient("portal", acme.ID))
+			}},
 			{"empty rather than nil lists", func(directory.Tenant) directory.Client {
 				return directory.Client{ID: "portal", Name: "Portal", Type: directory.ClientPublic,
 					AuthMethod: directory.AuthNone, SecretHash: []byte{}, RedirectURIs: []string{},
@@ -80,8 +83,10 @@ func testClients(t *testing.T, newStore func(t *testing.T) directory.Store) {
 					GrantTypes: []string{directory.GrantAuthorizationCode}, Scopes: []string{"permissions"},
 					DefaultScopes: []string{"permissions"}, Services: []string{"webshop"},
 					GlobalRoles: []string{directory.RoleReaders}, ServiceRoles: directory.ServiceRoles{"webshop": {"read-only"}},
+					InitiateLoginURI:    "https://new.example/login",
 					AccessTokenLifetime: 1, CreatedAt: at(30), UpdatedAt: at(31)}
 			}, nil},
+			{"login page cleared", func(c *directory.Client) { c.InitiateLoginURI = "" }, nil},
 			{"roles and services cleared", func(c *directory.Client) {
 				c.DefaultScopes, c.Services, c.GlobalRoles, c.ServiceRoles = nil, nil, nil, nil
 			}, nil},
@@ -91,9 +96,9 @@ func testClients(t *testing.T, newStore func(t *testing.T) directory.Store) {
 			t.Run(tc.name, func(t *testing.T) {
 				s := newStore(t)
 				_, acme := seed(t, s)
-				orig := newClient("machine", acme.ID)
+				orig := withLoginPage(newClient("machine", acme.ID))
 				mustDo(t, s.CreateClient(t.Context(), orig))
-				changed := newClient("machine", acme.ID)
+				changed := withLoginPage(newClient("machine", acme.ID))
 				tc.change(&changed)
 				err := s.UpdateClient(t.Context(), changed)
 				wantErr(t, err, tc.want)
@@ -119,7 +124,7 @@ func testClients(t *testing.T, newStore func(t *testing.T) directory.Store) {
 		if got, err := s.ListClients(t.Context()); err != nil || len(got) != 0 {
 			t.Fatalf("ListClients on an empty store = %v, %v; want none", got, err)
 		}
-		want := []directory.Client{newClient("c", acme.ID), newClient("a", ""), newClient("b", acme.ID)}
+		want := []directory.Client{newClient("c", acme.ID), withLoginPage(newClient("a", "")), newClient("b", acme.ID)}
 		for _, c := range want {
 			mustDo(t, s.CreateClient(t.Context(), c))
 		}
@@ -130,4 +135,13 @@ func testClients(t *testing.T, newStore func(t *testing.T) directory.Store) {
 		slices.SortFunc(want, byID)
 		wantEqual(t, "ListClients", got, want)
 	})
+}
+
+// withLoginPage gives c a login page (Client.InitiateLoginURI), which
+// newClient leaves empty, so that the suite stores clients with and
+// without one. Its query is kept as it is: Gatehouse adds iss and
+// login_hint to it.
+func withLoginPage(c directory.Client) directory.Client {
+	c.InitiateLoginURI = "https://" + c.ID + ".example/login?from=gatehouse&lang=nl"
+	return c
 }

@@ -1,0 +1,8 @@
+-- 0013: a client's login page (directory.Client.InitiateLoginURI, OpenID
+-- Connect Core §4 initiate_login_uri), the same as version 13 of
+-- storage/postgres: where Gatehouse sends a person, with iss and
+-- login_hint, once an invitation or a password reset that came from the
+-- client is done. The conventions of 0001 hold. Existing clients get '',
+-- no login page, as machine clients and portals without one keep.
+
+ALTER TABLE clients ADD COLUMN initiate_login_uri TEXT NOT NULL DEFAULT '';
