@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gatehouse-id/gatehouse/onetime"
 )
 
 // Users as the administration API manages them, for a Caller (caller.go).
@@ -466,6 +468,16 @@ func (d *Directory) UpdateUserFor(ctx context.Context, c Caller, id string, up U
 			// Its sessions and tokens end now, and enabling it again
 			// revives none of them.
 			after.RevokedBefore = after.UpdatedAt
+		}
+		if after.Email != before.Email {
+			// A live link went to the old address: whoever reads that
+			// mailbox must not set the password, nor verify the new
+			// address by using it (links.go).
+			for _, p := range []onetime.Purpose{onetime.PurposeInvitation, onetime.PurposePasswordReset} {
+				if _, err := s.RevokeTokens(ctx, u.ID, p, after.UpdatedAt); err != nil {
+					return err
+				}
+			}
 		}
 		return s.UpdateUser(ctx, after)
 	})

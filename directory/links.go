@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/onetime"
@@ -50,6 +52,17 @@ type MailLink struct {
 	Revoked int
 }
 
+// LogValue leaves the secret out of logs: it is the link.
+func (l MailLink) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("purpose", string(l.Purpose)), slog.String("user_id", l.User.ID),
+		slog.String("tenant_id", l.Tenant.ID), slog.String("client_id", l.ClientID), slog.Time("expires_at", l.ExpiresAt))
+}
+
+// String leaves the secret out of anything printed with fmt.
+func (l MailLink) String() string {
+	return fmt.Sprintf("%s link for user %s until %s", l.Purpose, l.User.ID, l.ExpiresAt.UTC().Format(time.RFC3339))
+}
+
 // ErrLinkUnusable: the link's user can no longer use it, though the link
 // itself is live: the user was disabled, or (for an invitation) has set a
 // password since. The page says to ask an administrator.
@@ -75,17 +88,35 @@ func (d *Directory) InviteFor(ctx context.Context, c Caller, id, clientID string
 		case u.Disabled:
 			return fmt.Errorf("user %s is disabled: enable it before inviting it: %w", u.Username, ErrConflict)
 		}
-		if clientID != "" {
-			if _, err := s.ClientByID(ctx, clientID); errors.Is(err, ErrNotFound) {
-				return fieldErr("client_id", "no client has id %q", clientID)
-			} else if err != nil {
-				return err
-			}
+		if err := needEmail(u); err != nil {
+			return err
+		}
+		if err := portalFor(ctx, s, b.Tenant, clientID); err != nil {
+			return err
 		}
 		l, err = d.issue(ctx, s, onetime.PurposeInvitation, u, b.Tenant, clientID, c.AuditActor(), d.invitation)
 		return err
 	})
 	return l, err
+}
+
+// portalFor checks that the person of tenant t may be sent on to the
+// portal clientID once its password is set: a portal of the whole
+// platform (no tenant), or one of t or of a tenant above it. Another
+// tenant's portal is as absent as an unknown one, so that an
+// administrator learns nothing of other tenants' clients.
+func portalFor(ctx context.Context, s Store, t Tenant, clientID string) error {
+	if clientID == "" {
+		return nil
+	}
+	c, err := s.ClientByID(ctx, clientID)
+	if err == nil && c.TenantID != "" && !slices.Contains(t.Path, c.TenantID) {
+		err = ErrNotFound
+	}
+	if errors.Is(err, ErrNotFound) {
+		return fieldErr("client_id", "no client has id %q", clientID)
+	}
+	return err
 }
 
 // InviteUserFor creates the pending user nu (without a password; see
@@ -127,6 +158,9 @@ func (d *Directory) ResetLinkFor(ctx context.Context, c Caller, id string) (Mail
 		case u.Disabled:
 			return fmt.Errorf("user %s is disabled: enable it before resetting its password: %w", u.Username, ErrConflict)
 		}
+		if err := needEmail(u); err != nil {
+			return err
+		}
 		l, err = d.issue(ctx, s, onetime.PurposePasswordReset, u, b.Tenant, "", c.AuditActor(), d.reset)
 		return err
 	})
@@ -164,12 +198,10 @@ func (d *Directory) RequestReset(ctx context.Context, tenantSlug, username strin
 }
 
 // issue stores a new link of purpose for u, valid for lifetime, and
-// revokes the user's earlier links of that purpose.
+// revokes the user's earlier links of that purpose. A link to mail needs
+// an address (needEmail); a bootstrap link is printed instead.
 func (d *Directory) issue(ctx context.Context, s Store, purpose onetime.Purpose, u User, t Tenant, clientID, by string,
 	lifetime time.Duration) (MailLink, error) {
-	if u.Email == "" {
-		return MailLink{}, fieldErr("email", "is needed to mail a link: give user %s an email address first", u.Username)
-	}
 	now := d.now().UTC()
 	revoked, err := s.RevokeTokens(ctx, u.ID, purpose, now)
 	if err != nil {
@@ -183,6 +215,14 @@ func (d *Directory) issue(ctx context.Context, s Store, purpose onetime.Purpose,
 	}
 	return MailLink{Purpose: purpose, Secret: secret, User: u, Tenant: t, ClientID: clientID, ExpiresAt: tok.ExpiresAt,
 		Revoked: revoked}, nil
+}
+
+// needEmail refuses to make a link to mail for a user without an address.
+func needEmail(u User) error {
+	if u.Email == "" {
+		return fieldErr("email", "is needed to mail a link: give user %s an email address first", u.Username)
+	}
+	return nil
 }
 
 // OpenLink says whether the link with secret can be used now, before the
