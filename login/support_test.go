@@ -503,11 +503,14 @@ var formNoise = []*regexp.Regexp{
 	regexp.MustCompile(`name="username" type="text" value="[^"]*"`),
 }
 
+var forgotLinkNoise = regexp.MustCompile(`href="/password/forgot\?[^"]*"`)
+
 func normalizeForm(body string) string {
 	for _, re := range formNoise {
 		body = re.ReplaceAllStringFunc(body, func(s string) string { return s[:strings.Index(s, "value=")] + `value=""` })
 	}
-	return body
+	// The "Forgot password?" link carries the same echoes in its query.
+	return forgotLinkNoise.ReplaceAllString(body, `href="/password/forgot?"`)
 }
 
 // TestSupportLoginWrongPassword: a wrong password, an unknown support

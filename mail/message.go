@@ -134,6 +134,19 @@ type Message struct {
 	// Language is the BCP 47 tag the message is written in ("de"), sent as
 	// Content-Language; optional.
 	Language string
+	// About says what the message is and whom it concerns, for the
+	// caller's records (QueueConfig.OnResult audits a delivery in the
+	// person's tenant); it is never sent.
+	About About
+}
+
+// About is what a Message is about: never part of the mail itself.
+type About struct {
+	// Kind is the template the message was written from ("invitation");
+	// Templates.Render sets it.
+	Kind string
+	// TenantID, UserID and Username name the person the mail is for.
+	TenantID, UserID, Username string
 }
 
 // NewID returns a fresh random message ID (26 characters, 130 bits).

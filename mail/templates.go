@@ -241,7 +241,8 @@ func (t *Templates) Render(c Content, langs ...string) (Message, error) {
 	}
 	to := c.recipient()
 	to.Name = v.Name
-	m := Message{ID: NewID(), To: to, Subject: v.Subject, Text: text.String(), HTML: html.String(), Language: lang}
+	m := Message{ID: NewID(), To: to, Subject: v.Subject, Text: text.String(), HTML: html.String(), Language: lang,
+		About: About{Kind: c.kind()}}
 	if err := m.Validate(); err != nil {
 		return Message{}, err
 	}

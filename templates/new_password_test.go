@@ -113,7 +113,8 @@ func TestNewPasswordPageEscapes(t *testing.T) {
 func TestEveryPageRenders(t *testing.T) {
 	pages := []Page{LoginPage{}, TenantChoicePage{}, SupportPage{}, TOTPPage{}, EnrolPage{}, RecoveryCodesPage{},
 		NewPasswordPage{}, ErrorPage{}, LoggedOutPage{}, AccountPage{}, AccountSignInPage{}, AccountEnrolPage{},
-		AccountRecoveryCodesPage{}}
+		AccountRecoveryCodesPage{}, SetPasswordPage{}, LinkProblemPage{}, PasswordSetPage{}, ForgotPasswordPage{},
+		ResetSentPage{}}
 	rendered := map[string]bool{}
 	for _, p := range pages {
 		if got := render(t, p); !strings.Contains(got, "</html>") {

@@ -19,7 +19,8 @@ const ProductName = "Gatehouse"
 // pageNames are the pages New parses; each is html/<name>.html on top of the
 // layout.
 var pageNames = [...]string{"login", "tenant_choice", "support", "totp", "totp_enrol", "recovery_codes", "new_password", "error",
-	"logged_out", "account", "account_signin", "account_enrol", "account_recovery_codes"}
+	"logged_out", "account", "account_signin", "account_enrol", "account_recovery_codes",
+	"set_password", "link_problem", "password_set", "forgot_password", "reset_sent"}
 
 // Set is the parsed pages. It is safe for concurrent use.
 type Set struct {
