@@ -35,6 +35,9 @@ type PortalConfig struct {
 	HTTPClient *http.Client
 	// Logger; slog.Default() if nil.
 	Logger *slog.Logger
+	// Outbox, if set, holds the mails Gatehouse kept instead of sending
+	// (no SMTP server in the demo), and /demo/outbox shows them.
+	Outbox Outbox
 }
 
 // Portal is two demo relying parties, a web portal (confidential client)
@@ -50,6 +53,7 @@ type Portal struct {
 	pages   *template.Template
 	cookies *httphelper.CookieHandler // path /demo/: the logout state
 	apps    map[string]*app           // by URL name; fixed once NewPortal returns
+	outbox  Outbox                    // nil: no outbox page
 }
 
 // app is one demo portal.
@@ -85,7 +89,7 @@ const logoutCookie = "demo_logout"
 func NewPortal(cfg PortalConfig) *Portal {
 	issuer := strings.TrimRight(cfg.Issuer, "/")
 	p := &Portal{
-		issuer: issuer, log: cfg.Logger, client: cfg.HTTPClient,
+		issuer: issuer, log: cfg.Logger, client: cfg.HTTPClient, outbox: cfg.Outbox,
 		pages: template.Must(template.New("demo").Funcs(template.FuncMap{
 			"join": func(s []string) string { return strings.Join(s, ", ") },
 		}).ParseFS(pageFiles, "html/*.html")),
@@ -122,6 +126,9 @@ func (p *Portal) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /demo/{$}", p.landing)
 	mux.HandleFunc("GET /demo/{portal}/login", p.login)
 	mux.HandleFunc("GET /demo/{portal}/callback", p.callback)
+	if p.outbox != nil {
+		mux.HandleFunc("GET /demo/outbox", p.showOutbox)
+	}
 }
 
 // relyingParty returns a's relying party, running discovery on first use:
@@ -173,12 +180,30 @@ func (p *Portal) app(w http.ResponseWriter, r *http.Request) (*app, rp.RelyingPa
 
 // login starts the authorization code flow: a random state and a PKCE
 // verifier go into cookies, and the browser goes to Gatehouse.
+//
+// It is also the portal's initiate_login_uri (OpenID Connect Core §4),
+// where Gatehouse sends a person who has just accepted an invitation: iss,
+// if given, must be Gatehouse's issuer (a login is only ever started at the
+// portal's own provider), and login_hint goes on to the authorization
+// request, so that the login page is filled in.
 func (p *Portal) login(w http.ResponseWriter, r *http.Request) {
 	_, relying, ok := p.app(w, r)
 	if !ok {
 		return
 	}
-	rp.AuthURLHandler(rand.Text, relying)(w, r)
+	q := r.URL.Query()
+	if iss := q.Get("iss"); iss != "" && strings.TrimRight(iss, "/") != p.issuer {
+		p.render(w, r, http.StatusBadRequest, "error.html", errorPage{
+			Title:   "This login was started by another identity provider",
+			Message: "The demo portal only signs in with its own Gatehouse. Start again from the demo start page.",
+		})
+		return
+	}
+	var params []rp.URLParamOpt
+	if hint := q.Get("login_hint"); hint != "" {
+		params = append(params, rp.WithURLParam("login_hint", hint))
+	}
+	rp.AuthURLHandler(rand.Text, relying, params...)(w, r)
 }
 
 // callback checks the state, redeems the code with the PKCE verifier,
@@ -239,12 +264,13 @@ type landingData struct {
 	WebClientID, SPAClientID             string
 	MachineClientID, MachineClientSecret string
 	LoggedOut                            bool
+	Outbox                               bool // whether /demo/outbox exists
 }
 
 func (p *Portal) landing(w http.ResponseWriter, r *http.Request) {
 	data := landingData{
 		Issuer: p.issuer, Accounts: Accounts, WebClientID: WebClientID, SPAClientID: SPAClientID,
-		MachineClientID: MachineClientID, MachineClientSecret: MachineClientSecret,
+		MachineClientID: MachineClientID, MachineClientSecret: MachineClientSecret, Outbox: p.outbox != nil,
 	}
 	if state := r.URL.Query().Get("state"); state != "" {
 		want, err := p.cookies.CheckCookie(r, logoutCookie)
