@@ -40,6 +40,20 @@ type EventQuerier interface {
 	QueryEvents(ctx context.Context, q audit.Query) ([]audit.Event, bool, error)
 }
 
+// Mailer sends the mails of links; *setpassword.Mailer implements it.
+// Each call queues one mail (to l.User.Email) and returns once it is
+// queued, or why it could not be: the API calls it only after the link's
+// transaction committed (Handler.afterCommit).
+type Mailer interface {
+	// SendInvitation mails the invitation l from inviter (a person's
+	// name; empty when no person invited, such as a machine client),
+	// written in the first of langs (BCP 47 tags or Accept-Language
+	// values, after the person's own preferred language) it has.
+	SendInvitation(l directory.MailLink, inviter string, langs ...string) error
+	// SendReset mails the password reset link l, as SendInvitation.
+	SendReset(l directory.MailLink, langs ...string) error
+}
+
 // Config is what a Handler needs; every field is required but Logger.
 type Config struct {
 	Directory *directory.Directory
@@ -59,7 +73,9 @@ type Config struct {
 	ResetTOTP TOTP
 	// Credentials tells who has TOTP, for the users' mfa.
 	Credentials TOTPCredentials
-	Logger      *slog.Logger
+	// Mailer sends invitations and password reset links.
+	Mailer Mailer
+	Logger *slog.Logger
 }
 
 // Handler serves the API.
@@ -70,23 +86,28 @@ type Handler struct {
 	audience string
 	// audit records a change's event: bound by atomic to the change's
 	// transaction (auditIn), and outsideTx anywhere else.
-	audit       func(ctx context.Context, e audit.Event) error
-	auditIn     func(ctx context.Context, to audit.Appender, e audit.Event) error
+	audit   func(ctx context.Context, e audit.Event) error
+	auditIn func(ctx context.Context, to audit.Appender, e audit.Event) error
+	// afterCommit queues fn to run once the change's transaction has
+	// committed, before its answer is sent; fn's error is the answer
+	// then. Bound by atomic, and notInTx anywhere else.
+	afterCommit func(fn func() error) error
 	events      EventQuerier
 	resetTOTP   TOTP
 	credentials TOTPCredentials
+	mailer      Mailer
 	log         *slog.Logger
 }
 
 // New returns a Handler for cfg.
 func New(cfg Config) (*Handler, error) {
 	if cfg.Directory == nil || cfg.Tokens == nil || cfg.InvalidToken == nil || cfg.Audience == "" ||
-		cfg.AuditIn == nil || cfg.Events == nil || cfg.ResetTOTP == nil || cfg.Credentials == nil {
-		return nil, errors.New("admin: Config needs Directory, Tokens, InvalidToken, Audience, AuditIn, Events, ResetTOTP and Credentials")
+		cfg.AuditIn == nil || cfg.Events == nil || cfg.ResetTOTP == nil || cfg.Credentials == nil || cfg.Mailer == nil {
+		return nil, errors.New("admin: Config needs Directory, Tokens, InvalidToken, Audience, AuditIn, Events, ResetTOTP, Credentials and Mailer")
 	}
 	h := &Handler{dir: cfg.Directory, tokens: cfg.Tokens, invalid: cfg.InvalidToken, audience: cfg.Audience,
-		audit: outsideTx, auditIn: cfg.AuditIn, events: cfg.Events, resetTOTP: cfg.ResetTOTP, credentials: cfg.Credentials,
-		log: cfg.Logger}
+		audit: outsideTx, auditIn: cfg.AuditIn, afterCommit: notInTx, events: cfg.Events, resetTOTP: cfg.ResetTOTP,
+		credentials: cfg.Credentials, mailer: cfg.Mailer, log: cfg.Logger}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -128,6 +149,8 @@ var routes = []route{
 	{"DELETE", "/users/{id}", (*Handler).deleteUser},
 	{"POST", "/users/{id}/restore", (*Handler).restoreUser},
 	{"POST", "/users/{id}/totp/reset", (*Handler).resetUserTOTP},
+	{"POST", "/users/{id}/invitation", (*Handler).sendInvitation},
+	{"POST", "/users/{id}/password-reset", (*Handler).sendResetLink},
 	{"GET", "/tenants/{slug}/roles", (*Handler).listRoles},
 	{"POST", "/tenants/{slug}/roles", (*Handler).createRole},
 	{"GET", "/tenants/{slug}/roles/{name}", (*Handler).getRole},

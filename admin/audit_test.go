@@ -132,7 +132,7 @@ func TestListAuditNamesTheSubtree(t *testing.T) {
 	events := &recordingEvents{EventQuerier: st}
 	log := audit.New(st, time.Now, nil)
 	h, err := New(Config{Directory: d, Tokens: fakeTokens{}, InvalidToken: errInvalidToken, Audience: testAudience,
-		AuditIn: log.RecordIn, Events: events, Credentials: st,
+		AuditIn: log.RecordIn, Events: events, Credentials: st, Mailer: &fakeMailer{},
 		ResetTOTP: func(context.Context, directory.Caller, directory.User) error { return nil },
 		Logger:    slog.New(slog.NewTextHandler(t.Output(), nil))})
 	if err != nil {

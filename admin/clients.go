@@ -37,7 +37,7 @@ type clientWithSecret struct {
 func viewClient(c directory.Client) clientView {
 	return clientView{ID: c.ID, Type: string(c.Kind()), Tenant: c.TenantID,
 		clientBody: clientBody{Name: c.Name, AuthMethod: string(c.AuthMethod), RedirectURIs: orEmpty(c.RedirectURIs),
-			PostLogoutRedirectURIs: orEmpty(c.PostLogoutRedirectURIs), GrantTypes: orEmpty(c.GrantTypes),
+			PostLogoutRedirectURIs: orEmpty(c.PostLogoutRedirectURIs), InitiateLoginURI: c.InitiateLoginURI, GrantTypes: orEmpty(c.GrantTypes),
 			Scopes: orEmpty(c.Scopes), DefaultScopes: orEmpty(c.DefaultScopes), Services: orEmpty(c.Services),
 			GlobalRoles: orEmpty(c.GlobalRoles), ServiceRoles: serviceRolesView(c.ServiceRoles),
 			InsecureSkipPKCE: c.InsecureSkipPKCE, AccessTokenLifetime: lifetime(c.AccessTokenLifetime),
@@ -64,17 +64,21 @@ func clientField(field string) string {
 // clientBody is what PUT sends, and POST with the id and the type (neither
 // ever changes).
 type clientBody struct {
-	Name                   string              `json:"name"`
-	AuthMethod             string              `json:"auth_method"`
-	RedirectURIs           []string            `json:"redirect_uris"`
-	PostLogoutRedirectURIs []string            `json:"post_logout_redirect_uris"`
-	GrantTypes             []string            `json:"grant_types"`
-	Scopes                 []string            `json:"scopes"`
-	DefaultScopes          []string            `json:"default_scopes"`
-	Services               []string            `json:"services"`
-	GlobalRoles            []string            `json:"global_roles"`
-	ServiceRoles           map[string][]string `json:"service_roles"`
-	InsecureSkipPKCE       bool                `json:"insecure_skip_pkce"`
+	Name                   string   `json:"name"`
+	AuthMethod             string   `json:"auth_method"`
+	RedirectURIs           []string `json:"redirect_uris"`
+	PostLogoutRedirectURIs []string `json:"post_logout_redirect_uris"`
+	// InitiateLoginURI is the portal's page that starts a login (OpenID
+	// Connect Core §4): where a person goes once an invitation or a
+	// password reset from this portal is done. Empty for none.
+	InitiateLoginURI string              `json:"initiate_login_uri"`
+	GrantTypes       []string            `json:"grant_types"`
+	Scopes           []string            `json:"scopes"`
+	DefaultScopes    []string            `json:"default_scopes"`
+	Services         []string            `json:"services"`
+	GlobalRoles      []string            `json:"global_roles"`
+	ServiceRoles     map[string][]string `json:"service_roles"`
+	InsecureSkipPKCE bool                `json:"insecure_skip_pkce"`
 	// Lifetimes are Go durations ("10m"); empty is the server's default.
 	AccessTokenLifetime  string `json:"access_token_lifetime"`
 	IDTokenLifetime      string `json:"id_token_lifetime"`
@@ -83,7 +87,7 @@ type clientBody struct {
 
 func (b clientBody) client(id string) (directory.Client, error) {
 	c := directory.Client{ID: id, Name: b.Name, AuthMethod: directory.AuthMethod(b.AuthMethod), RedirectURIs: b.RedirectURIs,
-		PostLogoutRedirectURIs: b.PostLogoutRedirectURIs, GrantTypes: b.GrantTypes, Scopes: b.Scopes,
+		PostLogoutRedirectURIs: b.PostLogoutRedirectURIs, InitiateLoginURI: b.InitiateLoginURI, GrantTypes: b.GrantTypes, Scopes: b.Scopes,
 		DefaultScopes: b.DefaultScopes, Services: b.Services, GlobalRoles: b.GlobalRoles,
 		ServiceRoles: directory.ServiceRoles(b.ServiceRoles), InsecureSkipPKCE: b.InsecureSkipPKCE}
 	for _, l := range []struct {
@@ -113,7 +117,8 @@ func clientDetails(c directory.Client) map[string]string {
 	return map[string]string{
 		"name": c.Name, "type": string(c.Kind()), "auth_method": string(c.AuthMethod),
 		"redirect_uris": join(c.RedirectURIs), "post_logout_redirect_uris": join(c.PostLogoutRedirectURIs),
-		"grant_types": join(c.GrantTypes), "scopes": join(c.Scopes), "default_scopes": join(c.DefaultScopes),
+		"initiate_login_uri": c.InitiateLoginURI,
+		"grant_types":        join(c.GrantTypes), "scopes": join(c.Scopes), "default_scopes": join(c.DefaultScopes),
 		"services": join(c.Services), "global_roles": join(c.GlobalRoles), "service_roles": c.ServiceRoles.String(),
 		"insecure_skip_pkce": boolString(c.InsecureSkipPKCE), "access_lifetime": lifetime(c.AccessTokenLifetime),
 		"id_lifetime": lifetime(c.IDTokenLifetime), "refresh_lifetime": lifetime(c.RefreshTokenLifetime),

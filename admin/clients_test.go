@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -172,5 +173,51 @@ func TestClientsAPI(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestClientLoginPageAPI: initiate_login_uri is set on create, shown,
+// replaced by PUT (and cleared when left out, as PUT replaces), audited,
+// and refused as the directory refuses it.
+func TestClientLoginPageAPI(t *testing.T) {
+	w := newAPIWorld(t)
+	const spa = `"type":"single-page","name":"SPA","redirect_uris":["https://app.acme.example/cb"]`
+	body := w.step(t, apiStep{name: "create", who: "acme/ada", method: "POST", path: "/tenants/acme/clients",
+		body: `{"id":"acme-spa",` + spa + `,"initiate_login_uri":"https://app.acme.example/login"}`, status: http.StatusCreated})
+	if body["initiate_login_uri"] != "https://app.acme.example/login" {
+		t.Errorf("created %v", body)
+	}
+	if e := w.lastEvent(t); e.Details["initiate_login_uri"] != "https://app.acme.example/login" {
+		t.Errorf("create event %+v", e)
+	}
+	if _, got := w.do(t, "acme/ada", "GET", "/clients/acme-spa", ""); got["initiate_login_uri"] != "https://app.acme.example/login" {
+		t.Errorf("read back %v", got)
+	}
+
+	body = w.step(t, apiStep{name: "change", who: "acme/ada", method: "PUT", path: "/clients/acme-spa",
+		body:   `{"name":"SPA","redirect_uris":["https://app.acme.example/cb"],"initiate_login_uri":"https://app.acme.example/start?via=gatehouse"}`,
+		status: http.StatusOK})
+	if body["initiate_login_uri"] != "https://app.acme.example/start?via=gatehouse" {
+		t.Errorf("changed %v", body)
+	}
+	if e := w.lastEvent(t); e.Details["initiate_login_uri"] != "https://app.acme.example/login → https://app.acme.example/start?via=gatehouse" {
+		t.Errorf("change event %+v", e)
+	}
+	body = w.step(t, apiStep{name: "clear", who: "acme/ada", method: "PUT", path: "/clients/acme-spa",
+		body: `{"name":"SPA","redirect_uris":["https://app.acme.example/cb"]}`, status: http.StatusOK})
+	if v, ok := body["initiate_login_uri"]; !ok || v != "" {
+		t.Errorf("cleared %v", body)
+	}
+
+	for _, st := range []apiStep{
+		{name: "plain http", body: `{"id":"x",` + spa + `,"initiate_login_uri":"http://app.acme.example/login"}`},
+		{name: "a fragment", body: `{"id":"x",` + spa + `,"initiate_login_uri":"https://app.acme.example/login#top"}`},
+		{name: "a machine", body: `{"id":"x","type":"machine","name":"X","initiate_login_uri":"https://x.example/login"}`},
+		{name: "not a string", body: `{"id":"x",` + spa + `,"initiate_login_uri":["https://x.example/login"]}`,
+			status: http.StatusBadRequest},
+	} {
+		st.who, st.method, st.path, st.field = "acme/ada", "POST", "/tenants/acme/clients", "initiate_login_uri"
+		st.status = cmp.Or(st.status, http.StatusUnprocessableEntity)
+		w.step(t, st)
 	}
 }

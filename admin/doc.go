@@ -37,4 +37,11 @@
 // Every change is audited (who, what, the fields before and after, the
 // client address) in the tenant it happened in, before the answer
 // (Handler.record; TOTP resets by the mfa service).
+//
+// # Mail
+//
+// Invitations and password reset links (links.go) are mailed through
+// Config.Mailer once their transaction has committed (atomic), never
+// before: a link that was rolled back is never mailed. A mail that cannot
+// be queued then is a 503 that says the link was stored.
 package admin

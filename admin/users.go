@@ -126,12 +126,21 @@ func (h *Handler) viewUsers(ctx context.Context, users []directory.User) ([]user
 
 // writeUser answers status with u.
 func (h *Handler) writeUser(w http.ResponseWriter, r *http.Request, status int, u directory.User) error {
-	v, err := h.viewUsers(r.Context(), []directory.User{u})
+	v, err := h.viewUserOf(r.Context(), u)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, status, v[0])
+	writeJSON(w, status, v)
 	return nil
+}
+
+// viewUserOf shows one user with its second factor.
+func (h *Handler) viewUserOf(ctx context.Context, u directory.User) (userView, error) {
+	v, err := h.viewUsers(ctx, []directory.User{u})
+	if err != nil {
+		return userView{}, err
+	}
+	return v[0], nil
 }
 
 // viewUser is u without its second factor, which viewUsers adds.
@@ -231,6 +240,10 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, c directory
 		MustChangePassword bool   `json:"must_change_password"`
 		Enabled            *bool  `json:"enabled"`
 		assignmentView
+		// Invite creates the user pending and mails it an invitation
+		// (createInvited), to continue to the portal ClientID if set.
+		Invite   bool   `json:"invite"`
+		ClientID string `json:"client_id"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
@@ -239,20 +252,33 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, c directory
 		in.TenantRole = string(directory.TenantRoleUser)
 	}
 	p, a := in.profileView, in.assignment()
-	u, err := h.dir.CreateUserFor(r.Context(), c, directory.NewUser{TenantSlug: r.PathValue("slug"), Username: in.Username,
+	nu := directory.NewUser{TenantSlug: r.PathValue("slug"), Username: in.Username,
 		Email: p.Email, EmailVerified: p.EmailVerified, GivenName: p.GivenName, FamilyName: p.FamilyName, DisplayName: p.DisplayName,
 		PreferredLanguage: p.PreferredLanguage, Phone: p.Phone, JobTitle: p.JobTitle, OfficeLocation: p.OfficeLocation,
 		TenantRole: a.TenantRole, GlobalRoles: a.GlobalRoles, ServiceRoles: a.ServiceRoles, Groups: a.Groups,
-		Password: in.Password, MustChangePassword: in.MustChangePassword, Disabled: in.Enabled != nil && !*in.Enabled})
+		Password: in.Password, MustChangePassword: in.MustChangePassword, Disabled: in.Enabled != nil && !*in.Enabled}
+	if in.Invite {
+		return h.createInvited(w, r, c, nu, in.ClientID)
+	}
+	if in.ClientID != "" {
+		// Ignoring it would leave the caller believing a portal was set.
+		return fieldProblem(http.StatusUnprocessableEntity, "client_id", `is the portal of an invitation: send it with "invite": true`)
+	}
+	u, err := h.dir.CreateUserFor(r.Context(), c, nu)
 	if err != nil {
 		return renamed(err, userField)
 	}
-	if err := h.record(r, c, audit.Event{Action: "user.created", TenantID: u.TenantID, Target: u.ID, TargetName: u.Username,
-		Details: assignmentDetails(u)}); err != nil {
+	if err := h.recordCreated(r, c, u); err != nil {
 		return err
 	}
 	w.Header().Set("Location", Prefix+"/users/"+u.ID)
 	return h.writeUser(w, r, http.StatusCreated, u)
+}
+
+// recordCreated records the creation of u.
+func (h *Handler) recordCreated(r *http.Request, c directory.Caller, u directory.User) error {
+	return h.record(r, c, audit.Event{Action: "user.created", TenantID: u.TenantID, Target: u.ID, TargetName: u.Username,
+		Details: assignmentDetails(u)})
 }
 
 func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, c directory.Caller) error {

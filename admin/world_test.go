@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -53,8 +54,63 @@ type apiWorld struct {
 	srv    *httptest.Server
 	dir    *directory.Directory
 	users  map[string]string // "tenant/username" -> id, the token
+	mail   *fakeMailer       // the Mailer, unless the test gave its own
+	log    EventQuerier      // the audit log's store
 	mu     sync.Mutex
 	events []audit.Event
+}
+
+// fakeMailer is the mail queue of the tests: it keeps what it was asked
+// to send, or refuses with fail. check, if set, runs on each link as it is
+// sent, before it is kept (to see what the store holds at that moment).
+type fakeMailer struct {
+	mu    sync.Mutex
+	sent  []sentMail
+	fail  error
+	check func(l directory.MailLink)
+}
+
+// sentMail is one mail a fakeMailer was asked to send.
+type sentMail struct {
+	invitation bool // else a reset link
+	link       directory.MailLink
+	inviter    string
+	langs      []string
+}
+
+// String is s without its link, which failures should not print.
+func (s sentMail) String() string {
+	kind := map[bool]string{true: "invitation", false: "reset link"}[s.invitation]
+	return fmt.Sprintf("%s to %s (%s) for %q by %q in %q", kind, s.link.User.Username, s.link.User.ID, s.link.ClientID,
+		s.inviter, s.langs)
+}
+
+func (m *fakeMailer) SendInvitation(l directory.MailLink, inviter string, langs ...string) error {
+	return m.send(sentMail{invitation: true, link: l, inviter: inviter, langs: langs})
+}
+
+func (m *fakeMailer) SendReset(l directory.MailLink, langs ...string) error {
+	return m.send(sentMail{link: l, langs: langs})
+}
+
+func (m *fakeMailer) send(s sentMail) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.check != nil {
+		m.check(s.link)
+	}
+	if m.fail != nil {
+		return m.fail
+	}
+	m.sent = append(m.sent, s)
+	return nil
+}
+
+// mails returns what was sent so far.
+func (m *fakeMailer) mails() []sentMail {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]sentMail(nil), m.sent...)
 }
 
 // newTree returns a directory over a fresh SQLite store, and the store,
@@ -117,7 +173,8 @@ func (w *apiWorld) addUsers(t *testing.T, users ...directory.NewUser) {
 // serve puts the API of w's directory behind a test server: cfg (for
 // what a test wants besides) with the fake tokens, a no-op TOTP reset, the
 // TOTP credentials, audit log and events of st, every event recorded (by
-// the real log, which validates it) and then kept in w.events.
+// the real log, which validates it) and then kept in w.events, and, unless
+// cfg has a Mailer, a fakeMailer in w.mail.
 func (w *apiWorld) serve(t *testing.T, st *sqlite.Store, cfg Config) {
 	t.Helper()
 	log := audit.New(st, time.Now, nil)
@@ -137,8 +194,15 @@ func (w *apiWorld) serve(t *testing.T, st *sqlite.Store, cfg Config) {
 		}
 	}
 	cfg.Events, cfg.Credentials = st, st
+	w.log = st
 	cfg.ResetTOTP = func(context.Context, directory.Caller, directory.User) error { return nil }
-	cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), nil))
+	if cfg.Mailer == nil {
+		w.mail = &fakeMailer{}
+		cfg.Mailer = w.mail
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), nil))
+	}
 	h, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -170,6 +234,12 @@ func newAPIWorld(t *testing.T) *apiWorld {
 // status and the decoded body.
 func (w *apiWorld) do(t *testing.T, who, method, path, body string) (int, map[string]any) {
 	t.Helper()
+	return w.doHeader(t, who, method, path, body, nil)
+}
+
+// doHeader is do with the request headers h besides.
+func (w *apiWorld) doHeader(t *testing.T, who, method, path, body string, h http.Header) (int, map[string]any) {
+	t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -180,6 +250,9 @@ func (w *apiWorld) do(t *testing.T, who, method, path, body string) (int, map[st
 	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range h {
+		req.Header[k] = v
 	}
 	if who != "" {
 		req.Header.Set("Authorization", "Bearer "+w.users[who])
@@ -260,4 +333,23 @@ func (w *apiWorld) eventCount() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return len(w.events)
+}
+
+// eventsSince returns the events kept after the first n.
+func (w *apiWorld) eventsSince(t *testing.T, n int) []audit.Event {
+	t.Helper()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]audit.Event(nil), w.events[n:]...)
+}
+
+// storedEvents returns the events the audit log's store holds in tenantID
+// about target: those of the changes that committed.
+func (w *apiWorld) storedEvents(t *testing.T, tenantID, target string) []audit.Event {
+	t.Helper()
+	es, _, err := w.log.QueryEvents(t.Context(), audit.Query{TenantIDs: []string{tenantID}, Target: target})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return es
 }

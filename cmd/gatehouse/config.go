@@ -56,6 +56,8 @@ type config struct {
 	// UserRetention is how long a deleted user stays restorable before
 	// the purge job removes it for good.
 	UserRetention time.Duration
+	// Mail is how mail is sent and how long its links work (mail.go).
+	Mail mailConfig
 }
 
 // bindFlags registers the serve flags on fs, with defaults from the
@@ -75,6 +77,7 @@ func (c *config) bindFlags(fs *flag.FlagSet) {
 		"longest life of a support session (jill$john) and of its tokens; refresh never extends it (GATEHOUSE_SUPPORT_SESSION_LIFETIME)")
 	fs.DurationVar(&c.UserRetention, "user-retention", envDuration("GATEHOUSE_USER_RETENTION", directory.DefaultUserRetention),
 		"how long a deleted user can be restored before it is purged for good (GATEHOUSE_USER_RETENTION)")
+	c.Mail.bindFlags(fs)
 }
 
 // bindStorageFlags registers what reaches the stores and unseals their
@@ -165,6 +168,9 @@ func (c *config) resolve() error {
 	}
 	if c.UserRetention < time.Hour || c.UserRetention > 365*24*time.Hour {
 		return errors.New("GATEHOUSE_USER_RETENTION / --user-retention must be a duration between 1h and 8760h (a year), such as 240h")
+	}
+	if err := c.Mail.resolve(); err != nil {
+		return err
 	}
 	if err := c.resolveSigning(); err != nil {
 		return err

@@ -8,6 +8,7 @@
 //	gatehouse migrate [flags]          apply database migrations and exit
 //	gatehouse mfa status|unlock|reset TENANT USERNAME   help a person with TOTP
 //	gatehouse keys list|rotate|delete|rewrap  signing keys and the key-encryption key
+//	gatehouse admin bootstrap [flags]  the first administrator, by a link printed once
 //
 // This package only reads configuration and wires the parts together.
 package main
@@ -34,6 +35,9 @@ Usage:
   gatehouse keys list|rotate|delete|rewrap [flags]
                                      signing keys: list them, rotate now, delete one (KID), or
                                      re-seal everything under a new key-encryption key (audited)
+  gatehouse admin bootstrap [flags]  create the system tenant's first administrator and print a
+                                     one-time link to choose its password (also done by the first
+                                     start of an empty database)
 
 Run "gatehouse COMMAND -h" for the flags of a command.
 `
@@ -62,6 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = mfaCommand(ctx, args[1:], stdout, stderr)
 	case "keys":
 		err = keysCommand(ctx, args[1:], stdout, stderr)
+	case "admin":
+		err = adminCommand(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -10,7 +10,8 @@ import (
 	"github.com/gatehouse-id/gatehouse/directory"
 )
 
-// Purging deleted users (seed 000: restorable for ten days, then gone).
+// Purging deleted users (seed 000: restorable for ten days, then gone),
+// and the rows of mailed links long expired (directory.DeleteExpiredLinks).
 // Every node runs the job; two purging the same user at once purge it
 // once (directory.PurgeDeleted). A batch is bounded so that one run never
 // holds the database for long; a backlog takes several runs.
@@ -21,12 +22,18 @@ const (
 
 // purgeDeletedEvery purges the users whose retention has ended, at once
 // and then every purgeEvery until ctx ends, recording each as
-// user.purged by the system in the user's tenant.
+// user.purged by the system in the user's tenant; and removes expired
+// links.
 func purgeDeletedEvery(ctx context.Context, dir *directory.Directory, log *audit.Log, logger *slog.Logger) {
 	t := time.NewTicker(purgeEvery)
 	defer t.Stop()
 	for {
 		purgeDeleted(ctx, dir, log, logger)
+		if n, err := dir.DeleteExpiredLinks(ctx); err != nil {
+			logger.WarnContext(ctx, "delete expired links", "err", err)
+		} else if n > 0 {
+			logger.InfoContext(ctx, "deleted expired links", "count", n)
+		}
 		select {
 		case <-ctx.Done():
 			return

@@ -40,6 +40,11 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer a.Close()
+	if !cfg.Demo {
+		if err := firstStart(ctx, a, &cfg, log, stdout); err != nil {
+			return err
+		}
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -22,10 +22,12 @@ import (
 	"github.com/gatehouse-id/gatehouse/ephemeral"
 	"github.com/gatehouse-id/gatehouse/keys"
 	"github.com/gatehouse-id/gatehouse/login"
+	"github.com/gatehouse-id/gatehouse/mail"
 	"github.com/gatehouse-id/gatehouse/mfa"
 	"github.com/gatehouse-id/gatehouse/password"
 	"github.com/gatehouse-id/gatehouse/provider"
 	"github.com/gatehouse-id/gatehouse/session"
+	"github.com/gatehouse-id/gatehouse/setpassword"
 	"github.com/gatehouse-id/gatehouse/templates"
 	"github.com/gatehouse-id/gatehouse/throttle"
 )
@@ -34,9 +36,14 @@ import (
 // and per client address. An account locks for the rest of a 15-minute
 // window after 10 failures; an address after 100, so that one office behind
 // one NAT address is not locked out by a colleague.
+//
+// "Forgot password" requests count against the address's budget too, and
+// against their account's: five reset links an hour is plenty for a
+// person, and bounds the mail anyone can make an account receive.
 var (
-	accountPolicy = throttle.Policy{Limit: 10, Window: 15 * time.Minute}
-	addressPolicy = throttle.Policy{Limit: 100, Window: 15 * time.Minute}
+	accountPolicy      = throttle.Policy{Limit: 10, Window: 15 * time.Minute}
+	addressPolicy      = throttle.Policy{Limit: 100, Window: 15 * time.Minute}
+	resetAccountPolicy = throttle.Policy{Limit: 5, Window: time.Hour}
 )
 
 // options are what tests vary; production uses the zero value.
@@ -55,6 +62,8 @@ type app struct {
 	mfa       *mfa.Service
 	audit     *audit.Log
 	keys      *keys.Manager
+	// mail sends invitations and reset links in the background.
+	mail *postOffice
 	// now is the clock the node runs on.
 	now func() time.Time
 	// stop ends the background work (the key reload).
@@ -152,7 +161,8 @@ func openDirectory(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 		return nil, nil, nil, err
 	}
 	dir := directory.New(db, directory.NewSecretHasher(hashKey), directory.Config{PasswordParams: opt.passwordParams,
-		UserRetention: cfg.UserRetention, Now: opt.now})
+		UserRetention: cfg.UserRetention, InvitationLifetime: cfg.Mail.InvitationLifetime, ResetLifetime: cfg.Mail.ResetLifetime,
+		Now: opt.now})
 	if err := dir.EnsureTenantDefaults(ctx); err != nil {
 		db.Close()
 		return nil, nil, nil, err
@@ -223,6 +233,13 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	}
 	go km.MaintainEvery(bg, report, func(err error) { log.Warn("signing key maintenance", "err", err) })
 	go purgeDeletedEvery(bg, a.directory, a.audit, log)
+	a.mail, err = newPostOffice(cfg, log, func(m mail.Message, attempts int, err error) {
+		recordMail(context.WithoutCancel(bg), a.directory, a.audit, log, m, attempts, err)
+	}, opt.now)
+	if err != nil {
+		return err
+	}
+	go a.mail.queue.Run(bg)
 	if a.mfa, err = newMFA(ctx, a.db, a.kv, sealer, a.audit, opt.now); err != nil {
 		return err
 	}
@@ -265,9 +282,19 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	if err != nil {
 		return err
 	}
+	mailer := setpassword.NewMailer(cfg.Issuer, a.mail.templates, a.mail.queue)
+	sp, err := setpassword.New(setpassword.Config{
+		Directory: a.directory, AuditIn: a.audit.RecordIn, Mailer: mailer, Issuer: cfg.Issuer,
+		AccountLimiter: throttle.New(a.kv, "reset-account", resetAccountPolicy), AddressLimiter: addressLimiter,
+		CSRFKey: csrfKey, Templates: tpl, Logger: log, SecureCookies: cookies.Secure, Now: opt.now,
+		ResetLifetime: cfg.Mail.ResetLifetime,
+	})
+	if err != nil {
+		return err
+	}
 	api, err := admin.New(admin.Config{
 		Directory: a.directory, Tokens: prov, InvalidToken: provider.ErrInvalidToken, Audience: prov.AdminAudience(),
-		AuditIn: a.audit.RecordIn, Events: a.db, ResetTOTP: a.resetTOTP, Credentials: a.db, Logger: log,
+		AuditIn: a.audit.RecordIn, Events: a.db, ResetTOTP: a.resetTOTP, Credentials: a.db, Mailer: mailer, Logger: log,
 	})
 	if err != nil {
 		return err
@@ -279,9 +306,14 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	api.Routes(mux)
 	lh.Routes(mux)
 	ah.Routes(mux)
+	sp.Routes(mux)
 	mux.Handle("GET /readyz", a.readyz())
 	if cfg.Demo {
-		portal := demo.NewPortal(demo.PortalConfig{Issuer: cfg.Issuer, HTTPClient: opt.httpClient, Logger: log})
+		pc := demo.PortalConfig{Issuer: cfg.Issuer, HTTPClient: opt.httpClient, Logger: log}
+		if a.mail.outbox != nil { // a demo with SMTP has no outbox to show
+			pc.Outbox = a.mail.outbox
+		}
+		portal := demo.NewPortal(pc)
 		portal.Routes(mux)
 		mux.Handle("GET /{$}", http.RedirectHandler("/demo/", http.StatusFound))
 	}

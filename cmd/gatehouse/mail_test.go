@@ -1,0 +1,60 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestResolveMail: each mail setting that cannot work stops the start with
+// a message naming it, and the password comes from the environment or a
+// file, never a flag.
+func TestResolveMail(t *testing.T) {
+	pwFile := filepath.Join(t.TempDir(), "smtp-password")
+	if err := os.WriteFile(pwFile, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	smtp := func(m mailConfig) mailConfig {
+		m.SMTPHost, m.SMTPSecurity, m.From = "smtp.example.com", "starttls", "Things <no-reply@example.com>"
+		return m
+	}
+	for _, tc := range []struct {
+		name    string
+		cfg     mailConfig
+		wantErr string
+	}{
+		{"no SMTP: the outbox", mailConfig{}, ""},
+		{"SMTP", smtp(mailConfig{}), ""},
+		{"SMTP with a password file", smtp(mailConfig{SMTPUsername: "gh", SMTPPasswordFile: pwFile}), ""},
+		{"a username without a password", smtp(mailConfig{SMTPUsername: "gh"}), "GATEHOUSE_SMTP_PASSWORD"},
+		{"a missing password file", smtp(mailConfig{SMTPUsername: "gh", SMTPPasswordFile: pwFile + ".gone"}), "--smtp-password-file"},
+		{"no sender", mailConfig{SMTPHost: "smtp.example.com", SMTPSecurity: "starttls"}, "GATEHOUSE_MAIL_FROM"},
+		{"a bad sender", mailConfig{SMTPHost: "smtp.example.com", SMTPSecurity: "tls", From: "not an address"}, "GATEHOUSE_MAIL_FROM"},
+		{"a bad security", mailConfig{SMTPHost: "smtp.example.com", SMTPSecurity: "ssl", From: "a@example.com"}, "GATEHOUSE_SMTP_SECURITY"},
+		{"a bad port", mailConfig{SMTPPort: 70000}, "GATEHOUSE_SMTP_PORT"},
+		{"an unparsable invitation lifetime", mailConfig{InvitationLifetime: -1}, "GATEHOUSE_INVITATION_LIFETIME"},
+		{"a year-long invitation", mailConfig{InvitationLifetime: 365 * 24 * time.Hour}, "GATEHOUSE_INVITATION_LIFETIME"},
+		{"a week-long reset link", mailConfig{ResetLifetime: 7 * 24 * time.Hour}, "GATEHOUSE_RESET_LINK_LIFETIME"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("GATEHOUSE_SMTP_PASSWORD", "")
+			err := tc.cfg.resolve()
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("error = %v, want one mentioning %q", err, tc.wantErr)
+			}
+		})
+	}
+	c := smtp(mailConfig{SMTPUsername: "gh", SMTPPasswordFile: pwFile})
+	if err := c.resolve(); err != nil || c.SMTPPassword != "s3cret" {
+		t.Errorf("password from the file: %q, %v", c.SMTPPassword, err)
+	}
+	c = mailConfig{}
+	if err := c.resolve(); err != nil || c.InvitationLifetime != 14*24*time.Hour || c.ResetLifetime != time.Hour {
+		t.Errorf("defaults: %v, %v, %v", c.InvitationLifetime, c.ResetLifetime, err)
+	}
+}
