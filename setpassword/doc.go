@@ -21,11 +21,12 @@
 // records user.invitation_accepted or user.password_reset; a password the
 // policy refuses rolls it all back, so the link stays usable, and counts
 // against the address. Once committed, a reset mails the "password
-// changed" notice. If the link names a portal with a login page
-// (directory.Client.InitiateLoginURI), the browser goes there with iss
-// and login_hint (tenant/username), OpenID Connect Core §4's third-party
-// initiated login; otherwise a page says the password is set, how strong
-// it is estimated to be, and where to sign in.
+// changed" notice. Then a page says the password is set and how strong
+// it is estimated to be, and its button goes on: to the login page of the
+// portal the link names (directory.Client.InitiateLoginURI) with iss and
+// login_hint (tenant/username), OpenID Connect Core §4's third-party
+// initiated login, or else to the account page. It is a button rather
+// than a redirect so that the person sees the strength of what it chose.
 //
 // # Forgot password
 //

@@ -154,14 +154,20 @@ func (h *Handler) submitLink(w http.ResponseWriter, r *http.Request, f flow) err
 			h.log.LogAttrs(ctx, slog.LevelError, "password changed notice not queued", append(attrs, slog.String("err", err.Error()))...)
 		}
 	}
-	if next != "" {
-		http.Redirect(w, r, next, http.StatusSeeOther)
-		return nil
+	// The done page, also when a portal waits: it shows the strength of
+	// the password just chosen, and one click goes on to the portal.
+	done := templates.PasswordSetPage{Link: f.link, Username: u.Username, TenantName: used.Tenant.Name,
+		Strength: u.PasswordStrength.String(), MFARequired: h.mfaRequired(r, u, attrs), SignInURL: accountPath}
+	if next.url != "" {
+		done.SignInURL, done.PortalName = next.url, next.name
 	}
-	h.pages.Render(w, r, http.StatusOK, templates.PasswordSetPage{Link: f.link, Username: u.Username, TenantName: used.Tenant.Name,
-		Strength: u.PasswordStrength.String(), MFARequired: h.mfaRequired(r, u, attrs), SignInURL: accountPath})
+	h.pages.Render(w, r, http.StatusOK, done)
 	return nil
 }
+
+// portalLogin is where a person goes on to once its password is set: a
+// portal's login page, and the portal's name for the button.
+type portalLogin struct{ url, name string }
 
 // accountPath is where a person signs in when no portal is waiting: the
 // account page (package account).
@@ -169,13 +175,13 @@ const accountPath = "/account"
 
 // useLink uses the link to set pw and records the event, in one
 // transaction, and returns the user, the link, and the portal's login
-// page to continue to ("" for none).
-func (h *Handler) useLink(r *http.Request, f flow, token, pw string) (directory.User, directory.MailLink, string, error) {
+// page to continue to (zero for none).
+func (h *Handler) useLink(r *http.Request, f flow, token, pw string) (directory.User, directory.MailLink, portalLogin, error) {
 	ctx := r.Context()
 	var (
 		u    directory.User
 		l    directory.MailLink
-		next string
+		next portalLogin
 	)
 	err := h.atomically(ctx, func(d *directory.Directory, s directory.Store, record func(audit.Event) error) error {
 		var err error
@@ -199,31 +205,32 @@ func (h *Handler) useLink(r *http.Request, f flow, token, pw string) (directory.
 // continueAt is the login page of the portal the link names (its
 // initiate_login_uri, OpenID Connect Core §4) with iss and login_hint
 // added, so that the portal starts a login with the tenant and username
-// filled in; "" when the link names no portal, or one without a login
-// page (it may have been changed or deleted since the link was sent).
-func (h *Handler) continueAt(r *http.Request, s directory.Store, l directory.MailLink) (string, error) {
+// filled in, and its name; zero when the link names no portal, or one
+// without a login page (it may have been changed or deleted since the
+// link was sent).
+func (h *Handler) continueAt(r *http.Request, s directory.Store, l directory.MailLink) (portalLogin, error) {
 	if l.ClientID == "" {
-		return "", nil
+		return portalLogin{}, nil
 	}
 	c, err := s.ClientByID(r.Context(), l.ClientID)
 	if errors.Is(err, directory.ErrNotFound) || err == nil && c.InitiateLoginURI == "" {
-		return "", nil
+		return portalLogin{}, nil
 	}
 	if err != nil {
-		return "", err
+		return portalLogin{}, err
 	}
 	next, err := url.Parse(c.InitiateLoginURI)
 	if err != nil || !next.IsAbs() || (next.Scheme != "https" && next.Scheme != "http") {
 		// The directory checks the URI when it is stored; one that does
 		// not parse now is not followed.
 		h.log.LogAttrs(r.Context(), slog.LevelWarn, "client's initiate_login_uri not followed", slog.String("client_id", c.ID))
-		return "", nil
+		return portalLogin{}, nil
 	}
 	q := next.Query()
 	q.Set("iss", h.issuer)
 	q.Set("login_hint", l.Tenant.Slug+"/"+l.User.Username)
 	next.RawQuery, next.Fragment = q.Encode(), ""
-	return next.String(), nil
+	return portalLogin{url: next.String(), name: c.Name}, nil
 }
 
 // mfaRequired reports whether u's tenant requires two-factor sign-in of

@@ -2,8 +2,10 @@ package setpassword
 
 import (
 	"errors"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -164,18 +166,24 @@ func TestAcceptInvitation(t *testing.T) {
 			l := h.invite(tc.clientID)
 			resp, body := h.choose(InvitationPath, l.Secret, goodPassword, goodPassword)
 			if tc.clientID == "portal" {
-				if resp.StatusCode != http.StatusSeeOther {
-					t.Fatalf("status %d, want 303\n%s", resp.StatusCode, body)
+				// The done page, whose button goes on to the portal's login.
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("status %d, want 200\n%s", resp.StatusCode, body)
 				}
-				next, err := url.Parse(resp.Header.Get("Location"))
+				m := regexp.MustCompile(`<a class="button" href="([^"]+)">Continue to ([^<]+)</a>`).FindStringSubmatch(body)
+				if m == nil {
+					t.Fatalf("no button to the portal:\n%s", body)
+				}
+				next, err := url.Parse(html.UnescapeString(m[1]))
 				if err != nil {
 					t.Fatal(err)
 				}
 				q := next.Query()
 				if next.Host != "portal.example" || next.Path != "/login" || q.Get("lang") != "en" ||
 					q.Get("iss") != testIssuer || q.Get("login_hint") != "acme/pat" || len(q) != 3 {
-					t.Errorf("Location %s", next)
+					t.Errorf("the button goes to %s", next)
 				}
+				wantIn(t, body, "Its estimated strength: <strong>")
 			} else {
 				if resp.StatusCode != http.StatusOK {
 					t.Fatalf("status %d, want 200\n%s", resp.StatusCode, body)

@@ -72,8 +72,10 @@ type PasswordSetPage struct {
 	// MFARequired: the tenant requires two-factor sign-in, so the first
 	// sign-in will ask to set it up if the person has not.
 	MFARequired bool
-	// SignInURL is where to sign in next (the account page).
-	SignInURL string
+	// SignInURL is where to sign in next: the login page of the portal
+	// the invitation named (PortalName), or the account page.
+	SignInURL  string
+	PortalName string
 }
 
 // ForgotPasswordPage asks for the tenant and username of the account

@@ -105,6 +105,11 @@ func TestInvitationEndToEnd(t *testing.T) {
 	}
 	const pw = "tulip canal bicycle 1887"
 	resp, body := b.choosePassword(page, body, pw)
+	cont := regexp.MustCompile(`<a class="button" href="([^"]+)">Continue to Demo web portal</a>`).FindStringSubmatch(body)
+	if resp.StatusCode != http.StatusOK || cont == nil || !strings.Contains(body, "estimated strength") {
+		t.Fatalf("after the password, want the done page with a button to the portal; got %d: %.600s", resp.StatusCode, body)
+	}
+	resp, body = b.get(html.UnescapeString(cont[1]))
 	if resp.Request.URL.Path != "/login" || !strings.Contains(body, `value="nina"`) {
 		t.Fatalf("after the password, want the login page filled in for nina; got %d at %s: %.400s",
 			resp.StatusCode, resp.Request.URL, body)
