@@ -7,7 +7,8 @@
 //	}
 //
 // The suite imports nothing but the contract (package directory, package
-// password for the strength its users carry, and package storage for the
+// onetime for the links it keeps, package password for the strength its
+// users carry, and package storage for the
 // unavailability a store may answer a race with) and the standard
 // library, so a backend brings no test dependency it does not already
 // have. What it expects beyond the interface's doc comments, so that
@@ -68,6 +69,7 @@ func Run(t *testing.T, newStore func(t *testing.T) directory.Store, enrol EnrolT
 	t.Run("TenantDeletes", func(t *testing.T) { testTenantDeletes(t, newStore) })
 	t.Run("Logins", func(t *testing.T) { testLogins(t, newStore) })
 	t.Run("Lifecycle", func(t *testing.T) { testLifecycle(t, newStore) })
+	t.Run("MailedLinks", func(t *testing.T) { testMailedLinks(t, newStore) })
 	t.Run("QuotaRace", func(t *testing.T) { testQuotaRace(t, newStore) })
 	t.Run("Purges", func(t *testing.T) { testPurges(t, newStore) })
 	t.Run("QueryUsers", func(t *testing.T) { testQueryUsers(t, newStore, enrol) })
