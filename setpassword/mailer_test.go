@@ -80,6 +80,10 @@ func TestMailer(t *testing.T) {
 					t.Errorf("text lacks %q:\n%s", want, m.Text)
 				}
 			}
+			// Whom it is about, for the audit of its delivery.
+			if m.About.UserID != tc.user.ID || m.About.Username != tc.user.Username || m.About.Kind == "" {
+				t.Errorf("mail about %+v", m.About)
+			}
 		})
 	}
 }
