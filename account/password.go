@@ -133,11 +133,5 @@ func (h *Handler) gone(w http.ResponseWriter, r *http.Request, p person, err err
 // fieldError marks an empty password field, or one longer than any real
 // password.
 func fieldError(v string) templates.Message {
-	switch {
-	case v == "":
-		return templates.MsgPasswordRequired
-	case len(v) > maxPasswordLen:
-		return templates.MsgTooLong
-	}
-	return ""
+	return templates.FieldMessage(v, maxPasswordLen, templates.MsgPasswordRequired)
 }

@@ -472,23 +472,34 @@ func (d *Directory) SetPassword(ctx context.Context, id, pw string) (User, error
 		if err != nil {
 			return err
 		}
-		strength, err := d.policy.Check(pw, passwordInputs(t, u.Username, u.Email, u.GivenName, u.FamilyName, u.DisplayName)...)
-		if err != nil {
-			return policyErr(err)
-		}
-		if ok, err := password.Verify(u.PasswordHash, pw); err == nil && ok {
-			return fieldErr("password", "is your current password: choose a new one")
-		}
-		hash, err := password.Hash(pw, d.params)
-		if err != nil {
+		if err := d.choosePassword(&u, t, pw); err != nil {
 			return err
 		}
-		u.PasswordHash, u.PasswordStrength, u.MustChangePassword = hash, strength, false
 		u.UpdatedAt = d.now().UTC()
 		out = u
 		return s.UpdateUser(ctx, u)
 	})
 	return out, err
+}
+
+// choosePassword gives u, of tenant t, the password pw that its person
+// chose: the policy applies (a *FieldError on password says why not),
+// the current password is refused, the strength is kept, and a pending
+// "must change" is done. u is not stored.
+func (d *Directory) choosePassword(u *User, t Tenant, pw string) error {
+	strength, err := d.policy.Check(pw, passwordInputs(t, u.Username, u.Email, u.GivenName, u.FamilyName, u.DisplayName)...)
+	if err != nil {
+		return policyErr(err)
+	}
+	if ok, err := password.Verify(u.PasswordHash, pw); err == nil && ok {
+		return fieldErr("password", "is your current password: choose a new one")
+	}
+	hash, err := password.Hash(pw, d.params)
+	if err != nil {
+		return err
+	}
+	u.PasswordHash, u.PasswordStrength, u.MustChangePassword = hash, strength, false
+	return nil
 }
 
 // CreateClient registers a client. For a confidential client it generates a

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/onetime"
-	"github.com/gatehouse-id/gatehouse/password"
 )
 
 // Mailed links: the invitation (seeds 000, 003) and the password reset
@@ -260,20 +259,10 @@ func (d *Directory) UseLink(ctx context.Context, purpose onetime.Purpose, secret
 			return err
 		}
 		u := l.User
-		strength, err := d.policy.Check(pw, passwordInputs(l.Tenant, u.Username, u.Email, u.GivenName, u.FamilyName,
-			u.DisplayName)...)
-		if err != nil {
-			return policyErr(err)
-		}
-		if ok, err := password.Verify(u.PasswordHash, pw); err == nil && ok {
-			return fieldErr("password", "is your current password: choose a new one")
-		}
-		hash, err := password.Hash(pw, d.params)
-		if err != nil {
+		if err := d.choosePassword(&u, l.Tenant, pw); err != nil {
 			return err
 		}
-		u.PasswordHash, u.PasswordStrength, u.MustChangePassword, u.EmailVerified = hash, strength, false, true
-		u.UpdatedAt = now
+		u.EmailVerified, u.UpdatedAt = true, now
 		if purpose == onetime.PurposePasswordReset {
 			u.RevokedBefore = now
 		}

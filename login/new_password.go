@@ -110,8 +110,8 @@ func (h *Handler) submitNewPassword(w http.ResponseWriter, r *http.Request) erro
 		return nil
 	}
 	pw, confirm := r.PostForm.Get("new_password"), r.PostForm.Get("confirm_password")
-	page.PasswordError = fieldError(pw, maxPasswordLen, templates.MsgPasswordRequired)
-	page.ConfirmError = fieldError(confirm, maxPasswordLen, templates.MsgPasswordRequired)
+	page.PasswordError = templates.FieldMessage(pw, maxPasswordLen, templates.MsgPasswordRequired)
+	page.ConfirmError = templates.FieldMessage(confirm, maxPasswordLen, templates.MsgPasswordRequired)
 	if page.PasswordError != "" || page.ConfirmError != "" {
 		h.renderNewPassword(w, r, http.StatusBadRequest, id, req, page)
 		return nil

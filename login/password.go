@@ -315,21 +315,12 @@ func (h *Handler) failure(ctx context.Context, accountKey, addressKey string) er
 // checkFields sets the field errors of p and reports whether there are
 // none.
 func checkFields(p *templates.LoginPage, pw string) bool {
-	p.TenantError = fieldError(p.Tenant, maxTenantLen, templates.MsgTenantRequired)
-	p.UsernameError = fieldError(p.Username, maxUsernameLen, templates.MsgUsernameRequired)
-	p.PasswordError = fieldError(pw, maxPasswordLen, templates.MsgPasswordRequired)
+	p.TenantError = templates.FieldMessage(p.Tenant, maxTenantLen, templates.MsgTenantRequired)
+	p.UsernameError = templates.FieldMessage(p.Username, maxUsernameLen, templates.MsgUsernameRequired)
+	p.PasswordError = templates.FieldMessage(pw, maxPasswordLen, templates.MsgPasswordRequired)
 	return p.TenantError == "" && p.UsernameError == "" && p.PasswordError == ""
 }
 
-func fieldError(v string, maxLen int, required templates.Message) templates.Message {
-	switch {
-	case v == "":
-		return required
-	case len(v) > maxLen:
-		return templates.MsgTooLong
-	}
-	return ""
-}
 
 // splitHint reads a login_hint: "acme/jill" names tenant and user, "jill"
 // only the user. A hint that could not be a real value is ignored.

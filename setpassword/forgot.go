@@ -72,8 +72,8 @@ func (h *Handler) submitForgot(w http.ResponseWriter, r *http.Request) error {
 			pg.Tenant, pg.Username = strings.TrimSpace(t), strings.TrimSpace(u)
 		}
 	}
-	pg.TenantError = fieldError(pg.Tenant, maxTenantLen, templates.MsgTenantRequired)
-	pg.UsernameError = fieldError(pg.Username, maxUsernameLen, templates.MsgUsernameRequired)
+	pg.TenantError = templates.FieldMessage(pg.Tenant, maxTenantLen, templates.MsgTenantRequired)
+	pg.UsernameError = templates.FieldMessage(pg.Username, maxUsernameLen, templates.MsgUsernameRequired)
 	if pg.TenantError != "" || pg.UsernameError != "" {
 		h.renderForgot(w, r, http.StatusBadRequest, pg)
 		return nil

@@ -122,8 +122,8 @@ func (h *Handler) submitLink(w http.ResponseWriter, r *http.Request, f flow) err
 		return nil
 	}
 	pw, confirm := r.PostForm.Get("new_password"), r.PostForm.Get("confirm_password")
-	page.PasswordError = fieldError(pw, maxPasswordLen, templates.MsgPasswordRequired)
-	page.ConfirmError = fieldError(confirm, maxPasswordLen, templates.MsgPasswordRequired)
+	page.PasswordError = templates.FieldMessage(pw, maxPasswordLen, templates.MsgPasswordRequired)
+	page.ConfirmError = templates.FieldMessage(confirm, maxPasswordLen, templates.MsgPasswordRequired)
 	if page.PasswordError == "" && page.ConfirmError == "" && pw != confirm {
 		page.Error = templates.MsgPasswordMismatch
 	}

@@ -172,14 +172,3 @@ const (
 	maxTokenLen = 256
 )
 
-// fieldError is the message for a field's value: required if empty,
-// MsgTooLong if longer than maxLen, "" if fine.
-func fieldError(v string, maxLen int, required templates.Message) templates.Message {
-	switch {
-	case v == "":
-		return required
-	case len(v) > maxLen:
-		return templates.MsgTooLong
-	}
-	return ""
-}

@@ -6,6 +6,20 @@ package templates
 // translation.
 type Message string
 
+// FieldMessage is what a form field's value v calls for: required when
+// it is empty, MsgTooLong when it is longer than maxLen bytes (longer than
+// any real value: a form refuses it before anything else looks at it),
+// and "" when it is fine.
+func FieldMessage(v string, maxLen int, required Message) Message {
+	switch {
+	case v == "":
+		return required
+	case len(v) > maxLen:
+		return MsgTooLong
+	}
+	return ""
+}
+
 // Messages shown above or beside the login form.
 const (
 	// MsgInvalidCredentials is the one answer to an unknown tenant, an
