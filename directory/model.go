@@ -219,15 +219,11 @@ type User struct {
 func (u User) Deleted() bool { return !u.DeletedAt.IsZero() }
 
 // Revoked reports whether a session or token of u that signed in at
-// authTime has been revoked (RevokedBefore). Tokens carry auth_time in
-// whole seconds, so the comparison is in whole seconds too: a sign-in in
-// the second of the revocation counts as after it. Otherwise a person who
-// signs in within a second of resetting its password, or of being
-// restored, would find its new tokens refused; the price is that a
-// sign-in made earlier in that same second survives it.
-func (u User) Revoked(authTime time.Time) bool {
-	return authTime.Before(u.RevokedBefore.Truncate(time.Second))
-}
+// authTime has been revoked (RevokedBefore). A token's auth_time counts
+// whole seconds: its checkers pass the end of that second
+// (claims.AccessToken.SignedInBy), so that a sign-in just after a
+// revocation is not refused.
+func (u User) Revoked(authTime time.Time) bool { return authTime.Before(u.RevokedBefore) }
 
 // Assignment returns what u holds in its home tenant.
 func (u User) Assignment() Assignment {
