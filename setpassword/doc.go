@@ -32,13 +32,16 @@
 //
 // GET /password/forgot asks for tenant and username (the login page links
 // here with what was typed there). POST counts the request against the
-// address and the account, whether or not the account exists, makes a
-// reset link if it can have one (directory.RequestReset) and records
+// address and the account, whether or not the account exists, and
+// answers: one page and one status for every account, so that nobody
+// learns which exist. Only then, apart from the request, it makes a reset
+// link if the account can have one (directory.RequestReset), records
 // user.password_reset_requested with it, and queues the mail after the
-// commit. The answer is one page and one status for every account, so
-// that nobody learns which exist. Known limit: an existing account's
-// request writes to the database and renders a mail, an unknown one's
-// does not, so the answer's timing may differ by a few milliseconds.
+// commit: that work takes time for an existing account and none for an
+// unknown one, and doing it after the answer keeps the answer's timing
+// from telling them apart. At most maxResetsInFlight such requests run
+// at once on a node; beyond that a request does its work before it
+// answers, rather than dropping it.
 //
 // # Secrets
 //

@@ -1,8 +1,8 @@
 package setpassword
 
 import (
+	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -99,18 +99,7 @@ func (h *Handler) submitForgot(w http.ResponseWriter, r *http.Request) error {
 		return templates.InternalError(err, attrs...)
 	}
 
-	l, sent, err := h.requestReset(r, slug, username)
-	if err != nil {
-		return templates.InternalError(fmt.Errorf("request reset: %w", err), attrs...)
-	}
-	if sent {
-		attrs = append(attrs, slog.String("tenant_id", l.Tenant.ID), slog.String("user_id", l.User.ID))
-		if err := h.mailer.SendReset(l); err != nil {
-			h.log.LogAttrs(ctx, slog.LevelError, "password reset mail not queued", append(attrs, slog.String("err", err.Error()))...)
-		} else {
-			h.log.LogAttrs(ctx, slog.LevelInfo, "password reset link sent", attrs...)
-		}
-	}
+	h.afterAnswer(ctx, func(ctx context.Context) { h.sendReset(ctx, slug, username, attrs) })
 	h.pages.Render(w, r, http.StatusOK, templates.ResetSentPage{ValidMinutes: int(h.resetLifetime.Minutes()),
 		AuthRequestID: pg.AuthRequestID})
 	return nil
@@ -130,11 +119,59 @@ func (h *Handler) forgotBlocked(r *http.Request, accountKey, addressKey string) 
 	return max(byAddress, byAccount), nil
 }
 
+// resetTimeout bounds a request's work after its answer.
+const resetTimeout = 30 * time.Second
+
+// afterAnswer runs work once the answer is on its way, apart from the
+// request, so that how long the answer takes says nothing about the
+// account: looking the account up, making a link and writing a mail take
+// time for an account that has one and none for an account that does
+// not. The work outlives the request (its context is detached, bounded
+// by resetTimeout). When maxResetsInFlight are already running, it runs
+// before the answer instead, and only then can timing tell.
+func (h *Handler) afterAnswer(ctx context.Context, work func(context.Context)) {
+	detached, cancel := context.WithTimeout(context.WithoutCancel(ctx), resetTimeout)
+	select {
+	case h.inFlight <- struct{}{}:
+		h.requests.Go(func() {
+			defer func() { <-h.inFlight; cancel() }()
+			work(detached)
+		})
+	default:
+		h.log.LogAttrs(ctx, slog.LevelWarn, "password reset requests pile up: answering this one after its work")
+		defer cancel()
+		work(detached)
+	}
+}
+
+// Wait waits for the "forgot password" requests still running after
+// their answers (at most resetTimeout): a node that shuts down calls it
+// before it closes the stores they write to.
+func (h *Handler) Wait() { h.requests.Wait() }
+
+// sendReset makes the account's reset link and mails it, if it can have
+// one; a failure is logged, since the person has its answer already.
+func (h *Handler) sendReset(ctx context.Context, slug, username string, attrs []slog.Attr) {
+	l, sent, err := h.requestReset(ctx, slug, username)
+	switch {
+	case err != nil:
+		h.log.LogAttrs(ctx, slog.LevelError, "password reset request failed", append(attrs, slog.String("err", err.Error()))...)
+		return
+	case !sent:
+		return
+	}
+	attrs = append(attrs, slog.String("tenant_id", l.Tenant.ID), slog.String("user_id", l.User.ID))
+	if err := h.mailer.SendReset(l); err != nil {
+		h.log.LogAttrs(ctx, slog.LevelError, "password reset mail not queued", append(attrs, slog.String("err", err.Error()))...)
+		return
+	}
+	h.log.LogAttrs(ctx, slog.LevelInfo, "password reset link sent", attrs...)
+}
+
 // requestReset makes a reset link for the account and records the
 // request, in one transaction; sent is false, and nothing is written,
 // when the account gets no link (directory.RequestReset's ErrNotFound).
-func (h *Handler) requestReset(r *http.Request, slug, username string) (l directory.MailLink, sent bool, err error) {
-	ctx := r.Context()
+func (h *Handler) requestReset(ctx context.Context, slug, username string) (l directory.MailLink, sent bool, err error) {
 	err = h.atomically(ctx, func(d *directory.Directory, _ directory.Store, record func(audit.Event) error) error {
 		sent = false // PostgreSQL may run the transaction again
 		var err error

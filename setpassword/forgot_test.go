@@ -176,3 +176,25 @@ func TestForgotToReset(t *testing.T) {
 		t.Errorf("the log holds part of the link's secret")
 	}
 }
+
+// TestForgotWorksAfterTheAnswer: the request's work (the link, the mail)
+// runs after its answer, so that the answer's timing is the same for every
+// account; with maxResetsInFlight requests already running, a request does
+// its work before answering rather than not at all.
+func TestForgotWorksAfterTheAnswer(t *testing.T) {
+	h := newHarness(t, limits{})
+	for range maxResetsInFlight {
+		h.handler.inFlight <- struct{}{}
+	}
+	_, body := h.get(ForgotPath)
+	resp, _ := h.post(ForgotPath, url.Values{"tenant": {"acme"}, "username": {"jill"}, "csrf_token": {h.csrfOf(body)}})
+	if resp.StatusCode != http.StatusOK || len(h.queue.sent()) != 1 {
+		t.Fatalf("with every slot taken: %d, %d mails before the answer; want 200 and 1", resp.StatusCode, len(h.queue.sent()))
+	}
+	for range maxResetsInFlight {
+		<-h.handler.inFlight
+	}
+	if resp, _ := h.forgot("acme", "jill"); resp.StatusCode != http.StatusOK || len(h.queue.sent()) != 2 {
+		t.Errorf("after the answer: %d, %d mails; want 200 and 2", resp.StatusCode, len(h.queue.sent()))
+	}
+}

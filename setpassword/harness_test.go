@@ -92,20 +92,21 @@ func (l *logBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l
 // password (pat). portal is a client with a login page, plain one
 // without.
 type harness struct {
-	t      *testing.T
-	srv    *httptest.Server
-	client *http.Client
-	dir    *directory.Directory
-	store  *sqlite.Store
-	clock  *clock
-	queue  *queue
-	mailer *Mailer
-	logs   *logBuffer
-	admin  directory.Caller
-	acme   directory.Tenant
-	jill   directory.User
-	noel   directory.User
-	pat    directory.User
+	t       *testing.T
+	handler *Handler
+	srv     *httptest.Server
+	client  *http.Client
+	dir     *directory.Directory
+	store   *sqlite.Store
+	clock   *clock
+	queue   *queue
+	mailer  *Mailer
+	logs    *logBuffer
+	admin   directory.Caller
+	acme    directory.Tenant
+	jill    directory.User
+	noel    directory.User
+	pat     directory.User
 	// secrets are link secrets and passwords the log must never hold.
 	secrets []string
 }
@@ -204,7 +205,7 @@ func newHarness(t *testing.T, lim limits) *harness {
 	t.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil)
 	hs := &harness{
-		t: t, srv: srv, dir: dir, store: store, clock: clk, queue: q, mailer: mailer, logs: logs, admin: admin, acme: acme,
+		t: t, handler: h, srv: srv, dir: dir, store: store, clock: clk, queue: q, mailer: mailer, logs: logs, admin: admin, acme: acme,
 		client:  &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 		secrets: []string{goodPassword, betterPassword, commonPassword, jillPassword},
 	}
@@ -305,7 +306,9 @@ func (h *harness) choose(path, secret, pw, confirm string) (*http.Response, stri
 func (h *harness) forgot(tenant, username string) (*http.Response, string) {
 	h.t.Helper()
 	_, body := h.get(ForgotPath)
-	return h.post(ForgotPath, url.Values{"tenant": {tenant}, "username": {username}, "csrf_token": {h.csrfOf(body)}})
+	resp, body := h.post(ForgotPath, url.Values{"tenant": {tenant}, "username": {username}, "csrf_token": {h.csrfOf(body)}})
+	h.handler.requests.Wait() // the request's work runs after its answer
+	return resp, body
 }
 
 // eventsOf returns acme's events of action, newest first.

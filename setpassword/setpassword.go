@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/audit"
@@ -65,7 +66,16 @@ type Handler struct {
 	log              *slog.Logger
 	now              func() time.Time
 	resetLifetime    time.Duration
+	// requests runs "forgot password" requests after their answer
+	// (forgot.go); tests wait on it.
+	requests sync.WaitGroup
+	// inFlight bounds those requests: a token per request running.
+	inFlight chan struct{}
 }
+
+// maxResetsInFlight bounds the "forgot password" requests running after
+// their answers, on one node.
+const maxResetsInFlight = 32
 
 // New checks cfg and returns the Handler.
 func New(cfg Config) (*Handler, error) {
@@ -94,6 +104,7 @@ func New(cfg Config) (*Handler, error) {
 		account: cfg.AccountLimiter, address: cfg.AddressLimiter,
 		csrfKey: append([]byte(nil), cfg.CSRFKey...), secure: cfg.SecureCookies,
 		log: cfg.Logger, now: cfg.Now, resetLifetime: cfg.ResetLifetime,
+		inFlight: make(chan struct{}, maxResetsInFlight),
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -171,4 +182,3 @@ const (
 	// one is 43 characters.
 	maxTokenLen = 256
 )
-

@@ -25,19 +25,23 @@ func newDemoNode(t *testing.T) *harness {
 	return h
 }
 
-// outboxLink returns the link in the newest mail to address, and the mail.
+// outboxLink returns the link in the newest mail to address, and the mail,
+// waiting for it to arrive: mails are queued, and a reset request's after
+// its answer.
 func (h *harness) outboxLink(t *testing.T, address string) (string, mail.Message) {
 	t.Helper()
-	for _, e := range h.app.mail.outbox.Messages() {
-		if e.Message.To.Email == address {
-			link := regexp.MustCompile(`https?://\S+`).FindString(e.Message.Text)
-			if link == "" {
-				t.Fatalf("no link in the mail to %s: %q", address, e.Message.Subject)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		for _, e := range h.app.mail.outbox.Messages() {
+			if e.Message.To.Email == address {
+				link := regexp.MustCompile(`https?://\S+`).FindString(e.Message.Text)
+				if link == "" {
+					t.Fatalf("no link in the mail to %s: %q", address, e.Message.Subject)
+				}
+				return link, e.Message
 			}
-			return link, e.Message
 		}
 	}
-	t.Fatalf("no mail to %s in the outbox", address)
+	t.Fatalf("no mail to %s in the outbox after 10s", address)
 	return "", mail.Message{}
 }
 

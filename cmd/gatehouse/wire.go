@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -66,14 +67,28 @@ type app struct {
 	mail *postOffice
 	// now is the clock the node runs on.
 	now func() time.Time
-	// stop ends the background work (the key reload).
-	stop context.CancelFunc
+	// stop ends the background work (the key schedule, the purge, the
+	// mail queue), and background waits for it to end.
+	stop       context.CancelFunc
+	background sync.WaitGroup
+	// resets are the pages of mailed links, whose "forgot password"
+	// requests run on after their answers.
+	resets *setpassword.Handler
 }
 
+// Close stops the node's work and closes its stores, in the order that
+// lets each piece finish with what it needs: the "forgot password"
+// requests still running (they write to the stores and queue mail), then
+// the background work (the mail queue audits what it could not send), then
+// the stores.
 func (a *app) Close() error {
+	if a.resets != nil {
+		a.resets.Wait()
+	}
 	if a.stop != nil {
 		a.stop()
 	}
+	a.background.Wait()
 	a.kv.Close()
 	return a.db.Close()
 }
@@ -231,15 +246,17 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	for _, c := range changes {
 		report(c)
 	}
-	go km.MaintainEvery(bg, report, func(err error) { log.Warn("signing key maintenance", "err", err) })
-	go purgeDeletedEvery(bg, a.directory, a.audit, log)
+	a.background.Go(func() {
+		km.MaintainEvery(bg, report, func(err error) { log.Warn("signing key maintenance", "err", err) })
+	})
+	a.background.Go(func() { purgeDeletedEvery(bg, a.directory, a.audit, log) })
 	a.mail, err = newPostOffice(cfg, log, func(m mail.Message, attempts int, err error) {
 		recordMail(context.WithoutCancel(bg), a.directory, a.audit, log, m, attempts, err)
 	}, opt.now)
 	if err != nil {
 		return err
 	}
-	go a.mail.queue.Run(bg)
+	a.background.Go(func() { a.mail.queue.Run(bg) })
 	if a.mfa, err = newMFA(ctx, a.db, a.kv, sealer, a.audit, opt.now); err != nil {
 		return err
 	}
@@ -292,6 +309,7 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	if err != nil {
 		return err
 	}
+	a.resets = sp
 	api, err := admin.New(admin.Config{
 		Directory: a.directory, Tokens: prov, InvalidToken: provider.ErrInvalidToken, Audience: prov.AdminAudience(),
 		AuditIn: a.audit.RecordIn, Events: a.db, ResetTOTP: a.resetTOTP, Credentials: a.db, Mailer: mailer, Logger: log,
