@@ -146,7 +146,7 @@ func (h *harness) signIn() session.Session {
 // sup set, a support session acting as user.
 func (h *harness) signInAs(user directory.User, sup *session.Support) session.Session {
 	h.t.Helper()
-	token, sess, err := h.sessions.Create(h.t.Context(), user.ID, user.TenantID, []string{"pwd"}, "pwd", sup)
+	token, sess, err := h.sessions.Create(h.t.Context(), user.ID, user.TenantID, []string{"pwd"}, "pwd", sup, time.Time{})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -679,7 +679,7 @@ func TestLinkedTenantSession(t *testing.T) {
 	if _, _, err := h.dir.PutLink(ctx, h.store, "acme", "jill", "globex", directory.Assignment{TenantRole: directory.TenantRoleUser}); err != nil {
 		t.Fatal(err)
 	}
-	token, _, err := h.sessions.Create(ctx, h.jill.ID, globex.ID, []string{"pwd"}, "pwd", nil)
+	token, _, err := h.sessions.Create(ctx, h.jill.ID, globex.ID, []string{"pwd"}, "pwd", nil, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}

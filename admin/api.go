@@ -256,7 +256,7 @@ func (h *Handler) caller(r *http.Request) (directory.Caller, error) {
 	if at.AuthTime == 0 { // a machine client
 		c, err = h.dir.CallerForClient(ctx, at.Subject)
 	} else {
-		c, err = h.dir.CallerSince(ctx, at.Subject, at.TenantID(), at.ClientID, at.SignedInBy())
+		c, err = h.dir.CallerSince(ctx, at.Subject, at.TenantID(), at.ClientID, time.Unix(at.AuthTime, 0))
 	}
 	if errors.Is(err, directory.ErrNotFound) || errors.Is(err, directory.ErrUserDisabled) {
 		return directory.Caller{}, errNoToken // the person or client is gone or disabled

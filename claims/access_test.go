@@ -2,7 +2,6 @@ package claims_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/gatehouse-id/gatehouse/claims"
 )
@@ -147,19 +146,5 @@ func TestAccessorsOnEveryCarrier(t *testing.T) {
 		if c.TenantID() != "t-contoso" || !c.IsAdmin() || !c.InSubtree(pathRotterdam) || !c.HasPermission("inventory", "read") {
 			t.Errorf("%s: accessors disagree", name)
 		}
-	}
-}
-
-// TestSignedInBy: auth_time is in whole seconds, cut down, so the latest
-// instant of the sign-in is the end of that second; a machine's token has
-// none.
-func TestSignedInBy(t *testing.T) {
-	at := claims.AccessToken{AuthTime: 1700000000}
-	got := at.SignedInBy()
-	if !got.Before(time.Unix(1700000001, 0)) || got.Before(time.Unix(1700000000, 999_999_999)) {
-		t.Errorf("SignedInBy = %v, want the last instant of second 1700000000", got)
-	}
-	if (&claims.AccessToken{}).SignedInBy() != (time.Time{}) {
-		t.Error("a token without auth_time was signed in")
 	}
 }

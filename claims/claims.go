@@ -218,20 +218,6 @@ type AccessToken struct {
 // Scopes splits the token's scope claim.
 func (t *AccessToken) Scopes() []string { return strings.Fields(t.Scope) }
 
-// SignedInBy is the latest instant the token's person can have signed in,
-// and zero for a token without auth_time (a machine client's). auth_time
-// counts whole seconds, cut down: the sign-in happened within the second
-// after it. Checking a revocation against this end keeps a sign-in made
-// just after the revocation, in the same second, from being taken for one
-// made before it; a sign-in made just before, in that second, passes too,
-// which a claim in whole seconds cannot tell apart.
-func (t *AccessToken) SignedInBy() time.Time {
-	if t.AuthTime == 0 {
-		return time.Time{}
-	}
-	return time.Unix(t.AuthTime, 0).Add(time.Second - time.Nanosecond)
-}
-
 // IDToken is the payload of an OpenID Connect ID token (OIDC Core §2).
 type IDToken struct {
 	Issuer    string   `json:"iss"`

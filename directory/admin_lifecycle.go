@@ -50,7 +50,7 @@ func (d *Directory) DeleteUserFor(ctx context.Context, c Caller, id string) (Use
 		before, after = u, u
 		now := d.now().UTC()
 		after.DeletedAt, after.RevokedBefore, after.UpdatedAt = now, now, now
-		return s.UpdateUser(ctx, after)
+		return storeUser(ctx, s, before, after, now)
 	})
 	return before, after, err
 }

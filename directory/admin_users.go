@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/gatehouse-id/gatehouse/onetime"
 )
 
 // Users as the administration API manages them, for a Caller (caller.go).
@@ -469,17 +467,7 @@ func (d *Directory) UpdateUserFor(ctx context.Context, c Caller, id string, up U
 			// revives none of them.
 			after.RevokedBefore = after.UpdatedAt
 		}
-		if after.Email != before.Email {
-			// A live link went to the old address: whoever reads that
-			// mailbox must not set the password, nor verify the new
-			// address by using it (links.go).
-			for _, p := range []onetime.Purpose{onetime.PurposeInvitation, onetime.PurposePasswordReset} {
-				if _, err := s.RevokeTokens(ctx, u.ID, p, after.UpdatedAt); err != nil {
-					return err
-				}
-			}
-		}
-		return s.UpdateUser(ctx, after)
+		return storeUser(ctx, s, before, after, after.UpdatedAt)
 	})
 	return before, after, err
 }

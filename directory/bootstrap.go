@@ -11,8 +11,8 @@ import (
 
 // First start: an installation whose database holds no administrator is
 // made administrable by one invitation, printed once for the operator
-// (gatehouse admin bootstrap, or the first start of an empty database),
-// never mailed: there may be no mail server yet, nor anyone to mail.
+// (gatehouse admin bootstrap), never mailed: there may be no mail server
+// yet, nor anyone to mail.
 
 // Bootstrap says whom to make the installation's first administrator.
 type Bootstrap struct {
@@ -24,10 +24,6 @@ type Bootstrap struct {
 	Username, Email string
 	// Lifetime is how long the printed link works.
 	Lifetime time.Duration
-	// FirstStart bootstraps only a database without a system tenant, and
-	// is ErrBootstrapped otherwise: nodes starting together on an empty
-	// database print one link, and none revokes another's.
-	FirstStart bool
 }
 
 // BootstrapLifetime is how long a bootstrap link works: the operator who
@@ -46,17 +42,16 @@ var ErrBootstrapped = fmt.Errorf("the system tenant has an administrator already
 // ErrBootstrapped). An existing user of that name that is not a pending
 // administrator is ErrBootstrapped too. Two nodes bootstrapping one empty
 // database at once create one tenant and one user; the loser's
-// transaction fails or is run again and finds them.
-func (d *Directory) Bootstrap(ctx context.Context, b Bootstrap) (MailLink, error) {
+// transaction fails or is run again and finds them. record runs in the
+// same transaction with the link made (to audit it): a bootstrap that
+// cannot be recorded is not made.
+func (d *Directory) Bootstrap(ctx context.Context, b Bootstrap, record func(s Store, l MailLink) error) (MailLink, error) {
 	if b.Lifetime <= 0 {
 		b.Lifetime = BootstrapLifetime
 	}
 	var l MailLink
 	err := d.Atomically(ctx, func(bound *Directory, s Store) error {
 		sys, err := systemTenant(ctx, s)
-		if err == nil && b.FirstStart {
-			return fmt.Errorf("a system tenant exists: %w", ErrBootstrapped)
-		}
 		if errors.Is(err, ErrNotFound) {
 			sys, err = bound.addTenant(ctx, s, b.TenantSlug, b.TenantName, LevelSystem, "")
 			if err == nil {
@@ -90,8 +85,10 @@ func (d *Directory) Bootstrap(ctx context.Context, b Bootstrap) (MailLink, error
 			}
 			admin = &u
 		}
-		l, err = bound.issue(ctx, s, onetime.PurposeInvitation, *admin, sys, "", "operator", b.Lifetime)
-		return err
+		if l, err = bound.issue(ctx, s, onetime.PurposeInvitation, *admin, sys, "", "operator", b.Lifetime, true); err != nil {
+			return err
+		}
+		return record(s, l)
 	})
 	return l, err
 }

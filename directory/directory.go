@@ -472,12 +472,13 @@ func (d *Directory) SetPassword(ctx context.Context, id, pw string) (User, error
 		if err != nil {
 			return err
 		}
+		before := u
 		if err := d.choosePassword(&u, t, pw); err != nil {
 			return err
 		}
 		u.UpdatedAt = d.now().UTC()
 		out = u
-		return s.UpdateUser(ctx, u)
+		return storeUser(ctx, s, before, u, u.UpdatedAt)
 	})
 	return out, err
 }

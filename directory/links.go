@@ -19,15 +19,17 @@ import (
 //     works for InvitationLifetime (14 days), and sending a new one kills
 //     the old link;
 //   - a reset link is for a user with a password, who forgot it: it works
-//     for ResetLifetime (an hour), and asking for a new one, or using
-//     one, kills the others. Using it ends every session and refresh
+//     for ResetLifetime (an hour); an administrator's new one kills the
+//     others, and so does using one, but a person asking for one does not
+//     (anyone may ask for any account, and must not kill its links). Using it ends every session and refresh
 //     token of the user (RevokedBefore): whoever knew the old password is
 //     signed out.
 //
 // Using either link proves the person reads the user's mailbox, so it
 // marks the email address verified, and it clears "must change password":
 // the person has just chosen one. Disabled, deleted and purged users get
-// no link, and their live links stop working.
+// no link; a change of address or password, or disabling or deleting the
+// user, kills its live links (storeUser), for good.
 //
 // Only the hash of a link's secret is stored (package onetime); the secret
 // is in the MailLink returned once, for the mail, and in no log or event.
@@ -93,7 +95,7 @@ func (d *Directory) InviteFor(ctx context.Context, c Caller, id, clientID string
 		if err := portalFor(ctx, s, b.Tenant, clientID); err != nil {
 			return err
 		}
-		l, err = d.issue(ctx, s, onetime.PurposeInvitation, u, b.Tenant, clientID, c.AuditActor(), d.invitation)
+		l, err = d.issue(ctx, s, onetime.PurposeInvitation, u, b.Tenant, clientID, c.AuditActor(), d.invitation, true)
 		return err
 	})
 	return l, err
@@ -108,14 +110,32 @@ func portalFor(ctx context.Context, s Store, t Tenant, clientID string) error {
 	if clientID == "" {
 		return nil
 	}
-	c, err := s.ClientByID(ctx, clientID)
-	if err == nil && c.TenantID != "" && !slices.Contains(t.Path, c.TenantID) {
-		err = ErrNotFound
-	}
+	_, err := portalOf(ctx, s, t, clientID)
 	if errors.Is(err, ErrNotFound) {
 		return fieldErr("client_id", "no client has id %q", clientID)
 	}
 	return err
+}
+
+// portalOf is the client clientID if a person of tenant t may go on to it
+// (portalFor), and ErrNotFound otherwise.
+func portalOf(ctx context.Context, s Store, t Tenant, clientID string) (Client, error) {
+	c, err := s.ClientByID(ctx, clientID)
+	if err == nil && c.TenantID != "" && !slices.Contains(t.Path, c.TenantID) {
+		return Client{}, fmt.Errorf("client %s is another tenant's: %w", clientID, ErrNotFound)
+	}
+	return c, err
+}
+
+// LinkPortal is the portal the person of the link l goes on to once its
+// password is set, read from s and checked again as when the link was
+// made: a client deleted since, or whose id another tenant's client has
+// taken since, is ErrNotFound, as is a link that names none.
+func LinkPortal(ctx context.Context, s Store, l MailLink) (Client, error) {
+	if l.ClientID == "" {
+		return Client{}, fmt.Errorf("the link names no portal: %w", ErrNotFound)
+	}
+	return portalOf(ctx, s, l.Tenant, l.ClientID)
 }
 
 // InviteUserFor creates the pending user nu (without a password; see
@@ -160,7 +180,7 @@ func (d *Directory) ResetLinkFor(ctx context.Context, c Caller, id string) (Mail
 		if err := needEmail(u); err != nil {
 			return err
 		}
-		l, err = d.issue(ctx, s, onetime.PurposePasswordReset, u, b.Tenant, "", c.AuditActor(), d.reset)
+		l, err = d.issue(ctx, s, onetime.PurposePasswordReset, u, b.Tenant, "", c.AuditActor(), d.reset, true)
 		return err
 	})
 	return l, err
@@ -190,21 +210,28 @@ func (d *Directory) RequestReset(ctx context.Context, tenantSlug, username strin
 		if u.Deleted() || u.Disabled || u.PasswordHash == "" || u.Email == "" {
 			return fmt.Errorf("user %s gets no reset link: %w", u.ID, ErrNotFound)
 		}
-		l, err = d.issue(ctx, s, onetime.PurposePasswordReset, u, t, "", "", d.reset)
+		// Earlier links stay: anyone may ask for a link for any account,
+		// and revoking would let them kill the person's own (using any
+		// link kills the others).
+		l, err = d.issue(ctx, s, onetime.PurposePasswordReset, u, t, "", "", d.reset, false)
 		return err
 	})
 	return l, err
 }
 
-// issue stores a new link of purpose for u, valid for lifetime, and
-// revokes the user's earlier links of that purpose. A link to mail needs
-// an address (needEmail); a bootstrap link is printed instead.
+// issue stores a new link of purpose for u, valid for lifetime, and if
+// revoke is set revokes the user's earlier links of that purpose. A link
+// to mail needs an address (needEmail); a bootstrap link is printed
+// instead.
 func (d *Directory) issue(ctx context.Context, s Store, purpose onetime.Purpose, u User, t Tenant, clientID, by string,
-	lifetime time.Duration) (MailLink, error) {
+	lifetime time.Duration, revoke bool) (MailLink, error) {
 	now := d.now().UTC()
-	revoked, err := s.RevokeTokens(ctx, u.ID, purpose, now)
-	if err != nil {
-		return MailLink{}, err
+	var revoked int
+	if revoke {
+		var err error
+		if revoked, err = s.RevokeTokens(ctx, u.ID, purpose, now); err != nil {
+			return MailLink{}, err
+		}
 	}
 	secret, hash := onetime.New()
 	tok := onetime.Token{Hash: hash, Purpose: purpose, UserID: u.ID, TenantID: t.ID, CreatedBy: by, ClientID: clientID,
@@ -214,6 +241,24 @@ func (d *Directory) issue(ctx context.Context, s Store, purpose onetime.Purpose,
 	}
 	return MailLink{Purpose: purpose, Secret: secret, User: u, Tenant: t, ClientID: clientID, ExpiresAt: tok.ExpiresAt,
 		Revoked: revoked}, nil
+}
+
+// storeUser writes after, the user before changed, and ends its live
+// links if the change was one a link must not outlive: a new address (the
+// link went to the old one, whose reader must neither set the password
+// nor verify the new address), a new password (a reset link is for a
+// forgotten one, an invitation for none), or the user disabled or
+// deleted. Enabling or restoring the user later brings no link back.
+func storeUser(ctx context.Context, s Store, before, after User, now time.Time) error {
+	if after.Email != before.Email || after.PasswordHash != before.PasswordHash ||
+		after.Disabled && !before.Disabled || after.Deleted() && !before.Deleted() {
+		for _, p := range []onetime.Purpose{onetime.PurposeInvitation, onetime.PurposePasswordReset} {
+			if _, err := s.RevokeTokens(ctx, after.ID, p, now); err != nil {
+				return err
+			}
+		}
+	}
+	return s.UpdateUser(ctx, after)
 }
 
 // needEmail refuses to make a link to mail for a user without an address.
@@ -258,7 +303,7 @@ func (d *Directory) UseLink(ctx context.Context, purpose onetime.Purpose, secret
 		if l, err = d.linkOf(ctx, s, tok); err != nil {
 			return err
 		}
-		u := l.User
+		before, u := l.User, l.User
 		if err := d.choosePassword(&u, l.Tenant, pw); err != nil {
 			return err
 		}
@@ -266,11 +311,8 @@ func (d *Directory) UseLink(ctx context.Context, purpose onetime.Purpose, secret
 		if purpose == onetime.PurposePasswordReset {
 			u.RevokedBefore = now
 		}
-		if _, err := s.RevokeTokens(ctx, u.ID, purpose, now); err != nil {
-			return err
-		}
 		out, l.User = u, u
-		return s.UpdateUser(ctx, u)
+		return storeUser(ctx, s, before, u, now) // the new password ends every other link
 	})
 	if err != nil {
 		return User{}, MailLink{}, err

@@ -413,7 +413,7 @@ func TestResetLinkFor(t *testing.T) {
 
 // TestRequestReset: "forgot my password" mails a link only to an active
 // user with a password and an address, and answers ErrNotFound for
-// everyone else, storing nothing; a new request kills the older link.
+// everyone else, storing nothing; a new request leaves the older link.
 func TestRequestReset(t *testing.T) {
 	d, now, u, c := lifecycleWorld(t)
 	ctx, carol := t.Context(), c["contoso/carol"]
@@ -450,15 +450,20 @@ func TestRequestReset(t *testing.T) {
 		first.User.Email != "bob@contoso.example" || first.Secret == "" || first.Revoked != 0 {
 		t.Fatalf("request for bob: %+v, %v", first, err)
 	}
+	// Anyone may ask: a new request leaves the older link alive, and using
+	// either kills the other.
 	second, err := d.RequestReset(ctx, "contoso", "bob")
-	if err != nil || second.Revoked != 1 {
-		t.Fatalf("second request: revoked %d, %v; want 1", second.Revoked, err)
+	if err != nil || second.Revoked != 0 {
+		t.Fatalf("second request: revoked %d, %v; want 0", second.Revoked, err)
+	}
+	if _, err := d.OpenLink(ctx, reset, first.Secret); err != nil {
+		t.Errorf("the older link: %v, want it alive", err)
+	}
+	if _, _, err := d.UseLink(ctx, reset, second.Secret, betterPassword); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := d.OpenLink(ctx, reset, first.Secret); !errors.Is(err, onetime.ErrUsed) {
-		t.Errorf("the older link: %v, want ErrUsed", err)
-	}
-	if _, err := d.OpenLink(ctx, reset, second.Secret); err != nil {
-		t.Errorf("the newer link: %v", err)
+		t.Errorf("the older link once the newer was used: %v, want ErrUsed", err)
 	}
 }
 
@@ -525,10 +530,10 @@ func TestResetLinkUse(t *testing.T) {
 	}
 }
 
-// TestLinkUserChanged: a link follows its user as it is now, not as it
-// was when the link was sent: a deleted user's link is not found, a
-// disabled user's or (for an invitation) one that has a password by now
-// is unusable; a use refused so leaves the link unused.
+// TestLinkUserChanged: a link does not outlive a change it must not: the
+// user deleted, disabled or given a password some other way kills its live
+// links (enabling or restoring it brings none back), and a purged user's
+// link names nobody.
 func TestLinkUserChanged(t *testing.T) {
 	d, now, u, c := lifecycleWorld(t)
 	ctx, carol := t.Context(), c["contoso/carol"]
@@ -549,7 +554,11 @@ func TestLinkUserChanged(t *testing.T) {
 	if _, _, err := d.DeleteUserFor(ctx, carol, p["pat"].ID); err != nil {
 		t.Fatal(err)
 	}
+	if _, _, err := d.RestoreUserFor(ctx, carol, p["pat"].ID); err != nil {
+		t.Fatal(err)
+	}
 	setEnabled(t, d, carol, p["quinn"].ID, false)
+	setEnabled(t, d, carol, p["quinn"].ID, true)
 	if _, err := d.SetPassword(ctx, p["rita"].ID, betterPassword); err != nil {
 		t.Fatal(err)
 	}
@@ -562,10 +571,10 @@ func TestLinkUserChanged(t *testing.T) {
 		name string
 		want error
 	}{
-		{"pat", onetime.ErrNotFound},         // deleted
-		{"bob", onetime.ErrNotFound},         // purged
-		{"quinn", directory.ErrLinkUnusable}, // disabled
-		{"rita", directory.ErrLinkUnusable},  // set a password otherwise
+		{"pat", onetime.ErrUsed},     // deleted, then restored
+		{"quinn", onetime.ErrUsed},   // disabled, then enabled
+		{"rita", onetime.ErrUsed},    // set a password otherwise
+		{"bob", onetime.ErrNotFound}, // purged
 	} {
 		l := links[tt.name]
 		if _, err := d.OpenLink(ctx, l.Purpose, l.Secret); !errors.Is(err, tt.want) {
@@ -574,15 +583,29 @@ func TestLinkUserChanged(t *testing.T) {
 		if _, _, err := d.UseLink(ctx, l.Purpose, l.Secret, goodPassword); !errors.Is(err, tt.want) {
 			t.Errorf("use %s's link: %v, want %v", tt.name, err, tt.want)
 		}
-		if _, err := d.Store().PeekToken(ctx, onetime.Hash(l.Secret), l.Purpose, *now); err != nil {
-			t.Errorf("%s's link after a refused use: %v, want it unused", tt.name, err)
-		}
+	}
+	// The purged user's link was left unused; nobody can use it.
+	if _, err := d.Store().PeekToken(ctx, onetime.Hash(bobs.Secret), bobs.Purpose, *now); err != nil {
+		t.Errorf("bob's link after a refused use: %v, want it unused", err)
 	}
 	if got := mustUser(t, d, p["quinn"].ID); got.PasswordHash != "" || got.EmailVerified {
-		t.Errorf("a disabled user's link set its password: %+v", got)
+		t.Errorf("a once disabled user's link set its password: %+v", got)
 	}
 	if _, _, err := d.Authenticate(ctx, "contoso", "rita", betterPassword); err != nil {
 		t.Errorf("rita's own password after her invitation was refused: %v", err)
+	}
+	// A password changed otherwise ends reset links too.
+	dave := u["contoso/dave"]
+	giveEmail(t, d, carol, dave)
+	l, err := d.ResetLinkFor(ctx, carol, dave.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.SetPassword(ctx, dave.ID, betterPassword); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.OpenLink(ctx, l.Purpose, l.Secret); !errors.Is(err, onetime.ErrUsed) {
+		t.Errorf("a reset link after the password changed: %v, want ErrUsed", err)
 	}
 }
 
@@ -668,6 +691,14 @@ func TestLinksEndWithTheAddress(t *testing.T) {
 	}
 	if _, err := d.OpenLink(ctx, l.Purpose, l.Secret); err != nil {
 		t.Errorf("the link after a change of name: %v", err)
+	}
+	// The operator's directory file changing the address ends it too.
+	if _, _, err := d.PutUser(ctx, d.Store(), directory.NewUser{TenantSlug: "contoso", Username: "pat",
+		Email: "pat.file@contoso.example", TenantRole: directory.TenantRoleUser}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.OpenLink(ctx, l.Purpose, l.Secret); !errors.Is(err, onetime.ErrUsed) {
+		t.Errorf("the link after the directory file changed the address: %v, want ErrUsed", err)
 	}
 }
 

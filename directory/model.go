@@ -219,10 +219,11 @@ type User struct {
 func (u User) Deleted() bool { return !u.DeletedAt.IsZero() }
 
 // Revoked reports whether a session or token of u that signed in at
-// authTime has been revoked (RevokedBefore). A token's auth_time counts
-// whole seconds: its checkers pass the end of that second
-// (claims.AccessToken.SignedInBy), so that a sign-in just after a
-// revocation is not refused.
+// authTime has been revoked (RevokedBefore). Tokens carry auth_time in
+// whole seconds, cut down, so a token of a sign-in made earlier in the
+// second of the revocation is revoked too. A sign-in made after the
+// revocation in that same second is dated the next whole second
+// (session.Store.Create), so that its tokens are not.
 func (u User) Revoked(authTime time.Time) bool { return authTime.Before(u.RevokedBefore) }
 
 // Assignment returns what u holds in its home tenant.

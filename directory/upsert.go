@@ -156,7 +156,7 @@ func (d *Directory) PutUser(ctx context.Context, s Store, nu NewUser) (User, Cha
 	if next.Disabled && !cur.Disabled {
 		next.RevokedBefore = next.UpdatedAt // as UpdateUserFor: enabling again revives no session
 	}
-	if err := s.UpdateUser(ctx, next); err != nil {
+	if err := storeUser(ctx, s, cur, next, next.UpdatedAt); err != nil {
 		return User{}, Unchanged, err
 	}
 	return next, Updated, nil

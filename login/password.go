@@ -222,7 +222,7 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, id string, req 
 			return err
 		}
 		remember = p.Support.TenantSlug // where the support user typed jill$john
-	} else if token, sess, err = h.sessions.Create(ctx, user.ID, tenant.ID, amr, acr, nil); err != nil {
+	} else if token, sess, err = h.sessions.Create(ctx, user.ID, tenant.ID, amr, acr, nil, user.RevokedBefore); err != nil {
 		return templates.InternalError(fmt.Errorf("create session: %w", err), attrs...)
 	} else if err := h.auditLogin(ctx, r, req, user, tenant, sess, amr); err != nil {
 		if derr := h.sessions.Delete(ctx, token); derr != nil {
@@ -320,7 +320,6 @@ func checkFields(p *templates.LoginPage, pw string) bool {
 	p.PasswordError = templates.FieldMessage(pw, maxPasswordLen, templates.MsgPasswordRequired)
 	return p.TenantError == "" && p.UsernameError == "" && p.PasswordError == ""
 }
-
 
 // splitHint reads a login_hint: "acme/jill" names tenant and user, "jill"
 // only the user. A hint that could not be a real value is ignored.

@@ -238,7 +238,11 @@ func (h *Handler) startSupportSession(r *http.Request, req Request, p pendingLog
 	}
 	sup := &session.Support{ActorID: actor.ID, ActorUsername: actor.Username, ActorTenantID: actor.TenantID,
 		ActorTenantSlug: p.HomeSlug, Username: access.Target.Username, Reason: ps.Reason}
-	token, sess, err := h.sessions.Create(ctx, access.Target.ID, access.Tenant.ID, amr, acr, sup)
+	revoked := access.Target.RevokedBefore
+	if actor.RevokedBefore.After(revoked) {
+		revoked = actor.RevokedBefore
+	}
+	token, sess, err := h.sessions.Create(ctx, access.Target.ID, access.Tenant.ID, amr, acr, sup, revoked)
 	if err != nil {
 		return "", session.Session{}, templates.InternalError(fmt.Errorf("create support session: %w", err), attrs...)
 	}

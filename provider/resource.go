@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
@@ -46,7 +47,7 @@ func (s *Server) UserInfo(ctx context.Context, r *op.Request[oidc.UserInfoReques
 	if err != nil {
 		return nil, s.serverError(ctx, "load client", err)
 	}
-	subj, _, _, err := s.subject(ctx, at.Subject, tenantID, at.SignedInBy(), &c)
+	subj, _, _, err := s.subject(ctx, at.Subject, tenantID, authTimeOf(at), &c)
 	if errors.Is(err, directory.ErrNotFound) || errors.Is(err, directory.ErrUserDisabled) {
 		return nil, invalidToken()
 	}
@@ -94,7 +95,7 @@ func (s *Server) Introspect(ctx context.Context, r *op.Request[op.IntrospectionR
 			}
 			username = access.Target.Username
 		case at.AuthTime != 0: // a person: tell the resource server who
-			if u, err := s.store.dir.ActiveUser(ctx, at.Subject); err == nil && !u.Revoked(at.SignedInBy()) {
+			if u, err := s.store.dir.ActiveUser(ctx, at.Subject); err == nil && !u.Revoked(authTimeOf(at)) {
 				username = u.Username
 			} else {
 				return inactive, nil
@@ -163,4 +164,13 @@ func (s *Server) Revocation(ctx context.Context, r *op.ClientRequest[oidc.Revoca
 		return nil, s.serverError(ctx, "load refresh token", err)
 	}
 	return op.NewResponse(nil), nil
+}
+
+// authTimeOf is when the person of access token at signed in; zero for a
+// machine's token, which has no sign-in.
+func authTimeOf(at *claims.AccessToken) time.Time {
+	if at.AuthTime == 0 {
+		return time.Time{}
+	}
+	return time.Unix(at.AuthTime, 0)
 }

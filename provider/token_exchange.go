@@ -138,7 +138,7 @@ func (s *Server) TokenExchange(ctx context.Context, r *op.ClientRequest[oidc.Tok
 	}
 	g := grant{
 		client: &c, subject: access.Target.ID, scopes: scopes, tenantID: access.Tenant.ID, person: &person,
-		authTime: at.SignedInBy(), amr: at.AMR, acr: at.ACR, accessOnly: true,
+		authTime: timeUnix(at.AuthTime), amr: at.AMR, acr: at.ACR, accessOnly: true,
 		support: &supportGrant{access: access, reason: reason, until: until},
 	}
 	if err := s.auditSupportToken(ctx, actionSupportExchange, g, ""); err != nil {

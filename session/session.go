@@ -100,8 +100,19 @@ func (s *Store) SupportLifetime() time.Duration { return s.support }
 // Create starts a session for a person who has just authenticated, and
 // returns the token for the cookie. With sup set it is a support session:
 // userID is the person supported, and it lives SupportLifetime at most.
-func (s *Store) Create(ctx context.Context, userID, tenantID string, amr []string, acr string, sup *Support) (string, Session, error) {
+//
+// revokedBefore is when the person's sessions were last revoked
+// (directory.User.RevokedBefore; for a support session the later of the
+// two people's), zero for never. A session that starts in the same second
+// is dated the start of the next: its tokens carry auth_time in whole
+// seconds, cut down, and would otherwise fall before the revocation and
+// be refused, while every sign-in before the revocation stays refused.
+func (s *Store) Create(ctx context.Context, userID, tenantID string, amr []string, acr string, sup *Support,
+	revokedBefore time.Time) (string, Session, error) {
 	now := s.now().UTC()
+	if next := revokedBefore.Truncate(time.Second).Add(time.Second); !now.Before(revokedBefore) && now.Before(next) {
+		now = next
+	}
 	lifetime := s.lifetime
 	if sup != nil {
 		lifetime = s.support

@@ -99,7 +99,7 @@ func (h *Handler) submitForgot(w http.ResponseWriter, r *http.Request) error {
 		return templates.InternalError(err, attrs...)
 	}
 
-	h.afterAnswer(ctx, func(ctx context.Context) { h.sendReset(ctx, slug, username, attrs) })
+	h.afterAnswer(ctx, func(ctx context.Context) { h.sendReset(ctx, slug, username, addressKey, attrs) })
 	h.pages.Render(w, r, http.StatusOK, templates.ResetSentPage{ValidMinutes: int(h.resetLifetime.Minutes()),
 		AuthRequestID: pg.AuthRequestID})
 	return nil
@@ -127,32 +127,45 @@ const resetTimeout = 30 * time.Second
 // account: looking the account up, making a link and writing a mail take
 // time for an account that has one and none for an account that does
 // not. The work outlives the request (its context is detached, bounded
-// by resetTimeout). When maxResetsInFlight are already running, it runs
-// before the answer instead, and only then can timing tell.
+// by resetTimeout). When maxResetsInFlight are already running, or the
+// node is shutting down (Wait has begun), it runs before the answer
+// instead, and only then can timing tell.
 func (h *Handler) afterAnswer(ctx context.Context, work func(context.Context)) {
 	detached, cancel := context.WithTimeout(context.WithoutCancel(ctx), resetTimeout)
-	select {
-	case h.inFlight <- struct{}{}:
-		h.requests.Go(func() {
-			defer func() { <-h.inFlight; cancel() }()
-			work(detached)
-		})
-	default:
-		h.log.LogAttrs(ctx, slog.LevelWarn, "password reset requests pile up: answering this one after its work")
-		defer cancel()
-		work(detached)
+	h.mu.Lock()
+	if !h.closing {
+		select {
+		case h.inFlight <- struct{}{}:
+			h.requests.Go(func() {
+				defer func() { <-h.inFlight; cancel() }()
+				work(detached)
+			})
+			h.mu.Unlock()
+			return
+		default:
+			h.log.LogAttrs(ctx, slog.LevelWarn, "password reset requests pile up: answering this one after its work")
+		}
 	}
+	h.mu.Unlock()
+	defer cancel()
+	work(detached)
 }
 
 // Wait waits for the "forgot password" requests still running after
-// their answers (at most resetTimeout): a node that shuts down calls it
-// before it closes the stores they write to.
-func (h *Handler) Wait() { h.requests.Wait() }
+// their answers (at most resetTimeout), and from then on every request
+// does its work before it answers: a node that shuts down calls it once
+// it has stopped serving, before it closes the stores the work writes to.
+func (h *Handler) Wait() {
+	h.mu.Lock()
+	h.closing = true // no request starts background work after this
+	h.mu.Unlock()
+	h.requests.Wait()
+}
 
 // sendReset makes the account's reset link and mails it, if it can have
 // one; a failure is logged, since the person has its answer already.
-func (h *Handler) sendReset(ctx context.Context, slug, username string, attrs []slog.Attr) {
-	l, sent, err := h.requestReset(ctx, slug, username)
+func (h *Handler) sendReset(ctx context.Context, slug, username, address string, attrs []slog.Attr) {
+	l, sent, err := h.requestReset(ctx, slug, username, address)
 	switch {
 	case err != nil:
 		h.log.LogAttrs(ctx, slog.LevelError, "password reset request failed", append(attrs, slog.String("err", err.Error()))...)
@@ -171,7 +184,11 @@ func (h *Handler) sendReset(ctx context.Context, slug, username string, attrs []
 // requestReset makes a reset link for the account and records the
 // request, in one transaction; sent is false, and nothing is written,
 // when the account gets no link (directory.RequestReset's ErrNotFound).
-func (h *Handler) requestReset(ctx context.Context, slug, username string) (l directory.MailLink, sent bool, err error) {
+//
+// The request is audited as anonymous, from the client address: anyone
+// may ask for any account's link, and the log must not say the person
+// did.
+func (h *Handler) requestReset(ctx context.Context, slug, username, address string) (l directory.MailLink, sent bool, err error) {
 	err = h.atomically(ctx, func(d *directory.Directory, _ directory.Store, record func(audit.Event) error) error {
 		sent = false // PostgreSQL may run the transaction again
 		var err error
@@ -184,8 +201,8 @@ func (h *Handler) requestReset(ctx context.Context, slug, username string) (l di
 		}
 		u := l.User
 		sent = true
-		return record(audit.Event{Action: actionResetRequested, TenantID: u.TenantID, Actor: u.ID, ActorName: u.Username,
-			Target: u.ID, TargetName: u.Username})
+		return record(audit.Event{Action: actionResetRequested, TenantID: u.TenantID, Actor: "anonymous",
+			Target: u.ID, TargetName: u.Username, Details: map[string]string{"address": address}})
 	})
 	if err != nil {
 		return directory.MailLink{}, false, err

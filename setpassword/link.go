@@ -209,10 +209,7 @@ func (h *Handler) useLink(r *http.Request, f flow, token, pw string) (directory.
 // without a login page (it may have been changed or deleted since the
 // link was sent).
 func (h *Handler) continueAt(r *http.Request, s directory.Store, l directory.MailLink) (portalLogin, error) {
-	if l.ClientID == "" {
-		return portalLogin{}, nil
-	}
-	c, err := s.ClientByID(r.Context(), l.ClientID)
+	c, err := directory.LinkPortal(r.Context(), s, l)
 	if errors.Is(err, directory.ErrNotFound) || err == nil && c.InitiateLoginURI == "" {
 		return portalLogin{}, nil
 	}

@@ -45,7 +45,7 @@ func TestInvitationPage(t *testing.T) {
 			s := h.invite("").Secret
 			h.invite("")
 			return s
-		}, http.StatusGone, []string{"This invitation was already used, or a newer one replaced it."}},
+		}, http.StatusGone, []string{"This invitation was already used, or it was withdrawn (a newer one replaced it"}},
 		{"unknown", func(h *harness) string { s, _ := onetime.New(); return s }, http.StatusNotFound,
 			[]string{"This invitation link is not valid.", "Check that you copied the whole link"}},
 		{"cut off", func(h *harness) string { return h.invite("").Secret[:20] }, http.StatusNotFound,
@@ -58,7 +58,7 @@ func TestInvitationPage(t *testing.T) {
 				h.t.Fatal(err)
 			}
 			return s
-		}, http.StatusForbidden, []string{"This account cannot use the invitation.", "Ask your administrator"}},
+		}, http.StatusGone, []string{"This invitation was already used, or it was withdrawn"}}, // disabling kills it
 		{"reset link", func(h *harness) string { return h.resetLink().Secret }, http.StatusNotFound,
 			[]string{"This invitation link is not valid."}},
 	} {

@@ -45,13 +45,22 @@ func NewMailer(issuer string, t *mail.Templates, q Queue) *Mailer {
 }
 
 // InvitationURL is the link an invitation mail carries: a secret.
-func (m *Mailer) InvitationURL(secret string) string {
-	return m.issuer + InvitationPath + "?token=" + url.QueryEscape(secret)
-}
+func (m *Mailer) InvitationURL(secret string) string { return InvitationURL(m.issuer, secret) }
 
 // ResetURL is the link a password reset mail carries: a secret.
-func (m *Mailer) ResetURL(secret string) string {
-	return m.issuer + ResetPath + "?token=" + url.QueryEscape(secret)
+func (m *Mailer) ResetURL(secret string) string { return ResetURL(m.issuer, secret) }
+
+// InvitationURL is the page of the invitation with secret on the
+// Gatehouse at issuer (an absolute URL, no trailing slash): what its mail
+// carries, and what gatehouse admin bootstrap prints.
+func InvitationURL(issuer, secret string) string {
+	return issuer + InvitationPath + "?token=" + url.QueryEscape(secret)
+}
+
+// ResetURL is the page of the password reset link with secret on the
+// Gatehouse at issuer.
+func ResetURL(issuer, secret string) string {
+	return issuer + ResetPath + "?token=" + url.QueryEscape(secret)
 }
 
 // errNoAddress: the user has no email address to mail.

@@ -71,6 +71,10 @@ type Handler struct {
 	requests sync.WaitGroup
 	// inFlight bounds those requests: a token per request running.
 	inFlight chan struct{}
+	// mu guards closing, which Wait sets: from then on no request starts
+	// work in the background (so none starts after Wait's wait).
+	mu      sync.Mutex
+	closing bool
 }
 
 // maxResetsInFlight bounds the "forgot password" requests running after

@@ -23,7 +23,8 @@ link (the old one stops working) until the administrator has set a password;
 from then on, administrators are made through the administration API.
 
 The first start of "gatehouse serve" on an empty database (without --demo)
-does the same with the defaults below and prints the link once.
+says to run this command: it does not print the link itself, since a
+server's output is often a log that others read.
 
 The command runs as the operator against the configured database
 (GATEHOUSE_DATABASE_URL or --data-dir, GATEHOUSE_KEK); the link is on the
@@ -75,33 +76,40 @@ func adminCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer db.Close()
-	return bootstrap(ctx, dir, audit.New(db, time.Now, log), log, cfg.Issuer, b, stdout)
+	return bootstrap(ctx, dir, audit.New(db, time.Now, log), cfg.Issuer, b, stdout)
 }
 
-// firstStart bootstraps a database without a system tenant when a server
-// starts on it, and prints the link once; a database with one is left
-// alone, silently.
-func firstStart(ctx context.Context, a *app, cfg *config, log *slog.Logger, stdout io.Writer) error {
-	err := bootstrap(ctx, a.directory, a.audit, log, cfg.Issuer, directory.Bootstrap{TenantSlug: bootstrapTenant,
-		TenantName: bootstrapTenantName, Username: bootstrapUsername, Lifetime: directory.BootstrapLifetime, FirstStart: true},
-		stdout)
-	if errors.Is(err, directory.ErrBootstrapped) {
+// firstStart tells the operator of a database without a system tenant
+// how to make its first administrator. It does not make one itself: the
+// link would go to standard output, which in a container is the log, and
+// whoever reads the log would own the installation.
+func firstStart(ctx context.Context, a *app, cfg *config, log *slog.Logger) error {
+	_, err := a.directory.SystemTenant(ctx)
+	if errors.Is(err, directory.ErrNotFound) {
+		log.Warn("no administrator yet: run \"gatehouse admin bootstrap\" with this node's storage settings and issuer " +
+			"to get a one-time link at which the first administrator chooses a password (docs/users.md)")
 		return nil
 	}
 	return err
 }
 
 // bootstrap runs b, audits it in the system tenant as the operator's act
-// (user.invited, without the link), and prints the link.
-func bootstrap(ctx context.Context, dir *directory.Directory, log *audit.Log, logger *slog.Logger, issuer string,
-	b directory.Bootstrap, stdout io.Writer) error {
-	l, err := dir.Bootstrap(ctx, b)
+// (user.invited, without the link) in the same transaction, and prints the
+// link.
+func bootstrap(ctx context.Context, dir *directory.Directory, log *audit.Log, issuer string, b directory.Bootstrap,
+	stdout io.Writer) error {
+	l, err := dir.Bootstrap(ctx, b, func(s directory.Store, l directory.MailLink) error {
+		to, ok := s.(audit.Appender)
+		if !ok {
+			return errors.New("the directory's store does not append audit events in its transactions")
+		}
+		return log.RecordIn(ctx, to, audit.Event{Action: "user.invited", TenantID: l.Tenant.ID, Actor: "operator",
+			ActorName: "operator (command line)", Target: l.User.ID, TargetName: l.User.Username,
+			Details: map[string]string{"expires_at": l.ExpiresAt.UTC().Format(time.RFC3339), "bootstrap": "true"}})
+	})
 	if err != nil {
 		return err
 	}
-	recordPlatformEvent(ctx, dir, log, logger, audit.Event{Action: "user.invited", Actor: "operator",
-		ActorName: "operator (command line)", Target: l.User.ID, TargetName: l.User.Username,
-		Details: map[string]string{"expires_at": l.ExpiresAt.UTC().Format(time.RFC3339), "bootstrap": "true"}})
 	fmt.Fprintf(stdout, `
 The system tenant %q has a pending administrator %q. Open this link before
 %s to choose its password. It works once; "gatehouse admin bootstrap" makes
@@ -109,6 +117,6 @@ a new one. Treat it as a password.
 
     %s
 
-`, l.Tenant.Slug, l.User.Username, l.ExpiresAt.UTC().Format("2 Jan 2006 15:04 UTC"), setpassword.NewMailer(issuer, nil, nil).InvitationURL(l.Secret))
+`, l.Tenant.Slug, l.User.Username, l.ExpiresAt.UTC().Format("2 Jan 2006 15:04 UTC"), setpassword.InvitationURL(issuer, l.Secret))
 	return nil
 }

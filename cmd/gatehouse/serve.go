@@ -41,7 +41,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	defer a.Close()
 	if !cfg.Demo {
-		if err := firstStart(ctx, a, &cfg, log, stdout); err != nil {
+		if err := firstStart(ctx, a, &cfg, log); err != nil {
 			return err
 		}
 	}
