@@ -13,5 +13,8 @@ USER nonroot:nonroot
 ENV GATEHOUSE_ADDR=:8080 GATEHOUSE_DATA_DIR=/data
 VOLUME /data
 EXPOSE 8080
+# Liveness: the process serves HTTP (/healthz). Readiness (/readyz: the
+# database, Redis and the signing keys) is for the load balancer.
+HEALTHCHECK --interval=30s --timeout=6s --start-period=60s CMD ["/gatehouse", "healthcheck"]
 ENTRYPOINT ["/gatehouse"]
 CMD ["serve"]

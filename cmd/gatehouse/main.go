@@ -9,6 +9,7 @@
 //	gatehouse mfa status|unlock|reset TENANT USERNAME   help a person with TOTP
 //	gatehouse keys list|rotate|delete|rewrap  signing keys and the key-encryption key
 //	gatehouse admin bootstrap [flags]  the first administrator, by a link printed once
+//	gatehouse healthcheck [--ready]    a container's health check
 //
 // This package only reads configuration and wires the parts together.
 package main
@@ -36,8 +37,9 @@ Usage:
                                      signing keys: list them, rotate now, delete one (KID), or
                                      re-seal everything under a new key-encryption key (audited)
   gatehouse admin bootstrap [flags]  create the system tenant's first administrator and print a
-                                     one-time link to choose its password (also done by the first
-                                     start of an empty database)
+                                     one-time link to choose its password
+  gatehouse healthcheck [--addr ADDR] [--ready]
+                                     exit 0 if the server lives (/healthz) or is ready (/readyz)
 
 Run "gatehouse COMMAND -h" for the flags of a command.
 `
@@ -68,6 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = keysCommand(ctx, args[1:], stdout, stderr)
 	case "admin":
 		err = adminCommand(ctx, args[1:], stdout, stderr)
+	case "healthcheck":
+		err = healthcheckCommand(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -326,6 +326,7 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	ah.Routes(mux)
 	sp.Routes(mux)
 	mux.Handle("GET /readyz", a.readyz())
+	mux.Handle("GET /healthz", healthz())
 	if cfg.Demo {
 		pc := demo.PortalConfig{Issuer: cfg.Issuer, HTTPClient: opt.httpClient, Logger: log}
 		if a.mail.outbox != nil { // a demo with SMTP has no outbox to show
