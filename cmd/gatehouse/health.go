@@ -87,4 +87,3 @@ func localAddr(addr string) string {
 	}
 	return net.JoinHostPort(host, port)
 }
-
