@@ -58,6 +58,10 @@ type config struct {
 	UserRetention time.Duration
 	// Mail is how mail is sent and how long its links work (mail.go).
 	Mail mailConfig
+	// ShutdownDelay is how long a node keeps serving, with /readyz at
+	// 503, after SIGTERM, so that the load balancer stops sending it
+	// requests; ShutdownTimeout bounds the requests in progress after it.
+	ShutdownDelay, ShutdownTimeout time.Duration
 }
 
 // bindFlags registers the serve flags on fs, with defaults from the
@@ -78,7 +82,19 @@ func (c *config) bindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.UserRetention, "user-retention", envDuration("GATEHOUSE_USER_RETENTION", directory.DefaultUserRetention),
 		"how long a deleted user can be restored before it is purged for good (GATEHOUSE_USER_RETENTION)")
 	c.Mail.bindFlags(fs)
+	fs.DurationVar(&c.ShutdownDelay, "shutdown-delay", envDuration("GATEHOUSE_SHUTDOWN_DELAY", defaultShutdownDelay),
+		"after SIGTERM, how long to keep serving with /readyz at 503 so the load balancer stops sending requests (GATEHOUSE_SHUTDOWN_DELAY)")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDuration("GATEHOUSE_SHUTDOWN_TIMEOUT", defaultShutdownTimeout),
+		"then, how long requests in progress may take to finish (GATEHOUSE_SHUTDOWN_TIMEOUT)")
 }
+
+// The shutdown defaults: five seconds is a few of a balancer's health
+// checks; fifteen more finish any request (their own timeout is 30s for
+// writing, but a token request takes milliseconds).
+const (
+	defaultShutdownDelay   = 5 * time.Second
+	defaultShutdownTimeout = 15 * time.Second
+)
 
 // bindStorageFlags registers what reaches the stores and unseals their
 // secrets: all the one-shot commands (import, migrate, mfa) take.
@@ -171,6 +187,12 @@ func (c *config) resolve() error {
 	}
 	if err := c.Mail.resolve(); err != nil {
 		return err
+	}
+	if c.ShutdownTimeout == 0 { // unset: tests build configs by hand
+		c.ShutdownTimeout = defaultShutdownTimeout
+	}
+	if c.ShutdownDelay < 0 || c.ShutdownDelay > 5*time.Minute || c.ShutdownTimeout < time.Second || c.ShutdownTimeout > 10*time.Minute {
+		return errors.New("GATEHOUSE_SHUTDOWN_DELAY / --shutdown-delay must be between 0s and 5m, and GATEHOUSE_SHUTDOWN_TIMEOUT / --shutdown-timeout between 1s and 10m")
 	}
 	if err := c.resolveSigning(); err != nil {
 		return err

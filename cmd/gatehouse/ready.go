@@ -57,6 +57,10 @@ func (a *app) ready(ctx context.Context) error {
 func (a *app) readyz() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		status, code := map[string]string{}, http.StatusOK
+		if a.draining.Load() {
+			// Shutting down: the balancer is to send nothing new.
+			status["node"], code = "shutting down", http.StatusServiceUnavailable
+		}
 		for name, check := range a.checks() {
 			ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 			status[name] = "ok"

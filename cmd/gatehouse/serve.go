@@ -67,10 +67,28 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	return drainAndShutdown(srv, a, &cfg, log)
+}
+
+// drainAndShutdown stops the server the way a load balancer needs: first
+// /readyz says 503 while the node still serves everything, for the drain
+// delay, so that the balancer stops sending new requests (closing the
+// listener at once would reset the connections it had already sent, which
+// wait in the kernel's queue); responses meanwhile ask clients to close
+// their connections rather than reuse them. Then the listener closes and
+// every request in progress finishes, within the shutdown timeout.
+func drainAndShutdown(srv *http.Server, a *app, cfg *config, log *slog.Logger) error {
+	a.draining.Store(true)
+	srv.SetKeepAlivesEnabled(false)
+	log.Info("shutting down: draining", "delay", cfg.ShutdownDelay)
+	time.Sleep(cfg.ShutdownDelay)
+	log.Info("shutting down: finishing requests in progress", "timeout", cfg.ShutdownTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	return srv.Shutdown(shutdownCtx)
+	if err := srv.Shutdown(ctx); err != nil {
+		return fmt.Errorf("shutdown: requests still running after %s: %w", cfg.ShutdownTimeout, err)
+	}
+	return nil
 }
 
 // printBanner tells a newcomer where to go: the issuer, and in demo mode the

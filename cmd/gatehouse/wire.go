@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -65,6 +66,9 @@ type app struct {
 	keys      *keys.Manager
 	// mail sends invitations and reset links in the background.
 	mail *postOffice
+	// draining is set when the node is shutting down: /readyz answers
+	// 503 so that the load balancer sends nothing new (serve.go).
+	draining atomic.Bool
 	// now is the clock the node runs on.
 	now func() time.Time
 	// stop ends the background work (the key schedule, the purge, the
