@@ -23,6 +23,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/gatehouse-id/gatehouse/internal/requestid"
 )
 
 const usage = `Gatehouse: an OpenID Connect identity provider for multi-tenant IoT platforms.
@@ -89,11 +91,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// newLogger returns the process logger: JSON lines to stderr.
-func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+// newLogger returns the process logger on w: JSON lines for a log
+// pipeline, or text for a person at a terminal (the demo). Every line
+// logged while serving a request carries its request_id
+// (internal/requestid).
+func newLogger(w io.Writer, level string, text bool) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
 		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", level)
 	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
+	opts := &slog.HandlerOptions{Level: l}
+	var h slog.Handler = slog.NewJSONHandler(w, opts)
+	if text {
+		h = slog.NewTextHandler(w, opts)
+	}
+	return slog.New(requestid.NewHandler(h)), nil
 }
