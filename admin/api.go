@@ -139,6 +139,8 @@ var routes = []route{
 	{"GET", "/tenants/{slug}", (*Handler).getTenant},
 	{"PUT", "/tenants/{slug}", (*Handler).updateTenant},
 	{"DELETE", "/tenants/{slug}", (*Handler).deleteTenant},
+	{"PUT", "/tenants/{slug}/branding/logo", (*Handler).putLogo},
+	{"DELETE", "/tenants/{slug}/branding/logo", (*Handler).deleteLogo},
 	{"GET", "/tenants/{slug}/users", (*Handler).listUsers},
 	{"POST", "/tenants/{slug}/users", (*Handler).createUser},
 	{"GET", "/users/{id}", (*Handler).getUser},

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -31,6 +32,24 @@ type settingsView struct {
 	// MaxUsers is the tenant's user quota; 0 is none. Unlike the
 	// policies it is not inherited: each tenant's is its own.
 	MaxUsers int `json:"max_users"`
+	// Branding is the tenant's own; empty fields inherit, field by field.
+	Branding brandingView `json:"branding"`
+}
+
+// brandingView is a tenant's own branding. The logo is shown by what it
+// is, not its bytes (those are GET /branding/{tenant id}/logo's), and is
+// read-only here: PUT /tenants/{slug}/branding/logo sets it, so that a
+// change of the settings neither sends an image back nor loses one.
+type brandingView struct {
+	DisplayName  string    `json:"display_name"`
+	PrimaryColor string    `json:"primary_color"`
+	Logo         *logoView `json:"logo"`
+}
+
+type logoView struct {
+	MediaType string `json:"media_type"`
+	Size      int    `json:"size"`
+	SHA256    string `json:"sha256"`
 }
 
 type supportView struct {
@@ -46,15 +65,20 @@ func viewTenant(t directory.Tenant) tenantView {
 	if s.Support.ConsentWindow > 0 {
 		sv.ConsentWindow = s.Support.ConsentWindow.String()
 	}
+	bv := brandingView{DisplayName: s.Branding.DisplayName, PrimaryColor: s.Branding.PrimaryColor}
+	if l := s.Branding.Logo; !l.IsZero() {
+		bv.Logo = &logoView{MediaType: l.MediaType, Size: len(l.Data), SHA256: l.Digest()}
+	}
 	return tenantView{ID: t.ID, Slug: t.Slug, Name: t.Name, Level: string(t.Level), Parent: t.ParentID, Path: t.Path,
-		Settings:  settingsView{UserRoles: orEmpty(s.UserRoles), MFA: string(s.MFA), Support: sv, MaxUsers: s.MaxUsers},
+		Settings: settingsView{UserRoles: orEmpty(s.UserRoles), MFA: string(s.MFA), Support: sv, MaxUsers: s.MaxUsers,
+			Branding: bv},
 		CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 }
 
 func (v settingsView) settings() (directory.TenantSettings, error) {
 	s := directory.TenantSettings{UserRoles: v.UserRoles, MFA: directory.MFAPolicy(v.MFA),
 		Support:  directory.SupportPolicy{Mode: directory.SupportMode(v.Support.Mode), RequireReason: v.Support.RequireReason},
-		MaxUsers: v.MaxUsers}
+		MaxUsers: v.MaxUsers, Branding: directory.Branding{DisplayName: v.Branding.DisplayName, PrimaryColor: v.Branding.PrimaryColor}}
 	if v.Support.ConsentWindow != "" {
 		d, err := time.ParseDuration(v.Support.ConsentWindow)
 		if err != nil {
@@ -71,8 +95,17 @@ func tenantDetails(t directory.Tenant) map[string]string {
 	return map[string]string{
 		"name": t.Name, "mfa": string(s.MFA), "user_roles": join(s.UserRoles), "support_mode": string(s.Support.Mode),
 		"support_reason": boolString(s.Support.RequireReason), "consent_window": s.Support.ConsentWindow.String(),
-		"max_users": strconv.Itoa(s.MaxUsers),
+		"max_users": strconv.Itoa(s.MaxUsers), "display_name": s.Branding.DisplayName, "primary_color": s.Branding.PrimaryColor,
+		"logo": logoDetail(s.Branding.Logo),
 	}
+}
+
+// logoDetail names a logo in the audit log by its type, size and digest.
+func logoDetail(l directory.Logo) string {
+	if l.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%s, %d bytes, sha256 %s", l.MediaType, len(l.Data), l.Digest())
 }
 
 // settingsField is the body's name for a field of the directory's: but

@@ -58,20 +58,21 @@ func (d *Directory) CreateTenantFor(ctx context.Context, c Caller, slug, name, p
 // UpdateTenantFor renames the tenant slug and replaces its settings, for a
 // caller holding tenants:change there. A caller may change the settings
 // of the tenants below it, not its own: its own policies are its parent's
-// to set (the system tenant's, the operator's).
+// to set (the system tenant's, the operator's). The logo is kept as it
+// is, whatever settings.Branding.Logo holds: it has a call of its own
+// (SetTenantLogoFor), so that a change of a policy need not send an image
+// back.
 func (d *Directory) UpdateTenantFor(ctx context.Context, c Caller, slug, name string, settings TenantSettings) (Tenant, error) {
 	var out Tenant
 	err := d.store.InTx(ctx, func(s Store) error {
-		t, err := d.tenantFor(ctx, s, c, slug, "tenants", AccessChange)
+		t, err := d.settingsFor(ctx, s, c, slug)
 		if err != nil {
 			return err
-		}
-		if t.ID == c.Principal.Tenant.ID && t.Level != LevelSystem {
-			return fmt.Errorf("tenant %s is the caller's own: its parent sets its policies: %w", t.Slug, ErrForbidden)
 		}
 		if strings.TrimSpace(name) == "" {
 			return fieldErr("name", "is required")
 		}
+		settings.Branding.Logo = t.Settings.Branding.Logo
 		if _, err := d.PutTenantSettings(ctx, s, t.Slug, settings); err != nil {
 			return err
 		}
@@ -98,4 +99,40 @@ func (d *Directory) UpdateTenantFor(ctx context.Context, c Caller, slug, name st
 		return nil
 	})
 	return out, err
+}
+
+// SetTenantLogoFor sets the logo of tenant slug (a zero logo removes it:
+// the tenant inherits its parent's), for a caller who may change the
+// tenant's settings (UpdateTenantFor). It returns the tenant as it was and
+// as it is.
+func (d *Directory) SetTenantLogoFor(ctx context.Context, c Caller, slug string, logo Logo) (before, after Tenant, err error) {
+	err = d.store.InTx(ctx, func(s Store) error {
+		t, err := d.settingsFor(ctx, s, c, slug)
+		if err != nil {
+			return err
+		}
+		settings := t.Settings
+		settings.Branding.Logo = logo
+		if _, err := d.PutTenantSettings(ctx, s, t.Slug, settings); err != nil {
+			return err
+		}
+		before = t
+		after, err = s.TenantByID(ctx, t.ID)
+		return err
+	})
+	return before, after, err
+}
+
+// settingsFor returns the tenant slug, whose settings c means to change:
+// c needs tenants:change there, and may not change its own tenant's
+// (but for the system tenant's): they are its parent's to set.
+func (d *Directory) settingsFor(ctx context.Context, s Store, c Caller, slug string) (Tenant, error) {
+	t, err := d.tenantFor(ctx, s, c, slug, "tenants", AccessChange)
+	if err != nil {
+		return Tenant{}, err
+	}
+	if t.ID == c.Principal.Tenant.ID && t.Level != LevelSystem {
+		return Tenant{}, fmt.Errorf("tenant %s is the caller's own: its parent sets its policies: %w", t.Slug, ErrForbidden)
+	}
+	return t, nil
 }

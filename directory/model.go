@@ -97,6 +97,9 @@ type TenantSettings struct {
 	// restored only within the quota). 0 means no limit. The quota is the
 	// tenant's own: its children's users do not count against it.
 	MaxUsers int
+	// Branding is how the tenant's pages look (branding.go): each field
+	// left empty inherits the parent's (see EffectiveBranding).
+	Branding Branding
 }
 
 // MFAPolicy says whether people of a tenant use TOTP.

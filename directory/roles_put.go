@@ -118,18 +118,22 @@ func (d *Directory) PutTenantSettings(ctx context.Context, s Store, slug string,
 	if settings.MaxUsers < 0 || settings.MaxUsers > MaxUserQuota {
 		return Unchanged, fieldErr("max_users", "must be from 0 (no limit) to %d", MaxUserQuota)
 	}
+	branding := NormalizeBranding(settings.Branding)
+	if err := branding.Validate(); err != nil {
+		return Unchanged, err
+	}
 	next := sortedNames(settings.UserRoles)
 	if next == nil { // stored as "no default roles", not "unset"
 		next = []string{}
 	}
 	if slices.Equal(next, t.Settings.UserRoles) && settings.MFA == t.Settings.MFA && settings.Support == t.Settings.Support &&
-		settings.MaxUsers == t.Settings.MaxUsers {
+		settings.MaxUsers == t.Settings.MaxUsers && branding.Equal(t.Settings.Branding) {
 		return Unchanged, nil
 	}
 	// A quota below the users a tenant has already refuses new ones and
 	// removes nobody.
 	t.Settings.UserRoles, t.Settings.MFA, t.Settings.Support = next, settings.MFA, settings.Support
-	t.Settings.MaxUsers, t.UpdatedAt = settings.MaxUsers, d.now().UTC()
+	t.Settings.MaxUsers, t.Settings.Branding, t.UpdatedAt = settings.MaxUsers, branding, d.now().UTC()
 	if err := s.UpdateTenant(ctx, t); err != nil {
 		return Unchanged, err
 	}

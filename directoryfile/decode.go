@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,10 @@ import (
 // parser collects problems while it walks the tree.
 type parser struct {
 	problems
+	// folder is the directory file's folder, which the files it names (a
+	// tenant's logo) are read from, through root once one is named.
+	folder string
+	root   *os.Root
 }
 
 func posOf(n *yaml.Node) Pos { return Pos{Line: n.Line, Column: n.Column} }

@@ -6,7 +6,8 @@
 // format is documented in docs/directory-file.md.
 //
 // Parse checks a file without touching any store and reports every problem
-// as file:line:col: path: message. Apply then brings a Directory in line with
+// as file:line:col: path: message. It reads nothing else but the images
+// the file names as tenants' logos, from the file's folder. Apply then brings a Directory in line with
 // the file in one transaction, kind by kind in the order they depend on
 // each other (resources, services, tenants, roles, groups, tenant settings,
 // users, links, clients): idempotent (a second run changes nothing) and

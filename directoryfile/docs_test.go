@@ -54,6 +54,7 @@ func TestDocumentedExample(t *testing.T) {
 		directory.SupportPolicy{Mode: directory.SupportByConsent, RequireReason: true, ConsentWindow: 8 * time.Hour})
 	acme, err := s.TenantBySlug(ctx, "acme-iot")
 	must(t, err)
+	wantSame(t, "acme's branding", acme.Settings.Branding, directory.Branding{DisplayName: "Things Portal", PrimaryColor: "#1d4ed8"})
 	alice, err := s.UserByUsername(ctx, acme.ID, "alice")
 	must(t, err)
 	tenants, err := d.TenantsOf(ctx, alice)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,8 +40,8 @@ type Tenant struct {
 	Level  directory.Level
 	Parent string // slug; empty for the system tenant
 	// Settings are the tenant's settings; a tenant without any in the file
-	// gets those of a new tenant (user_roles [readers]; mfa and support
-	// inherited from the parent).
+	// gets those of a new tenant (user_roles [readers]; mfa, support and
+	// branding inherited from the parent).
 	Settings directory.TenantSettings
 	src      entry
 	settings entry // the settings mapping; src when the file has none
@@ -127,8 +128,16 @@ func (c Client) LogValue() slog.Value {
 // validation; references to tenants and the rules of the tenant tree are
 // checked by Apply, which can see what is already stored. An error is an
 // *Error listing every problem found.
+//
+// A tenant's logo is the path of an image file relative to name's folder,
+// which Parse reads; a file that names no logo reads nothing.
 func Parse(name string, data []byte) (*File, error) {
-	p := &parser{problems: problems{file: name}}
+	p := &parser{problems: problems{file: name}, folder: filepath.Dir(name)}
+	defer func() {
+		if p.root != nil {
+			p.root.Close()
+		}
+	}()
 	root, ok := p.document(data)
 	if !ok {
 		return nil, p.err()
@@ -223,6 +232,9 @@ func (p *parser) tenantSettings(path string, n *yaml.Node, dst *directory.Tenant
 		{key: "mfa", decode: str(&dst.MFA)},
 		{key: "support", decode: func(p *parser, path string, n *yaml.Node) bool {
 			return p.supportPolicy(path, n, &dst.Support)
+		}},
+		{key: "branding", decode: func(p *parser, path string, n *yaml.Node) bool {
+			return p.branding(path, n, &dst.Branding)
 		}},
 	})
 	if !ok {

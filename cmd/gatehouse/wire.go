@@ -19,6 +19,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/account"
 	"github.com/gatehouse-id/gatehouse/admin"
 	"github.com/gatehouse-id/gatehouse/audit"
+	"github.com/gatehouse-id/gatehouse/branding"
 	"github.com/gatehouse-id/gatehouse/demo"
 	"github.com/gatehouse-id/gatehouse/directory"
 	"github.com/gatehouse-id/gatehouse/internal/requestid"
@@ -330,6 +331,9 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	lh.Routes(mux)
 	ah.Routes(mux)
 	sp.Routes(mux)
+	// Tenants' themes and logos, from our own origin: the pages' CSP
+	// allows nothing else.
+	branding.New(a.directory, log).Routes(mux)
 	mux.Handle("GET /readyz", a.readyz())
 	mux.Handle("GET /healthz", healthz())
 	if cfg.Demo {

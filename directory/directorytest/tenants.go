@@ -107,6 +107,10 @@ func testTenants(t *testing.T, newStore func(t *testing.T) directory.Store) {
 			{"quota removed", func(a *directory.Tenant) { a.Settings.MaxUsers = 0 }, nil},
 			{"MFA policy only", func(a *directory.Tenant) { a.Settings.MFA = directory.MFAOff }, nil},
 			{"MFA policy inherited", func(a *directory.Tenant) { a.Settings.MFA = directory.MFAInherit }, nil},
+			{"branding", func(a *directory.Tenant) {
+				a.Settings.Branding = directory.Branding{DisplayName: "Things Portal", PrimaryColor: "#1d4ed8",
+					Logo: directory.Logo{MediaType: directory.MediaPNG, Data: append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 40<<10)...)}}
+			}, nil},
 			{"settings cleared", func(a *directory.Tenant) { a.Settings = directory.TenantSettings{} }, nil},
 			{"settings emptied", func(a *directory.Tenant) { a.Settings.UserRoles = []string{} }, nil},
 			{"missing parent", func(a *directory.Tenant) { a.ParentID = "t-nope" }, directory.ErrNotFound},

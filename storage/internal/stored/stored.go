@@ -47,6 +47,22 @@ type settings struct {
 	// MaxUsers is absent for no quota (0), as in every row written
 	// before quotas existed.
 	MaxUsers int `json:"max_users,omitempty"`
+	// Branding is absent when the tenant sets none, as in every row
+	// written before branding existed.
+	Branding *branding `json:"branding,omitempty"`
+}
+
+// branding is the stored form of directory.Branding; the logo's bytes are
+// base64, as encoding/json writes a []byte.
+type branding struct {
+	DisplayName  string `json:"display_name,omitempty"`
+	PrimaryColor string `json:"primary_color,omitempty"`
+	Logo         *logo  `json:"logo,omitempty"`
+}
+
+type logo struct {
+	MediaType string `json:"media_type"`
+	Data      []byte `json:"data"`
 }
 
 // support is the stored form of directory.SupportPolicy. The consent
@@ -70,13 +86,20 @@ func EncodeSettings(v directory.TenantSettings) (string, error) {
 		out.Support = &support{Mode: string(p.Mode), RequireReason: p.RequireReason,
 			ConsentWindow: int64(p.ConsentWindow / time.Second)}
 	}
+	if b := v.Branding; !b.IsZero() {
+		out.Branding = &branding{DisplayName: b.DisplayName, PrimaryColor: b.PrimaryColor}
+		if !b.Logo.IsZero() {
+			out.Branding.Logo = &logo{MediaType: b.Logo.MediaType, Data: b.Logo.Data}
+		}
+	}
 	return Encode("settings", out)
 }
 
 // DecodeSettings returns the settings that b stores; a row without
 // "support" (one written before support access existed) has the zero
 // policy, one without "mfa" inherits its parent's, and one without
-// "max_users" has no quota.
+// "max_users" has no quota, and one without "branding" sets no branding
+// (inherits all of it).
 func DecodeSettings[B string | []byte](b B) (directory.TenantSettings, error) {
 	v, err := Decode[settings]("settings", b)
 	if err != nil {
@@ -86,6 +109,12 @@ func DecodeSettings[B string | []byte](b B) (directory.TenantSettings, error) {
 	if p := v.Support; p != nil {
 		out.Support = directory.SupportPolicy{Mode: directory.SupportMode(p.Mode), RequireReason: p.RequireReason,
 			ConsentWindow: time.Duration(p.ConsentWindow) * time.Second}
+	}
+	if b := v.Branding; b != nil {
+		out.Branding = directory.Branding{DisplayName: b.DisplayName, PrimaryColor: b.PrimaryColor}
+		if b.Logo != nil {
+			out.Branding.Logo = directory.Logo{MediaType: b.Logo.MediaType, Data: b.Logo.Data}
+		}
 	}
 	return out, nil
 }

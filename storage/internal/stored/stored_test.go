@@ -24,6 +24,10 @@ func TestSettingsRoundTrip(t *testing.T) {
 			MaxUsers: 1},
 			`{"user_roles":["readers"],"mfa":"required","support":{"mode":"consent","require_reason":true,` +
 				`"consent_window_seconds":3600},"max_users":1}`},
+		{"branding without logo", directory.TenantSettings{Branding: directory.Branding{DisplayName: "Things Portal", PrimaryColor: "#1d4ed8"}},
+			`{"user_roles":null,"branding":{"display_name":"Things Portal","primary_color":"#1d4ed8"}}`},
+		{"logo only", directory.TenantSettings{Branding: directory.Branding{Logo: directory.Logo{MediaType: directory.MediaPNG, Data: []byte("\x89PNG\r\n\x1a\n")}}},
+			`{"user_roles":null,"branding":{"logo":{"media_type":"image/png","data":"iVBORw0KGgo="}}}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := EncodeSettings(tc.settings)
@@ -44,8 +48,8 @@ func TestSettingsRoundTrip(t *testing.T) {
 	}
 }
 
-// TestSettingsWithoutQuota: a row written before quotas existed has none,
-// from either backend's column type.
+// TestSettingsWithoutQuota: a row written before quotas (and branding)
+// existed has none, from either backend's column type.
 func TestSettingsWithoutQuota(t *testing.T) {
 	const row = `{"user_roles":["readers"],"mfa":"optional"}`
 	want := directory.TenantSettings{UserRoles: []string{"readers"}, MFA: directory.MFAOptional}
