@@ -89,4 +89,6 @@ func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 }
 
 // WithGroup is inner's, still adding request ids.
-func (h *Handler) WithGroup(name string) slog.Handler { return &Handler{inner: h.inner.WithGroup(name)} }
+func (h *Handler) WithGroup(name string) slog.Handler {
+	return &Handler{inner: h.inner.WithGroup(name)}
+}
