@@ -57,8 +57,8 @@ func adminCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fs.Usage()
 		return errUsage
 	}
-	if err := fs.Parse(args[1:]); err != nil {
-		return errUsage
+	if err := cfg.parseArgs(fs, args[1:]); err != nil {
+		return err
 	}
 	if fs.NArg() != 0 {
 		fs.Usage()

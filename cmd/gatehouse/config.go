@@ -24,6 +24,8 @@ import (
 // Precedence: a flag given on the command line, then the GATEHOUSE_*
 // environment variable, then the default.
 type config struct {
+	// File is the YAML configuration file (config_file.go), if any.
+	File    string
 	Addr    string
 	Issuer  string
 	DataDir string
@@ -75,7 +77,7 @@ func (c *config) bindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.RSABits, "rsa-bits", envInt("GATEHOUSE_RSA_BITS", 2048), "size of new RS256 keys: 2048 or 3072 (GATEHOUSE_RSA_BITS)")
 	fs.DurationVar(&c.KeyRotation, "key-rotation", envDuration("GATEHOUSE_KEY_ROTATION", keys.DefaultRotateEvery),
 		"how long a signing key signs before the next takes over; 0: only gatehouse keys rotate (GATEHOUSE_KEY_ROTATION)")
-	fs.StringVar(&c.LogLevel, "log-level", env("GATEHOUSE_LOG_LEVEL", "info"), "debug, info, warn or error (GATEHOUSE_LOG_LEVEL)")
+	fs.StringVar(&c.LogLevel, "log-level", env("GATEHOUSE_LOG_LEVEL", "info"), "debug, info, warn or error: JSON lines on stderr (text with --demo), a request's lines with its request_id (GATEHOUSE_LOG_LEVEL)")
 	fs.BoolVar(&c.Demo, "demo", env("GATEHOUSE_DEMO", "") == "true", "load the demo directory and serve the demo portal; allows laptop-only settings (GATEHOUSE_DEMO=true)")
 	fs.DurationVar(&c.SupportSessionLifetime, "support-session-lifetime", envDuration("GATEHOUSE_SUPPORT_SESSION_LIFETIME", time.Hour),
 		"longest life of a support session (jill$john) and of its tokens; refresh never extends it (GATEHOUSE_SUPPORT_SESSION_LIFETIME)")
@@ -99,6 +101,7 @@ const (
 // bindStorageFlags registers what reaches the stores and unseals their
 // secrets: all the one-shot commands (import, migrate, mfa) take.
 func (c *config) bindStorageFlags(fs *flag.FlagSet) {
+	c.bindConfigFlag(fs)
 	fs.StringVar(&c.DataDir, "data-dir", env("GATEHOUSE_DATA_DIR", "data"), "folder of the embedded SQLite database (GATEHOUSE_DATA_DIR)")
 	fs.StringVar(&c.KEK, "kek", "", "key-encryption key, 32 bytes base64 (prefer GATEHOUSE_KEK or --kek-file: flags show in ps)")
 	fs.StringVar(&c.KEKFile, "kek-file", env("GATEHOUSE_KEK_FILE", ""), "file holding the key-encryption key (GATEHOUSE_KEK_FILE)")

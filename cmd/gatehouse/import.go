@@ -23,8 +23,8 @@ func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintln(stderr, "Usage: gatehouse import [flags] FILE\n\nLoads tenants, users and clients from a directory file (docs/directory-file.md), idempotently.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := cfg.parseArgs(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
@@ -72,8 +72,8 @@ func migrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg.bindStorageFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := cfg.parseArgs(fs, args); err != nil {
+		return err
 	}
 	if err := cfg.resolveBackends(); err != nil {
 		return err

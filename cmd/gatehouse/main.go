@@ -10,6 +10,7 @@
 //	gatehouse keys list|rotate|delete|rewrap  signing keys and the key-encryption key
 //	gatehouse admin bootstrap [flags]  the first administrator, by a link printed once
 //	gatehouse healthcheck [--ready]    a container's health check
+//	gatehouse config check [flags]     check a configuration without starting
 //
 // This package only reads configuration and wires the parts together.
 package main
@@ -40,6 +41,7 @@ Usage:
                                      re-seal everything under a new key-encryption key (audited)
   gatehouse admin bootstrap [flags]  create the system tenant's first administrator and print a
                                      one-time link to choose its password
+  gatehouse config check [flags]     check the configuration serve would start with, and exit
   gatehouse healthcheck [--addr ADDR] [--ready]
                                      exit 0 if the server lives (/healthz) or is ready (/readyz)
 
@@ -72,6 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = keysCommand(ctx, args[1:], stdout, stderr)
 	case "admin":
 		err = adminCommand(ctx, args[1:], stdout, stderr)
+	case "config":
+		err = configCommand(ctx, args[1:], stdout, stderr)
 	case "healthcheck":
 		err = healthcheckCommand(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":

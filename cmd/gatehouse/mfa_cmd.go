@@ -114,8 +114,8 @@ func actionFlags(name, usage string, cfg *config, args []string, stderr io.Write
 		fs.Usage()
 		return nil, "", errUsage
 	}
-	if err := fs.Parse(args[1:]); err != nil {
-		return nil, "", errUsage
+	if err := cfg.parseArgs(fs, args[1:]); err != nil {
+		return nil, "", err
 	}
 	return fs, args[0], nil
 }

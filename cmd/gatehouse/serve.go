@@ -23,8 +23,8 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg.bindFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := cfg.parseArgs(fs, args); err != nil {
+		return err
 	}
 	if err := cfg.resolve(); err != nil {
 		return err

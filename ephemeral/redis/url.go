@@ -166,3 +166,11 @@ func RedactURL(rawURL string) string {
 	}
 	return u.Redacted()
 }
+
+// CheckURL reports whether rawURL is a Redis URL Open can use, without
+// connecting: gatehouse config check names a malformed one before a start
+// would.
+func CheckURL(rawURL string) error {
+	_, err := parseURL(rawURL)
+	return err
+}
