@@ -216,7 +216,7 @@ func New(cfg Config) (*Handler, error) {
 	if h.now == nil {
 		h.now = time.Now
 	}
-	h.pages = templates.NewPages(cfg.Templates, h.log, "login page")
+	h.pages = templates.NewPages(cfg.Templates, h.log, "login page", cfg.SecureCookies)
 	return h, nil
 }
 
