@@ -37,6 +37,9 @@ type Request struct {
 	// MFARequested is true when the application demanded multi-factor
 	// authentication (acr_values=mfa).
 	MFARequested bool
+	// UILocales is the request's ui_locales, the languages the application
+	// would like the pages in, best first (BCP 47 tags).
+	UILocales []string
 }
 
 // Requests is the provider's store of pending authorization requests, as

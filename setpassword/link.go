@@ -58,7 +58,7 @@ func (h *Handler) renderLinkForm(w http.ResponseWriter, r *http.Request, status 
 	if !l.ExpiresAt.IsZero() {
 		pg.Until = templates.Deadline(l.ExpiresAt)
 	}
-	h.pages.Render(w, r, status, pg)
+	h.pages.Render(w, r, status, pg, l.User.PreferredLanguage)
 }
 
 // linkError answers a link that cannot be used with the page that says
@@ -160,7 +160,7 @@ func (h *Handler) submitLink(w http.ResponseWriter, r *http.Request, f flow) err
 	if next.url != "" {
 		done.SignInURL, done.PortalName = next.url, next.name
 	}
-	h.pages.Render(w, r, http.StatusOK, done)
+	h.pages.Render(w, r, http.StatusOK, done, u.PreferredLanguage)
 	return nil
 }
 
