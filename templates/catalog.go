@@ -203,16 +203,18 @@ const homeSuffix = " of the home tenant "
 // "your role admins requires it".
 func (c catalog) mfaReason(reason string) (template.HTML, error) {
 	base, home, isHome := strings.Cut(reason, homeSuffix)
-	suffix := ""
-	if isHome {
-		suffix = "_home"
-	}
 	kind, name, _ := strings.Cut(base, " ")
 	switch {
-	case base == "tenant policy":
-		return c.text("reason.policy"+suffix, "tenant", home)
-	case (kind == "role" || kind == "group") && name != "":
-		return c.text("reason."+kind+suffix, "name", name, "tenant", home)
+	case base == "tenant policy" && isHome:
+		return c.text("reason.policy_home", "tenant", home)
+	case kind == "role" && name != "" && isHome:
+		return c.text("reason.role_home", "name", name, "tenant", home)
+	case kind == "role" && name != "":
+		return c.text("reason.role", "name", name)
+	case kind == "group" && name != "" && isHome:
+		return c.text("reason.group_home", "name", name, "tenant", home)
+	case kind == "group" && name != "":
+		return c.text("reason.group", "name", name)
 	case base == "requested by the application":
 		return c.text("reason.application")
 	}
