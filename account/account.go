@@ -195,7 +195,7 @@ func New(cfg Config) (*Handler, error) {
 	if h.now == nil {
 		h.now = time.Now
 	}
-	h.pages = templates.NewPages(cfg.Templates, h.log, "account page")
+	h.pages = templates.NewPages(cfg.Templates, h.log, "account page", cfg.SecureCookies)
 	return h, nil
 }
 

@@ -151,7 +151,7 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 	if st.LockedFor > 0 {
 		pg.LockedMinutes = totppage.LockMinutes(st.LockedFor)
 	}
-	h.pages.Render(w, r, status, pg)
+	h.pages.Render(w, r, status, pg, p.user.PreferredLanguage)
 	return nil
 }
 

@@ -13,6 +13,10 @@ import (
 
 const savedText = "Your profile is saved."
 
+// savedTextNL is savedText in Dutch: jill's page speaks Dutch once her
+// preferred language is nl (profileForm).
+const savedTextNL = "Uw profiel is opgeslagen."
+
 // profileForm is a filled profile form of the page the browser sees now.
 func (h *harness) profileForm() url.Values {
 	h.t.Helper()
@@ -57,7 +61,7 @@ func TestProfileChange(t *testing.T) {
 		}
 	}
 	resp, body = h.post("/account/profile", h.profileForm())
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, savedText) ||
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, savedTextNL) || !strings.Contains(body, `<html lang="nl">`) ||
 		!strings.Contains(body, `value="Jill Smith"`) || !strings.Contains(body, `<option value="nl" selected>Nederlands</option>`) {
 		t.Fatalf("profile change: %d %.3000s", resp.StatusCode, body)
 	}
@@ -78,7 +82,7 @@ func TestProfileChange(t *testing.T) {
 
 	// The same form again changes nothing, and records nothing.
 	resp, body = h.post("/account/profile", h.profileForm())
-	if resp.StatusCode != http.StatusOK || strings.Contains(body, savedText) || !strings.Contains(body, "Your profile is unchanged") {
+	if resp.StatusCode != http.StatusOK || strings.Contains(body, savedTextNL) || !strings.Contains(body, "Uw profiel is ongewijzigd") {
 		t.Errorf("unchanged form: %d %.3000s", resp.StatusCode, body)
 	}
 	if n := len(h.profileEvents()); n != 1 {
@@ -88,7 +92,7 @@ func TestProfileChange(t *testing.T) {
 	// One field: one detail, besides the address.
 	form := h.profileForm()
 	form.Set("job_title", "Lead engineer")
-	if resp, body := h.post("/account/profile", form); resp.StatusCode != http.StatusOK || !strings.Contains(body, savedText) {
+	if resp, body := h.post("/account/profile", form); resp.StatusCode != http.StatusOK || !strings.Contains(body, savedTextNL) {
 		t.Fatalf("second change: %d %.600s", resp.StatusCode, body)
 	}
 	events = h.profileEvents()

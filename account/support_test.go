@@ -210,7 +210,7 @@ func TestSupportTenantScope(t *testing.T) {
 	}
 	// jill sees that support may act as her, by her administrators' leave.
 	h.signIn()
-	if _, body := h.get("/account"); !strings.Contains(body, "<strong>Not enabled by you</strong>, but your administrators have enabled support access for everyone in Acme IoT\nuntil "+until) {
+	if _, body := h.get("/account"); !strings.Contains(body, "<strong>Not enabled by you</strong>, but your administrators have enabled support access for everyone in Acme IoT until "+until) {
 		t.Errorf("user's page with the tenant's consent open: %.2000s", body)
 	}
 	h.signInAs(ann, nil)
@@ -261,7 +261,7 @@ func TestSupportPolicyDisplay(t *testing.T) {
 	}
 	h.setSupport(directory.SupportPolicy{Mode: directory.SupportByPermission})
 	_, body = h.get("/account")
-	for _, want := range []string{"<strong>Allowed.</strong>", "You enabled support access until", "It would only matter if\nAcme IoT came to require consent",
+	for _, want := range []string{"<strong>Allowed.</strong>", "You enabled support access until", "It would only matter if Acme IoT came to require consent",
 		disableSelfButton, disableTenantButton} {
 		if !strings.Contains(body, want) {
 			t.Errorf("permission policy, windows open: page lacks %q", want)

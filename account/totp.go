@@ -145,7 +145,7 @@ func (h *Handler) submitEnrolment(w http.ResponseWriter, r *http.Request) error 
 	}
 	h.forgetEnrolment(ctx, p)
 	h.log.LogAttrs(ctx, slog.LevelInfo, "TOTP enrolled from the account page", p.attrs()...)
-	h.pages.Render(w, r, http.StatusOK, templates.AccountRecoveryCodesPage{Codes: codes})
+	h.pages.Render(w, r, http.StatusOK, templates.AccountRecoveryCodesPage{Codes: codes}, p.user.PreferredLanguage)
 	return nil
 }
 
@@ -185,7 +185,7 @@ func (h *Handler) renderEnrolment(w http.ResponseWriter, r *http.Request, status
 	h.pages.Render(w, r, status, templates.AccountEnrolPage{
 		CSRFToken: h.csrf.token(p.sess.ID), EnrolID: pe.ID, Account: setup.Account, QR: setup.QR, Secret: setup.Key,
 		CodeError: ce,
-	})
+	}, p.user.PreferredLanguage)
 	return nil
 }
 
@@ -214,7 +214,7 @@ func (h *Handler) regenerate(w http.ResponseWriter, r *http.Request) error {
 		return templates.InternalError(fmt.Errorf("regenerate recovery codes: %w", err), p.attrs()...)
 	}
 	h.log.LogAttrs(ctx, slog.LevelInfo, "recovery codes regenerated from the account page", p.attrs()...)
-	h.pages.Render(w, r, http.StatusOK, templates.AccountRecoveryCodesPage{Codes: codes, Regenerated: true})
+	h.pages.Render(w, r, http.StatusOK, templates.AccountRecoveryCodesPage{Codes: codes, Regenerated: true}, p.user.PreferredLanguage)
 	return nil
 }
 

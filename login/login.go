@@ -37,6 +37,9 @@ type Request struct {
 	// MFARequested is true when the application demanded multi-factor
 	// authentication (acr_values=mfa).
 	MFARequested bool
+	// UILocales is the request's ui_locales, the languages the application
+	// would like the pages in, best first (BCP 47 tags).
+	UILocales []string
 }
 
 // Requests is the provider's store of pending authorization requests, as
@@ -216,7 +219,7 @@ func New(cfg Config) (*Handler, error) {
 	if h.now == nil {
 		h.now = time.Now
 	}
-	h.pages = templates.NewPages(cfg.Templates, h.log, "login page")
+	h.pages = templates.NewPages(cfg.Templates, h.log, "login page", cfg.SecureCookies)
 	return h, nil
 }
 

@@ -44,7 +44,7 @@ func (h *Handler) secondFactor(w http.ResponseWriter, r *http.Request, id string
 		return templates.InternalError(fmt.Errorf("decide MFA: %w", err), attrs...)
 	}
 	p := pendingLogin{UserID: user.ID, Username: user.Username, HomeSlug: homeSlug, HomeTenantID: user.TenantID,
-		TenantID: tenant.ID, Account: accountKey}
+		TenantID: tenant.ID, Account: accountKey, Lang: user.PreferredLanguage}
 	return h.nextFactor(w, r, id, req, p, user, tenant, dec, attrs)
 }
 
@@ -95,13 +95,13 @@ func (h *Handler) showTOTP(w http.ResponseWriter, r *http.Request) error {
 	if p.Stage == stageEnrol {
 		return h.renderEnrolment(w, r, http.StatusOK, id, req, p, templates.CodeError{})
 	}
-	h.renderTOTP(w, r, http.StatusOK, id, req, templates.CodeError{})
+	h.renderTOTP(w, r, http.StatusOK, id, req, p, templates.CodeError{})
 	return nil
 }
 
-func (h *Handler) renderTOTP(w http.ResponseWriter, r *http.Request, status int, id string, req Request, ce templates.CodeError) {
+func (h *Handler) renderTOTP(w http.ResponseWriter, r *http.Request, status int, id string, req Request, p pendingLogin, ce templates.CodeError) {
 	h.pages.Render(w, r, status, templates.TOTPPage{ClientName: clientName(req), AuthRequestID: id,
-		CSRFToken: h.csrf.token(h.csrf.cookie(w, r), id), CodeError: ce})
+		CSRFToken: h.csrf.token(h.csrf.cookie(w, r), id), CodeError: ce}, languages(req, p.Lang)...)
 }
 
 func (h *Handler) renderEnrolment(w http.ResponseWriter, r *http.Request, status int, id string, req Request, p pendingLogin, ce templates.CodeError) error {
@@ -113,7 +113,7 @@ func (h *Handler) renderEnrolment(w http.ResponseWriter, r *http.Request, status
 		ClientName: clientName(req), AuthRequestID: id, CSRFToken: h.csrf.token(h.csrf.cookie(w, r), id),
 		EnrolID: p.EnrolID, Reason: p.Reason, Account: setup.Account,
 		QR: setup.QR, Secret: setup.Key, CodeError: ce,
-	})
+	}, languages(req, p.Lang)...)
 	return nil
 }
 
@@ -139,7 +139,7 @@ func (h *Handler) submitTOTP(w http.ResponseWriter, r *http.Request) error {
 	})
 	if refused != nil {
 		h.log.LogAttrs(ctx, slog.LevelInfo, "TOTP refused", append(attrs, slog.String("reason", string(refused.Msg)))...)
-		h.renderTOTP(w, r, refused.Status, id, req, refused.CodeError())
+		h.renderTOTP(w, r, refused.Status, id, req, p, refused.CodeError())
 		return nil
 	}
 	if errors.Is(err, mfa.ErrNotEnrolled) { // reset by an administrator meanwhile
@@ -247,7 +247,7 @@ func (h *Handler) showCodes(w http.ResponseWriter, r *http.Request) error {
 		return templates.InternalError(fmt.Errorf("decode recovery codes: %w", err))
 	}
 	h.pages.Render(w, r, http.StatusOK, templates.RecoveryCodesPage{ClientName: clientName(req), AuthRequestID: id,
-		CSRFToken: h.csrf.token(h.csrf.cookie(w, r), id), Codes: codes})
+		CSRFToken: h.csrf.token(h.csrf.cookie(w, r), id), Codes: codes}, languages(req, p.Lang)...)
 	return nil
 }
 

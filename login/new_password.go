@@ -62,14 +62,16 @@ func (h *Handler) showNewPassword(w http.ResponseWriter, r *http.Request) error 
 	if err != nil || req.Done {
 		return err
 	}
-	h.renderNewPassword(w, r, http.StatusOK, id, req, templates.NewPasswordPage{Username: p.Username})
+	h.renderNewPassword(w, r, http.StatusOK, id, req, p.Lang, templates.NewPasswordPage{Username: p.Username})
 	return nil
 }
 
-func (h *Handler) renderNewPassword(w http.ResponseWriter, r *http.Request, status int, id string, req Request, pg templates.NewPasswordPage) {
+// renderNewPassword renders pg for request id, in the language of req and
+// of preferred, the person's preferred language.
+func (h *Handler) renderNewPassword(w http.ResponseWriter, r *http.Request, status int, id string, req Request, preferred string, pg templates.NewPasswordPage) {
 	pg.ClientName, pg.AuthRequestID = clientName(req), id
 	pg.CSRFToken = h.csrf.token(h.csrf.cookie(w, r), id)
-	h.pages.Render(w, r, status, pg)
+	h.pages.Render(w, r, status, pg, languages(req, preferred)...)
 }
 
 // submitNewPassword serves POST /login/new-password. Each check refuses
@@ -106,20 +108,20 @@ func (h *Handler) submitNewPassword(w http.ResponseWriter, r *http.Request) erro
 		h.log.LogAttrs(ctx, slog.LevelWarn, "new password throttled", append(attrs, slog.Duration("wait", wait))...)
 		totppage.RetryAfter(w, wait)
 		page.Error, page.RetryMinutes = templates.MsgTooManyAttempts, totppage.LockMinutes(wait)
-		h.renderNewPassword(w, r, http.StatusTooManyRequests, id, req, page)
+		h.renderNewPassword(w, r, http.StatusTooManyRequests, id, req, p.Lang, page)
 		return nil
 	}
 	pw, confirm := r.PostForm.Get("new_password"), r.PostForm.Get("confirm_password")
 	page.PasswordError = templates.FieldMessage(pw, maxPasswordLen, templates.MsgPasswordRequired)
 	page.ConfirmError = templates.FieldMessage(confirm, maxPasswordLen, templates.MsgPasswordRequired)
 	if page.PasswordError != "" || page.ConfirmError != "" {
-		h.renderNewPassword(w, r, http.StatusBadRequest, id, req, page)
+		h.renderNewPassword(w, r, http.StatusBadRequest, id, req, p.Lang, page)
 		return nil
 	}
 	if pw != confirm {
 		h.log.LogAttrs(ctx, slog.LevelInfo, "new passwords differ", attrs...)
 		page.Error = templates.MsgPasswordMismatch
-		h.renderNewPassword(w, r, http.StatusBadRequest, id, req, page)
+		h.renderNewPassword(w, r, http.StatusBadRequest, id, req, p.Lang, page)
 		return nil
 	}
 
@@ -140,7 +142,7 @@ func (h *Handler) submitNewPassword(w http.ResponseWriter, r *http.Request) erro
 		// The policy's reason never quotes the password (password.WeakError).
 		h.log.LogAttrs(ctx, slog.LevelInfo, "new password refused by the policy", append(attrs, slog.String("reason", refused.Reason))...)
 		page.Error, page.Reason = templates.MsgPasswordRefused, refused.Reason
-		h.renderNewPassword(w, r, http.StatusBadRequest, id, req, page)
+		h.renderNewPassword(w, r, http.StatusBadRequest, id, req, p.Lang, page)
 		return nil
 	case errors.Is(err, directory.ErrNotFound): // deleted meanwhile
 		return &templates.PageError{Code: http.StatusForbidden, Msg: templates.MsgAccountDisabled, ClientName: clientName(req), Err: err, Attrs: attrs}

@@ -289,7 +289,7 @@ func (h *Handler) renderForm(w http.ResponseWriter, r *http.Request, status int,
 	p.ClientName = clientName(req)
 	p.AuthRequestID = id
 	p.CSRFToken = h.csrf.token(h.csrf.cookie(w, r), id)
-	h.pages.Render(w, r, status, p)
+	h.pages.Render(w, r, status, p, req.UILocales...)
 }
 
 // blocked returns how long the longer of the two throttles still blocks.
@@ -355,6 +355,13 @@ func (h *Handler) rememberTenant(w http.ResponseWriter, slug string) {
 
 // clientName is what the pages call the application: its name, or its id
 // if it has none.
+// languages are the language hints of a page of request req (see
+// templates.Language): the application's ui_locales, then the person's
+// preferred language once the password has told who it is.
+func languages(req Request, preferred string) []string {
+	return append(slices.Clone(req.UILocales), preferred)
+}
+
 func clientName(req Request) string {
 	if req.ClientName != "" {
 		return req.ClientName

@@ -64,6 +64,9 @@ type pendingLogin struct {
 	// AMR (stageNewPassword) is how the person authenticated, for the
 	// login that completes once the new password is set.
 	AMR []string `json:"amr,omitempty"`
+	// Lang is the preferred language of whoever proved the password (the
+	// support user in a support login), for the pages that follow.
+	Lang string `json:"lang,omitempty"`
 	// Support is set for a support login ("jill$john"): the fields above
 	// are then the support user's, who authenticates, and Support names
 	// the person it will act as (support.go).

@@ -99,7 +99,7 @@ func (h *Handler) supportLogin(w http.ResponseWriter, r *http.Request, id string
 	// What the next steps, and the audit of a refusal, know of the support
 	// login: the support user, who authenticates in its home tenant, and
 	// the tenant it acts in; the target only once the rules allow it.
-	pend := pendingLogin{Stage: stageSupport, UserID: actor.ID, Username: actor.Username, HomeSlug: home.Slug,
+	pend := pendingLogin{Stage: stageSupport, UserID: actor.ID, Username: actor.Username, HomeSlug: home.Slug, Lang: actor.PreferredLanguage,
 		HomeTenantID: actor.TenantID, TenantID: actor.TenantID, Account: accountKey,
 		Support: &pendingSupport{TargetUsername: targetName, TenantID: tenant.ID, TenantSlug: tenant.Slug, TenantName: tenant.Name}}
 	refuse := func(refusal directory.SupportRefusal, msg templates.Message) error {
@@ -148,7 +148,7 @@ func (h *Handler) renderSupport(w http.ResponseWriter, r *http.Request, status i
 		ActorUsername: p.Username, Username: p.Support.TargetUsername, TenantName: p.Support.TenantName,
 		ReasonRequired: p.Support.ReasonRequired, Reason: reason,
 		LifetimeMinutes: int(h.sessions.SupportLifetime() / time.Minute), Error: msg,
-	})
+	}, languages(req, p.Lang)...)
 }
 
 // submitSupport serves POST /login/support: the reason given, the rules

@@ -32,7 +32,7 @@ func (h *Handler) offerTenants(w http.ResponseWriter, r *http.Request, id string
 	if len(tenants) < 2 {
 		return false, nil
 	}
-	p := pendingLogin{Stage: stageTenant, UserID: user.ID, Account: accountKey, Username: user.Username,
+	p := pendingLogin{Stage: stageTenant, UserID: user.ID, Account: accountKey, Username: user.Username, Lang: user.PreferredLanguage,
 		HomeSlug: tenants[0].Slug, HomeTenantID: user.TenantID}
 	for _, t := range tenants {
 		p.Tenants = append(p.Tenants, t.ID)
@@ -68,7 +68,7 @@ func (h *Handler) renderChoice(w http.ResponseWriter, r *http.Request, status in
 		page.Tenants = append(page.Tenants, templates.TenantOption{ID: t.ID, Name: t.Name, Slug: t.Slug,
 			Level: string(t.Level), Home: i == 0, Checked: i == 0})
 	}
-	h.pages.Render(w, r, status, page)
+	h.pages.Render(w, r, status, page, languages(req, p.Lang)...)
 	return nil
 }
 

@@ -38,6 +38,8 @@ type authRequest struct {
 	Prompt        []string            `json:"prompt,omitempty"`
 	MaxAge        *uint               `json:"max_age,omitempty"`
 	LoginHint     string              `json:"login_hint,omitempty"`
+	// UILocales is ui_locales, for the language of the login pages.
+	UILocales []string `json:"ui_locales,omitempty"`
 	// MFARequested is true when acr_values asked for multi-factor
 	// authentication (see wantsMFA).
 	MFARequested bool `json:"mfa,omitempty"`

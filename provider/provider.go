@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/zitadel/oidc/v3/pkg/op"
@@ -70,7 +71,8 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 		CodeMethodS256:           true,
 		AuthMethodPost:           true,
 		GrantTypeRefreshToken:    true,
-		SupportedUILocales:       []language.Tag{language.English},
+		// The login pages' languages (templates.Languages).
+		SupportedUILocales: []language.Tag{language.English, language.Dutch, language.German},
 	}
 	opts := []op.Option{
 		// Codes are AES-256-GCM only; the library's default would also
@@ -125,6 +127,8 @@ type LoginRequest struct {
 	Done       bool
 	// MFARequested: the portal asked for multi-factor authentication.
 	MFARequested bool
+	// UILocales is the request's ui_locales, best first.
+	UILocales []string
 }
 
 // ErrInvalidToken is VerifyAccessToken's answer to a token that is not a
@@ -160,7 +164,7 @@ func (p *Provider) LoginRequest(ctx context.Context, id string) (LoginRequest, e
 		name = c.Name
 	}
 	return LoginRequest{ID: a.ID, ClientID: a.ClientID, ClientName: name, LoginHint: a.LoginHint, Done: a.Completed,
-		MFARequested: a.MFARequested}, nil
+		MFARequested: a.MFARequested, UILocales: slices.Clone(a.UILocales)}, nil
 }
 
 // CompleteLogin marks request id as completed by the person in sess.

@@ -81,6 +81,7 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 		State: req.State, Nonce: req.Nonce, Scopes: withDefaultScopes(req.Scopes, c.DefaultScopes), ResponseType: req.ResponseType,
 		ResponseMode: req.ResponseMode, Prompt: req.Prompt, MaxAge: req.MaxAge,
 		LoginHint: req.LoginHint, HintSubject: hintSubject, MFARequested: wantsMFA(req.ACRValues),
+		UILocales: uiLocales(req.UILocales),
 	}
 	if req.CodeChallenge != "" {
 		a.CodeChallenge = &oidc.CodeChallenge{Challenge: req.CodeChallenge, Method: oidc.CodeChallengeMethodS256}
@@ -108,6 +109,23 @@ const (
 	// relying-party libraries send.
 	acrPAPEMultiFactor = "http://schemas.openid.net/pape/policies/2007/06/multi-factor"
 )
+
+// maxUILocales bounds how many ui_locales an authorization request keeps:
+// the login pages only look for the first that is one of theirs.
+const maxUILocales = 8
+
+// uiLocales keeps the first maxUILocales tags of ui_locales, which zitadel
+// has parsed (dropping malformed ones), as strings for the login pages.
+func uiLocales(tags oidc.Locales) []string {
+	var out []string
+	for _, t := range tags {
+		if len(out) == maxUILocales {
+			break
+		}
+		out = append(out, t.String())
+	}
+	return out
+}
 
 // wantsMFA reports whether acr_values ask for multi-factor authentication.
 func wantsMFA(values []string) bool {

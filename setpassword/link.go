@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/gatehouse-id/gatehouse/audit"
 	"github.com/gatehouse-id/gatehouse/directory"
@@ -57,9 +56,9 @@ func (h *Handler) renderLinkForm(w http.ResponseWriter, r *http.Request, status 
 	pg.Link, pg.Token, pg.CSRFToken = f.link, token, h.csrfToken(w, r, f.path)
 	pg.Username, pg.TenantName = l.User.Username, l.Tenant.Name
 	if !l.ExpiresAt.IsZero() {
-		pg.Until = formatTime(l.ExpiresAt)
+		pg.Until = templates.Deadline(l.ExpiresAt)
 	}
-	h.pages.Render(w, r, status, pg)
+	h.pages.Render(w, r, status, pg, l.User.PreferredLanguage)
 }
 
 // linkError answers a link that cannot be used with the page that says
@@ -161,7 +160,7 @@ func (h *Handler) submitLink(w http.ResponseWriter, r *http.Request, f flow) err
 	if next.url != "" {
 		done.SignInURL, done.PortalName = next.url, next.name
 	}
-	h.pages.Render(w, r, http.StatusOK, done)
+	h.pages.Render(w, r, http.StatusOK, done, u.PreferredLanguage)
 	return nil
 }
 
@@ -239,11 +238,4 @@ func (h *Handler) mfaRequired(r *http.Request, u directory.User, attrs []slog.At
 		return false
 	}
 	return dec.Required
-}
-
-// formatTime writes t in UTC as the pages write dates: "15 March 2026 at
-// 09:00 UTC". The person's time zone is not known.
-func formatTime(t time.Time) string {
-	t = t.UTC()
-	return fmt.Sprintf("%d %s %d at %s UTC", t.Day(), t.Month(), t.Year(), t.Format("15:04"))
 }

@@ -119,7 +119,7 @@ func New(cfg Config) (*Handler, error) {
 	if h.resetLifetime == 0 {
 		h.resetLifetime = directory.DefaultResetLifetime
 	}
-	h.pages = templates.NewPages(cfg.Templates, h.log, "set-password page")
+	h.pages = templates.NewPages(cfg.Templates, h.log, "set-password page", cfg.SecureCookies)
 	return h, nil
 }
 

@@ -1,7 +1,6 @@
 package templates
 
 import (
-	"fmt"
 	"html/template"
 	"time"
 )
@@ -143,7 +142,7 @@ func (p AccountPage) SupportForm(scope string) SupportForm {
 	if scope == "tenant" {
 		open = p.Support.Tenant.Open()
 	}
-	return SupportForm{CSRFToken: p.CSRFToken, Scope: scope, Enable: !open, Window: p.Support.WindowText()}
+	return SupportForm{CSRFToken: p.CSRFToken, Scope: scope, Enable: !open, Window: p.Support.Window}
 }
 
 // SupportForm is what the "account_support_form" partial draws.
@@ -152,7 +151,7 @@ type SupportForm struct {
 	Scope     string
 	// Enable is true for the form that opens a window of Window.
 	Enable bool
-	Window string
+	Window time.Duration
 }
 
 // CodeField is what the "account_code_field" partial draws: the input's
@@ -185,10 +184,6 @@ type AccountSupport struct {
 // ByConsent reports whether support needs a consent in the tenant.
 func (s AccountSupport) ByConsent() bool { return s.Mode == "consent" }
 
-// WindowText writes Window for a button: "24 hours", "1 hour", "3 days",
-// "1 hour 30 minutes".
-func (s AccountSupport) WindowText() string { return durationText(s.Window) }
-
 // Deadline is when an open window closes; the zero Deadline means none is
 // open.
 type Deadline time.Time
@@ -196,37 +191,9 @@ type Deadline time.Time
 // Open reports whether there is a window.
 func (d Deadline) Open() bool { return !time.Time(d).IsZero() }
 
-// Text writes the deadline plainly, in UTC: "2 March 2026 at 12:00 UTC".
-func (d Deadline) Text() string { return time.Time(d).UTC().Format("2 January 2006 at 15:04 UTC") }
-
 // Machine writes the deadline for a <time datetime> attribute (RFC 3339,
 // UTC).
 func (d Deadline) Machine() string { return time.Time(d).UTC().Format(time.RFC3339) }
-
-func durationText(d time.Duration) string {
-	plural := func(n int64, unit string) string {
-		if n == 1 {
-			return "1 " + unit
-		}
-		return fmt.Sprintf("%d %ss", n, unit)
-	}
-	switch {
-	case d <= 0:
-		return "0 minutes"
-	case d >= 48*time.Hour && d%(24*time.Hour) == 0:
-		return plural(int64(d/(24*time.Hour)), "day")
-	case d%time.Hour == 0:
-		return plural(int64(d/time.Hour), "hour")
-	case d < time.Hour:
-		return plural(int64((d+time.Minute-1)/time.Minute), "minute")
-	default:
-		h, m := d/time.Hour, (d%time.Hour+time.Minute-1)/time.Minute
-		if m == 60 {
-			return plural(int64(h+1), "hour")
-		}
-		return plural(int64(h), "hour") + " " + plural(int64(m), "minute")
-	}
-}
 
 // AccountEnrolPage sets up an authenticator app chosen by the person: the
 // QR code and key, then the first code.

@@ -41,7 +41,7 @@ type AccountProfile struct {
 type ProfileField struct {
 	ID           string
 	Name         string // the form field, and the directory's field name
-	Label        string
+	Label        string // the label's message id (locales)
 	Type         string
 	Autocomplete string
 	Value        string
@@ -54,12 +54,12 @@ type ProfileField struct {
 func (p AccountPage) ProfileFields() []ProfileField {
 	pr := p.Profile
 	fields := []ProfileField{
-		{ID: "display-name", Name: "display_name", Label: "Display name", Type: "text", Autocomplete: "name", Value: pr.DisplayName},
-		{ID: "given-name", Name: "given_name", Label: "Given name", Type: "text", Autocomplete: "given-name", Value: pr.GivenName},
-		{ID: "family-name", Name: "family_name", Label: "Family name", Type: "text", Autocomplete: "family-name", Value: pr.FamilyName},
-		{ID: "phone", Name: "phone", Label: "Phone", Type: "tel", Autocomplete: "tel", Value: pr.Phone},
-		{ID: "job-title", Name: "job_title", Label: "Job title", Type: "text", Autocomplete: "organization-title", Value: pr.JobTitle},
-		{ID: "office-location", Name: "office_location", Label: "Office location", Type: "text", Autocomplete: "off", Value: pr.OfficeLocation},
+		{ID: "display-name", Name: "display_name", Label: "account.profile.display_name", Type: "text", Autocomplete: "name", Value: pr.DisplayName},
+		{ID: "given-name", Name: "given_name", Label: "account.profile.given_name", Type: "text", Autocomplete: "given-name", Value: pr.GivenName},
+		{ID: "family-name", Name: "family_name", Label: "account.profile.family_name", Type: "text", Autocomplete: "family-name", Value: pr.FamilyName},
+		{ID: "phone", Name: "phone", Label: "account.profile.phone", Type: "tel", Autocomplete: "tel", Value: pr.Phone},
+		{ID: "job-title", Name: "job_title", Label: "account.profile.job_title", Type: "text", Autocomplete: "organization-title", Value: pr.JobTitle},
+		{ID: "office-location", Name: "office_location", Label: "account.profile.office_location", Type: "text", Autocomplete: "off", Value: pr.OfficeLocation},
 	}
 	for i := range fields {
 		if fields[i].Name == pr.ErrorField {
@@ -78,7 +78,7 @@ type LanguageOption struct {
 
 // profileLanguages are the languages the select offers; each label is in
 // its own language.
-var profileLanguages = []LanguageOption{{"", "(not set)", false}, {"en", "English", false}, {"nl", "Nederlands", false}, {"de", "Deutsch", false}}
+var profileLanguages = []LanguageOption{{"", "", false}, {"en", "English", false}, {"nl", "Nederlands", false}, {"de", "Deutsch", false}}
 
 // LanguageOptions are the options of the preferred-language select, the
 // profile's selected. A stored tag the select does not offer ("de-CH",

@@ -187,7 +187,7 @@ func TestAccountSupportSection(t *testing.T) {
 			[]string{"<strong>Allowed.</strong> Acme IoT lets your provider's support staff sign in as you", "There is nothing to enable"}},
 		{"permission, admin", AccountPage{CSRFToken: "tok", Support: permAdmin}, nil, nil},
 		{"permission, windows left open", AccountPage{CSRFToken: "tok", Support: leftOpen}, []string{disableSelf, disableTenant},
-			[]string{"It would only matter if\nAcme IoT came to require consent", "this would only matter if Acme IoT came to require consent"}},
+			[]string{"It would only matter if Acme IoT came to require consent", "this would only matter if Acme IoT came to require consent"}},
 		{"support session", AccountPage{SupportActor: "jill", SupportActorTenant: "acme-iot", Policy: "optional", Enrolled: true, Support: openAdmin}, nil,
 			[]string{"Support (jill of acme-iot) is acting as this account: its sign-in settings cannot be changed.", `id="support-tenant-state"`}},
 	} {
@@ -230,13 +230,23 @@ func TestAccountSupportSessionHidesTOTPForms(t *testing.T) {
 }
 
 func TestDurationText(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		time.Hour: "1 hour", 24 * time.Hour: "24 hours", 36 * time.Hour: "36 hours", 48 * time.Hour: "2 days",
-		30 * 24 * time.Hour: "30 days", 90 * time.Minute: "1 hour 30 minutes", 150 * time.Minute: "2 hours 30 minutes",
-		61 * time.Minute: "1 hour 1 minute", 45 * time.Minute: "45 minutes",
+	cats, err := loadCatalogs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lang, cases := range map[string]map[time.Duration]string{
+		"en": {
+			time.Hour: "1 hour", 24 * time.Hour: "24 hours", 36 * time.Hour: "36 hours", 48 * time.Hour: "2 days",
+			30 * 24 * time.Hour: "30 days", 90 * time.Minute: "1 hour 30 minutes", 150 * time.Minute: "2 hours 30 minutes",
+			61 * time.Minute: "1 hour 1 minute", 45 * time.Minute: "45 minutes",
+		},
+		"nl": {time.Hour: "1 uur", 24 * time.Hour: "24 uur", 48 * time.Hour: "2 dagen", 90 * time.Minute: "1 uur en 30 minuten", 1 * time.Minute: "1 minuut"},
+		"de": {time.Hour: "1 Stunde", 24 * time.Hour: "24 Stunden", 48 * time.Hour: "2 Tage", 90 * time.Minute: "1 Stunde und 30 Minuten", 1 * time.Minute: "1 Minute"},
 	} {
-		if got := durationText(d); got != want {
-			t.Errorf("durationText(%v) = %q, want %q", d, got, want)
+		for d, want := range cases {
+			if got, err := cats[lang].duration(d); err != nil || string(got) != want {
+				t.Errorf("%s: duration(%v) = %q, %v; want %q", lang, d, got, err, want)
+			}
 		}
 	}
 }

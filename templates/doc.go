@@ -6,8 +6,12 @@
 // Every page shares one layout (html/layout.html). Pages are typed values
 // (LoginPage, ErrorPage, LoggedOutPage) so that a handler cannot hand a
 // template data it does not expect. Handlers never carry English text: they
-// pick a Message, and the words for it live in the page's template, which is
-// where a later translation will look for them.
+// pick a Message, and the words for it live in the catalogs, locales/en.json,
+// nl.json and de.json, which the templates call by id ({{t "login.title"}},
+// {{msg .Error}}). Language picks the language of a page: the layout's
+// switch (?lang=nl, remembered in a cookie), the handler's hints (ui_locales,
+// the person's preferred language), Accept-Language, English (language.go,
+// catalog.go; docs/pages.md).
 //
 // Pages (NewPages) serves them for one part of Gatehouse, the login or the
 // account page, the same way: security headers on every response, errors

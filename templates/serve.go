@@ -50,15 +50,19 @@ type Pages struct {
 	// what names the part in log lines ("login page", "account page").
 	what      string
 	crossSite *http.CrossOriginProtection
+	// secure marks the language cookie Secure.
+	secure bool
 }
 
 // NewPages returns the Pages of the part called what, rendering set and
-// logging to log (discarded if nil).
-func NewPages(set *Set, log *slog.Logger, what string) *Pages {
+// logging to log (discarded if nil). secureCookies marks the cookie of the
+// language switch Secure, as the part's other cookies; it is false only in
+// plain-HTTP development.
+func NewPages(set *Set, log *slog.Logger, what string, secureCookies bool) *Pages {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	p := &Pages{set: set, log: log, what: what, crossSite: http.NewCrossOriginProtection()}
+	p := &Pages{set: set, log: log, what: what, crossSite: http.NewCrossOriginProtection(), secure: secureCookies}
 	// net/http's CrossOriginProtection refuses cross-origin POSTs from
 	// browsers; the refusal is the "form expired" page.
 	p.crossSite.SetDenyHandler(p.Handle(func(w http.ResponseWriter, r *http.Request) error {
@@ -75,7 +79,8 @@ func (p *Pages) Route(mux *http.ServeMux, pattern string, fn func(w http.Respons
 
 // Handle adapts fn, which writes a response and returns nil or writes
 // nothing and returns an error, to http.Handler. It sets the security
-// headers before fn runs, so that redirects carry them too, and renders
+// headers, and the language cookie when the request comes from the
+// language switch, before fn runs, so that redirects carry them too, and renders
 // fn's error as the error page: a *PageError with its own status and
 // message, anything else as a 500. Server errors are logged at Error,
 // refusals at Warn; neither ever includes form values, cookies, codes or
@@ -83,6 +88,7 @@ func (p *Pages) Route(mux *http.ServeMux, pattern string, fn func(w http.Respons
 func (p *Pages) Handle(fn func(w http.ResponseWriter, r *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		SetSecurityHeaders(w.Header())
+		RememberLanguage(w, r, p.secure)
 		err := fn(w, r)
 		if err == nil {
 			return
@@ -106,12 +112,17 @@ func (p *Pages) Handle(fn func(w http.ResponseWriter, r *http.Request) error) ht
 	})
 }
 
-// Render writes page pg with status. It renders into a buffer first, so
-// that a failing template becomes a plain 500 instead of half a page behind
-// a 200.
-func (p *Pages) Render(w http.ResponseWriter, r *http.Request, status int, pg Page) {
+// Render writes page pg with status, in the language Language picks for r
+// and hints (the handler's, best first: the authorization request's
+// ui_locales, the person's preferred language), with the language switch
+// (switchTarget). It renders into a buffer first, so that a failing
+// template becomes a plain 500 instead of half a page behind a 200.
+func (p *Pages) Render(w http.ResponseWriter, r *http.Request, status int, pg Page, hints ...string) {
+	f := Frame{Lang: Language(r, hints...), Support: SupportBannerFrom(r.Context())}
+	path, query, ok := switchTarget(r, pg)
+	f.Path, f.Query, f.NoSwitch = path, query, !ok
 	var buf bytes.Buffer
-	if err := p.set.ExecuteWith(&buf, pg, SupportBannerFrom(r.Context())); err != nil {
+	if err := p.set.Render(&buf, pg, f); err != nil {
 		p.log.LogAttrs(r.Context(), slog.LevelError, "render "+p.what, slog.String("err", err.Error()))
 		http.Error(w, "Something went wrong on our side. Please try again later.", http.StatusInternalServerError)
 		return

@@ -37,8 +37,8 @@ type SetPasswordPage struct {
 	// Username and TenantName say whose password this is.
 	Username   string
 	TenantName string
-	// Until is when the link stops working, written out.
-	Until string
+	// Until is when the link stops working.
+	Until Deadline
 	// Error is MsgPasswordMismatch, MsgPasswordRefused (with Reason) or
 	// MsgTooManyAttempts (with RetryMinutes).
 	Error Message

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // checkAccessible checks what every form page must hold: no id twice,
@@ -42,7 +43,7 @@ func checkAccessible(t *testing.T, got string) {
 
 func TestSetPasswordPage(t *testing.T) {
 	base := SetPasswordPage{Link: LinkInvitation, Token: "sec-ret", CSRFToken: "tok", Username: "pat", TenantName: "Acme IoT",
-		Until: "15 March 2026 at 09:00 UTC"}
+		Until: Deadline(time.Date(2026, time.March, 15, 9, 0, 0, 0, time.UTC))}
 	with := func(edit func(*SetPasswordPage)) SetPasswordPage {
 		p := base
 		edit(&p)

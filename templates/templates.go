@@ -8,9 +8,12 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"net/url"
+
+	"golang.org/x/text/language"
 )
 
-//go:embed html/*.html static/*
+//go:embed html/*.html static/* locales/*.json
 var files embed.FS
 
 // ProductName is shown on every page and in every title.
@@ -22,9 +25,10 @@ var pageNames = [...]string{"login", "tenant_choice", "support", "totp", "totp_e
 	"logged_out", "account", "account_signin", "account_enrol", "account_recovery_codes",
 	"set_password", "link_problem", "password_set", "forgot_password", "reset_sent"}
 
-// Set is the parsed pages. It is safe for concurrent use.
+// Set is the parsed pages, in every language. It is safe for concurrent
+// use.
 type Set struct {
-	pages map[string]*template.Template
+	pages map[string]*template.Template // by "<lang>/<name>"
 }
 
 // Page is the data of one page. Only this package's page types implement it,
@@ -136,10 +140,15 @@ func (EnrolPage) templateName() string         { return "totp_enrol" }
 func (RecoveryCodesPage) templateName() string { return "recovery_codes" }
 func (LoggedOutPage) templateName() string     { return "logged_out" }
 
-// New parses every page. It fails only if a template is broken, which the
-// tests catch; callers treat an error as fatal at start.
+// New parses every page in every language. It fails only if a template or
+// a catalog is broken, which the tests catch; callers treat an error as
+// fatal at start.
 func New() (*Set, error) {
 	css, err := fs.ReadFile(files, "static/gatehouse.css")
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	cats, err := loadCatalogs()
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
@@ -147,41 +156,72 @@ func New() (*Set, error) {
 	// The style sheet URL carries a hash of its content, so that browsers may
 	// cache it for a year and still get a new one with a new release.
 	cssURL := StaticPath + "gatehouse.css?v=" + hex.EncodeToString(sum[:6])
-	funcs := template.FuncMap{
-		"product":    func() string { return ProductName },
-		"stylesheet": func() string { return cssURL },
-	}
-	s := &Set{pages: make(map[string]*template.Template, len(pageNames))}
-	for _, name := range pageNames {
-		t, err := template.New(name).Funcs(funcs).Option("missingkey=error").
-			ParseFS(files, "html/layout.html", "html/partials.html", "html/"+name+".html")
-		if err != nil {
-			return nil, fmt.Errorf("templates: parse %s: %w", name, err)
+	s := &Set{pages: make(map[string]*template.Template, len(pageNames)*len(pageLanguages))}
+	for _, lang := range pageLanguages {
+		funcs := cats[lang.String()].funcs(lang)
+		funcs["product"] = func() string { return ProductName }
+		funcs["stylesheet"] = func() string { return cssURL }
+		for _, name := range pageNames {
+			t, err := template.New(name).Funcs(funcs).Option("missingkey=error").
+				ParseFS(files, "html/layout.html", "html/partials.html", "html/"+name+".html")
+			if err != nil {
+				return nil, fmt.Errorf("templates: parse %s: %w", name, err)
+			}
+			s.pages[lang.String()+"/"+name] = t
 		}
-		s.pages[name] = t
 	}
 	return s, nil
 }
 
-// Execute writes page p to w. Callers that write to an http.ResponseWriter
-// should render into a buffer first, so that a failing template never leaves
-// half a page behind a 200.
-func (s *Set) Execute(w io.Writer, p Page) error { return s.ExecuteWith(w, p, nil) }
-
-// view is what the layout renders: the page, and the support banner when
-// a support user acts in this browser. Pages see only their own data.
-type view struct {
-	Page    Page
-	Support *SupportBanner
-}
+// Execute writes page p to w, in English. Callers that write to an
+// http.ResponseWriter should render into a buffer first, so that a failing
+// template never leaves half a page behind a 200.
+func (s *Set) Execute(w io.Writer, p Page) error { return s.Render(w, p, Frame{}) }
 
 // ExecuteWith is Execute with the support banner b on top (none if nil).
 func (s *Set) ExecuteWith(w io.Writer, p Page, b *SupportBanner) error {
-	t, ok := s.pages[p.templateName()]
+	return s.Render(w, p, Frame{Support: b})
+}
+
+// Frame is what the layout draws around a page.
+type Frame struct {
+	// Lang is the language of the page (Language); English if it is not
+	// one of Languages.
+	Lang language.Tag
+	// Support is the support banner on top, if any.
+	Support *SupportBanner
+	// Path and Query are the page's address, which the language switch's
+	// links keep ("?lang=nl" alone if both are empty); NoSwitch leaves the
+	// switch out.
+	Path     string
+	Query    url.Values
+	NoSwitch bool
+}
+
+// view is what the layout renders: the page, the support banner when a
+// support user acts in this browser, and the language switch. Pages see
+// only their own data.
+type view struct {
+	Page      Page
+	Support   *SupportBanner
+	Languages []LanguageLink
+}
+
+// Render writes page p to w in frame f.
+func (s *Set) Render(w io.Writer, p Page, f Frame) error {
+	lang, ok := match(f.Lang)
+	if !ok {
+		lang = language.English
+	}
+	t, ok := s.pages[lang.String()+"/"+p.templateName()]
 	if !ok {
 		return fmt.Errorf("templates: no page %q", p.templateName())
 	}
-	if err := t.ExecuteTemplate(w, "layout", view{Page: p, Support: b}); err != nil {
+	v := view{Page: p, Support: f.Support}
+	if !f.NoSwitch {
+		v.Languages = switchLinks(f.Path, f.Query, lang)
+	}
+	if err := t.ExecuteTemplate(w, "layout", v); err != nil {
 		return fmt.Errorf("templates: render %s: %w", p.templateName(), err)
 	}
 	return nil

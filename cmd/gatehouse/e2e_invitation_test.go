@@ -101,7 +101,8 @@ func TestInvitationEndToEnd(t *testing.T) {
 		t.Errorf("invitation mail in %q: %q", msg.Language, msg.Subject)
 	}
 
-	// The link: choose a password, then on to the web portal's login.
+	// The link: choose a password, then on to the web portal's login. The
+	// pages speak nina's preferred language, Dutch, as her mail does.
 	b := h.browser()
 	page, body := b.get(link)
 	if page.StatusCode != http.StatusOK || page.Header.Get("Referrer-Policy") != "no-referrer" {
@@ -109,8 +110,8 @@ func TestInvitationEndToEnd(t *testing.T) {
 	}
 	const pw = "tulip canal bicycle 1887"
 	resp, body := b.choosePassword(page, body, pw)
-	cont := regexp.MustCompile(`<a class="button" href="([^"]+)">Continue to Demo web portal</a>`).FindStringSubmatch(body)
-	if resp.StatusCode != http.StatusOK || cont == nil || !strings.Contains(body, "estimated strength") {
+	cont := regexp.MustCompile(`<a class="button" href="([^"]+)">Verder naar Demo web portal</a>`).FindStringSubmatch(body)
+	if resp.StatusCode != http.StatusOK || cont == nil || !strings.Contains(body, "geschatte sterkte") || !strings.Contains(body, `<html lang="nl">`) {
 		t.Fatalf("after the password, want the done page with a button to the portal; got %d: %.600s", resp.StatusCode, body)
 	}
 	resp, body = b.get(html.UnescapeString(cont[1]))
@@ -173,6 +174,9 @@ func TestInvitationEndToEnd(t *testing.T) {
 
 // forgotLinkRE finds the login page's "Forgot password?" link.
 var forgotLinkRE = regexp.MustCompile(`href="(/password/forgot\?[^"]+)"`)
+
+// langLinkRE matches a link of the language switch.
+var langLinkRE = regexp.MustCompile(`href="([^"]*(?:\?|&amp;)lang=[a-z]+)"`)
 
 // TestPasswordResetEndToEnd: a person who forgot its password follows
 // "Forgot password?" from a portal's login page; the answer is the same

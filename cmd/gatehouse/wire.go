@@ -401,7 +401,7 @@ func (l loginRequests) LoginRequest(ctx context.Context, id string) (login.Reque
 		return login.Request{}, err
 	}
 	return login.Request{ID: r.ID, ClientID: r.ClientID, ClientName: r.ClientName, LoginHint: r.LoginHint, Done: r.Done,
-		MFARequested: r.MFARequested}, nil
+		MFARequested: r.MFARequested, UILocales: r.UILocales}, nil
 }
 
 func (l loginRequests) CompleteLogin(ctx context.Context, id string, s session.Session) error {
