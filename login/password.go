@@ -18,6 +18,11 @@ import (
 	"github.com/gatehouse-id/gatehouse/totppage"
 )
 
+// TenantCookie remembers the last tenant signed in to in this browser
+// (its slug): the login form starts with it, and the pages take its look
+// (cmd's branding) until a session says otherwise.
+const TenantCookie = "gatehouse_tenant"
+
 const (
 	// maxRequestIDLen bounds the authRequestID we pass to the provider.
 	maxRequestIDLen = 512
@@ -31,7 +36,7 @@ const (
 	// tenantCookieName remembers the last tenant signed in to, so that the
 	// next sign-in on this browser starts with it filled in. It holds a slug,
 	// nothing secret, but nothing needs to read it from script either.
-	tenantCookieName   = "gatehouse_tenant"
+	tenantCookieName   = TenantCookie
 	tenantCookieMaxAge = 365 * 24 * time.Hour
 )
 

@@ -118,7 +118,7 @@ func (p *Pages) Handle(fn func(w http.ResponseWriter, r *http.Request) error) ht
 // (switchTarget). It renders into a buffer first, so that a failing
 // template becomes a plain 500 instead of half a page behind a 200.
 func (p *Pages) Render(w http.ResponseWriter, r *http.Request, status int, pg Page, hints ...string) {
-	f := Frame{Lang: Language(r, hints...), Support: SupportBannerFrom(r.Context())}
+	f := Frame{Lang: Language(r, hints...), Support: SupportBannerFrom(r.Context()), Brand: BrandFrom(r.Context())}
 	path, query, ok := switchTarget(r, pg)
 	f.Path, f.Query, f.NoSwitch = path, query, !ok
 	var buf bytes.Buffer

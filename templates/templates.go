@@ -190,6 +190,8 @@ type Frame struct {
 	Lang language.Tag
 	// Support is the support banner on top, if any.
 	Support *SupportBanner
+	// Brand is the tenant's look, if the page belongs to one.
+	Brand *Brand
 	// Path and Query are the page's address, which the language switch's
 	// links keep ("?lang=nl" alone if both are empty); NoSwitch leaves the
 	// switch out.
@@ -204,6 +206,7 @@ type Frame struct {
 type view struct {
 	Page      Page
 	Support   *SupportBanner
+	Brand     *Brand
 	Languages []LanguageLink
 }
 
@@ -217,7 +220,7 @@ func (s *Set) Render(w io.Writer, p Page, f Frame) error {
 	if !ok {
 		return fmt.Errorf("templates: no page %q", p.templateName())
 	}
-	v := view{Page: p, Support: f.Support}
+	v := view{Page: p, Support: f.Support, Brand: f.Brand}
 	if !f.NoSwitch {
 		v.Languages = switchLinks(f.Path, f.Query, lang)
 	}

@@ -345,7 +345,8 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 		portal.Routes(mux)
 		mux.Handle("GET /{$}", http.RedirectHandler("/demo/", http.StatusFound))
 	}
-	a.handler = requestid.Middleware(withRequestTimeout(withSupportBanner(mux, sessions), requestTimeout))
+	a.handler = requestid.Middleware(withRequestTimeout(withBranding(withSupportBanner(mux, sessions), sessions, a.directory),
+		requestTimeout))
 	return nil
 }
 
