@@ -31,6 +31,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("Support", func(t *testing.T) { t.Parallel(); browseSupport(t, c) })
 	t.Run("LanguageSwitch", func(t *testing.T) { t.Parallel(); browseLanguageSwitch(t, c) })
 	t.Run("Invitation", func(t *testing.T) { t.Parallel(); browseInvitation(t, c) })
+	t.Run("OtherPages", func(t *testing.T) { t.Parallel(); browseEveryOtherPage(t, c) })
 
 	// Carol's day, one node and one browser: she signs in and sets up TOTP,
 	// opens the second portal without a prompt, and logs out. Each step
