@@ -52,6 +52,8 @@ type Log struct {
 	store  Appender
 	now    func() time.Time
 	logger *slog.Logger
+	// observe, if not nil, sees each event once it is appended.
+	observe func(context.Context, Event)
 }
 
 // New returns a Log that stores events in store (a Store, or anything that
@@ -65,6 +67,18 @@ func New(store Appender, now func() time.Time, logger *slog.Logger) *Log {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Log{store: store, now: now, logger: logger}
+}
+
+// WithObserver returns a Log like l (the same store, clock and logger)
+// that also hands each event it has appended to observe: for counters of
+// what is audited (package metrics), without the code that records events
+// knowing of them. observe runs on the caller's goroutine, so it must be
+// quick; it sees the details, which it must keep to itself. With RecordIn,
+// an event whose transaction then fails to commit has been observed.
+func (l *Log) WithObserver(observe func(context.Context, Event)) *Log {
+	c := *l
+	c.observe = observe
+	return &c
 }
 
 // Record stores e and logs it. An empty ID becomes a new UUIDv7 and a zero
@@ -112,6 +126,9 @@ func (l *Log) RecordIn(ctx context.Context, to Appender, e Event) error {
 	}
 	l.logger.InfoContext(ctx, "audit", "event_id", e.ID, "action", e.Action, "tenant_id", e.TenantID,
 		"actor", e.Actor, "target", e.Target)
+	if l.observe != nil {
+		l.observe(ctx, e)
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package audit_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -310,5 +311,29 @@ func TestNewDefaults(t *testing.T) {
 	got := s.stored()[0].Time
 	if got.Location() != time.UTC || got.Before(before.Truncate(time.Microsecond)) || got.After(time.Now()) {
 		t.Errorf("time = %v, want now in UTC", got)
+	}
+}
+
+// TestObserverSeesStoredEventsOnly: an observer sees each event Record
+// stored, once, and not those it refused; the Log it came from observes
+// nothing.
+func TestObserverSeesStoredEventsOnly(t *testing.T) {
+	l, s, _ := recorder(t)
+	var seen []string
+	observed := l.WithObserver(func(_ context.Context, e audit.Event) { seen = append(seen, e.Action+" "+e.ID) })
+	if err := observed.Record(t.Context(), valid()); err != nil {
+		t.Fatal(err)
+	}
+	bad := valid()
+	bad.Action = "Not An Action"
+	if err := observed.Record(t.Context(), bad); err == nil {
+		t.Fatal("an invalid event was recorded")
+	}
+	if err := l.Record(t.Context(), valid()); err != nil {
+		t.Fatal(err)
+	}
+	stored := s.stored()
+	if len(stored) != 2 || len(seen) != 1 || seen[0] != "totp.locked "+stored[0].ID {
+		t.Errorf("observed %q of %d stored events, want the first one only", seen, len(stored))
 	}
 }

@@ -45,6 +45,12 @@ type Config struct {
 	MaxFailures int
 	// LockFor is how long a lock lasts (DefaultLockFor if 0).
 	LockFor time.Duration
+	// OnFailure, if not nil, is called for each wrong (or replayed) code
+	// counted against its user, and OnThrottled for each attempt refused
+	// unchecked because its user must wait, is locked, or has another
+	// attempt being checked: for metrics, which nothing else here feeds
+	// (failures below the lock are not audited). Both must be quick.
+	OnFailure, OnThrottled func()
 }
 
 // Service is TOTP two-factor authentication for every user. It keeps no
@@ -60,6 +66,8 @@ type Service struct {
 	now         func() time.Time
 	maxFailures int
 	lockFor     time.Duration
+	onFailure   func()
+	onThrottled func()
 }
 
 // New returns a Service for cfg, or an error naming what is missing or
@@ -88,6 +96,13 @@ func New(cfg Config) (*Service, error) {
 		recoveryKey: append([]byte(nil), cfg.RecoveryKey...),
 		issuer:      cfg.Issuer, audit: cfg.Audit, now: cfg.Now,
 		maxFailures: cfg.MaxFailures, lockFor: cfg.LockFor,
+		onFailure: cfg.OnFailure, onThrottled: cfg.OnThrottled,
+	}
+	if s.onFailure == nil {
+		s.onFailure = func() {}
+	}
+	if s.onThrottled == nil {
+		s.onThrottled = func() {}
 	}
 	if s.now == nil {
 		s.now = time.Now

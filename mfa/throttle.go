@@ -74,6 +74,7 @@ func (s *Service) checkThrottle(ctx context.Context, userID string) (release fun
 		return nil, fmt.Errorf("mfa: take attempt of user %s: %w", userID, err)
 	}
 	if !won {
+		s.onThrottled()
 		return nil, &WaitError{Wait: time.Second}
 	}
 	release = func() {
@@ -94,6 +95,7 @@ func (s *Service) checkThrottle(ctx context.Context, userID string) (release fun
 		}
 		if d > 0 {
 			release()
+			s.onThrottled()
 			return nil, &WaitError{Wait: d, Locked: k.locked}
 		}
 	}
@@ -104,6 +106,7 @@ func (s *Service) failed(ctx context.Context, sub Subject, cause error) error {
 	if err != nil {
 		return fmt.Errorf("mfa: count failed attempt of user %s: %w", sub.UserID, err)
 	}
+	s.onFailure()
 	if n < int64(s.maxFailures) {
 		if err := s.kv.Set(ctx, waitPrefix+sub.UserID, []byte(strconv.FormatInt(n, 10)), waitAfter(n)); err != nil {
 			return fmt.Errorf("mfa: count failed attempt of user %s: %w", sub.UserID, err)

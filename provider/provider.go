@@ -34,6 +34,11 @@ type Deps struct {
 	// Audit records support access: every token issued in a support
 	// session or by token exchange, and every refusal. Required.
 	Audit func(context.Context, audit.Event) error
+	// Issued, if not nil, is told of each token response the token
+	// endpoint gives: the grant type (authorization_code, refresh_token,
+	// client_credentials, token_exchange) and the client's id. It is on
+	// the hot path of machine tokens, so it must be quick: a counter.
+	Issued func(grantType, clientID string)
 }
 
 // Provider is the assembled OpenID provider.
@@ -58,11 +63,14 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 	if deps.Audit == nil {
 		return nil, errors.New("provider: Deps.Audit is required")
 	}
+	if deps.Issued == nil {
+		deps.Issued = func(string, string) {}
+	}
 	codeCrypto := op.NewAES256GCMCrypto(cfg.CodeKey, "code-1")
 	st := &storage{
 		codes: codeCrypto,
 		cfg:   &cfg, dir: deps.Directory, grants: deps.Grants, keys: deps.Keys, kv: deps.Ephemeral,
-		sessions: deps.Sessions, health: deps.Health, log: cfg.Logger, audit: deps.Audit,
+		sessions: deps.Sessions, health: deps.Health, log: cfg.Logger, audit: deps.Audit, issued: deps.Issued,
 		requests: &authRequests{kv: deps.Ephemeral, lifetime: cfg.AuthRequestLifetime, now: cfg.Now},
 	}
 	opCfg := &op.Config{

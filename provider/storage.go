@@ -41,7 +41,9 @@ type storage struct {
 	health   func(context.Context) error
 	// audit records support access (support.go).
 	audit func(context.Context, audit.Event) error
-	log   *slog.Logger
+	// issued is told of each token response (Deps.Issued).
+	issued func(grantType, clientID string)
+	log    *slog.Logger
 	// codes encrypts authorization codes (the library's op.Crypto, with
 	// the code key); a replay is only marked for a code it decrypts, so
 	// that made-up codes write nothing.

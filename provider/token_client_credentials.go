@@ -37,5 +37,6 @@ func (s *Server) ClientCredentialsExchange(ctx context.Context, r *op.ClientRequ
 	if err != nil {
 		return nil, s.serverError(ctx, "mint client credentials token", err)
 	}
+	s.store.issued("client_credentials", c.ID)
 	return op.NewResponse(tokenResponse(ts, "", scopes, s.store.cfg.Now())), nil
 }

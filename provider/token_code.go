@@ -92,6 +92,7 @@ func (s *Server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 	}
 	s.store.log.InfoContext(ctx, "tokens issued", "grant_type", "authorization_code", "client_id", c.ID,
 		"user_id", a.UserID, "sid", a.SessionID, "refresh", refreshToken != "")
+	s.store.issued("authorization_code", c.ID)
 	return op.NewResponse(tokenResponse(ts, refreshToken, a.Scopes, s.store.cfg.Now())), nil
 }
 

@@ -150,6 +150,7 @@ func (s *Server) TokenExchange(ctx context.Context, r *op.ClientRequest[oidc.Tok
 	}
 	s.store.log.InfoContext(ctx, "tokens issued", "grant_type", "token_exchange", "client_id", c.ID,
 		"user_id", access.Target.ID, "actor_id", access.Actor.ID)
+	s.store.issued("token_exchange", c.ID)
 	return op.NewResponse(&oidc.TokenExchangeResponse{
 		AccessToken: ts.accessToken, IssuedTokenType: oidc.AccessTokenType, TokenType: oidc.BearerToken,
 		ExpiresIn: expiresIn(ts.expiresAt, s.store.cfg.Now()), Scopes: scopes,

@@ -151,6 +151,7 @@ func (s *Server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 		return nil, s.serverError(ctx, "mint tokens", err)
 	}
 	s.store.log.InfoContext(ctx, "tokens issued", "grant_type", "refresh_token", "client_id", c.ID, "user_id", old.Subject, "sid", old.SessionID)
+	s.store.issued("refresh_token", c.ID)
 	return op.NewResponse(tokenResponse(ts, token, scopes, s.store.cfg.Now())), nil
 }
 

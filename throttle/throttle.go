@@ -43,6 +43,8 @@ type Limiter struct {
 	name   string
 	prefix string
 	policy Policy
+	// blocked, if not nil, is told of each key found blocked.
+	blocked func(name string)
 }
 
 // New returns a Limiter that keeps its counters in kv under
@@ -57,6 +59,15 @@ func New(kv ephemeral.Store, name string, p Policy) *Limiter {
 		panic(fmt.Sprintf("throttle: invalid policy for %q: limit %d, window %v", name, p.Limit, p.Window))
 	}
 	return &Limiter{kv: kv, name: name, prefix: "throttle:" + name + ":", policy: p}
+}
+
+// WithObserver returns a Limiter like l (the same counters) that calls
+// blocked with its name each time Blocked finds a key over its limit: an
+// attempt refused unchecked, for metrics. blocked must be quick.
+func (l *Limiter) WithObserver(blocked func(name string)) *Limiter {
+	c := *l
+	c.blocked = blocked
+	return &c
 }
 
 // Blocked reports how long key must still wait (0 = may try now). It counts
@@ -78,7 +89,11 @@ func (l *Limiter) Blocked(ctx context.Context, key string) (time.Duration, error
 	if n < int64(l.policy.Limit) {
 		return 0, nil
 	}
-	return l.remaining(ctx, k)
+	d, err := l.remaining(ctx, k)
+	if d > 0 && l.blocked != nil {
+		l.blocked(l.name)
+	}
+	return d, err
 }
 
 // Failure records a failed attempt for key and returns how long key is now

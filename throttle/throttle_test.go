@@ -269,3 +269,33 @@ func TestStoreErrors(t *testing.T) {
 		t.Errorf("Reset: err = %v, want %v", err, errDown)
 	}
 }
+
+// TestObserver: the observer hears of each attempt Blocked refuses, by
+// the limiter's name; not of failures, nor of keys under the limit; and
+// the Limiter it came from shares its counters but tells no one.
+func TestObserver(t *testing.T) {
+	kv := memory.New(time.Now)
+	plain := New(kv, "login-account", Policy{Limit: 2, Window: time.Minute})
+	var heard []string
+	l := plain.WithObserver(func(name string) { heard = append(heard, name) })
+	ctx := t.Context()
+	for range 2 {
+		if d, _ := l.Blocked(ctx, "alice"); d != 0 {
+			t.Fatalf("blocked under the limit")
+		}
+		if _, err := l.Failure(ctx, "alice"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(heard) != 0 {
+		t.Fatalf("heard %q before anything was refused", heard)
+	}
+	for _, lim := range []*Limiter{l, plain, l} {
+		if d, err := lim.Blocked(ctx, "alice"); d == 0 || err != nil {
+			t.Fatalf("not blocked at the limit: %v %v", d, err)
+		}
+	}
+	if len(heard) != 2 || heard[0] != "login-account" || heard[1] != "login-account" {
+		t.Errorf("heard %q, want login-account twice", heard)
+	}
+}

@@ -64,6 +64,10 @@ type config struct {
 	// 503, after SIGTERM, so that the load balancer stops sending it
 	// requests; ShutdownTimeout bounds the requests in progress after it.
 	ShutdownDelay, ShutdownTimeout time.Duration
+	// Metrics serves Prometheus metrics at /metrics: on MetricsAddr, a
+	// listener of their own, if set, else on Addr with everything else.
+	Metrics     bool
+	MetricsAddr string
 }
 
 // bindFlags registers the serve flags on fs, with defaults from the
@@ -88,6 +92,10 @@ func (c *config) bindFlags(fs *flag.FlagSet) {
 		"after SIGTERM, how long to keep serving with /readyz at 503 so the load balancer stops sending requests (GATEHOUSE_SHUTDOWN_DELAY)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDuration("GATEHOUSE_SHUTDOWN_TIMEOUT", defaultShutdownTimeout),
 		"then, how long requests in progress may take to finish (GATEHOUSE_SHUTDOWN_TIMEOUT)")
+	fs.BoolVar(&c.Metrics, "metrics", env("GATEHOUSE_METRICS", "true") != "false",
+		"serve Prometheus metrics at /metrics; --metrics=false or GATEHOUSE_METRICS=false: not at all")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("GATEHOUSE_METRICS_ADDR", ""),
+		"serve /metrics on this address of its own (an admin port) instead of --addr (GATEHOUSE_METRICS_ADDR)")
 }
 
 // The shutdown defaults: five seconds is a few of a balancer's health
@@ -197,6 +205,9 @@ func (c *config) resolve() error {
 	if c.ShutdownDelay < 0 || c.ShutdownDelay > 5*time.Minute || c.ShutdownTimeout < time.Second || c.ShutdownTimeout > 10*time.Minute {
 		return errors.New("GATEHOUSE_SHUTDOWN_DELAY / --shutdown-delay must be between 0s and 5m, and GATEHOUSE_SHUTDOWN_TIMEOUT / --shutdown-timeout between 1s and 10m")
 	}
+	if err := c.resolveMetrics(); err != nil {
+		return err
+	}
 	if err := c.resolveSigning(); err != nil {
 		return err
 	}
@@ -228,6 +239,23 @@ func (c *config) resolveBackends() error {
 	}
 	if c.ConnectTimeout < 0 {
 		return errors.New("GATEHOUSE_CONNECT_TIMEOUT / --connect-timeout must be a positive duration such as 60s")
+	}
+	return nil
+}
+
+// resolveMetrics checks where metrics are served.
+func (c *config) resolveMetrics() error {
+	if c.MetricsAddr == "" {
+		return nil
+	}
+	if !c.Metrics {
+		return errors.New("GATEHOUSE_METRICS_ADDR / --metrics-addr is set but metrics are off (GATEHOUSE_METRICS / --metrics=false)")
+	}
+	if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+		return fmt.Errorf("GATEHOUSE_METRICS_ADDR / --metrics-addr %q: want host:port, such as 127.0.0.1:9090", c.MetricsAddr)
+	}
+	if c.MetricsAddr == c.Addr {
+		return errors.New("GATEHOUSE_METRICS_ADDR / --metrics-addr is --addr: leave it empty to serve /metrics on the main port")
 	}
 	return nil
 }

@@ -130,7 +130,7 @@ func testConfig(t testing.TB, issuer, dbURL, redisURL, redisPrefix string) *conf
 	cfg := &config{
 		Addr: "127.0.0.1:0", Issuer: issuer, DataDir: t.TempDir(), SigningAlg: "RS256", LogLevel: "debug",
 		KEK:         base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef")),
-		DatabaseURL: dbURL, RedisURL: redisURL, RedisPrefix: redisPrefix,
+		DatabaseURL: dbURL, RedisURL: redisURL, RedisPrefix: redisPrefix, Metrics: true,
 	}
 	if err := cfg.resolve(); err != nil {
 		t.Fatal(err)

@@ -57,7 +57,7 @@ func mfaCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer kv.Close()
-	svc, err := newMFA(ctx, db, kv, sealer, audit.New(db, time.Now, log), time.Now)
+	svc, err := newMFA(ctx, db, kv, sealer, audit.New(db, time.Now, log), time.Now, nil)
 	if err != nil {
 		return err
 	}

@@ -58,9 +58,22 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	errc := make(chan error, 2)
+	if cfg.Metrics && cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics listener (GATEHOUSE_METRICS_ADDR): %w", err)
+		}
+		msrv := &http.Server{Handler: a.metricsHandler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		// Scraped until the process ends: the drain is worth watching.
+		defer msrv.Close()
+		log.Info("metrics listening", "addr", mln.Addr().String(), "path", metricsPath)
+		go func() { errc <- fmt.Errorf("metrics listener: %w", msrv.Serve(mln)) }()
+	}
 	printBanner(stdout, &cfg)
 	log.Info("gatehouse listening", "addr", ln.Addr().String(), "issuer", cfg.Issuer, "demo", cfg.Demo)
-	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:

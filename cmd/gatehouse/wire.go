@@ -27,6 +27,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/keys"
 	"github.com/gatehouse-id/gatehouse/login"
 	"github.com/gatehouse-id/gatehouse/mail"
+	"github.com/gatehouse-id/gatehouse/metrics"
 	"github.com/gatehouse-id/gatehouse/mfa"
 	"github.com/gatehouse-id/gatehouse/password"
 	"github.com/gatehouse-id/gatehouse/provider"
@@ -66,6 +67,10 @@ type app struct {
 	mfa       *mfa.Service
 	audit     *audit.Log
 	keys      *keys.Manager
+	// metrics are counted whether or not they are served (config
+	// Metrics), and served at /metrics on the handler or by
+	// metricsHandler on a listener of their own (serve.go).
+	metrics *metrics.Metrics
 	// mail sends invitations and reset links in the background.
 	mail *postOffice
 	// draining is set when the node is shutting down: /readyz answers
@@ -236,12 +241,17 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	if err != nil {
 		return err
 	}
-	a.audit = audit.New(a.db, opt.now, log)
+	m := metrics.New()
+	a.metrics = m
+	// Logins, support sessions and TOTP lockouts are counted from what
+	// is audited; see package metrics.
+	a.audit = audit.New(a.db, opt.now, log).WithObserver(m.Audited)
 	km, changes, err := keys.NewManager(ctx, a.db, sealer, keysConfig(cfg, opt.now))
 	if err != nil {
 		return err
 	}
 	a.keys = km
+	a.collectState(m)
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a.stop = stop
 	// Reports outlive the start's context: a change made while the node
@@ -263,7 +273,7 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 		return err
 	}
 	a.background.Go(func() { a.mail.queue.Run(bg) })
-	if a.mfa, err = newMFA(ctx, a.db, a.kv, sealer, a.audit, opt.now); err != nil {
+	if a.mfa, err = newMFA(ctx, a.db, a.kv, sealer, a.audit, opt.now, m); err != nil {
 		return err
 	}
 	sessions := session.New(a.kv, session.Config{Now: opt.now, SupportLifetime: cfg.SupportSessionLifetime})
@@ -273,7 +283,7 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 		SupportLifetime: cfg.SupportSessionLifetime, Logger: log, Now: opt.now,
 	}, provider.Deps{
 		Directory: a.directory, Grants: a.db, Keys: km, Ephemeral: a.kv, Sessions: sessions,
-		Cookies: cookies, Health: a.ready, Audit: a.audit.Record,
+		Cookies: cookies, Health: a.ready, Audit: a.audit.Record, Issued: m.TokenIssued,
 	})
 	if err != nil {
 		return err
@@ -284,13 +294,16 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	}
 	// One budget per address for every form that takes a password or a
 	// code: the login pages and the account page.
-	addressLimiter := throttle.New(a.kv, "login-address", addressPolicy)
+	limiter := func(name string, p throttle.Policy) *throttle.Limiter {
+		return throttle.New(a.kv, name, p).WithObserver(m.Throttled)
+	}
+	addressLimiter := limiter("login-address", addressPolicy)
 	lh, err := login.New(login.Config{
 		Requests: loginRequests{prov}, Authenticator: a.directory, Tenants: a.directory, MFA: a.mfa, Sealer: sealer, Pending: a.kv,
 		Support: a.directory, Audit: a.audit.Record, Now: opt.now,
 		Sessions: sessions, Cookies: cookies,
 		CallbackURL:    prov.CallbackURL,
-		AccountLimiter: throttle.New(a.kv, "login-account", accountPolicy),
+		AccountLimiter: limiter("login-account", accountPolicy),
 		AddressLimiter: addressLimiter,
 		CSRFKey:        csrfKey, Templates: tpl, Logger: log, SecureCookies: cookies.Secure,
 	})
@@ -308,7 +321,7 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	mailer := setpassword.NewMailer(cfg.Issuer, a.mail.templates, a.mail.queue)
 	sp, err := setpassword.New(setpassword.Config{
 		Directory: a.directory, AuditIn: a.audit.RecordIn, Mailer: mailer, Issuer: cfg.Issuer,
-		AccountLimiter: throttle.New(a.kv, "reset-account", resetAccountPolicy), AddressLimiter: addressLimiter,
+		AccountLimiter: limiter("reset-account", resetAccountPolicy), AddressLimiter: addressLimiter,
 		CSRFKey: csrfKey, Templates: tpl, Logger: log, SecureCookies: cookies.Secure, Now: opt.now,
 		ResetLifetime: cfg.Mail.ResetLifetime,
 	})
@@ -336,6 +349,9 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	branding.New(a.directory, log).Routes(mux)
 	mux.Handle("GET /readyz", a.readyz())
 	mux.Handle("GET /healthz", healthz())
+	if cfg.Metrics && cfg.MetricsAddr == "" {
+		mux.Handle("GET "+metricsPath, m.Handler())
+	}
 	if cfg.Demo {
 		pc := demo.PortalConfig{Issuer: cfg.Issuer, HTTPClient: opt.httpClient, Logger: log}
 		if a.mail.outbox != nil { // a demo with SMTP has no outbox to show
@@ -345,8 +361,8 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 		portal.Routes(mux)
 		mux.Handle("GET /{$}", http.RedirectHandler("/demo/", http.StatusFound))
 	}
-	a.handler = requestid.Middleware(withRequestTimeout(withBranding(withSupportBanner(mux, sessions), sessions, a.directory),
-		requestTimeout))
+	a.handler = requestid.Middleware(withRequestTimeout(withBranding(withSupportBanner(instrument(mux, m), sessions), sessions,
+		a.directory), requestTimeout))
 	return nil
 }
 
@@ -378,15 +394,21 @@ func (a *app) resetTOTP(ctx context.Context, by directory.Caller, u directory.Us
 }
 
 // newMFA wires TOTP over the stores; serve and the mfa command share it.
-func newMFA(ctx context.Context, db durable, kv ephemeral.Store, sealer *keys.Sealer, log *audit.Log, now func() time.Time) (*mfa.Service, error) {
+// m counts failures and throttled attempts (nil: not counted).
+func newMFA(ctx context.Context, db durable, kv ephemeral.Store, sealer *keys.Sealer, log *audit.Log, now func() time.Time,
+	m *metrics.Metrics) (*mfa.Service, error) {
 	recoveryKey, err := keys.InstallationSecret(ctx, db, sealer, "recovery-code-hmac", 32)
 	if err != nil {
 		return nil, err
 	}
-	return mfa.New(mfa.Config{
+	cfg := mfa.Config{
 		Store: db, Ephemeral: kv, Sealer: sealer, RecoveryKey: recoveryKey, Issuer: templates.ProductName,
 		Audit: log.Record, Now: now,
-	})
+	}
+	if m != nil {
+		cfg.OnFailure, cfg.OnThrottled = m.TOTPFailed, func() { m.Throttled("totp") }
+	}
+	return mfa.New(cfg)
 }
 
 // loginRequests adapts the provider's pending requests to what the login

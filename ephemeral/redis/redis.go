@@ -101,6 +101,10 @@ func (s *Store) checkCommand(ctx context.Context, command, lack string) error {
 	return nil
 }
 
+// PoolStats is the state of the client's connection pool now (summed
+// over the nodes of a cluster), for metrics.
+func (s *Store) PoolStats() *goredis.PoolStats { return s.client.PoolStats() }
+
 // Ping checks that Redis answers, for readiness probes.
 func (s *Store) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, opTimeout)

@@ -111,6 +111,9 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// PoolStat is the state of the connection pool now, for metrics.
+func (s *Store) PoolStat() *pgxpool.Stat { return s.pool.Stat() }
+
 // Ping reports whether the database answers, for readiness probes.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.pool.Ping(ctx); err != nil {

@@ -89,6 +89,9 @@ func dsn(path string) string {
 // Close closes the database. Calls after Close fail.
 func (s *Store) Close() error { return s.db.Close() }
 
+// DBStats is the state of the connection pool now, for metrics.
+func (s *Store) DBStats() sql.DBStats { return s.db.Stats() }
+
 // Ping reports whether the database answers a query, for readiness probes.
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
