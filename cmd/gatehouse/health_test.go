@@ -1,10 +1,13 @@
 package main
 
 import (
+	"flag"
 	"net"
 	"net/url"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 // TestHealthcheck: the command a container runs as its health check exits
@@ -39,6 +42,37 @@ func TestHealthcheck(t *testing.T) {
 		"[::]:8080": "127.0.0.1:8080", "localhost:8080": "localhost:8080", "10.0.0.5:8080": "10.0.0.5:8080"} {
 		if got := localAddr(addr); got != want {
 			t.Errorf("localAddr(%q) = %q, want %q", addr, got, want)
+		}
+	}
+}
+
+// TestImageFiles: the Dockerfile builds the binary as buildImageBinary
+// does (so the tests run what the image runs) and checks health with the
+// healthcheck command; compose.yaml sets only settings that exist.
+func TestImageFiles(t *testing.T) {
+	docker := string(mustRead(t, "../../Dockerfile"))
+	for _, want := range []string{`RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w"`, `CMD ["/gatehouse", "healthcheck"]`} {
+		if !strings.Contains(docker, want) {
+			t.Errorf("the Dockerfile lacks %s", want)
+		}
+	}
+	var compose struct {
+		Services map[string]struct {
+			Environment map[string]string `yaml:"environment"`
+		} `yaml:"services"`
+	}
+	if err := yaml.Unmarshal(mustRead(t, "../../compose.yaml"), &compose); err != nil {
+		t.Fatal(err)
+	}
+	settings := map[string]bool{}
+	serverFlags().VisitAll(func(f *flag.Flag) { settings[envName(f.Name)] = true })
+	env := compose.Services["gatehouse"].Environment
+	if len(env) == 0 {
+		t.Fatal("compose.yaml has no gatehouse service with an environment")
+	}
+	for name := range env {
+		if !settings[name] {
+			t.Errorf("compose.yaml sets %s, which is no setting (docs/configuration.md)", name)
 		}
 	}
 }

@@ -33,10 +33,7 @@ func TestShutdownFinishesAcceptedRequests(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "gatehouse")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildImageBinary(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -66,6 +63,10 @@ func TestShutdownFinishesAcceptedRequests(t *testing.T) {
 			t.Fatalf("the server did not come up: %v", err)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	// The image's health check, as the container runtime runs it.
+	if out, err := exec.Command(bin, "healthcheck", "--addr", addr, "--ready").CombinedOutput(); err != nil {
+		t.Errorf("the image's health check: %v: %s", err, out)
 	}
 
 	const workers = 8
@@ -149,6 +150,20 @@ func TestShutdownFinishesAcceptedRequests(t *testing.T) {
 	if refused != 0 {
 		t.Errorf("%d requests refused: the listener closed while the balancer still sent", refused)
 	}
+}
+
+// buildImageBinary builds the binary as the Dockerfile does (a static,
+// stripped build without cgo), so that what this test runs is what the
+// image runs.
+func buildImageBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "gatehouse")
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build as the Dockerfile does: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // isDialRefused reports whether err is a connection the server never
