@@ -38,3 +38,34 @@ func TestBodyLimit(t *testing.T) {
 		t.Errorf("a normal token request: %d", got)
 	}
 }
+
+// TestClientOf: the client a request names, by query, Basic
+// authentication or an OAuth form; a page's form is not read here.
+func TestClientOf(t *testing.T) {
+	form := func(path, body string) *http.Request {
+		r, _ := http.NewRequest(http.MethodPost, "http://x"+path, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return r
+	}
+	basic, _ := http.NewRequest(http.MethodPost, "http://x/oauth/token", nil)
+	basic.SetBasicAuth(url.QueryEscape("portal a"), "secret")
+	query, _ := http.NewRequest(http.MethodGet, "http://x/authorize?client_id=portal-b", nil)
+	for _, tc := range []struct {
+		r    *http.Request
+		want string
+	}{
+		{query, "portal-b"},
+		{basic, "portal a"},
+		{form("/oauth/token", "grant_type=client_credentials&client_id=machine"), "machine"},
+		{form("/login", "client_id=not-read&password=x"), ""},
+	} {
+		if got := clientOf(tc.r); got != tc.want {
+			t.Errorf("%s %s: %q, want %q", tc.r.Method, tc.r.URL, got, tc.want)
+		}
+	}
+	for id, ok := range map[string]bool{"portal-a": true, "": false, "a\nb": false, strings.Repeat("x", 129): false} {
+		if loggable(id) != ok {
+			t.Errorf("loggable(%q) = %v", id, !ok)
+		}
+	}
+}

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/internal/requestid"
 	"github.com/gatehouse-id/gatehouse/login"
 	"github.com/gatehouse-id/gatehouse/session"
 	"github.com/gatehouse-id/gatehouse/setpassword"
@@ -39,6 +41,7 @@ func withBranding(next http.Handler, sessions *session.Store, dir *directory.Dir
 			}
 		}
 		if err == nil {
+			requestid.Annotate(ctx, slog.String("tenant", t.Slug))
 			if b, berr := dir.EffectiveBranding(ctx, t); berr == nil {
 				brand := &templates.Brand{Name: b.DisplayName}
 				if b.PrimaryColor != "" {

@@ -7,8 +7,10 @@
 // one; it answers with it in X-Request-Id and puts it in the request's
 // context. Handler, wrapped around the process's slog.Handler, adds
 // request_id to every record logged with that context (the *Context and
-// LogAttrs methods of slog.Logger). A record logged without the context
-// (a library that logs with the default logger and no context) has none.
+// LogAttrs methods of slog.Logger), and the attributes that the request's
+// handlers learnt on the way and added with Annotate (the tenant, the
+// client). A record logged without the context (a library that logs with
+// the default logger and no context) has none.
 package requestid
 
 import (
@@ -16,6 +18,8 @@ import (
 	"crypto/rand"
 	"log/slog"
 	"net/http"
+	"slices"
+	"sync"
 )
 
 // Header is the request and response header that carries the id.
@@ -26,15 +30,45 @@ const maxLen = 64
 
 type key struct{}
 
+// request is what a request's context carries: its id, and what its
+// handlers learnt about it since (Annotate). One goroutine serves a
+// request at a time, but handlers may start others, hence the lock.
+type request struct {
+	id    string
+	mu    sync.Mutex
+	attrs []slog.Attr
+}
+
 // From returns the id of the request ctx belongs to, or "".
 func From(ctx context.Context) string {
-	id, _ := ctx.Value(key{}).(string)
-	return id
+	if r, ok := ctx.Value(key{}).(*request); ok {
+		return r.id
+	}
+	return ""
 }
 
 // With returns ctx carrying id.
 func With(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, key{}, id)
+	return context.WithValue(ctx, key{}, &request{id: id})
+}
+
+// Annotate adds attrs to every later log line of the request ctx belongs
+// to (the tenant and the client, once a handler knows them); outside a
+// request it does nothing. Never a secret: the attrs go to the log.
+func Annotate(ctx context.Context, attrs ...slog.Attr) {
+	r, ok := ctx.Value(key{}).(*request)
+	if !ok {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, a := range attrs {
+		if i := slices.IndexFunc(r.attrs, func(b slog.Attr) bool { return b.Key == a.Key }); i >= 0 {
+			r.attrs[i] = a
+		} else {
+			r.attrs = append(r.attrs, a)
+		}
+	}
 }
 
 // Middleware gives each request an id (see the package doc) before next
@@ -76,11 +110,28 @@ func (h *Handler) Enabled(ctx context.Context, l slog.Level) bool { return h.inn
 
 // Handle adds the id of ctx's request, if any, and passes r on.
 func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
-	if id := From(ctx); id != "" {
+	if req, ok := ctx.Value(key{}).(*request); ok {
 		r = r.Clone()
-		r.AddAttrs(slog.String("request_id", id))
+		r.AddAttrs(slog.String("request_id", req.id))
+		req.mu.Lock()
+		for _, a := range req.attrs {
+			if !has(r, a.Key) { // what the line says itself wins
+				r.AddAttrs(a)
+			}
+		}
+		req.mu.Unlock()
 	}
 	return h.inner.Handle(ctx, r)
+}
+
+// has reports whether r has an attribute key at its top level.
+func has(r slog.Record, key string) bool {
+	found := false
+	r.Attrs(func(a slog.Attr) bool {
+		found = a.Key == key
+		return !found
+	})
+	return found
 }
 
 // WithAttrs is inner's, still adding request ids.

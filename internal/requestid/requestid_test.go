@@ -49,3 +49,28 @@ func TestMiddleware(t *testing.T) {
 		}
 	}
 }
+
+// TestAnnotate: what a handler learns about its request (Annotate) is on
+// every later line of the request, the latest value of a key wins, a line
+// that says the key itself keeps its own, and outside a request nothing
+// happens.
+func TestAnnotate(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(NewHandler(slog.NewJSONHandler(&buf, nil)))
+	h := Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		log.InfoContext(ctx, "before")
+		Annotate(ctx, slog.String("client_id", "portal-a"), slog.String("tenant", "acme"))
+		Annotate(ctx, slog.String("tenant", "contoso"))
+		log.InfoContext(ctx, "after")
+		log.InfoContext(ctx, "own", "tenant", "globex")
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+	Annotate(t.Context(), slog.String("tenant", "nobody")) // no request: nothing
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 3 || strings.Contains(lines[0], "tenant") ||
+		!strings.Contains(lines[1], `"client_id":"portal-a"`) || !strings.Contains(lines[1], `"tenant":"contoso"`) ||
+		strings.Contains(lines[1], "acme") || strings.Count(lines[2], `"tenant"`) != 1 || !strings.Contains(lines[2], `"tenant":"globex"`) {
+		t.Errorf("log:\n%s", buf.String())
+	}
+}
