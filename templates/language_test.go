@@ -168,6 +168,7 @@ func everyPage() []Page {
 		NewPasswordPage{ClientName: "Things", Username: "jill", Error: MsgPasswordMismatch, PasswordError: MsgTooLong},
 		ErrorPage{Message: MsgRequestExpired, ClientName: "Things"},
 		LoggedOutPage{},
+		LogoutConfirmPage{Action: "/logout?client_id=things", CSRFToken: "tok"},
 		AccountPage{Username: "jill", TenantName: "Acme", Policy: "optional", Required: true, Reason: "role admins", Enrolled: true,
 			RecoveryCodesLeft: 3, LockedMinutes: 2, Notice: MsgSupportEnabled, NoticeUntil: until,
 			Support: AccountSupport{Mode: "consent", Window: 24 * time.Hour, TenantName: "Acme", Own: until, Admin: true}},

@@ -94,4 +94,12 @@ func browseEveryOtherPage(t *testing.T, c *chrome) {
 	if n := eval[int](t, a, `document.querySelectorAll("ul.codes li code").length`); n != 10 {
 		t.Errorf("%d recovery codes shown, want 10", n)
 	}
+
+	// The logout confirmation: the account page's sign-out link has no
+	// id_token_hint, so Gatehouse asks first.
+	a.open(t, "account-again", h.issuer+"/account")
+	a.click(t, "logout-confirm", `a[href^="/end_session"]`)
+	wantPath(t, a, "/logout")
+	a.click(t, "logged-out", `form[action^="/logout"] button[type="submit"]`)
+	wantPath(t, a, "/logged-out")
 }
