@@ -314,7 +314,7 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	ah, err := account.New(account.Config{
 		Issuer: cfg.Issuer, Sessions: sessions, Directory: a.directory, MFA: a.mfa, Pending: a.kv, AddressLimiter: addressLimiter,
 		Audit: a.audit.Record, Now: opt.now,
-		CSRFKey: accountCSRFKey, Templates: tpl, Logger: log, SecureCookies: cookies.Secure,
+		CSRFKey: accountCSRFKey, Templates: tpl, Logger: log, SecureCookies: cookies.Secure, Cookies: cookies,
 	})
 	if err != nil {
 		return err
