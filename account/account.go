@@ -46,6 +46,9 @@ type Sessions interface {
 	// Lookup returns the live session for the cookie's token, or
 	// session.ErrNotFound.
 	Lookup(ctx context.Context, token string) (session.Session, error)
+	// Switch re-issues the session for token in another tenant
+	// (tenant_switch.go).
+	Switch(ctx context.Context, token, tenantID string) (newToken string, sess, old session.Session, err error)
 }
 
 // Directory answers who the session's person is; *directory.Directory
@@ -86,6 +89,9 @@ type Directory interface {
 	// roles) and returns the user before and after; a *directory.FieldError
 	// names the field it refuses.
 	UpdateOwnProfile(ctx context.Context, userID string, p directory.OwnProfile) (before, after directory.User, err error)
+	// TenantsOf lists the tenants the user may act in, home first: the
+	// tenant switch's choice.
+	TenantsOf(ctx context.Context, u directory.User) ([]directory.Tenant, error)
 }
 
 // Authenticators is the person's own TOTP; *mfa.Service implements it.
@@ -132,6 +138,9 @@ type Config struct {
 	// SecureCookies marks the state cookie Secure. It is false only in plain
 	// local development (an http://localhost issuer).
 	SecureCookies bool
+	// Cookies writes the session cookie a tenant switch re-issues; the
+	// login's.
+	Cookies session.Cookies
 }
 
 // Handler serves the account page. Create it with New and mount it with
@@ -150,6 +159,7 @@ type Handler struct {
 	now         func() time.Time
 	log         *slog.Logger
 	secure      bool
+	cookies     session.Cookies
 }
 
 // New checks cfg and returns a Handler.
@@ -188,6 +198,7 @@ func New(cfg Config) (*Handler, error) {
 		now:         cfg.Now,
 		log:         cfg.Logger,
 		secure:      cfg.SecureCookies,
+		cookies:     cfg.Cookies,
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -212,6 +223,7 @@ func New(cfg Config) (*Handler, error) {
 //	POST /account/totp/remove       a current code: TOTP removed
 //	POST /account/support/enable    scope=self|tenant: support access opened
 //	POST /account/support/disable   scope=self|tenant: support access closed
+//	POST /account/tenant            tenant_id: the session re-issued for that tenant
 //
 // Every route sits behind http.CrossOriginProtection. The style sheet is
 // the login pages' (templates.StaticPath), mounted by package login.
@@ -227,4 +239,5 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	h.pages.Route(mux, "POST "+Path+"/totp/remove", h.remove)
 	h.pages.Route(mux, "POST "+Path+"/support/enable", h.enableSupport)
 	h.pages.Route(mux, "POST "+Path+"/support/disable", h.disableSupport)
+	h.pages.Route(mux, "POST "+Path+"/tenant", h.switchTenant)
 }

@@ -177,6 +177,15 @@
 // page; the log says which event was lost, and the page shows the state as
 // it is at the next visit.
 //
+// # Tenant switch
+//
+// A person linked to other tenants sees them under "Switch tenant";
+// POST /account/tenant re-issues the session in the chosen one
+// (session.Store.Switch: new sid and cookie, same auth_time, amr, acr and
+// end; the old session deleted) and answers 303 to the page. It is
+// audited as session.tenant_switched in the home tenant after the switch
+// (tenant_switch.go; docs/directory-model.md).
+//
 // # Support sessions
 //
 // In a support session (session.Session.Support: a support user acting as

@@ -140,6 +140,9 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 	if pg.Support, err = h.supportSection(r.Context(), p); err != nil {
 		return err
 	}
+	if pg.Tenants, err = h.switchTenants(r, p); err != nil {
+		return err
+	}
 	pg.Username, pg.TenantName, pg.TenantSlug = p.user.Username, p.acting.Tenant.Name, p.acting.Tenant.Slug
 	if pg.Profile.ErrorField == "" {
 		// Not a refused form, whose typed values stay: the profile as stored.

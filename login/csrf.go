@@ -22,6 +22,10 @@ const (
 	csrfCookieLen  = formcsrf.CookieLen
 	// csrfPurpose separates the login's tokens from other pages'.
 	csrfPurpose = "login"
+	// csrfLogoutPurpose is the logout confirmation's (logout.go), bound
+	// to the cookie alone: it acts on the browser's session, not on an
+	// authorization request.
+	csrfLogoutPurpose = "logout"
 )
 
 type csrf struct {
@@ -46,4 +50,13 @@ func (c csrf) token(v, authRequestID string) string {
 // authRequestID, in constant time.
 func (c csrf) valid(r *http.Request, authRequestID, token string) bool {
 	return formcsrf.VerifyCookie(c.key, r, token, csrfPurpose, authRequestID)
+}
+
+// logoutToken is the logout confirmation's form field for cookie value v.
+func (c csrf) logoutToken(v string) string { return formcsrf.Sign(c.key, csrfLogoutPurpose, v) }
+
+// validLogout reports whether the posted token is the logout
+// confirmation's for the request's cookie, in constant time.
+func (c csrf) validLogout(r *http.Request, token string) bool {
+	return formcsrf.VerifyCookie(c.key, r, token, csrfLogoutPurpose)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/audit"
@@ -124,6 +125,11 @@ type Config struct {
 	// CallbackURL says where to send the browser once the request is done;
 	// the provider injects it so that login never imports it.
 	CallbackURL func(ctx context.Context, authRequestID string) string
+	// EndLogout ends the browser's session for a logout the person
+	// confirmed (logout.go), given the end_session parameters the
+	// confirmation page carried, and answers as end_session does; the
+	// provider injects it.
+	EndLogout func(w http.ResponseWriter, r *http.Request, params url.Values)
 	// AccountLimiter counts failed passwords per tenant/username (normalized
 	// as directory does), whether or not the account exists, so that its
 	// answer does not tell either.
@@ -146,24 +152,25 @@ type Config struct {
 // Handler serves the login pages. Create it with New and mount it with
 // Routes.
 type Handler struct {
-	requests Requests
-	auth     Authenticator
-	tenants  Tenants
-	mfa      Authenticators
-	support  Supporters
-	audit    func(ctx context.Context, e audit.Event) error
-	now      func() time.Time
-	sealer   *keys.Sealer
-	pending  ephemeral.Store
-	sessions *session.Store
-	cookies  session.Cookies
-	callback func(ctx context.Context, authRequestID string) string
-	account  *throttle.Limiter
-	address  *throttle.Limiter
-	csrf     csrf
-	pages    *templates.Pages
-	log      *slog.Logger
-	secure   bool
+	requests  Requests
+	auth      Authenticator
+	tenants   Tenants
+	mfa       Authenticators
+	support   Supporters
+	audit     func(ctx context.Context, e audit.Event) error
+	now       func() time.Time
+	sealer    *keys.Sealer
+	pending   ephemeral.Store
+	sessions  *session.Store
+	cookies   session.Cookies
+	callback  func(ctx context.Context, authRequestID string) string
+	endLogout func(w http.ResponseWriter, r *http.Request, params url.Values)
+	account   *throttle.Limiter
+	address   *throttle.Limiter
+	csrf      csrf
+	pages     *templates.Pages
+	log       *slog.Logger
+	secure    bool
 }
 
 // New checks cfg and returns a Handler.
@@ -185,8 +192,8 @@ func New(cfg Config) (*Handler, error) {
 		return nil, errors.New("login: Config.Pending is required")
 	case cfg.Sessions == nil:
 		return nil, errors.New("login: Config.Sessions is required")
-	case cfg.CallbackURL == nil:
-		return nil, errors.New("login: Config.CallbackURL is required")
+	case cfg.CallbackURL == nil || cfg.EndLogout == nil:
+		return nil, errors.New("login: Config.CallbackURL and Config.EndLogout are required")
 	case cfg.AccountLimiter == nil || cfg.AddressLimiter == nil:
 		return nil, errors.New("login: Config.AccountLimiter and Config.AddressLimiter are required")
 	case len(cfg.CSRFKey) < 32:
@@ -195,23 +202,24 @@ func New(cfg Config) (*Handler, error) {
 		return nil, errors.New("login: Config.Templates is required")
 	}
 	h := &Handler{
-		requests: cfg.Requests,
-		auth:     cfg.Authenticator,
-		tenants:  cfg.Tenants,
-		mfa:      cfg.MFA,
-		support:  cfg.Support,
-		audit:    cfg.Audit,
-		now:      cfg.Now,
-		sealer:   cfg.Sealer,
-		pending:  cfg.Pending,
-		sessions: cfg.Sessions,
-		cookies:  cfg.Cookies,
-		callback: cfg.CallbackURL,
-		account:  cfg.AccountLimiter,
-		address:  cfg.AddressLimiter,
-		csrf:     csrf{key: append([]byte(nil), cfg.CSRFKey...), secure: cfg.SecureCookies},
-		log:      cfg.Logger,
-		secure:   cfg.SecureCookies,
+		requests:  cfg.Requests,
+		auth:      cfg.Authenticator,
+		tenants:   cfg.Tenants,
+		mfa:       cfg.MFA,
+		support:   cfg.Support,
+		audit:     cfg.Audit,
+		now:       cfg.Now,
+		sealer:    cfg.Sealer,
+		pending:   cfg.Pending,
+		sessions:  cfg.Sessions,
+		cookies:   cfg.Cookies,
+		callback:  cfg.CallbackURL,
+		endLogout: cfg.EndLogout,
+		account:   cfg.AccountLimiter,
+		address:   cfg.AddressLimiter,
+		csrf:      csrf{key: append([]byte(nil), cfg.CSRFKey...), secure: cfg.SecureCookies},
+		log:       cfg.Logger,
+		secure:    cfg.SecureCookies,
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -238,6 +246,8 @@ func New(cfg Config) (*Handler, error) {
 //	POST /login/totp/done        the codes saved: the login completes
 //	GET  /login/new-password     a new password, when an administrator requires one
 //	POST /login/new-password     the new password, twice (new_password.go)
+//	GET  /logout                 asks to confirm a logout requested without id_token_hint
+//	POST /logout                 the logout confirmed: the session ends (logout.go)
 //	GET  /logged-out             shown after logout without a redirect URI
 //	GET  /static/                the pages' style sheet (templates.Static)
 //
@@ -258,6 +268,8 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	h.pages.Route(mux, "POST /login/totp/done", h.submitCodesSeen)
 	h.pages.Route(mux, "GET "+newPasswordPath, h.showNewPassword)
 	h.pages.Route(mux, "POST "+newPasswordPath, h.submitNewPassword)
+	h.pages.Route(mux, "GET /logout", h.showLogoutConfirm)
+	h.pages.Route(mux, "POST /logout", h.submitLogoutConfirm)
 	h.pages.Route(mux, "GET /logged-out", h.loggedOut)
 	mux.Handle("GET "+templates.StaticPath, templates.Static())
 }

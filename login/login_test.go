@@ -157,6 +157,9 @@ type harness struct {
 	// now is the clock of the handler, which the tests give the
 	// directory's decisions too.
 	now func() time.Time
+	// ended are the parameters of each logout the provider was asked to
+	// perform (Config.EndLogout).
+	ended []url.Values
 }
 
 // newHarness wires a Handler as cmd would: a real session store and real
@@ -260,18 +263,22 @@ func newHarness(t testing.TB, o options) *harness {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	h.handler, err = New(Config{
-		Requests:       h.requests,
-		Authenticator:  h.auth,
-		Tenants:        tenants,
-		MFA:            h.mfa,
-		Support:        dir,
-		Audit:          h.audit.Record,
-		Now:            h.now,
-		Sealer:         h.sealer,
-		Pending:        kv,
-		Sessions:       h.sessions,
-		Cookies:        session.Cookies{Secure: o.secure},
-		CallbackURL:    func(_ context.Context, id string) string { return "/authorize/callback?id=" + url.QueryEscape(id) },
+		Requests:      h.requests,
+		Authenticator: h.auth,
+		Tenants:       tenants,
+		MFA:           h.mfa,
+		Support:       dir,
+		Audit:         h.audit.Record,
+		Now:           h.now,
+		Sealer:        h.sealer,
+		Pending:       kv,
+		Sessions:      h.sessions,
+		Cookies:       session.Cookies{Secure: o.secure},
+		CallbackURL:   func(_ context.Context, id string) string { return "/authorize/callback?id=" + url.QueryEscape(id) },
+		EndLogout: func(w http.ResponseWriter, r *http.Request, params url.Values) {
+			h.ended = append(h.ended, params)
+			http.Redirect(w, r, "/logged-out", http.StatusFound)
+		},
 		AccountLimiter: throttle.New(kv, "login_account", throttle.Policy{Limit: o.accountLimit, Window: throttleSpan}),
 		AddressLimiter: throttle.New(kv, "login_address", throttle.Policy{Limit: o.addressLimit, Window: throttleSpan}),
 		CSRFKey:        testCSRFKey,

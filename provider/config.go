@@ -21,6 +21,10 @@ type Config struct {
 	// LoggedOutPath is where a logout without post_logout_redirect_uri ends;
 	// "/logged-out" if empty.
 	LoggedOutPath string
+	// LogoutConfirmPath is the page that asks the person to confirm a
+	// logout requested without an id_token_hint (logout_confirm.go);
+	// "/logout" if empty.
+	LogoutConfirmPath string
 
 	AccessTokenLifetime  time.Duration // 10 minutes
 	IDTokenLifetime      time.Duration // 1 hour
@@ -57,6 +61,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.LoggedOutPath == "" {
 		c.LoggedOutPath = "/logged-out"
+	}
+	if c.LogoutConfirmPath == "" {
+		c.LogoutConfirmPath = "/logout"
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

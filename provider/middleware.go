@@ -79,6 +79,9 @@ func (p *Provider) middleware(next http.Handler) http.Handler {
 			withETag(w, r, next)
 			return
 		}
+		if path == pathEndSession && p.askToConfirmLogout(w, r) {
+			return
+		}
 		switch path {
 		case pathToken, pathRevoke, pathIntrospect:
 			w = &challengeWriter{ResponseWriter: w, challenge: `Basic realm="gatehouse"`}

@@ -47,6 +47,7 @@ type Provider struct {
 	handler http.Handler
 	srv     *Server
 	store   *storage
+	op      *op.Provider
 	cookies session.Cookies
 }
 
@@ -100,7 +101,7 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 		LegacyServer: op.NewLegacyServer(opProvider, *op.DefaultEndpoints),
 		store:        st,
 	}
-	p := &Provider{cfg: cfg, store: st, cookies: deps.Cookies, srv: srv}
+	p := &Provider{cfg: cfg, store: st, cookies: deps.Cookies, srv: srv, op: opProvider}
 	p.handler = op.RegisterLegacyServer(srv, op.AuthorizeCallbackHandler(opProvider),
 		op.WithHTTPMiddleware(p.middleware),
 		op.WithServerCORSOptions(nil), // the middleware does CORS, narrowly

@@ -319,22 +319,29 @@ func (s *storage) GetRefreshTokenInfo(context.Context, string, string) (string, 
 
 // TerminateSessionFromRequest ends the browser's SSO session (RP-initiated
 // logout) and revokes every refresh token born in it, so a portal that logs
-// out cannot keep refreshing. With no session cookie but a valid
+// out cannot keep refreshing (and those born in the sessions it replaced
+// by tenant switches, session.Session.Earlier). With no session cookie but a valid
 // id_token_hint, the hint's sid names the session whose refresh tokens go.
 func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSessionRequest) (string, error) {
 	token := session.TokenFromContext(ctx)
 	sid := ""
+	var sids []string
 	if sess, err := s.sessions.Lookup(ctx, token); err == nil {
-		sid = sess.ID
+		// The session, and those it replaced by tenant switches.
+		sid, sids = sess.ID, append(slices.Clone(sess.Earlier), sess.ID)
 	} else if req.IDTokenHintClaims != nil {
 		sid, _ = req.IDTokenHintClaims.Claims["sid"].(string)
+		sids = []string{sid}
 	}
 	if err := s.sessions.Delete(ctx, token); err != nil {
 		s.log.WarnContext(ctx, "end session", "err", err)
 		return "", noteOutage(ctx, err, "the session could not be ended")
 	}
-	if sid != "" {
-		if err := s.grants.RevokeSessionRefreshTokens(ctx, sid, s.cfg.Now().UTC()); err != nil {
+	for _, id := range sids {
+		if id == "" {
+			continue
+		}
+		if err := s.grants.RevokeSessionRefreshTokens(ctx, id, s.cfg.Now().UTC()); err != nil {
 			s.log.WarnContext(ctx, "revoke the session's refresh tokens", "err", err)
 			return "", noteOutage(ctx, err, "the session's refresh tokens could not be revoked")
 		}

@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/ephemeral"
@@ -40,6 +41,10 @@ type Session struct {
 	// "jill$john"); AuthTime, AMR and ACR then describe how the support
 	// user authenticated.
 	Support *Support `json:"sup,omitempty"`
+	// Earlier are the ids of the sessions this one replaced by tenant
+	// switches (Switch), oldest first: ending this session ends the
+	// refresh tokens born in them too.
+	Earlier []string `json:"ear,omitempty"`
 }
 
 // Support is who acts in a support session, and why.
@@ -152,6 +157,50 @@ func (s *Store) Lookup(ctx context.Context, token string) (Session, error) {
 		return Session{}, ErrNotFound
 	}
 	return sess, nil
+}
+
+// ErrSupportSession is Switch's answer for a support session, which acts
+// in the supported person's tenant only.
+var ErrSupportSession = errors.New("session: a support session cannot switch tenant")
+
+// Switch re-issues the session for token in the tenant tenantID: a new
+// session, with a new id and a new token, for the same person, with the
+// same AuthTime, AMR, ACR and absolute end (a switch never extends a
+// session), and the old one deleted. It returns the new token and
+// session, and the old session. Whether the person may act in tenantID is
+// the caller's to decide. An unknown token is ErrNotFound.
+//
+// Tokens issued in the old session keep its tenant and sid; single
+// sign-on from now on acts in the new tenant.
+func (s *Store) Switch(ctx context.Context, token, tenantID string) (newToken string, sess, old Session, err error) {
+	old, err = s.Lookup(ctx, token)
+	if err != nil {
+		return "", Session{}, Session{}, err
+	}
+	if old.Support != nil {
+		return "", Session{}, Session{}, ErrSupportSession
+	}
+	sess = old
+	sess.ID, sess.TenantID = randomString(16), tenantID
+	sess.Earlier = append(slices.Clone(old.Earlier), old.ID)
+	ttl := sess.ExpiresAt.Sub(s.now())
+	if ttl <= 0 {
+		return "", Session{}, Session{}, ErrNotFound
+	}
+	b, err := json.Marshal(sess)
+	if err != nil {
+		return "", Session{}, Session{}, err
+	}
+	newToken = randomString(32)
+	if err := s.kv.Set(ctx, key(newToken), b, ttl); err != nil {
+		return "", Session{}, Session{}, fmt.Errorf("store session: %w", err)
+	}
+	if err := s.kv.Delete(ctx, key(token)); err != nil {
+		// Both would live: undo the new one rather than leave two.
+		_ = s.kv.Delete(ctx, key(newToken))
+		return "", Session{}, Session{}, fmt.Errorf("delete the old session: %w", err)
+	}
+	return newToken, sess, old, nil
 }
 
 // Delete ends the session for token; an unknown token is not an error.

@@ -44,3 +44,48 @@ func TestCreateAfterRevocation(t *testing.T) {
 		})
 	}
 }
+
+// TestSwitch: the new session acts in the new tenant, with a new id and
+// token and the same authentication and end; the old token is dead; a
+// support session does not switch.
+func TestSwitch(t *testing.T) {
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	s := session.New(memory.New(clock), session.Config{Now: clock})
+	token, orig, err := s.Create(t.Context(), "u1", "t1", []string{"pwd", "otp", "mfa"}, "mfa", nil, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(time.Hour)
+	newToken, sess, old, err := s.Switch(t.Context(), token, "t2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if old.ID != orig.ID || old.TenantID != "t1" {
+		t.Errorf("old = %+v, want the original", old)
+	}
+	if sess.ID == orig.ID || newToken == token || sess.TenantID != "t2" || sess.UserID != "u1" ||
+		!sess.AuthTime.Equal(orig.AuthTime) || !sess.ExpiresAt.Equal(orig.ExpiresAt) || sess.ACR != "mfa" || len(sess.AMR) != 3 {
+		t.Errorf("switched = %+v, from %+v", sess, orig)
+	}
+	if len(sess.Earlier) != 1 || sess.Earlier[0] != orig.ID {
+		t.Errorf("Earlier = %v, want [%s]", sess.Earlier, orig.ID)
+	}
+	if got, err := s.Lookup(t.Context(), newToken); err != nil || got.ID != sess.ID {
+		t.Errorf("Lookup(new) = %+v, %v", got, err)
+	}
+	if _, err := s.Lookup(t.Context(), token); err != session.ErrNotFound {
+		t.Errorf("Lookup(old) = %v, want ErrNotFound", err)
+	}
+	if _, _, _, err := s.Switch(t.Context(), token, "t3"); err != session.ErrNotFound {
+		t.Errorf("Switch(old token) = %v, want ErrNotFound", err)
+	}
+
+	sup, _, err := s.Create(t.Context(), "u1", "t1", []string{"pwd"}, "", &session.Support{ActorID: "a1"}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := s.Switch(t.Context(), sup, "t2"); err != session.ErrSupportSession {
+		t.Errorf("Switch(support) = %v, want ErrSupportSession", err)
+	}
+}

@@ -53,7 +53,18 @@ const (
 	// person's sign-in settings nor their consent. Nothing was checked or
 	// changed.
 	MsgSupportCannotChange Message = "support_cannot_change"
+	// MsgSwitchNeedsTOTP: a tenant switch refused because the chosen
+	// tenant requires TOTP and the session did not use it. Nothing was
+	// changed.
+	MsgSwitchNeedsTOTP Message = "switch_needs_totp"
 )
+
+// AccountTenant is one tenant the "Switch tenant" section offers.
+type AccountTenant struct {
+	ID, Name, Slug string
+	// Home is the person's home tenant.
+	Home bool
+}
 
 // AccountSignInPage is the account page for a browser without a live
 // session: it says to sign in, with a button to /account/login.
@@ -104,6 +115,9 @@ type AccountPage struct {
 	Password AccountPassword
 	// Profile is the "Profile" section (account_profile.go).
 	Profile AccountProfile
+	// Tenants are the other tenants the person may act in: the "Switch
+	// tenant" section, left out when empty (and in a support session).
+	Tenants []AccountTenant
 }
 
 // InSupportSession reports whether support is acting as the person: the

@@ -23,7 +23,7 @@ const ProductName = "Gatehouse"
 // layout.
 var pageNames = [...]string{"login", "tenant_choice", "support", "totp", "totp_enrol", "recovery_codes", "new_password", "error",
 	"logged_out", "account", "account_signin", "account_enrol", "account_recovery_codes",
-	"set_password", "link_problem", "password_set", "forgot_password", "reset_sent"}
+	"set_password", "link_problem", "password_set", "forgot_password", "reset_sent", "logout_confirm"}
 
 // Set is the parsed pages, in every language. It is safe for concurrent
 // use.
@@ -132,6 +132,15 @@ type ErrorPage struct {
 // post_logout_redirect_uri.
 type LoggedOutPage struct{}
 
+// LogoutConfirmPage asks the person to confirm a logout an application
+// requested without an id_token_hint (RP-Initiated Logout 1.0 §6). The
+// form posts to Action, the page's own address with the request's
+// parameters; cancelling leads to the account page, still signed in.
+type LogoutConfirmPage struct {
+	Action    string
+	CSRFToken string
+}
+
 func (LoginPage) templateName() string         { return "login" }
 func (ErrorPage) templateName() string         { return "error" }
 func (TenantChoicePage) templateName() string  { return "tenant_choice" }
@@ -139,6 +148,7 @@ func (TOTPPage) templateName() string          { return "totp" }
 func (EnrolPage) templateName() string         { return "totp_enrol" }
 func (RecoveryCodesPage) templateName() string { return "recovery_codes" }
 func (LoggedOutPage) templateName() string     { return "logged_out" }
+func (LogoutConfirmPage) templateName() string { return "logout_confirm" }
 
 // New parses every page in every language. It fails only if a template or
 // a catalog is broken, which the tests catch; callers treat an error as

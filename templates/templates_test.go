@@ -150,6 +150,19 @@ func TestLoggedOutPage(t *testing.T) {
 	}
 }
 
+// TestLogoutConfirmPage: the question, a POST form to the page's own
+// address with the CSRF token, and a way out that ends nothing.
+func TestLogoutConfirmPage(t *testing.T) {
+	got := render(t, LogoutConfirmPage{Action: "/logout?client_id=things&state=a%26b", CSRFToken: "tok-1"})
+	for _, want := range []string{"Sign out of Gatehouse?", `<form method="post" action="/logout?client_id=things&amp;state=a%26b"`,
+		`name="csrf_token" value="tok-1"`, `<button type="submit" class="button" autofocus>Sign out</button>`,
+		`<a href="/account">Cancel and stay signed in</a>`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("confirmation page lacks %q:\n%s", want, got)
+		}
+	}
+}
+
 func TestStatic(t *testing.T) {
 	page := render(t, LoggedOutPage{})
 	href := regexp.MustCompile(`href="([^"]+\.css[^"]*)"`).FindStringSubmatch(page)

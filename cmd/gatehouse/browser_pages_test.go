@@ -34,6 +34,11 @@ func browseEveryOtherPage(t *testing.T, c *chrome) {
 	if n := eval[int](t, b, `document.querySelectorAll('input[name="tenant_id"]').length`); n != 3 {
 		t.Errorf("bob is offered %d tenants, want 3 (his home, contoso, fabrikam)", n)
 	}
+	// His account page, with its "Switch tenant" section.
+	eval[bool](t, b, `document.querySelector('input[name="tenant_id"]').checked = true`)
+	b.click(t, "tenant-chosen", `form[action="/login/tenant"] button[type="submit"]`)
+	b.open(t, "account-switch", h.issuer+"/account")
+	b.must(t, `form[action="/account/tenant"] fieldset legend`)
 
 	// The TOTP code page, and a wrong code: carol enrols in one browser,
 	// then signs in in another.
@@ -94,4 +99,12 @@ func browseEveryOtherPage(t *testing.T, c *chrome) {
 	if n := eval[int](t, a, `document.querySelectorAll("ul.codes li code").length`); n != 10 {
 		t.Errorf("%d recovery codes shown, want 10", n)
 	}
+
+	// The logout confirmation: the account page's sign-out link has no
+	// id_token_hint, so Gatehouse asks first.
+	a.open(t, "account-again", h.issuer+"/account")
+	a.click(t, "logout-confirm", `a[href^="/end_session"]`)
+	wantPath(t, a, "/logout")
+	a.click(t, "logged-out", `form[action^="/logout"] button[type="submit"]`)
+	wantPath(t, a, "/logged-out")
 }

@@ -166,7 +166,10 @@ func browseSupport(t *testing.T, c *chrome) {
 	b.wantText(t, ".support-banner", "Acting as carol", "support: bob (acme-iot)", "This support session ends at")
 	b.wantText(t, "#support-session", "is acting as this account")
 
-	b.click(t, "signed-out", `a[href^="/end_session"]`)
+	b.click(t, "sign-out", `a[href^="/end_session"]`)
+	wantPath(t, b, "/logout") // no id_token_hint: the confirmation first
+	b.wantText(t, "h1", "Sign out of Gatehouse?")
+	b.click(t, "signed-out", `form[action^="/logout"] button[type="submit"]`)
 	wantPath(t, b, "/logged-out")
 	b.wantText(t, "h1", "You have signed out")
 	if b.has(t, ".support-banner") {

@@ -238,8 +238,14 @@ func TestAccountTOTPSelfService(t *testing.T) {
 		t.Errorf("removing twice: %d %.300s", resp.StatusCode, body)
 	}
 
-	// Sign out ends the session the page runs on.
-	if resp, _ := b.get(h.issuer + "/end_session?client_id=" + account.ClientID); resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/logged-out" {
+	// Sign out (no id_token_hint: the confirmation page first) ends the
+	// session the page runs on.
+	resp, page := b.get(h.issuer + "/end_session?client_id=" + account.ClientID)
+	m := csrfRE.FindStringSubmatch(page)
+	if resp.Request.URL.Path != "/logout" || m == nil {
+		t.Fatalf("sign out: %d %s, want the confirmation page", resp.StatusCode, resp.Request.URL)
+	}
+	if resp, _ := b.postForm(resp.Request.URL.String(), url.Values{"csrf_token": {m[1]}}); resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/logged-out" {
 		t.Errorf("sign out: %d %s", resp.StatusCode, resp.Request.URL)
 	}
 	if resp, body := b.get(h.issuer + "/account"); !strings.Contains(body, accountSignInButton) {

@@ -311,3 +311,87 @@ func TestDiscoveryAdvertisesWhatIsServed(t *testing.T) {
 		}
 	}
 }
+
+// TestLogoutWithoutHintAsksFirst: RP-Initiated Logout 1.0 §6. end_session
+// without an id_token_hint shows the confirmation page and ends nothing;
+// a POST without the page's CSRF token ends nothing either; the confirmed
+// POST ends the session as end_session does, and goes to the registered
+// post_logout_redirect_uri. (With a hint there is no page:
+// TestLogoutEndsSessionAndRefusesRefresh.)
+func TestLogoutWithoutHintAsksFirst(t *testing.T) {
+	h := newHarness(t)
+	b := h.browser()
+	pa := h.portalA()
+	tok := b.signIn(t, pa, "contoso", "carol", "carol-password")
+	stillSignedIn := func(when string) {
+		t.Helper()
+		next, err := pa.refresh(t.Context(), tok.RefreshToken) // rotated: keep the new one
+		if err != nil {
+			t.Fatalf("%s: the session's refresh token no longer works: %v", when, err)
+		}
+		tok = next
+		if _, resp, _ := b.start(pa); resp.StatusCode != http.StatusFound {
+			t.Errorf("%s: no single sign-on any more (%d)", when, resp.StatusCode)
+		}
+	}
+
+	q := url.Values{"client_id": {"portal-a"}, "post_logout_redirect_uri": {"http://localhost/a/"}, "state": {"bye"}}
+	resp, body := b.get(h.issuer + "/end_session?" + q.Encode())
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/logout" || !strings.Contains(body, "Sign out of Gatehouse?") {
+		t.Fatalf("end_session without a hint: %d %s %.300s", resp.StatusCode, resp.Request.URL, body)
+	}
+	if got := resp.Request.URL.Query(); got.Encode() != q.Encode() {
+		t.Errorf("the confirmation page got %v, want the request's %v", got, q)
+	}
+	stillSignedIn("confirmation shown")
+	m := csrfRE.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("the confirmation page has no CSRF token: %.500s", body)
+	}
+	confirm := h.issuer + "/logout?" + q.Encode()
+
+	// Another site's form (no token), or a token of another page.
+	for _, form := range []url.Values{{}, {"csrf_token": {"x" + m[1]}}} {
+		if resp, body := b.postForm(confirm, form); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("POST without the token: %d %.300s", resp.StatusCode, body)
+		}
+	}
+	// The same token from another browser (its own CSRF cookie) is refused.
+	if resp, _ := h.browser().postForm(confirm, url.Values{"csrf_token": {m[1]}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("the token from another browser: %d", resp.StatusCode)
+	}
+	stillSignedIn("refused confirmations")
+
+	resp, _ = b.postForm(confirm, url.Values{"csrf_token": {m[1]}})
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || loc != "http://localhost/a/?state=bye" {
+		t.Fatalf("confirmed logout answered %d, Location %q", resp.StatusCode, loc)
+	}
+	_, err := pa.refresh(t.Context(), tok.RefreshToken)
+	wantOAuthError(t, err, "invalid_grant")
+	if _, _, body := b.start(pa); !strings.Contains(body, "csrf_token") {
+		t.Error("after the confirmed logout the next authorization did not ask to log in")
+	}
+
+	// Without a session there is nothing to confirm: the signed-out page.
+	if resp, _ := b.get(h.issuer + "/end_session"); resp.Request.URL.Path != "/logged-out" {
+		t.Errorf("end_session without a session: %d %s", resp.StatusCode, resp.Request.URL)
+	}
+	// A request the library refuses is refused at once, with no page.
+	b.signIn(t, pa, "contoso", "carol", "carol-password")
+	q.Set("post_logout_redirect_uri", "https://evil.example/")
+	resp, _ = b.get(h.issuer + "/end_session?" + q.Encode())
+	if resp.StatusCode != http.StatusBadRequest || resp.Request.URL.Path != "/end_session" {
+		t.Errorf("unregistered post_logout_redirect_uri: %d %s", resp.StatusCode, resp.Request.URL)
+	}
+	// A confirmation page reached with it anyway ends the session but never
+	// redirects there.
+	resp, body = b.get(h.issuer + "/logout?" + q.Encode())
+	m = csrfRE.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("confirmation page: %d %.300s", resp.StatusCode, body)
+	}
+	resp, _ = b.postForm(h.issuer+"/logout?"+q.Encode(), url.Values{"csrf_token": {m[1]}})
+	if strings.Contains(resp.Header.Get("Location"), "evil.example") || resp.Request.URL.Host == "evil.example" {
+		t.Error("redirected to an unregistered post_logout_redirect_uri")
+	}
+}

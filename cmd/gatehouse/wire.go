@@ -303,6 +303,7 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 		Support: a.directory, Audit: a.audit.Record, Now: opt.now,
 		Sessions: sessions, Cookies: cookies,
 		CallbackURL:    prov.CallbackURL,
+		EndLogout:      prov.EndConfirmedLogout,
 		AccountLimiter: limiter("login-account", accountPolicy),
 		AddressLimiter: addressLimiter,
 		CSRFKey:        csrfKey, Templates: tpl, Logger: log, SecureCookies: cookies.Secure,
@@ -313,7 +314,7 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	ah, err := account.New(account.Config{
 		Issuer: cfg.Issuer, Sessions: sessions, Directory: a.directory, MFA: a.mfa, Pending: a.kv, AddressLimiter: addressLimiter,
 		Audit: a.audit.Record, Now: opt.now,
-		CSRFKey: accountCSRFKey, Templates: tpl, Logger: log, SecureCookies: cookies.Secure,
+		CSRFKey: accountCSRFKey, Templates: tpl, Logger: log, SecureCookies: cookies.Secure, Cookies: cookies,
 	})
 	if err != nil {
 		return err
