@@ -1,11 +1,7 @@
 package main
 
 import (
-	"strings"
 	"testing"
-	"time"
-
-	"github.com/pquerna/otp/totp"
 
 	"github.com/gatehouse-id/gatehouse/directory"
 )
@@ -89,12 +85,7 @@ func browseEveryOtherPage(t *testing.T, c *chrome) {
 	a.signIn(t, "account", "fabrikam", "frank", "frank-demo-pw")
 	wantPath(t, a, "/account")
 	a.click(t, "account-enrol", `form[action="/account/totp/enrol/start"] button[type="submit"]`)
-	secret := strings.ReplaceAll(a.text(t, "code.secret"), " ", "")
-	code, err := totp.GenerateCode(secret, time.Now())
-	if err != nil {
-		t.Fatalf("setup key %q: %v", secret, err)
-	}
-	a.typeInto(t, "#code", code)
+	a.typeSetupCode(t)
 	a.click(t, "account-recovery-codes", `form[action="/account/totp/enrol"] button[type="submit"]`)
 	if n := eval[int](t, a, `document.querySelectorAll("ul.codes li code").length`); n != 10 {
 		t.Errorf("%d recovery codes shown, want 10", n)

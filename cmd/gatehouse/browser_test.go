@@ -81,12 +81,7 @@ func browseTOTPEnrolment(t *testing.T, h *harness, b *tab) {
 // the setup key written on it, and continues past the recovery codes.
 func (b *tab) enrol(t *testing.T) {
 	t.Helper()
-	secret := strings.ReplaceAll(b.text(t, "code.secret"), " ", "")
-	code, err := totp.GenerateCode(secret, time.Now())
-	if err != nil {
-		t.Fatalf("setup key %q: %v", secret, err)
-	}
-	b.typeInto(t, "#code", code)
+	b.typeSetupCode(t)
 	b.click(t, "recovery-codes", `form[action="/login/totp/enrol"] button[type="submit"]`)
 
 	b.must(t, `form[action="/login/totp/done"]`)
@@ -94,6 +89,18 @@ func (b *tab) enrol(t *testing.T) {
 		t.Errorf("%d recovery codes shown, want 10", n)
 	}
 	b.click(t, "portal", `form[action="/login/totp/done"] button[type="submit"]`)
+}
+
+// typeSetupCode types, into the enrolment page's code field, the code an
+// authenticator set up with the page's setup key shows now.
+func (b *tab) typeSetupCode(t *testing.T) {
+	t.Helper()
+	secret := strings.ReplaceAll(b.text(t, "code.secret"), " ", "")
+	code, err := totp.GenerateCode(secret, time.Now())
+	if err != nil {
+		t.Fatalf("setup key %q: %v", secret, err)
+	}
+	b.typeInto(t, "#code", code)
 }
 
 // signIn fills in the login page the tab shows and submits it: the next
