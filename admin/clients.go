@@ -37,7 +37,7 @@ type clientWithSecret struct {
 func viewClient(c directory.Client) clientView {
 	return clientView{ID: c.ID, Type: string(c.Kind()), Tenant: c.TenantID,
 		clientBody: clientBody{Name: c.Name, AuthMethod: string(c.AuthMethod), RedirectURIs: orEmpty(c.RedirectURIs),
-			PostLogoutRedirectURIs: orEmpty(c.PostLogoutRedirectURIs), InitiateLoginURI: c.InitiateLoginURI, GrantTypes: orEmpty(c.GrantTypes),
+			PostLogoutRedirectURIs: orEmpty(c.PostLogoutRedirectURIs), InitiateLoginURI: c.InitiateLoginURI, ThirdParty: c.ThirdParty, GrantTypes: orEmpty(c.GrantTypes),
 			Scopes: orEmpty(c.Scopes), DefaultScopes: orEmpty(c.DefaultScopes), Services: orEmpty(c.Services),
 			GlobalRoles: orEmpty(c.GlobalRoles), ServiceRoles: serviceRolesView(c.ServiceRoles),
 			InsecureSkipPKCE: c.InsecureSkipPKCE, AccessTokenLifetime: lifetime(c.AccessTokenLifetime),
@@ -71,7 +71,10 @@ type clientBody struct {
 	// InitiateLoginURI is the portal's page that starts a login (OpenID
 	// Connect Core §4): where a person goes once an invitation or a
 	// password reset from this portal is done. Empty for none.
-	InitiateLoginURI string              `json:"initiate_login_uri"`
+	InitiateLoginURI string `json:"initiate_login_uri"`
+	// ThirdParty: an integrator's application, which must get a person's
+	// consent before it gets a code (directory.Client.ThirdParty).
+	ThirdParty       bool                `json:"third_party"`
 	GrantTypes       []string            `json:"grant_types"`
 	Scopes           []string            `json:"scopes"`
 	DefaultScopes    []string            `json:"default_scopes"`
@@ -87,7 +90,7 @@ type clientBody struct {
 
 func (b clientBody) client(id string) (directory.Client, error) {
 	c := directory.Client{ID: id, Name: b.Name, AuthMethod: directory.AuthMethod(b.AuthMethod), RedirectURIs: b.RedirectURIs,
-		PostLogoutRedirectURIs: b.PostLogoutRedirectURIs, InitiateLoginURI: b.InitiateLoginURI, GrantTypes: b.GrantTypes, Scopes: b.Scopes,
+		PostLogoutRedirectURIs: b.PostLogoutRedirectURIs, InitiateLoginURI: b.InitiateLoginURI, ThirdParty: b.ThirdParty, GrantTypes: b.GrantTypes, Scopes: b.Scopes,
 		DefaultScopes: b.DefaultScopes, Services: b.Services, GlobalRoles: b.GlobalRoles,
 		ServiceRoles: directory.ServiceRoles(b.ServiceRoles), InsecureSkipPKCE: b.InsecureSkipPKCE}
 	for _, l := range []struct {
@@ -117,8 +120,8 @@ func clientDetails(c directory.Client) map[string]string {
 	return map[string]string{
 		"name": c.Name, "type": string(c.Kind()), "auth_method": string(c.AuthMethod),
 		"redirect_uris": join(c.RedirectURIs), "post_logout_redirect_uris": join(c.PostLogoutRedirectURIs),
-		"initiate_login_uri": c.InitiateLoginURI,
-		"grant_types":        join(c.GrantTypes), "scopes": join(c.Scopes), "default_scopes": join(c.DefaultScopes),
+		"initiate_login_uri": c.InitiateLoginURI, "third_party": boolString(c.ThirdParty),
+		"grant_types": join(c.GrantTypes), "scopes": join(c.Scopes), "default_scopes": join(c.DefaultScopes),
 		"services": join(c.Services), "global_roles": join(c.GlobalRoles), "service_roles": c.ServiceRoles.String(),
 		"insecure_skip_pkce": boolString(c.InsecureSkipPKCE), "access_lifetime": lifetime(c.AccessTokenLifetime),
 		"id_lifetime": lifetime(c.IDTokenLifetime), "refresh_lifetime": lifetime(c.RefreshTokenLifetime),

@@ -265,6 +265,8 @@ func TestAdminClientsCreate(t *testing.T) {
 			InitiateLoginURI: "https:/login"}, nil, "initiate_login_uri", "host"},
 		{"machine with a login page", "acme", directory.ClientMachine, directory.Client{ID: "x", Name: "X",
 			InitiateLoginURI: "https://x.example/login"}, nil, "initiate_login_uri", ""},
+		{"third-party machine", "acme", directory.ClientMachine, directory.Client{ID: "x", Name: "X",
+			ThirdParty: true}, nil, "third_party", "nobody to ask"},
 		{"public with a secret method", "acme", directory.ClientSinglePage, directory.Client{ID: "x", Name: "X",
 			RedirectURIs: []string{"https://x.example/cb"}, AuthMethod: directory.AuthSecretBasic}, nil, "auth_method", ""},
 		{"confidential without one", "acme", directory.ClientWeb, directory.Client{ID: "x", Name: "X",
@@ -398,11 +400,11 @@ func TestAdminClientsChange(t *testing.T) {
 	// PUT replaces the registration; id, tenant, type and secret stay.
 	ch, err := d.UpdateClientFor(ctx, ada, "acme-web", directory.Client{ID: "renamed", TenantID: "elsewhere", Name: "Acme portal",
 		RedirectURIs: []string{"https://portal.acme.example/cb", "https://portal.acme.example/cb2"}, AuthMethod: directory.AuthSecretPost,
-		InitiateLoginURI: "https://portal.acme.example/login?via=gatehouse",
-		GrantTypes:       []string{directory.GrantAuthorizationCode, directory.GrantRefreshToken}, Scopes: []string{"offline_access"}})
+		InitiateLoginURI: "https://portal.acme.example/login?via=gatehouse", ThirdParty: true,
+		GrantTypes: []string{directory.GrantAuthorizationCode, directory.GrantRefreshToken}, Scopes: []string{"offline_access"}})
 	ok(t, "update", err)
 	if a := ch.After; a.ID != "acme-web" || a.TenantID != created.After.TenantID || a.Type != directory.ClientConfidential ||
-		len(a.RedirectURIs) != 2 || a.Name != "Acme portal" || a.InitiateLoginURI != "https://portal.acme.example/login?via=gatehouse" || !a.UpdatedAt.After(created.After.UpdatedAt) && !a.UpdatedAt.Equal(created.After.UpdatedAt) ||
+		len(a.RedirectURIs) != 2 || a.Name != "Acme portal" || a.InitiateLoginURI != "https://portal.acme.example/login?via=gatehouse" || !a.ThirdParty || !a.UpdatedAt.After(created.After.UpdatedAt) && !a.UpdatedAt.Equal(created.After.UpdatedAt) ||
 		ch.Before.Name != "Portal" || ch.Secret != "" {
 		t.Errorf("updated %+v", ch)
 	}

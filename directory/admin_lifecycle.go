@@ -50,6 +50,11 @@ func (d *Directory) DeleteUserFor(ctx context.Context, c Caller, id string) (Use
 		before, after = u, u
 		now := d.now().UTC()
 		after.DeletedAt, after.RevokedBefore, after.UpdatedAt = now, now, now
+		// A deleted user's consents to third-party clients go with it: a
+		// restored user is asked again.
+		if err := s.DeleteClientConsentsOf(ctx, u.ID); err != nil {
+			return err
+		}
 		return storeUser(ctx, s, before, after, now)
 	})
 	return before, after, err

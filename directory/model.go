@@ -309,7 +309,14 @@ type Client struct {
 	// password reset that came from this portal is done, with iss and
 	// login_hint. Empty for none (machine clients, portals without one).
 	InitiateLoginURI string
-	GrantTypes       []string
+	// ThirdParty marks a client that is not the platform's own (an
+	// integrator's application): a person must consent, on Gatehouse's
+	// consent page, to what it asks for before it gets a code, and that
+	// consent is remembered per user and client (ConsentStore). The
+	// platform's own portals (false, the default) never ask. Only a
+	// client that signs people in (authorization_code) can be one.
+	ThirdParty bool
+	GrantTypes []string
 	// Scopes lists the scopes the client may ask for beyond openid.
 	Scopes []string
 	// DefaultScopes are granted on every request whether asked for or not

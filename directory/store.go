@@ -143,6 +143,16 @@ type Store interface {
 	SupportConsentOf(ctx context.Context, tenantID, userID string) (SupportConsent, error)
 	DeleteSupportConsent(ctx context.Context, tenantID, userID string) error
 
+	// Client consents (client_consent.go) are keyed by user and client.
+	// PutClientConsent inserts or replaces the one consent of that key;
+	// the user and the client must exist (ErrNotFound). ClientConsentOf
+	// answers ErrNotFound when there is none. DeleteClientConsentsOf
+	// removes every consent of a user (none is not an error); purging the
+	// user or deleting the client removes its consents too.
+	PutClientConsent(ctx context.Context, c ClientConsent) error
+	ClientConsentOf(ctx context.Context, userID, clientID string) (ClientConsent, error)
+	DeleteClientConsentsOf(ctx context.Context, userID string) error
+
 	// InTx runs fn with a Store bound to one transaction: if fn returns an
 	// error, nothing fn wrote is kept. Nested calls on the bound Store join
 	// the same transaction.

@@ -226,6 +226,9 @@ func ValidateClient(c *Client) error {
 			return fieldErr("initiate_login_uri", "%q: %v", c.InitiateLoginURI, err)
 		}
 	}
+	if c.ThirdParty && !c.HasGrant(GrantAuthorizationCode) {
+		return fieldErr("third_party", "only a client that signs people in (authorization_code) asks for their consent")
+	}
 	for _, s := range c.Scopes {
 		if s == "" || strings.ContainsAny(s, " \t\"\\") {
 			return fieldErr("scopes", "%q is not a valid scope", s)

@@ -60,7 +60,7 @@ func TestApplyCreatesEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if spa.AuthMethod != directory.AuthNone || spa.SecretHash != nil || spa.InitiateLoginURI != "http://localhost:5173/login" {
+	if spa.AuthMethod != directory.AuthNone || spa.SecretHash != nil || spa.InitiateLoginURI != "http://localhost:5173/login" || !spa.ThirdParty {
 		t.Errorf("portal-spa = auth %s, secret hash %x, login page %q; want none, no hash and the file's",
 			spa.AuthMethod, spa.SecretHash, spa.InitiateLoginURI)
 	}

@@ -307,6 +307,20 @@ clients:
 			},
 		},
 		{
+			name: "a third-party machine client",
+			file: `version: 1
+clients:
+  - id: machine
+    name: Machine
+    type: confidential
+    third_party: true
+    grant_types: [client_credentials]
+`,
+			want: []string{
+				`demo.yaml:6:18: clients[0].third_party: only a client that signs people in (authorization_code) asks for their consent`,
+			},
+		},
+		{
 			name: "duplicates within the file",
 			file: `version: 1
 tenants:

@@ -50,6 +50,7 @@ clients:
     type: public
     redirect_uris: [http://localhost:5173/callback]
     initiate_login_uri: http://localhost:5173/login
+    third_party: true
     grant_types: [authorization_code]
   - id: sensor-ingest
     name: Sensor ingest

@@ -18,6 +18,7 @@ func (p *parser) client(path string, n *yaml.Node) Client {
 		{key: "redirect_uris", decode: strList(&c.RedirectURIs)},
 		{key: "post_logout_redirect_uris", decode: strList(&c.PostLogoutRedirectURIs)},
 		{key: "initiate_login_uri", decode: str(&c.InitiateLoginURI)},
+		{key: "third_party", decode: boolean(&c.ThirdParty)},
 		{key: "grant_types", required: true, decode: strList(&c.GrantTypes)},
 		{key: "scopes", decode: strList(&c.Scopes)},
 		{key: "default_scopes", decode: strList(&c.DefaultScopes)},
@@ -80,6 +81,8 @@ func (p *parser) client(path string, n *yaml.Node) Client {
 			dc.PostLogoutRedirectURIs = dropNamed(dc.PostLogoutRedirectURIs, fe.Reason, "")
 		case "initiate_login_uri":
 			dc.InitiateLoginURI = ""
+		case "third_party":
+			dc.ThirdParty = false
 		case "scopes":
 			dc.Scopes = dropNamed(dc.Scopes, fe.Reason, "")
 		case "default_scopes":
@@ -107,6 +110,7 @@ func (c Client) client(tenantID string) directory.Client {
 	return directory.Client{
 		ID: c.ID, Name: c.Name, TenantID: tenantID, Type: c.Type, AuthMethod: c.AuthMethod,
 		RedirectURIs: c.RedirectURIs, PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, InitiateLoginURI: c.InitiateLoginURI,
+		ThirdParty: c.ThirdParty,
 		GrantTypes: c.GrantTypes, Scopes: c.Scopes, DefaultScopes: c.DefaultScopes, Services: c.Services,
 		GlobalRoles: c.GlobalRoles, ServiceRoles: c.ServiceRoles, InsecureSkipPKCE: c.InsecureSkipPKCE,
 		AccessTokenLifetime: c.AccessTokenLifetime, IDTokenLifetime: c.IDTokenLifetime,

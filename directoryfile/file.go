@@ -103,6 +103,7 @@ type Client struct {
 	RedirectURIs           []string
 	PostLogoutRedirectURIs []string
 	InitiateLoginURI       string // the portal's login page, for people done with an invitation or a reset
+	ThirdParty             bool   // an integrator's application: people consent before it gets a code
 	GrantTypes             []string
 	Scopes                 []string
 	DefaultScopes          []string

@@ -56,6 +56,26 @@
 //     (Requests.CompleteLogin), counts it in the user's statistics, sets
 //     the session cookie and sends the browser with 303 See Other to the
 //     callback, where the provider issues the code.
+//  8. Consent (consent.go), for third-party applications only
+//     (directory.Client.ThirdParty; the platform's own portals never
+//     ask). When the person has yet to allow every scope the application
+//     asks for (or it asked with prompt=consent), CompleteLogin completes
+//     nothing and answers ErrConsentRequired: the request waits, bound to
+//     the session just started, and the browser goes to GET
+//     /login/consent instead of the callback. A single sign-on session
+//     gets there too: the provider leaves such a request waiting rather
+//     than completed, and GET /login sends the browser on
+//     (Request.AwaitingConsent). The page shows the application's name
+//     and what each scope it asks for means; POST /login/consent checks
+//     the form as every step does and that the browser's session is the
+//     one the request waits for, audits the answer (consent.granted or
+//     consent.denied; an answer that cannot be audited is not given),
+//     and then Allow remembers the consent, per person and application,
+//     for every scope allowed so far, and completes the request; Deny
+//     remembers nothing, and the callback sends the application
+//     access_denied. Consents are removed with the person or the
+//     application; the account page does not list them, nor lets a
+//     person revoke one, yet.
 //
 // Between the steps, the proven password waits as a pending login in the
 // ephemeral store (pending.go), bound to the browser, at its stage, for

@@ -23,6 +23,12 @@ import (
 // not-found to it, so that login never needs to know the provider's errors.
 var ErrRequestNotFound = errors.New("login: authorization request not found")
 
+// ErrConsentRequired is what CompleteLogin returns, wrapped, when the
+// application is a third-party one the person has yet to allow what it
+// asks for: the request was not completed, and waits for the consent page
+// (consent.go) with the session given.
+var ErrConsentRequired = errors.New("login: the application needs the person's consent")
+
 // Request is what the login pages know about a pending authorization
 // request.
 type Request struct {
@@ -41,6 +47,20 @@ type Request struct {
 	// UILocales is the request's ui_locales, the languages the application
 	// would like the pages in, best first (BCP 47 tags).
 	UILocales []string
+	// AwaitingConsent means the request waits for the consent page: a
+	// third-party application, and a person (signed in, or in a single
+	// sign-on session) who has yet to allow what it asks for.
+	AwaitingConsent bool
+}
+
+// Consent is what the consent page shows of a request that waits for it.
+type Consent struct {
+	ClientName string
+	// Scopes are what the application asks for that the person has not
+	// yet allowed.
+	Scopes []string
+	// Again: the person allowed the application before; it asks for more.
+	Again bool
 }
 
 // Requests is the provider's store of pending authorization requests, as
@@ -51,7 +71,17 @@ type Requests interface {
 	LoginRequest(ctx context.Context, id string) (Request, error)
 	// CompleteLogin marks the request done for the session's user; an
 	// unknown or expired request gives an error wrapping ErrRequestNotFound.
+	// It returns an error wrapping ErrConsentRequired, and completes
+	// nothing, when the person must first consent (consent.go).
 	CompleteLogin(ctx context.Context, id string, s session.Session) error
+	// ConsentRequest returns what the request waiting for the consent of
+	// the person in s asks; an error wrapping ErrRequestNotFound if it is
+	// unknown, expired or not waiting for s.
+	ConsentRequest(ctx context.Context, id string, s session.Session) (Consent, error)
+	// AnswerConsent records that person's answer: allow remembers the
+	// consent and completes the request; deny makes the callback send the
+	// application access_denied.
+	AnswerConsent(ctx context.Context, id string, s session.Session, allow bool) error
 }
 
 // Authenticator checks a password, and sets the new one a person must
@@ -270,6 +300,8 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	h.pages.Route(mux, "POST "+newPasswordPath, h.submitNewPassword)
 	h.pages.Route(mux, "GET /logout", h.showLogoutConfirm)
 	h.pages.Route(mux, "POST /logout", h.submitLogoutConfirm)
+	h.pages.Route(mux, "GET "+consentPath, h.showConsent)
+	h.pages.Route(mux, "POST "+consentPath, h.submitConsent)
 	h.pages.Route(mux, "GET /logged-out", h.loggedOut)
 	mux.Handle("GET "+templates.StaticPath, templates.Static())
 }

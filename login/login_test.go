@@ -45,10 +45,16 @@ type fakeRequests struct {
 	mu        sync.Mutex
 	reqs      map[string]Request
 	completed map[string]session.Session
+	// consents are the requests of third-party applications, which wait
+	// for the consent of the session in waiting; denied records a Deny.
+	consents map[string]Consent
+	waiting  map[string]string
+	denied   map[string]bool
 }
 
 func newFakeRequests(reqs ...Request) *fakeRequests {
-	f := &fakeRequests{reqs: map[string]Request{}, completed: map[string]session.Session{}}
+	f := &fakeRequests{reqs: map[string]Request{}, completed: map[string]session.Session{},
+		consents: map[string]Consent{}, waiting: map[string]string{}, denied: map[string]bool{}}
 	for _, r := range reqs {
 		f.reqs[r.ID] = r
 	}
@@ -79,10 +85,59 @@ func (f *fakeRequests) CompleteLogin(_ context.Context, id string, s session.Ses
 	if !ok {
 		return fmt.Errorf("auth request %q: %w", id, ErrRequestNotFound)
 	}
+	if _, ok := f.consents[id]; ok {
+		r.AwaitingConsent = true
+		f.reqs[id] = r
+		f.waiting[id] = s.ID
+		return fmt.Errorf("auth request %q: %w", id, ErrConsentRequired)
+	}
 	r.Done = true
 	f.reqs[id] = r
 	f.completed[id] = s
 	return nil
+}
+
+func (f *fakeRequests) ConsentRequest(_ context.Context, id string, s session.Session) (Consent, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, ok := f.consents[id]
+	if !ok || f.waiting[id] != s.ID || f.reqs[id].Done || f.denied[id] {
+		return Consent{}, fmt.Errorf("auth request %q not waiting for session %q: %w", id, s.ID, ErrRequestNotFound)
+	}
+	return c, nil
+}
+
+func (f *fakeRequests) AnswerConsent(_ context.Context, id string, s session.Session, allow bool) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.consents[id]; !ok || f.waiting[id] != s.ID || f.reqs[id].Done || f.denied[id] {
+		return fmt.Errorf("auth request %q not waiting for session %q: %w", id, s.ID, ErrRequestNotFound)
+	}
+	r := f.reqs[id]
+	r.AwaitingConsent = false
+	if !allow {
+		f.denied[id] = true
+		f.reqs[id] = r
+		return nil
+	}
+	r.Done = true
+	f.reqs[id] = r
+	f.completed[id] = s
+	return nil
+}
+
+// needConsent makes request id a third-party application's, which waits
+// for consent to scopes once the login is done.
+func (f *fakeRequests) needConsent(id string, c Consent) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.consents[id] = c
+}
+
+func (f *fakeRequests) isDenied(id string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.denied[id]
 }
 
 func (f *fakeRequests) completions() int {

@@ -54,6 +54,10 @@ func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, h.callback(ctx, id), http.StatusFound)
 		return nil
 	}
+	if req.AwaitingConsent {
+		http.Redirect(w, r, consentURL(id), http.StatusFound)
+		return nil
+	}
 	tenant, username := splitHint(req.LoginHint)
 	if tenant == "" {
 		tenant = rememberedTenant(r)
@@ -235,7 +239,12 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, id string, req 
 		}
 		return templates.InternalError(err, attrs...)
 	}
-	if err := h.requests.CompleteLogin(ctx, id, sess); err != nil {
+	next := h.callback(ctx, id)
+	if err := h.requests.CompleteLogin(ctx, id, sess); errors.Is(err, ErrConsentRequired) {
+		// A third-party application: the session is the person's, but the
+		// request waits for the consent page (consent.go).
+		next = consentURL(id)
+	} else if err != nil {
 		if derr := h.sessions.Delete(ctx, token); derr != nil {
 			h.log.LogAttrs(ctx, slog.LevelWarn, "delete unused session", append(attrs, slog.String("err", derr.Error()))...)
 		}
@@ -267,7 +276,7 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, id string, req 
 	h.rememberTenant(w, remember)
 	h.log.LogAttrs(ctx, slog.LevelInfo, "login succeeded", append(attrs, slog.String("session_id", sess.ID),
 		slog.String("amr", strings.Join(amr, " ")))...)
-	http.Redirect(w, r, h.callback(ctx, id), http.StatusSeeOther)
+	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
 

@@ -60,6 +60,12 @@ type authRequest struct {
 	// after AuthTime (Server.supportUntil).
 	SupportActorID string `json:"sup_actor,omitempty"`
 	SupportReason  string `json:"sup_reason,omitempty"`
+
+	// ConsentSessionID is set while the request waits for the consent of
+	// the person in that session (consent.go): a third-party client's.
+	// Denied is set once that person denied it.
+	ConsentSessionID string `json:"consent_sid,omitempty"`
+	Denied           bool   `json:"denied,omitempty"`
 }
 
 var _ op.AuthRequest = (*authRequest)(nil)

@@ -31,7 +31,11 @@
 //	         completed at once if the browser's SSO session may be reused)
 //	       → 302 /login?authRequestID=… (package login: tenant, username,
 //	         password; CompleteLogin binds the request to the new session)
-//	       → 302 /authorize/callback?id=… (the library; AuthRequestByID refuses
+//	       → (a third-party client the person has yet to allow: the request
+//	         waits instead, from the login or the SSO session, for
+//	         /login/consent; consent.go)
+//	       → 302 /authorize/callback?id=… (the library's, but for a request
+//	         the person denied: access_denied; AuthRequestByID refuses
 //	         a request that belongs to another browser's session)
 //	       → 302 portal?code=…&state=…
 //	portal → POST /oauth/token (CodeExchange) → ID token, access token,

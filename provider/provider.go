@@ -102,7 +102,7 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 		store:        st,
 	}
 	p := &Provider{cfg: cfg, store: st, cookies: deps.Cookies, srv: srv, op: opProvider}
-	p.handler = op.RegisterLegacyServer(srv, op.AuthorizeCallbackHandler(opProvider),
+	p.handler = op.RegisterLegacyServer(srv, p.callback(opProvider),
 		op.WithHTTPMiddleware(p.middleware),
 		op.WithServerCORSOptions(nil), // the middleware does CORS, narrowly
 	)
@@ -138,6 +138,8 @@ type LoginRequest struct {
 	MFARequested bool
 	// UILocales is the request's ui_locales, best first.
 	UILocales []string
+	// AwaitingConsent: the request waits for the consent page (consent.go).
+	AwaitingConsent bool
 }
 
 // ErrInvalidToken is VerifyAccessToken's answer to a token that is not a
@@ -173,10 +175,13 @@ func (p *Provider) LoginRequest(ctx context.Context, id string) (LoginRequest, e
 		name = c.Name
 	}
 	return LoginRequest{ID: a.ID, ClientID: a.ClientID, ClientName: name, LoginHint: a.LoginHint, Done: a.Completed,
-		MFARequested: a.MFARequested, UILocales: slices.Clone(a.UILocales)}, nil
+		MFARequested: a.MFARequested, UILocales: slices.Clone(a.UILocales),
+		AwaitingConsent: a.ConsentSessionID != "" && !a.Completed && !a.Denied}, nil
 }
 
-// CompleteLogin marks request id as completed by the person in sess.
+// CompleteLogin marks request id as completed by the person in sess; or,
+// for a third-party client the person has yet to allow, binds it to sess
+// and answers ErrConsentRequired (consent.go).
 func (p *Provider) CompleteLogin(ctx context.Context, id string, sess session.Session) error {
 	a, err := p.store.requests.get(ctx, id)
 	if err != nil {
@@ -187,6 +192,17 @@ func (p *Provider) CompleteLogin(ctx context.Context, id string, sess session.Se
 		// someone else logged in: OIDC Core §3.1.2.1 says to return an
 		// error rather than tokens for the wrong person.
 		return errors.New("the person who signed in is not the one the application asked for")
+	}
+	_, needed, err := p.store.consentFor(ctx, a, sess.UserID)
+	if err != nil {
+		return err
+	}
+	if needed {
+		a.awaitConsent(sess)
+		if err := p.store.requests.save(ctx, a); err != nil {
+			return err
+		}
+		return ErrConsentRequired
 	}
 	a.complete(sess)
 	return p.store.requests.save(ctx, a)

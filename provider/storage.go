@@ -89,7 +89,24 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 		a.CodeChallenge = &oidc.CodeChallenge{Challenge: req.CodeChallenge, Method: oidc.CodeChallengeMethodS256}
 	}
 	if sess, ok := s.reusableSession(ctx, a); ok {
-		a.complete(sess)
+		// A third-party client the person has yet to allow waits for the
+		// consent page, with this session (consent.go).
+		_, needed, err := s.consentFor(ctx, a, sess.UserID)
+		switch {
+		case err != nil:
+			s.log.WarnContext(ctx, "decide consent for authorization request", "err", err)
+			return nil, noteOutage(ctx, err, "the application could not be loaded")
+		case needed && slices.Contains(req.Prompt, oidc.PromptNone):
+			// OIDC Core §3.1.2.6: consent needed, and no interaction
+			// allowed. The library has no constructor for consent_required.
+			e := oidc.ErrInteractionRequired().WithDescription("the application needs the person's consent")
+			e.ErrorType = "consent_required"
+			return nil, e
+		case needed:
+			a.awaitConsent(sess)
+		default:
+			a.complete(sess)
+		}
 	} else if slices.Contains(req.Prompt, oidc.PromptNone) {
 		// OIDC Core §3.1.2.6: no interaction allowed and none possible.
 		return nil, oidc.ErrLoginRequired()

@@ -234,6 +234,7 @@ func (c catalog) funcs(lang language.Tag) template.FuncMap {
 		"deadline": c.deadline,
 		"duration": c.duration,
 		"reason":   c.mfaReason,
+		"scope":    c.scope,
 		"lang":     func() string { return lang.String() },
 	}
 }

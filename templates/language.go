@@ -171,6 +171,8 @@ func switchTarget(r *http.Request, pg Page) (path string, query url.Values, ok b
 		return "/login/totp/codes", keep("authRequestID"), true
 	case NewPasswordPage:
 		return "/login/new-password", keep("authRequestID"), true
+	case ConsentPage:
+		return "/login/consent", keep("authRequestID"), true
 	case AccountPage, AccountSignInPage:
 		return "/account", nil, true
 	case AccountEnrolPage:

@@ -182,6 +182,8 @@ func everyPage() []Page {
 		PasswordSetPage{Link: LinkReset, Username: "pat", TenantName: "Acme", Strength: "strong", MFARequired: true, PortalName: "Things"},
 		ForgotPasswordPage{AuthRequestID: "req-1", Error: MsgTooManyAttempts, RetryMinutes: 2},
 		ResetSentPage{ValidMinutes: 30, AuthRequestID: "req-1"},
+		ConsentPage{ClientName: "Partner app", Username: "jill", Again: true,
+			Scopes: []string{"openid", "profile", "email", "offline_access", "tenant", "roles", "permissions", "gatehouse.admin", "x"}},
 	}
 }
 

@@ -11,7 +11,8 @@ import (
 // meet them in, errors included: the login's error and tenant choice, the
 // TOTP code page and a wrong code, the forced new password and a mismatch,
 // "forgot password" and its answer, a link that is not valid, the error
-// page, and the account page's sign-in, TOTP enrolment and recovery codes.
+// page, the consent page of a third-party application, and the account
+// page's sign-in, TOTP enrolment and recovery codes.
 func browseEveryOtherPage(t *testing.T, c *chrome) {
 	h := newDemoNode(t)
 	demoLogin := h.issuer + "/demo/web/login"
@@ -76,6 +77,22 @@ func browseEveryOtherPage(t *testing.T, c *chrome) {
 	f.click(t, "reset-sent", `form[action="/password/forgot"] button[type="submit"]`)
 	f.open(t, "link-not-valid", h.issuer+"/invitation?token=not-a-real-token")
 	f.open(t, "error", h.issuer+"/login?authRequestID=no-such-request")
+
+	// The consent page: the web portal made a third-party application.
+	web, err := h.app.directory.Store().ClientByID(t.Context(), "demo-web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	web.ThirdParty = true
+	if err := h.app.directory.Store().UpdateClient(t.Context(), web); err != nil {
+		t.Fatal(err)
+	}
+	g := c.newTab(t, "pages-consent")
+	g.open(t, "login", demoLogin)
+	g.signIn(t, "consent", "contoso-rotterdam", "erin", "erin-demo-pw")
+	wantPath(t, g, "/login/consent")
+	g.click(t, "consent-allowed", `form[action="/login/consent"] button[value="allow"]`)
+	wantPath(t, g, "/demo/web/callback")
 
 	// The account page: its sign-in page, then TOTP enrolment and the
 	// recovery codes it shows (fabrikam's TOTP is optional).

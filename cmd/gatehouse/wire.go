@@ -425,11 +425,31 @@ func (l loginRequests) LoginRequest(ctx context.Context, id string) (login.Reque
 		return login.Request{}, err
 	}
 	return login.Request{ID: r.ID, ClientID: r.ClientID, ClientName: r.ClientName, LoginHint: r.LoginHint, Done: r.Done,
-		MFARequested: r.MFARequested, UILocales: r.UILocales}, nil
+		MFARequested: r.MFARequested, UILocales: r.UILocales, AwaitingConsent: r.AwaitingConsent}, nil
 }
 
 func (l loginRequests) CompleteLogin(ctx context.Context, id string, s session.Session) error {
 	err := l.p.CompleteLogin(ctx, id, s)
+	if errors.Is(err, provider.ErrConsentRequired) {
+		return fmt.Errorf("%w: %w", login.ErrConsentRequired, err)
+	}
+	return loginErr(err)
+}
+
+func (l loginRequests) ConsentRequest(ctx context.Context, id string, s session.Session) (login.Consent, error) {
+	c, err := l.p.ConsentRequest(ctx, id, s)
+	if err != nil {
+		return login.Consent{}, loginErr(err)
+	}
+	return login.Consent{ClientName: c.ClientName, Scopes: c.Scopes, Again: c.Again}, nil
+}
+
+func (l loginRequests) AnswerConsent(ctx context.Context, id string, s session.Session, allow bool) error {
+	return loginErr(l.p.AnswerConsent(ctx, id, s, allow))
+}
+
+// loginErr maps the provider's not-found to login's.
+func loginErr(err error) error {
 	if errors.Is(err, provider.ErrRequestNotFound) {
 		return fmt.Errorf("%w: %w", login.ErrRequestNotFound, err)
 	}

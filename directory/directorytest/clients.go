@@ -23,6 +23,11 @@ func testClients(t *testing.T, newStore func(t *testing.T) directory.Store) {
 			{"portal with a login page", func(acme directory.Tenant) directory.Client {
 				return withLoginPage(newClient("portal", acme.ID))
 			}},
+			{"third-party application", func(acme directory.Tenant) directory.Client {
+				c := newClient("integrator", "")
+				c.ThirdParty = true
+				return c
+			}},
 			{"empty rather than nil lists", func(directory.Tenant) directory.Client {
 				return directory.Client{ID: "portal", Name: "Portal", Type: directory.ClientPublic,
 					AuthMethod: directory.AuthNone, SecretHash: []byte{}, RedirectURIs: []string{},
@@ -87,6 +92,7 @@ func testClients(t *testing.T, newStore func(t *testing.T) directory.Store) {
 					AccessTokenLifetime: 1, CreatedAt: at(30), UpdatedAt: at(31)}
 			}, nil},
 			{"login page cleared", func(c *directory.Client) { c.InitiateLoginURI = "" }, nil},
+			{"made third-party", func(c *directory.Client) { c.ThirdParty = true }, nil},
 			{"roles and services cleared", func(c *directory.Client) {
 				c.DefaultScopes, c.Services, c.GlobalRoles, c.ServiceRoles = nil, nil, nil, nil
 			}, nil},

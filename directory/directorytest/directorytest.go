@@ -62,6 +62,7 @@ func Run(t *testing.T, newStore func(t *testing.T) directory.Store, enrol EnrolT
 	t.Run("Services", func(t *testing.T) { testServices(t, newStore) })
 	t.Run("Resources", func(t *testing.T) { testResources(t, newStore) })
 	t.Run("SupportConsents", func(t *testing.T) { testSupportConsents(t, newStore) })
+	t.Run("ClientConsents", func(t *testing.T) { testClientConsents(t, newStore) })
 	t.Run("MissingReferences", func(t *testing.T) { testMissingReferences(t, newStore) })
 	t.Run("InTx", func(t *testing.T) { testInTx(t, newStore) })
 	t.Run("Race", func(t *testing.T) { testRace(t, newStore) })
@@ -255,6 +256,9 @@ func normalize(v any) any {
 		x.DefaultScopes = nilIfEmpty(x.DefaultScopes)
 		x.Services = nilIfEmpty(x.Services)
 		x.GlobalRoles, x.ServiceRoles = nilIfEmpty(x.GlobalRoles), normRoles(x.ServiceRoles)
+		return x
+	case directory.ClientConsent:
+		x.Scopes = nilIfEmpty(x.Scopes)
 		return x
 	case directory.GlobalRole:
 		x.Permissions = nilIfEmpty(x.Permissions)

@@ -1,0 +1,50 @@
+package templates
+
+import "html/template"
+
+// The consent step of the login: a third-party application
+// (directory.Client.ThirdParty) gets no code before the person allows
+// what it asks for. The platform's own portals never show it.
+
+// ConsentPage asks the person to allow, or deny, a third-party
+// application the scopes it asks for (the form posts to /login/consent).
+type ConsentPage struct {
+	// ClientName is the application asking.
+	ClientName    string
+	AuthRequestID string
+	CSRFToken     string
+	// Username is who is signed in: the consent is this person's.
+	Username string
+	// Scopes are the scopes the application asks for, in the request's
+	// order; the page says what each means (the scope function).
+	Scopes []string
+	// Again is true when the person allowed the application before, and
+	// it now asks for more.
+	Again bool
+}
+
+func (ConsentPage) templateName() string { return "consent" }
+
+// scope says what a scope lets an application do, in plain words: the
+// known ones by their meaning, any other by its name.
+func (c catalog) scope(name string) (template.HTML, error) {
+	switch name {
+	case "openid":
+		return c.text("consent.scope.openid")
+	case "profile":
+		return c.text("consent.scope.profile")
+	case "email":
+		return c.text("consent.scope.email")
+	case "offline_access":
+		return c.text("consent.scope.offline_access")
+	case "tenant":
+		return c.text("consent.scope.tenant")
+	case "roles":
+		return c.text("consent.scope.roles")
+	case "permissions":
+		return c.text("consent.scope.permissions")
+	case "gatehouse.admin":
+		return c.text("consent.scope.admin")
+	}
+	return c.text("consent.scope.other", "scope", name)
+}
