@@ -68,6 +68,8 @@ type config struct {
 	// listener of their own, if set, else on Addr with everything else.
 	Metrics     bool
 	MetricsAddr string
+	// Tracing is "off" or "otlp" (tracing.go).
+	Tracing string
 }
 
 // bindFlags registers the serve flags on fs, with defaults from the
@@ -88,6 +90,7 @@ func (c *config) bindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.UserRetention, "user-retention", envDuration("GATEHOUSE_USER_RETENTION", directory.DefaultUserRetention),
 		"how long a deleted user can be restored before it is purged for good (GATEHOUSE_USER_RETENTION)")
 	c.Mail.bindFlags(fs)
+	c.bindTracingFlag(fs)
 	fs.DurationVar(&c.ShutdownDelay, "shutdown-delay", envDuration("GATEHOUSE_SHUTDOWN_DELAY", defaultShutdownDelay),
 		"after SIGTERM, how long to keep serving with /readyz at 503 so the load balancer stops sending requests (GATEHOUSE_SHUTDOWN_DELAY)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDuration("GATEHOUSE_SHUTDOWN_TIMEOUT", defaultShutdownTimeout),
@@ -197,6 +200,9 @@ func (c *config) resolve() error {
 		return errors.New("GATEHOUSE_USER_RETENTION / --user-retention must be a duration between 1h and 8760h (a year), such as 240h")
 	}
 	if err := c.Mail.resolve(); err != nil {
+		return err
+	}
+	if err := c.resolveTracing(); err != nil {
 		return err
 	}
 	if c.ShutdownTimeout == 0 { // unset: tests build configs by hand

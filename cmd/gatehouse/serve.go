@@ -33,8 +33,18 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	// The OpenID library logs through the default logger.
+	// The OpenID library logs through the default logger, and traces
+	// through the global tracer provider.
 	slog.SetDefault(log)
+	stopTracing, err := startTracing(ctx, &cfg)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := stopTracing(); err != nil {
+			log.Warn("tracing: last spans not sent", "err", err)
+		}
+	}()
 	a, err := build(ctx, &cfg, log, options{})
 	if err != nil {
 		return err
