@@ -16,7 +16,7 @@ import (
 // OAuth endpoints (token, introspection, revocation). Client ids are not
 // secrets; one that could not be a real id (too long, not printable) is
 // left out, so that nobody writes into the log through it. The pages name
-// their tenant themselves (withBranding).
+// their tenant themselves (withPageContext).
 func withLogContext(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if id := clientOf(r); loggable(id) {

@@ -362,8 +362,8 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 		portal.Routes(mux)
 		mux.Handle("GET /{$}", http.RedirectHandler("/demo/", http.StatusFound))
 	}
-	a.handler = requestid.Middleware(withBodyLimit(withLogContext(withRequestTimeout(withBranding(withSupportBanner(instrument(mux, m), sessions), sessions,
-		a.directory), requestTimeout))))
+	a.handler = requestid.Middleware(withBodyLimit(withLogContext(withRequestTimeout(
+		withPageContext(instrument(mux, m), sessions, a.directory), requestTimeout))))
 	return nil
 }
 
