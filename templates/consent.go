@@ -25,26 +25,18 @@ type ConsentPage struct {
 
 func (ConsentPage) templateName() string { return "consent" }
 
+// scopeKeys are the catalog ids of the scopes Gatehouse knows.
+var scopeKeys = map[string]string{
+	"openid": "consent.scope.openid", "profile": "consent.scope.profile", "email": "consent.scope.email",
+	"offline_access": "consent.scope.offline_access", "tenant": "consent.scope.tenant", "roles": "consent.scope.roles",
+	"permissions": "consent.scope.permissions", "gatehouse.admin": "consent.scope.admin",
+}
+
 // scope says what a scope lets an application do, in plain words: the
 // known ones by their meaning, any other by its name.
 func (c catalog) scope(name string) (template.HTML, error) {
-	switch name {
-	case "openid":
-		return c.text("consent.scope.openid")
-	case "profile":
-		return c.text("consent.scope.profile")
-	case "email":
-		return c.text("consent.scope.email")
-	case "offline_access":
-		return c.text("consent.scope.offline_access")
-	case "tenant":
-		return c.text("consent.scope.tenant")
-	case "roles":
-		return c.text("consent.scope.roles")
-	case "permissions":
-		return c.text("consent.scope.permissions")
-	case "gatehouse.admin":
-		return c.text("consent.scope.admin")
+	if key, ok := scopeKeys[name]; ok {
+		return c.text(key)
 	}
 	return c.text("consent.scope.other", "scope", name)
 }
