@@ -45,7 +45,7 @@ func tdWorld(t *testing.T) (*directory.Directory, map[string]directory.Caller) {
 			GrantTypes: []string{directory.GrantClientCredentials}}, "")
 		ok(t, "client "+cl.id, err)
 	}
-	ok(t, "cara's TOTP", s.(mfa.Store).PutTOTPCredential(ctx, mfa.Credential{UserID: callers["contoso/cara"].UserID,
+	ok(t, "cara's TOTP", mfaStore(t, d).PutTOTPCredential(ctx, mfa.Credential{UserID: callers["contoso/cara"].UserID,
 		SealedSecret: []byte("sealed"), CreatedAt: time.Now().UTC()}, [][]byte{[]byte("code-1")}))
 	ok(t, "contoso's consent", s.PutSupportConsent(ctx, directory.SupportConsent{TenantID: tenantID(t, d, "contoso"),
 		GrantedBy: callers["contoso/cara"].UserID, GrantedAt: time.Now().UTC(), ExpiresAt: time.Now().UTC().Add(time.Hour)}))
@@ -173,10 +173,10 @@ func TestDeleteTenantCascade(t *testing.T) {
 			t.Errorf("user %s: %v", id, err)
 		}
 	}
-	if _, err := s.(mfa.Store).TOTPCredential(ctx, cara); !errors.Is(err, mfa.ErrNotFound) {
+	if _, err := mfaStore(t, d).TOTPCredential(ctx, cara); !errors.Is(err, mfa.ErrNotFound) {
 		t.Errorf("cara's TOTP: %v", err)
 	}
-	if n, err := s.(mfa.Store).RecoveryCodesLeft(ctx, cara); err != nil || n != 0 {
+	if n, err := mfaStore(t, d).RecoveryCodesLeft(ctx, cara); err != nil || n != 0 {
 		t.Errorf("cara's recovery codes: %d, %v", n, err)
 	}
 	if _, err := s.SupportConsentOf(ctx, contoso, ""); !errors.Is(err, directory.ErrNotFound) {
@@ -262,7 +262,7 @@ func TestDeleteTenantFailureKeepsEverything(t *testing.T) {
 		t.Fatalf("a failing delete: %v", err)
 	}
 	tdUnchanged(t, d, "a failed cascade", before)
-	if _, err := d.Store().(mfa.Store).TOTPCredential(ctx, c["contoso/cara"].UserID); err != nil {
+	if _, err := mfaStore(t, d).TOTPCredential(ctx, c["contoso/cara"].UserID); err != nil {
 		t.Errorf("cara's TOTP after a failed cascade: %v", err)
 	}
 }

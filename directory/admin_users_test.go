@@ -233,7 +233,7 @@ func TestUsersForFilters(t *testing.T) {
 	// keeps them as mfa.Store as well.
 	for _, name := range []string{"carol", "frank", "alan"} {
 		c := mfa.Credential{UserID: u[name].ID, SealedSecret: []byte{1}, CreatedAt: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-		if err := d.Store().(mfa.Store).PutTOTPCredential(ctx, c, nil); err != nil {
+		if err := mfaStore(t, d).PutTOTPCredential(ctx, c, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -67,11 +67,16 @@ type Directory struct {
 	// invitation and reset are the lifetimes of the links (links.go).
 	invitation, reset time.Duration
 	now               func() time.Time
+	// cache serves clients and Books from memory (cache.go); store is
+	// the backend wrapped in a cachedStore that keeps it true.
+	cache *cache
 }
 
 // New returns a Directory over store, hashing client secrets with secrets.
 func New(store Store, secrets *SecretHasher, cfg Config) *Directory {
-	d := &Directory{store: store, secrets: secrets, params: cfg.PasswordParams, policy: cfg.PasswordPolicy,
+	_, shared := store.(ChangeWatcher)
+	c := newCache(!shared)
+	d := &Directory{store: &cachedStore{Store: store, c: c}, cache: c, secrets: secrets, params: cfg.PasswordParams, policy: cfg.PasswordPolicy,
 		retention: cfg.UserRetention, invitation: cfg.InvitationLifetime, reset: cfg.ResetLifetime, now: cfg.Now}
 	if d.params == (password.Params{}) {
 		d.params = password.Default

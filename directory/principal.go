@@ -155,6 +155,17 @@ func (b *Book) Resolve(a Assignment) Principal {
 
 // Book loads the book of the tenant with id tenantID from s.
 func (d *Directory) Book(ctx context.Context, s Store, tenantID string) (*Book, error) {
+	if cs, ok := s.(*cachedStore); ok && cs.c == d.cache {
+		// Outside a transaction: the cache may answer (cache.go).
+		return d.cache.book(ctx, tenantID, func(ctx context.Context, id string) (*Book, error) {
+			return d.loadBook(ctx, s, id)
+		})
+	}
+	return d.loadBook(ctx, s, tenantID)
+}
+
+// loadBook reads the tenant's Book from s.
+func (d *Directory) loadBook(ctx context.Context, s Store, tenantID string) (*Book, error) {
 	t, err := s.TenantByID(ctx, tenantID)
 	if err != nil {
 		return nil, err

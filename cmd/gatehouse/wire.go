@@ -266,6 +266,9 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 		km.MaintainEvery(bg, report, func(err error) { log.Warn("signing key maintenance", "err", err) })
 	})
 	a.background.Go(func() { purgeDeletedEvery(bg, a.directory, a.audit, log) })
+	// The directory caches clients and role catalogs; this keeps the cache
+	// in step with what other nodes and commands change.
+	a.background.Go(func() { a.directory.WatchChanges(bg) })
 	a.mail, err = newPostOffice(cfg, log, func(m mail.Message, attempts int, err error) {
 		recordMail(context.WithoutCancel(bg), a.directory, a.audit, log, m, attempts, err)
 	}, opt.now)

@@ -43,6 +43,13 @@ func TestDirectory(t *testing.T) {
 	directorytest.Run(t, func(t *testing.T) directory.Store { return fresh(t) }, enrolTOTP)
 }
 
+// TestDirectoryThroughCache runs the directory's conformance suite through
+// the cache a Directory keeps over this backend.
+func TestDirectoryThroughCache(t *testing.T) {
+	pgtest.URL(t)
+	directorytest.RunThroughCache(t, func(t *testing.T) directory.Store { return fresh(t) }, enrolTOTP)
+}
+
 // enrolTOTP gives the user with id a TOTP credential, through the mfa.Store
 // that s (a fresh *Store) is as well, for the suite's enrolment filter.
 func enrolTOTP(t *testing.T, s directory.Store, id string) {
@@ -167,4 +174,12 @@ func TestBadURLHidesIt(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("error = %v, want one without the password", err)
 	}
+}
+
+// TestWatchChanges: a node hears of what another node writes.
+func TestWatchChanges(t *testing.T) {
+	url := pgtest.FreshSchemaURL(t)
+	directorytest.RunWatch(t, func(t *testing.T) (directory.ChangeWatcher, directory.Store) {
+		return open(t, url), open(t, url)
+	})
 }

@@ -41,6 +41,12 @@ func TestDirectory(t *testing.T) {
 	directorytest.Run(t, func(t *testing.T) directory.Store { return fresh(t) }, enrolTOTP)
 }
 
+// TestDirectoryThroughCache runs the directory's conformance suite through
+// the cache a Directory keeps over this backend.
+func TestDirectoryThroughCache(t *testing.T) {
+	directorytest.RunThroughCache(t, func(t *testing.T) directory.Store { return fresh(t) }, enrolTOTP)
+}
+
 // enrolTOTP gives the user with id a TOTP credential, through the mfa.Store
 // that s (a fresh *Store) is as well, for the suite's enrolment filter.
 func enrolTOTP(t *testing.T, s directory.Store, id string) {
@@ -221,4 +227,14 @@ func wantVersions(t *testing.T, s *Store) {
 	if n != len(ms) || maxVersion != ms[len(ms)-1].Version {
 		t.Errorf("schema_migrations has %d rows up to version %d, want %d up to %d", n, maxVersion, len(ms), ms[len(ms)-1].Version)
 	}
+}
+
+// TestWatchChanges: a server sees what a command writes into the same file.
+func TestWatchChanges(t *testing.T) {
+	changePoll = 20 * time.Millisecond
+	t.Cleanup(func() { changePoll = time.Second })
+	directorytest.RunWatch(t, func(t *testing.T) (directory.ChangeWatcher, directory.Store) {
+		path := filepath.Join(t.TempDir(), "gatehouse.db")
+		return open(t, path), open(t, path)
+	})
 }
