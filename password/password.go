@@ -36,7 +36,9 @@ func Hash(pw string, p Params) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
+	release := acquire()
 	key := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, keyLen)
+	release()
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
@@ -49,7 +51,9 @@ func Verify(encoded, pw string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	release := acquire()
 	got := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
+	release()
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
 }
 
@@ -65,6 +69,7 @@ func Valid(encoded string) bool {
 // that an unknown username costs as much time as a wrong password.
 func Burn(pw string, p Params) {
 	var salt [saltLen]byte
+	defer acquire()()
 	argon2.IDKey([]byte(pw), salt[:], p.Time, p.Memory, p.Threads, keyLen)
 }
 

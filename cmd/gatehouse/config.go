@@ -70,6 +70,9 @@ type config struct {
 	MetricsAddr string
 	// Tracing is "off" or "otlp" (tracing.go).
 	Tracing string
+	// Password is the argon2id cost of new password hashes, and how many
+	// hashes a node computes at once (password_config.go).
+	Password passwordConfig
 }
 
 // bindFlags registers the serve flags on fs, with defaults from the
@@ -91,6 +94,7 @@ func (c *config) bindFlags(fs *flag.FlagSet) {
 		"how long a deleted user can be restored before it is purged for good (GATEHOUSE_USER_RETENTION)")
 	c.Mail.bindFlags(fs)
 	c.bindTracingFlag(fs)
+	c.Password.bindFlags(fs)
 	fs.DurationVar(&c.ShutdownDelay, "shutdown-delay", envDuration("GATEHOUSE_SHUTDOWN_DELAY", defaultShutdownDelay),
 		"after SIGTERM, how long to keep serving with /readyz at 503 so the load balancer stops sending requests (GATEHOUSE_SHUTDOWN_DELAY)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDuration("GATEHOUSE_SHUTDOWN_TIMEOUT", defaultShutdownTimeout),
@@ -215,6 +219,9 @@ func (c *config) resolve() error {
 		return err
 	}
 	if err := c.resolveSigning(); err != nil {
+		return err
+	}
+	if err := c.Password.resolve(c.Demo); err != nil {
 		return err
 	}
 	return c.resolveKEK()

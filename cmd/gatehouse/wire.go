@@ -186,7 +186,12 @@ func openDirectory(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 		db.Close()
 		return nil, nil, nil, err
 	}
-	dir := directory.New(db, directory.NewSecretHasher(hashKey), directory.Config{PasswordParams: opt.passwordParams,
+	params := opt.passwordParams
+	if params == (password.Params{}) && cfg.Password.MemoryMiB > 0 {
+		params = cfg.Password.params()
+	}
+	password.SetConcurrency(cfg.Password.Concurrency)
+	dir := directory.New(db, directory.NewSecretHasher(hashKey), directory.Config{PasswordParams: params,
 		UserRetention: cfg.UserRetention, InvitationLifetime: cfg.Mail.InvitationLifetime, ResetLifetime: cfg.Mail.ResetLifetime,
 		Now: opt.now})
 	if err := dir.EnsureTenantDefaults(ctx); err != nil {

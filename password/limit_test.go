@@ -1,0 +1,62 @@
+package password
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestHashesAreBounded: with a bound of 2, eight concurrent hashes never
+// run more than two at a time, and all of them finish.
+func TestHashesAreBounded(t *testing.T) {
+	SetConcurrency(2)
+	t.Cleanup(func() { SetConcurrency(0) })
+	if Concurrency() != 2 {
+		t.Fatalf("Concurrency() = %d", Concurrency())
+	}
+	var running, most atomic.Int32
+	probe := func() {
+		n := running.Add(1)
+		for {
+			m := most.Load()
+			if n <= m || most.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+		running.Add(-1)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			release := acquire()
+			probe()
+			release()
+		})
+	}
+	wg.Wait()
+	if most.Load() != 2 {
+		t.Errorf("at most %d ran at once, want 2", most.Load())
+	}
+	// And the real functions go through it.
+	p := Params{Memory: 64, Time: 1, Threads: 1}
+	for range 4 {
+		wg.Go(func() {
+			h, err := Hash("correct horse", p)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if ok, err := Verify(h, "correct horse"); !ok || err != nil {
+				t.Errorf("Verify: %v %v", ok, err)
+			}
+			Burn("x", p)
+		})
+	}
+	wg.Wait()
+	SetConcurrency(0)
+	if Concurrency() < 1 {
+		t.Error("the default bound is not at least one")
+	}
+}
