@@ -268,7 +268,9 @@ func TestClientAssertionRefused(t *testing.T) {
 		{"an assertion and a secret", func() string { return sign(t, w.es, jose.ES256, "", w.claims("machine")) },
 			func(_ *op.ClientCredentials, _ http.Header, f url.Values) { f.Set("client_secret", "x") }, "one method"},
 		{"an assertion and basic auth", func() string { return sign(t, w.es, jose.ES256, "", w.claims("machine")) },
-			func(_ *op.ClientCredentials, h http.Header, _ url.Values) { h.Set("Authorization", "Basic bWFjaGluZTp4") }, "one method"},
+			func(_ *op.ClientCredentials, h http.Header, _ url.Values) {
+				h.Set("Authorization", "Basic bWFjaGluZTp4")
+			}, "one method"},
 		{"wrong assertion type", func() string { return sign(t, w.es, jose.ES256, "", w.claims("machine")) },
 			func(cc *op.ClientCredentials, _ http.Header, _ url.Values) {
 				cc.ClientAssertionType = "urn:ietf:params:oauth:client-assertion-type:saml2-bearer"
