@@ -131,13 +131,6 @@ func (f *Fetcher) entry(clientID, uri string) *entry {
 	return e
 }
 
-// Forget drops what is cached for clientID (a client that was deleted).
-func (f *Fetcher) Forget(clientID string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.entries, clientID)
-}
-
 // fetch GETs uri. The request is not cancelled with ctx: other requests
 // wait for this fetch, and the client's Timeout bounds it.
 func (f *Fetcher) fetch(ctx context.Context, uri string) ([]jose.JSONWebKey, error) {
