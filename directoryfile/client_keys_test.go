@@ -51,8 +51,12 @@ func TestApplyClientKeys(t *testing.T) {
 	want := `{"keys":[{"crv":"P-256","kid":"k1","kty":"EC","use":"sig","x":"` + keyX + `","y":"` + keyY + `"}]}`
 	for id, check := range map[string]func(c directory.Client) bool{
 		"devices": func(c directory.Client) bool { return c.JWKS == want },
-		"sensors": func(c directory.Client) bool { return strings.Contains(c.JWKS, `"kid":"k1"`) && !strings.Contains(c.JWKS, " ") },
-		"fleet":   func(c directory.Client) bool { return c.JWKSURI == "https://fleet.example/.well-known/jwks.json" && c.JWKS == "" },
+		"sensors": func(c directory.Client) bool {
+			return strings.Contains(c.JWKS, `"kid":"k1"`) && !strings.Contains(c.JWKS, " ")
+		},
+		"fleet": func(c directory.Client) bool {
+			return c.JWKSURI == "https://fleet.example/.well-known/jwks.json" && c.JWKS == ""
+		},
 	} {
 		c, err := d.Store().ClientByID(t.Context(), id)
 		if err != nil || c.AuthMethod != directory.AuthPrivateKeyJWT || len(c.SecretHash) != 0 || !check(c) {
