@@ -8,7 +8,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/directoryfile"
 )
 
-// A P-256 public key, and the same with its private part.
+// The coordinates of a P-256 public key.
 const (
 	keyX = `WKn-ZIGevcwGIyyrzFoZNBdaq9_TsqzGl96oc0CWuis`
 	keyY = `y77t-RvAHRKTsSGdIYUfweuOvwrvDD-Q3Hv5J0fSKbE`

@@ -150,6 +150,12 @@ func TestPrivateKeyJWTClientCredentials(t *testing.T) {
 	if res.header.Get("WWW-Authenticate") == "" {
 		t.Error("invalid_client without WWW-Authenticate")
 	}
+	// Another assertion type is a malformed request, answered by the
+	// library's parser before any client is looked at (docs/oauth.md).
+	res = h.postForm(t, "/oauth/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {"key-machine"},
+		"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:saml2-bearer"},
+		"client_assertion":      {key.assertion(t, "key-machine", tokenURL, now, nil)}})
+	res.want(t, http.StatusBadRequest, "invalid_request")
 
 	// Introspection, addressed to its own endpoint.
 	res = h.postForm(t, "/oauth/introspect", url.Values{"token": {tok.AccessToken},
