@@ -57,8 +57,10 @@ type assertionError struct {
 
 func (e *assertionError) Error() string { return e.desc + ": " + e.reason }
 
+// refuse is an assertionError; clientID may be what the request said, so
+// it is clipped for the log.
 func refuse(clientID, desc, reason string) error {
-	return &assertionError{clientID: clientID, desc: desc, reason: reason}
+	return &assertionError{clientID: clipLog(clientID), desc: desc, reason: reason}
 }
 
 // verify authenticates the client that sent cc with a client assertion, at
@@ -110,7 +112,7 @@ func (v *assertionVerifier) verify(ctx context.Context, cc *op.ClientCredentials
 	}
 	c, err := v.client(ctx, id)
 	if errors.Is(err, directory.ErrNotFound) {
-		return directory.Client{}, refuse(clipLog(id), "client authentication failed", "unknown client")
+		return directory.Client{}, refuse(id, "client authentication failed", "unknown client")
 	}
 	if err != nil {
 		return directory.Client{}, err
@@ -136,8 +138,10 @@ func (v *assertionVerifier) verify(ctx context.Context, cc *op.ClientCredentials
 		return directory.Client{}, err
 	}
 	// Last, once the assertion is the client's: made-up assertions write
-	// nothing.
-	ttl := claims.Expiry.Time().Sub(now) + assertionSkew
+	// nothing. The jti is kept until no node accepts the assertion any
+	// more: past exp and the skew, with as much again for the clocks of
+	// the nodes, which may differ a little from this one's.
+	ttl := claims.Expiry.Time().Sub(now) + 2*assertionSkew
 	won, err := v.kv.SetNX(ctx, assertionKey(c.ID, claims.ID), []byte("1"), max(ttl, time.Second))
 	if err != nil {
 		return directory.Client{}, fmt.Errorf("replay guard: %w", err)

@@ -313,6 +313,14 @@ func TestClientAssertionReplay(t *testing.T) {
 	if _, err := w.verify(t, sign(t, w.ed, jose.EdDSA, "", with(w.claims("remote"), "jti", claims["jti"])), nil); err != nil {
 		t.Fatalf("another client's equal jti: %v", err)
 	}
+	// The guard outlives the assertion: at the last instant its exp (and
+	// the skew) allows, it is still a replay.
+	start := w.now
+	w.now = time.Unix(claims["exp"].(int64), 0).Add(assertionSkew)
+	if _, err := w.verify(t, raw, nil); !errors.As(err, &refused) || !strings.Contains(refused.desc, "already used") {
+		t.Fatalf("replay at exp+skew: %v, want already used", err)
+	}
+	w.now = start
 	// A refused assertion does not burn its jti.
 	fresh := w.claims("machine")
 	if _, err := w.verify(t, sign(t, w.es, jose.ES256, "", with(fresh, "aud", "https://other.example")), nil); err == nil {
