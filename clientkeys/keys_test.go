@@ -15,7 +15,7 @@ import (
 )
 
 // jwk returns the JSON of key as a JWK with kid (and alg, if not empty).
-func jwk(t *testing.T, key any, kid, alg string) string {
+func jwk(t testing.TB, key any, kid, alg string) string {
 	t.Helper()
 	b, err := json.Marshal(jose.JSONWebKey{Key: key, KeyID: kid, Algorithm: alg})
 	if err != nil {
