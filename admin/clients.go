@@ -1,10 +1,13 @@
 package admin
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/audit"
+	"github.com/gatehouse-id/gatehouse/clientkeys"
 	"github.com/gatehouse-id/gatehouse/directory"
 )
 
@@ -35,7 +38,7 @@ type clientWithSecret struct {
 }
 
 func viewClient(c directory.Client) clientView {
-	return clientView{ID: c.ID, Type: string(c.Kind()), Tenant: c.TenantID,
+	v := clientView{ID: c.ID, Type: string(c.Kind()), Tenant: c.TenantID,
 		clientBody: clientBody{Name: c.Name, AuthMethod: string(c.AuthMethod), RedirectURIs: orEmpty(c.RedirectURIs),
 			PostLogoutRedirectURIs: orEmpty(c.PostLogoutRedirectURIs), InitiateLoginURI: c.InitiateLoginURI, ThirdParty: c.ThirdParty, GrantTypes: orEmpty(c.GrantTypes),
 			Scopes: orEmpty(c.Scopes), DefaultScopes: orEmpty(c.DefaultScopes), Services: orEmpty(c.Services),
@@ -43,6 +46,16 @@ func viewClient(c directory.Client) clientView {
 			InsecureSkipPKCE: c.InsecureSkipPKCE, AccessTokenLifetime: lifetime(c.AccessTokenLifetime),
 			IDTokenLifetime: lifetime(c.IDTokenLifetime), RefreshTokenLifetime: lifetime(c.RefreshTokenLifetime)},
 		Builtin: c.ID == directory.AccountClientID, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+	v.JWKS, v.JWKSURI = rawJSON(c.JWKS), c.JWKSURI
+	return v
+}
+
+// rawJSON is stored JSON text as the API shows it: null for none.
+func rawJSON(s string) json.RawMessage {
+	if s == "" {
+		return nil
+	}
+	return json.RawMessage(s)
 }
 
 func lifetime(d time.Duration) string {
@@ -82,6 +95,10 @@ type clientBody struct {
 	GlobalRoles      []string            `json:"global_roles"`
 	ServiceRoles     map[string][]string `json:"service_roles"`
 	InsecureSkipPKCE bool                `json:"insecure_skip_pkce"`
+	// JWKS is the public keys of a private_key_jwt client, a JSON Web Key
+	// Set; JWKSURI is where such a client publishes them instead.
+	JWKS    json.RawMessage `json:"jwks"`
+	JWKSURI string          `json:"jwks_uri"`
 	// Lifetimes are Go durations ("10m"); empty is the server's default.
 	AccessTokenLifetime  string `json:"access_token_lifetime"`
 	IDTokenLifetime      string `json:"id_token_lifetime"`
@@ -92,7 +109,15 @@ func (b clientBody) client(id string) (directory.Client, error) {
 	c := directory.Client{ID: id, Name: b.Name, AuthMethod: directory.AuthMethod(b.AuthMethod), RedirectURIs: b.RedirectURIs,
 		PostLogoutRedirectURIs: b.PostLogoutRedirectURIs, InitiateLoginURI: b.InitiateLoginURI, ThirdParty: b.ThirdParty, GrantTypes: b.GrantTypes, Scopes: b.Scopes,
 		DefaultScopes: b.DefaultScopes, Services: b.Services, GlobalRoles: b.GlobalRoles,
-		ServiceRoles: directory.ServiceRoles(b.ServiceRoles), InsecureSkipPKCE: b.InsecureSkipPKCE}
+		ServiceRoles: directory.ServiceRoles(b.ServiceRoles), InsecureSkipPKCE: b.InsecureSkipPKCE, JWKSURI: b.JWKSURI}
+	if len(b.JWKS) > 0 && string(b.JWKS) != "null" {
+		// Stored compact: the body decoded, so it is JSON.
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, b.JWKS); err != nil {
+			return directory.Client{}, fieldProblem(http.StatusUnprocessableEntity, "jwks", "must be a JSON Web Key Set")
+		}
+		c.JWKS = buf.String()
+	}
 	for _, l := range []struct {
 		field, value string
 		to           *time.Duration
@@ -125,7 +150,21 @@ func clientDetails(c directory.Client) map[string]string {
 		"services": join(c.Services), "global_roles": join(c.GlobalRoles), "service_roles": c.ServiceRoles.String(),
 		"insecure_skip_pkce": boolString(c.InsecureSkipPKCE), "access_lifetime": lifetime(c.AccessTokenLifetime),
 		"id_lifetime": lifetime(c.IDTokenLifetime), "refresh_lifetime": lifetime(c.RefreshTokenLifetime),
+		"jwks": clientKeysDetail(c),
 	}
+}
+
+// clientKeysDetail is a private_key_jwt client's keys in the audit log:
+// the jwks_uri, or each registered key's kid and thumbprint
+// (clientkeys.Describe), so that a change of keys shows as a change.
+func clientKeysDetail(c directory.Client) string {
+	if c.JWKSURI != "" {
+		return "uri " + c.JWKSURI
+	}
+	if c.JWKS != "" {
+		return "keys " + clientkeys.Describe(c.JWKS)
+	}
+	return ""
 }
 
 func (h *Handler) listClients(w http.ResponseWriter, r *http.Request, c directory.Caller) error {
@@ -181,8 +220,11 @@ func (h *Handler) updateClient(w http.ResponseWriter, r *http.Request, c directo
 	if err != nil {
 		return renamed(err, clientField)
 	}
+	// A client moved from private_key_jwt to a secret method gets a
+	// generated secret, shown this once.
 	return h.changed(w, r, c, audit.Event{Action: "client.updated", TenantID: ch.Tenant.ID, Target: ch.After.ID,
-		TargetName: ch.After.Name, Details: diff(clientDetails(ch.Before), clientDetails(ch.After))}, viewClient(ch.After))
+		TargetName: ch.After.Name, Details: diff(clientDetails(ch.Before), clientDetails(ch.After))},
+		clientWithSecret{clientView: viewClient(ch.After), ClientSecret: ch.Secret})
 }
 
 func (h *Handler) deleteClient(w http.ResponseWriter, r *http.Request, c directory.Caller) error {

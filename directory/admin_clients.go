@@ -29,9 +29,11 @@ import (
 //     rotating the secret of a client needs being able to grant what it
 //     holds now; otherwise a caller with clients:change could take over a
 //     machine client stronger than itself by rotating its secret;
-//   - secrets are generated (256 random bits), stored as a keyed hash, and
-//     returned once: by the create of a confidential client and by each
-//     rotation, which makes the old secret stop working at once;
+//   - a private_key_jwt client has public keys and no secret; any other
+//     confidential client has a secret. Secrets are generated (256 random
+//     bits), stored as a keyed hash, and returned once: by the create of
+//     a confidential client and by each rotation, which makes the old
+//     secret stop working at once;
 //   - Gatehouse's own account page client (AccountClientID) is built in:
 //     read, never created, changed or deleted here.
 //
@@ -230,7 +232,9 @@ func (d *Directory) CreateClientFor(ctx context.Context, c Caller, slug string, 
 
 // UpdateClientFor replaces the registration of the client id with cl's
 // (clients:change). The id, tenant, type and secret stay; the auth method
-// and grant types default to the type's. The caller must be able to grant
+// and grant types default to the type's. A client moved to private_key_jwt
+// loses its secret; one moved from it to a secret method gets a generated
+// secret (ClientChange.Secret, the only time anyone sees it). The caller must be able to grant
 // what the client holds now and what it is given.
 func (d *Directory) UpdateClientFor(ctx context.Context, c Caller, id string, cl Client) (ClientChange, error) {
 	return d.changeClient(ctx, c, id, func(s Store, b *Book, cur Client) (Client, string, error) {
@@ -239,8 +243,9 @@ func (d *Directory) UpdateClientFor(ctx context.Context, c Caller, id string, cl
 			kind = ClientSinglePage // the same registration: its redirect URIs may change either way
 		}
 		cl.ID, cl.TenantID = cur.ID, cur.TenantID
-		next, _, err := d.putClientFor(ctx, s, c, b, kind, cl)
-		return next, "", err
+		// A client moving from private_key_jwt to a secret gets one
+		// generated, handed out here once.
+		return d.putClientFor(ctx, s, c, b, kind, cl)
 	})
 }
 
@@ -287,6 +292,9 @@ func (d *Directory) RotateClientSecretFor(ctx context.Context, c Caller, id stri
 	return d.changeClient(ctx, c, id, func(s Store, _ *Book, cur Client) (Client, string, error) {
 		if cur.Type != ClientConfidential {
 			return Client{}, "", fieldErr("type", "client %q is a %s client, which has no secret", cur.ID, cur.Kind())
+		}
+		if cur.AuthMethod == AuthPrivateKeyJWT {
+			return Client{}, "", fieldErr("auth_method", "client %q authenticates with private_key_jwt and has no secret; change its keys instead", cur.ID)
 		}
 		next := cur
 		secret := GenerateSecret()

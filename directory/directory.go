@@ -510,7 +510,8 @@ func (d *Directory) choosePassword(u *User, t Tenant, pw string) error {
 
 // CreateClient registers a client. For a confidential client it generates a
 // secret (256 random bits) unless one is given, stores only its keyed hash,
-// and returns the secret: this is the only time anyone sees it.
+// and returns the secret: this is the only time anyone sees it. A
+// private_key_jwt client has no secret: its public keys authenticate it.
 func (d *Directory) CreateClient(ctx context.Context, c Client, secret string) (Client, string, error) {
 	c, secret, err := d.BuildClient(c, secret)
 	if err != nil {
@@ -532,7 +533,12 @@ func (d *Directory) BuildClient(c Client, secret string) (Client, string, error)
 		return Client{}, "", err
 	}
 	c.SecretHash = nil
-	if c.Type == ClientConfidential {
+	if c.AuthMethod == AuthPrivateKeyJWT {
+		// Its keys authenticate it; a secret would be a second way in.
+		if secret != "" {
+			return Client{}, "", fieldErr("secret", "a private_key_jwt client has no secret: it signs assertions with its private key")
+		}
+	} else if c.Type == ClientConfidential {
 		if secret == "" {
 			secret = GenerateSecret()
 		} else if len(secret) < 32 {

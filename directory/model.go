@@ -277,6 +277,11 @@ const (
 	AuthSecretBasic AuthMethod = "client_secret_basic"
 	AuthSecretPost  AuthMethod = "client_secret_post"
 	AuthNone        AuthMethod = "none" // public clients only
+	// AuthPrivateKeyJWT (RFC 7523 §2.2, OpenID Connect Core §9): a
+	// confidential client signs a short-lived assertion with its private
+	// key; Gatehouse holds the public keys (Client.JWKS or JWKSURI) and
+	// no secret.
+	AuthPrivateKeyJWT AuthMethod = "private_key_jwt"
 )
 
 // Grant types a client may be registered for.
@@ -300,7 +305,15 @@ type Client struct {
 	AuthMethod AuthMethod
 	// SecretHash is the keyed hash of the client secret (see SecretHasher);
 	// nil for public clients. The secret itself is never stored.
-	SecretHash             []byte
+	SecretHash []byte
+	// JWKS is the public keys a private_key_jwt client signs its
+	// assertions with: a JSON Web Key Set (RFC 7517 §5) as JSON text,
+	// checked by clientkeys.Parse. JWKSURI is instead where the client
+	// publishes that set (https), fetched and cached by a
+	// clientkeys.Fetcher. A private_key_jwt client has exactly one of
+	// them; any other client neither.
+	JWKS                   string
+	JWKSURI                string
 	RedirectURIs           []string
 	PostLogoutRedirectURIs []string
 	// InitiateLoginURI is the portal's own page that starts a login at

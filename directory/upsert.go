@@ -211,6 +211,7 @@ func (d *Directory) PutClient(ctx context.Context, s Store, c Client, secret str
 func sameClient(a, b Client) bool {
 	return a.ID == b.ID && a.Name == b.Name && a.TenantID == b.TenantID &&
 		a.Type == b.Type && a.AuthMethod == b.AuthMethod && bytes.Equal(a.SecretHash, b.SecretHash) &&
+		a.JWKS == b.JWKS && a.JWKSURI == b.JWKSURI &&
 		slices.Equal(a.RedirectURIs, b.RedirectURIs) &&
 		slices.Equal(a.PostLogoutRedirectURIs, b.PostLogoutRedirectURIs) &&
 		a.InitiateLoginURI == b.InitiateLoginURI && a.ThirdParty == b.ThirdParty &&

@@ -173,8 +173,8 @@ func ValidateClient(c *Client) error {
 	}
 	switch c.Type {
 	case ClientConfidential:
-		if c.AuthMethod != AuthSecretBasic && c.AuthMethod != AuthSecretPost {
-			return fieldErr("auth_method", "a confidential client uses client_secret_basic or client_secret_post")
+		if c.AuthMethod != AuthSecretBasic && c.AuthMethod != AuthSecretPost && c.AuthMethod != AuthPrivateKeyJWT {
+			return fieldErr("auth_method", "a confidential client uses client_secret_basic, client_secret_post or private_key_jwt")
 		}
 	case ClientPublic:
 		if c.AuthMethod != AuthNone {
@@ -191,6 +191,9 @@ func ValidateClient(c *Client) error {
 		}
 	default:
 		return fieldErr("type", "must be confidential or public")
+	}
+	if err := validateClientKeys(c); err != nil {
+		return err
 	}
 	if len(c.GrantTypes) == 0 {
 		return fieldErr("grant_types", "at least one grant type is required")

@@ -1,7 +1,10 @@
 package directoryfile
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+
 	"gopkg.in/yaml.v3"
 
 	"github.com/gatehouse-id/gatehouse/directory"
@@ -19,6 +22,8 @@ func (p *parser) client(path string, n *yaml.Node) Client {
 		{key: "post_logout_redirect_uris", decode: strList(&c.PostLogoutRedirectURIs)},
 		{key: "initiate_login_uri", decode: str(&c.InitiateLoginURI)},
 		{key: "third_party", decode: boolean(&c.ThirdParty)},
+		{key: "jwks", decode: keySet(&c.JWKS)},
+		{key: "jwks_uri", decode: str(&c.JWKSURI)},
 		{key: "grant_types", required: true, decode: strList(&c.GrantTypes)},
 		{key: "scopes", decode: strList(&c.Scopes)},
 		{key: "default_scopes", decode: strList(&c.DefaultScopes)},
@@ -83,6 +88,12 @@ func (p *parser) client(path string, n *yaml.Node) Client {
 			dc.InitiateLoginURI = ""
 		case "third_party":
 			dc.ThirdParty = false
+		case "jwks", "jwks_uri":
+			// What follows would only repeat that the keys are wrong.
+			dc.JWKS, dc.JWKSURI = "", ""
+			if dc.AuthMethod == directory.AuthPrivateKeyJWT {
+				dc.AuthMethod = directory.AuthSecretBasic
+			}
 		case "scopes":
 			dc.Scopes = dropNamed(dc.Scopes, fe.Reason, "")
 		case "default_scopes":
@@ -110,7 +121,7 @@ func (c Client) client(tenantID string) directory.Client {
 	return directory.Client{
 		ID: c.ID, Name: c.Name, TenantID: tenantID, Type: c.Type, AuthMethod: c.AuthMethod,
 		RedirectURIs: c.RedirectURIs, PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, InitiateLoginURI: c.InitiateLoginURI,
-		ThirdParty: c.ThirdParty,
+		ThirdParty: c.ThirdParty, JWKS: c.JWKS, JWKSURI: c.JWKSURI,
 		GrantTypes: c.GrantTypes, Scopes: c.Scopes, DefaultScopes: c.DefaultScopes, Services: c.Services,
 		GlobalRoles: c.GlobalRoles, ServiceRoles: c.ServiceRoles, InsecureSkipPKCE: c.InsecureSkipPKCE,
 		AccessTokenLifetime: c.AccessTokenLifetime, IDTokenLifetime: c.IDTokenLifetime,
@@ -127,4 +138,33 @@ func (c Client) aliases() map[string]string {
 		alias["global_roles"] = "service_roles"
 	}
 	return alias
+}
+
+// keySet decodes a private_key_jwt client's key set: a mapping, as YAML
+// writes {"keys": [...]}, or a string holding the JSON text. Either is
+// kept as compact JSON, which directory.ValidateClient then checks.
+func keySet(dst *string) func(*parser, string, *yaml.Node) bool {
+	return func(p *parser, path string, n *yaml.Node) bool {
+		n = resolve(n)
+		var raw []byte
+		switch {
+		case isNull(n):
+			*dst = ""
+			return true
+		case n.Kind == yaml.ScalarNode && n.Tag == "!!str":
+			raw = []byte(n.Value)
+		case n.Kind == yaml.MappingNode:
+			var v any
+			if err := n.Decode(&v); err == nil {
+				raw, _ = json.Marshal(v)
+			}
+		}
+		var buf bytes.Buffer
+		if raw == nil || json.Compact(&buf, raw) != nil {
+			p.add(posOf(n), path, `must be a JSON Web Key Set: a mapping with keys: [...], or its JSON text`)
+			return false
+		}
+		*dst = buf.String()
+		return true
+	}
 }

@@ -104,6 +104,8 @@ type Client struct {
 	PostLogoutRedirectURIs []string
 	InitiateLoginURI       string // the portal's login page, for people done with an invitation or a reset
 	ThirdParty             bool   // an integrator's application: people consent before it gets a code
+	JWKS                   string // private_key_jwt: the public key set, as JSON text
+	JWKSURI                string // private_key_jwt: where the client publishes its key set instead
 	GrantTypes             []string
 	Scopes                 []string
 	DefaultScopes          []string

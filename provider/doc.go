@@ -7,7 +7,9 @@
 // everything that decides what a token says or whether one is issued: the
 // Server type embeds op.LegacyServer and replaces
 //
-//   - client authentication (only the method registered for the client),
+//   - client authentication (only the method registered for the client;
+//     private_key_jwt assertions verified in client_assertion.go, their
+//     jti single use across nodes),
 //   - the grants: authorization_code (PKCE S256 required by default,
 //     single-use codes, a replayed code revokes what the first use issued),
 //     refresh_token (rotation; a reused token revokes its family),

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/audit"
 	"github.com/gatehouse-id/gatehouse/claims"
+	"github.com/gatehouse-id/gatehouse/clientkeys"
 	"github.com/gatehouse-id/gatehouse/directory"
 	"github.com/gatehouse-id/gatehouse/ephemeral"
 	"github.com/gatehouse-id/gatehouse/grants"
@@ -39,6 +40,10 @@ type Deps struct {
 	// client_credentials, token_exchange) and the client's id. It is on
 	// the hot path of machine tokens, so it must be quick: a counter.
 	Issued func(grantType, clientID string)
+	// ClientKeys fetches the key sets private_key_jwt clients publish at
+	// their jwks_uri. If nil, New makes one with clientkeys' defaults,
+	// fetching plain http only for an http issuer (development).
+	ClientKeys *clientkeys.Fetcher
 }
 
 // Provider is the assembled OpenID provider.
@@ -97,9 +102,15 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("provider: %w", err)
 	}
+	if deps.ClientKeys == nil {
+		deps.ClientKeys = clientkeys.NewFetcher(clientkeys.FetcherConfig{
+			InsecureAllowHTTP: strings.HasPrefix(cfg.Issuer, "http://"), Logger: cfg.Logger, Now: cfg.Now})
+	}
 	srv := &Server{
 		LegacyServer: op.NewLegacyServer(opProvider, *op.DefaultEndpoints),
 		store:        st,
+		assertions: &assertionVerifier{issuer: cfg.Issuer, client: deps.Directory.Store().ClientByID, kv: deps.Ephemeral,
+			fetch: deps.ClientKeys, now: cfg.Now},
 	}
 	p := &Provider{cfg: cfg, store: st, cookies: deps.Cookies, srv: srv, op: opProvider}
 	p.handler = op.RegisterLegacyServer(srv, p.callback(opProvider),

@@ -22,6 +22,9 @@ type Server struct {
 	// store holds everything the overrides work with: the configuration,
 	// the directory, refresh tokens, keys and the ephemeral store.
 	store *storage
+	// assertions authenticates private_key_jwt clients
+	// (client_assertion.go).
+	assertions *assertionVerifier
 }
 
 // errUnsupportedGrant answers grants Gatehouse does not offer (yet).
@@ -53,11 +56,16 @@ func (s *Server) serverError(ctx context.Context, msg string, err error) error {
 // introspection endpoints. A client uses exactly the method it is registered
 // with: a confidential client registered for client_secret_basic that sends
 // its secret in the body is refused, and so is a public client sending a
-// secret. Client assertions (private_key_jwt) are not supported yet.
+// secret, or a private_key_jwt client sending one (client assertions:
+// client_assertion.go).
 func (s *Server) VerifyClient(ctx context.Context, r *op.Request[op.ClientCredentials]) (op.Client, error) {
 	cc := r.Data
 	if cc.ClientAssertion != "" || cc.ClientAssertionType != "" {
-		return nil, invalidClient("client assertions are not supported")
+		c, err := s.verifyClientAssertion(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		return s.opClient(c), nil
 	}
 	c, err := s.store.dir.Store().ClientByID(ctx, cc.ClientID)
 	if errors.Is(err, directory.ErrNotFound) {
@@ -138,5 +146,6 @@ func (s *Server) Discovery(ctx context.Context, r *op.Request[struct{}]) (*op.Re
 	d.SubjectTypesSupported = []string{"public"}
 	d.ACRValuesSupported = []string{ACRPassword, ACRMFA}
 	d.DeviceAuthorizationEndpoint = ""
+	advertiseClientAssertions(d)
 	return resp, nil
 }

@@ -28,6 +28,12 @@ func testClients(t *testing.T, newStore func(t *testing.T) directory.Store) {
 				c.ThirdParty = true
 				return c
 			}},
+			{"private_key_jwt with inline keys", func(acme directory.Tenant) directory.Client {
+				return withKeys(newClient("machine", acme.ID), testJWKS, "")
+			}},
+			{"private_key_jwt with a jwks_uri", func(acme directory.Tenant) directory.Client {
+				return withKeys(newClient("machine", acme.ID), "", "https://machine.example/.well-known/jwks.json")
+			}},
 			{"empty rather than nil lists", func(directory.Tenant) directory.Client {
 				return directory.Client{ID: "portal", Name: "Portal", Type: directory.ClientPublic,
 					AuthMethod: directory.AuthNone, SecretHash: []byte{}, RedirectURIs: []string{},
@@ -93,6 +99,8 @@ func testClients(t *testing.T, newStore func(t *testing.T) directory.Store) {
 			}, nil},
 			{"login page cleared", func(c *directory.Client) { c.InitiateLoginURI = "" }, nil},
 			{"made third-party", func(c *directory.Client) { c.ThirdParty = true }, nil},
+			{"keys registered", func(c *directory.Client) { *c = withKeys(*c, testJWKS, "") }, nil},
+			{"keys moved to a jwks_uri", func(c *directory.Client) { *c = withKeys(*c, "", "https://m.example/jwks") }, nil},
 			{"roles and services cleared", func(c *directory.Client) {
 				c.DefaultScopes, c.Services, c.GlobalRoles, c.ServiceRoles = nil, nil, nil, nil
 			}, nil},
@@ -149,5 +157,16 @@ func testClients(t *testing.T, newStore func(t *testing.T) directory.Store) {
 // login_hint to it.
 func withLoginPage(c directory.Client) directory.Client {
 	c.InitiateLoginURI = "https://" + c.ID + ".example/login?from=gatehouse&lang=nl"
+	return c
+}
+
+// testJWKS is a key set as a client registers it: JSON text, kept byte for
+// byte (a store must not reformat it).
+const testJWKS = `{"keys": [{"kty":"EC","crv":"P-256","kid":"k1","use":"sig",` +
+	`"x":"WKn-ZIGevcwGIyyrzFoZNBdaq9_TsqzGl96oc0CWuis","y":"y77t-RvAHRKTsSGdIYUfweuOvwrvDD-Q3Hv5J0fSKbE"}]}`
+
+// withKeys makes c a private_key_jwt client with keys jwks or at uri.
+func withKeys(c directory.Client, jwks, uri string) directory.Client {
+	c.AuthMethod, c.SecretHash, c.JWKS, c.JWKSURI = directory.AuthPrivateKeyJWT, nil, jwks, uri
 	return c
 }

@@ -11,7 +11,7 @@ import (
 const clientColumns = `id, name, tenant_id, type, auth_method, secret_hash, redirect_uris,
 	post_logout_redirect_uris, initiate_login_uri, third_party, grant_types, scopes, default_scopes, services,
 	global_roles, service_roles, insecure_skip_pkce, access_token_lifetime, id_token_lifetime,
-	refresh_token_lifetime, created_at, updated_at`
+	refresh_token_lifetime, created_at, updated_at, jwks, jwks_uri`
 
 // clientArgs returns c's column values in clientColumns order, id first. A
 // nil SecretHash (a public client) is NULL.
@@ -22,7 +22,7 @@ func clientArgs(c directory.Client) ([]any, error) {
 		list(c.GrantTypes), list(c.Scopes), list(c.DefaultScopes), list(c.Services),
 		list(c.GlobalRoles), e.serviceRoles(c.ServiceRoles),
 		c.InsecureSkipPKCE, int64(c.AccessTokenLifetime), int64(c.IDTokenLifetime), int64(c.RefreshTokenLifetime),
-		c.CreatedAt, c.UpdatedAt}
+		c.CreatedAt, c.UpdatedAt, c.JWKS, c.JWKSURI}
 	return args, e.err
 }
 
@@ -35,7 +35,7 @@ func (s directoryQueries) CreateClient(ctx context.Context, c directory.Client) 
 	if err != nil {
 		return fmt.Errorf("create client %q: %w", c.ID, err)
 	}
-	_, err = s.q.Exec(ctx, `INSERT INTO clients (`+clientColumns+`) VALUES (`+params(22)+`)`, args...)
+	_, err = s.q.Exec(ctx, `INSERT INTO clients (`+clientColumns+`) VALUES (`+params(24)+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("create client %q: %w", c.ID, writeErr(err, clientRef(c)))
 	}
@@ -52,7 +52,7 @@ func (s directoryQueries) UpdateClient(ctx context.Context, c directory.Client) 
 		secret_hash = $6, redirect_uris = $7, post_logout_redirect_uris = $8, initiate_login_uri = $9, third_party = $10,
 		grant_types = $11, scopes = $12, default_scopes = $13, services = $14, global_roles = $15, service_roles = $16,
 		insecure_skip_pkce = $17, access_token_lifetime = $18, id_token_lifetime = $19, refresh_token_lifetime = $20,
-		created_at = $21, updated_at = $22 WHERE id = $1`, args...)
+		created_at = $21, updated_at = $22, jwks = $23, jwks_uri = $24 WHERE id = $1`, args...)
 	if err != nil {
 		return fmt.Errorf("update client %q: %w", c.ID, writeErr(err, clientRef(c)))
 	}
@@ -91,7 +91,7 @@ func scanClient(r scanner) (directory.Client, error) {
 	)
 	if err := r.Scan(&c.ID, &c.Name, &tenant, &typ, &method, &c.SecretHash, &c.RedirectURIs, &c.PostLogoutRedirectURIs,
 		&c.InitiateLoginURI, &c.ThirdParty, &c.GrantTypes, &c.Scopes, &c.DefaultScopes, &c.Services, &c.GlobalRoles, &svcRoles,
-		&c.InsecureSkipPKCE, &access, &idToken, &refresh, &c.CreatedAt, &c.UpdatedAt); err != nil {
+		&c.InsecureSkipPKCE, &access, &idToken, &refresh, &c.CreatedAt, &c.UpdatedAt, &c.JWKS, &c.JWKSURI); err != nil {
 		return directory.Client{}, err
 	}
 	if tenant != nil {

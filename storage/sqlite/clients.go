@@ -12,7 +12,7 @@ import (
 const clientColumns = `id, name, tenant_id, type, auth_method, secret_hash, redirect_uris,
 	post_logout_redirect_uris, initiate_login_uri, third_party, grant_types, scopes, default_scopes, services,
 	global_roles, service_roles, insecure_skip_pkce, access_token_lifetime, id_token_lifetime,
-	refresh_token_lifetime, created_at, updated_at`
+	refresh_token_lifetime, created_at, updated_at, jwks, jwks_uri`
 
 // clientArgs returns c's column values in clientColumns order, id first.
 func clientArgs(c directory.Client) ([]any, error) {
@@ -22,7 +22,7 @@ func clientArgs(c directory.Client) ([]any, error) {
 		e.list(c.GrantTypes), e.list(c.Scopes), e.list(c.DefaultScopes), e.list(c.Services),
 		e.list(c.GlobalRoles), e.serviceRoles(c.ServiceRoles),
 		c.InsecureSkipPKCE, int64(c.AccessTokenLifetime), int64(c.IDTokenLifetime), int64(c.RefreshTokenLifetime),
-		encTime(c.CreatedAt), encTime(c.UpdatedAt)}
+		encTime(c.CreatedAt), encTime(c.UpdatedAt), c.JWKS, c.JWKSURI}
 	return args, e.err
 }
 
@@ -34,7 +34,7 @@ func (s directoryQueries) CreateClient(ctx context.Context, c directory.Client) 
 		return fmt.Errorf("create client %q: %w", c.ID, err)
 	}
 	_, err = s.q.ExecContext(ctx, `INSERT INTO clients (`+clientColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	if err != nil {
 		return fmt.Errorf("create client %q: %w", c.ID, s.writeErr(ctx, err, ref{"tenant", "tenants", c.TenantID}))
 	}
@@ -53,7 +53,7 @@ func (s directoryQueries) UpdateClient(ctx context.Context, c directory.Client) 
 		secret_hash = ?, redirect_uris = ?, post_logout_redirect_uris = ?, initiate_login_uri = ?, third_party = ?,
 		grant_types = ?, scopes = ?, default_scopes = ?, services = ?, global_roles = ?, service_roles = ?,
 		insecure_skip_pkce = ?, access_token_lifetime = ?, id_token_lifetime = ?, refresh_token_lifetime = ?,
-		created_at = ?, updated_at = ? WHERE id = ?`, args...)
+		created_at = ?, updated_at = ?, jwks = ?, jwks_uri = ? WHERE id = ?`, args...)
 	if err != nil {
 		return fmt.Errorf("update client %q: %w", c.ID, s.writeErr(ctx, err, ref{"tenant", "tenants", c.TenantID}))
 	}
@@ -96,7 +96,7 @@ func scanClient(r scanner) (directory.Client, error) {
 	)
 	if err := r.Scan(&c.ID, &c.Name, &tenant, &typ, &method, &c.SecretHash, &redirects, &postLogout,
 		&c.InitiateLoginURI, &c.ThirdParty, &grantTypes, &scopes, &defaultScopes, &services, &globalRoles, &svcRoles,
-		&c.InsecureSkipPKCE, &access, &idToken, &refresh, &created, &updated); err != nil {
+		&c.InsecureSkipPKCE, &access, &idToken, &refresh, &created, &updated, &c.JWKS, &c.JWKSURI); err != nil {
 		return directory.Client{}, err
 	}
 	c.TenantID, c.Type, c.AuthMethod = tenant.String, directory.ClientType(typ), directory.AuthMethod(method)

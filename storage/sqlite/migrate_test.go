@@ -5,7 +5,7 @@ import "testing"
 // TestUpgradeFrom0001 migrates a database holding data under the first
 // schema, as an existing data folder does, and reads that data back with
 // the defaults 0002 gives it: no roles, no groups, no owner, no settings;
-// and 0013's: no login page.
+// 0013's: no login page; and 0016's: no keys.
 func TestUpgradeFrom0001(t *testing.T) {
 	ts := "2025-03-14T15:09:26.535897000Z"
 	path := atVersion(t, 1, []string{
@@ -37,7 +37,7 @@ func TestUpgradeFrom0001(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(c.DefaultScopes) != 0 || len(c.Services) != 0 || len(c.GlobalRoles) != 0 || len(c.ServiceRoles) != 0 ||
-		len(c.Scopes) != 1 || c.InitiateLoginURI != "" {
+		len(c.Scopes) != 1 || c.InitiateLoginURI != "" || c.JWKS != "" || c.JWKSURI != "" {
 		t.Errorf("client after upgrade = %+v", c)
 	}
 }
