@@ -73,6 +73,7 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 		cfg:   &cfg, dir: deps.Directory, grants: deps.Grants, keys: deps.Keys, kv: deps.Ephemeral,
 		sessions: deps.Sessions, health: deps.Health, log: cfg.Logger, audit: deps.Audit, issued: deps.Issued,
 		requests: &authRequests{kv: deps.Ephemeral, lifetime: cfg.AuthRequestLifetime, now: cfg.Now},
+		devices:  &devices{kv: deps.Ephemeral, now: cfg.Now},
 	}
 	opCfg := &op.Config{
 		CryptoKey:                cfg.CodeKey,
@@ -116,7 +117,7 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.handler
 func Paths() []string {
 	return []string{
 		"/.well-known/openid-configuration", pathAuthorize, pathAuthorize + "/callback", pathToken,
-		pathIntrospect, pathUserinfo, pathRevoke, pathEndSession, pathKeys, "/healthz", "/ready",
+		pathIntrospect, pathUserinfo, pathRevoke, pathEndSession, pathKeys, "/healthz", "/ready", pathDeviceAuthorization,
 	}
 }
 
