@@ -122,9 +122,10 @@ func (s *Server) DeviceToken(ctx context.Context, r *op.ClientRequest[oidc.Devic
 }
 
 // pollTooSoon paces the device's polls: each poll marks the grant for the
-// current interval (less pollTolerance); a poll that finds the mark is too
-// soon, adds slowDownStep to the interval for good, and gets the new
-// interval in seconds (0: the poll is in time).
+// current interval (less pollTolerance). A poll that finds the mark is too
+// soon: the interval grows by slowDownStep for good, the mark is set
+// again for the new interval from this poll, and the new interval is
+// returned in seconds (0: the poll is in time).
 func (s *Server) pollTooSoon(ctx context.Context, key string, g *deviceGrant, now time.Time) (int, error) {
 	kv := s.store.kv
 	slowed := 0
@@ -133,8 +134,7 @@ func (s *Server) pollTooSoon(ctx context.Context, key string, g *deviceGrant, no
 	} else if !errors.Is(err, ephemeral.ErrNotFound) {
 		return 0, err
 	}
-	interval := time.Duration(g.Interval)*time.Second + time.Duration(slowed)*slowDownStep
-	ok, err := kv.SetNX(ctx, devicePollKey(key), []byte("1"), max(interval-pollTolerance, time.Second))
+	ok, err := kv.SetNX(ctx, devicePollKey(key), []byte("1"), pollMark(g.Interval, slowed))
 	if err != nil || ok {
 		return 0, err
 	}
@@ -142,5 +142,15 @@ func (s *Server) pollTooSoon(ctx context.Context, key string, g *deviceGrant, no
 	if err != nil {
 		return 0, err
 	}
-	return int((time.Duration(g.Interval)*time.Second + time.Duration(n)*slowDownStep) / time.Second), nil
+	if err := kv.Set(ctx, devicePollKey(key), []byte("1"), pollMark(g.Interval, int(n))); err != nil {
+		return 0, err
+	}
+	return g.Interval + int(n)*int(slowDownStep/time.Second), nil
+}
+
+// pollMark is how long a poll keeps the next one off: the interval after
+// slowed slow_downs, less pollTolerance.
+func pollMark(interval, slowed int) time.Duration {
+	d := time.Duration(interval)*time.Second + time.Duration(slowed)*slowDownStep
+	return max(d-pollTolerance, time.Second)
 }
