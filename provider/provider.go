@@ -36,7 +36,7 @@ type Deps struct {
 	Audit func(context.Context, audit.Event) error
 	// Issued, if not nil, is told of each token response the token
 	// endpoint gives: the grant type (authorization_code, refresh_token,
-	// client_credentials, token_exchange) and the client's id. It is on
+	// client_credentials, token_exchange, device_code) and the client's id. It is on
 	// the hot path of machine tokens, so it must be quick: a counter.
 	Issued func(grantType, clientID string)
 }
