@@ -256,8 +256,10 @@ func (d *devices) byUserCode(ctx context.Context, code string) (string, *deviceG
 // decide records the person's answer to the grant under key, once: the
 // first answer wins, and a later one (another person who typed the same
 // code) gets ErrDeviceCodeNotFound. approve, if not nil, fills in the
-// approval; nil denies.
-func (d *devices) decide(ctx context.Context, key string, approve func(*deviceGrant)) (*deviceGrant, error) {
+// approval; nil denies. record, if not nil, is told of the answer before
+// it is stored (the audit): if it fails, nothing is answered, and the
+// answer may be given again.
+func (d *devices) decide(ctx context.Context, key string, approve func(*deviceGrant), record func(*deviceGrant) error) (*deviceGrant, error) {
 	g, err := d.get(ctx, key)
 	if errors.Is(err, ephemeral.ErrNotFound) {
 		return nil, ErrDeviceCodeNotFound
@@ -281,6 +283,14 @@ func (d *devices) decide(ctx context.Context, key string, approve func(*deviceGr
 		approve(g)
 	} else {
 		g.Denied = true
+	}
+	if record != nil {
+		if err := record(g); err != nil {
+			if derr := d.kv.Delete(ctx, deviceDecidedKey(key)); derr != nil {
+				err = errors.Join(err, derr)
+			}
+			return nil, err
+		}
 	}
 	if err := d.save(ctx, key, g); err != nil {
 		return nil, err

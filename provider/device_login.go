@@ -100,7 +100,7 @@ func (p *Provider) DenyDevice(ctx context.Context, userCode string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := p.store.devices.decide(ctx, key, nil); err != nil {
+	if _, err := p.store.devices.decide(ctx, key, nil, nil); err != nil {
 		return err
 	}
 	p.store.log.InfoContext(ctx, "device authorization denied before sign-in", "client_id", g.ClientID)
@@ -131,13 +131,11 @@ func (p *Provider) finishDevice(w http.ResponseWriter, r *http.Request, a *authR
 	if approve {
 		action, fill = actionDeviceApproved, func(g *deviceGrant) { g.approvedBy(a) }
 	}
-	// The answer is audited before it is given: one that cannot be
+	// The answer is audited before it is stored: one that cannot be
 	// audited is not given.
-	if err := p.auditDevice(ctx, action, a, sess); err != nil {
-		p.store.log.ErrorContext(ctx, "audit device answer", "err", err, "client_id", a.ClientID)
-		return
-	}
-	g, err := p.store.devices.decide(ctx, a.DeviceKey, fill)
+	g, err := p.store.devices.decide(ctx, a.DeviceKey, fill, func(*deviceGrant) error {
+		return p.auditDevice(ctx, action, a, sess)
+	})
 	if err != nil {
 		p.store.log.WarnContext(ctx, "answer device grant", "err", err, "client_id", a.ClientID)
 		return

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -54,6 +55,8 @@ type env struct {
 
 	mu     sync.Mutex
 	events []audit.Event
+	// failAudit makes recording fail, as a database outage would.
+	failAudit bool
 }
 
 const testSecret = "gateway-secret-0123456789abcdefghijklmn"
@@ -123,8 +126,11 @@ func newEnv(t *testing.T) *env {
 	}, Deps{Directory: dir, Grants: store, Keys: km, Ephemeral: kv, Sessions: sessions, Cookies: session.Cookies{},
 		Audit: func(_ context.Context, ev audit.Event) error {
 			e.mu.Lock()
+			defer e.mu.Unlock()
+			if e.failAudit {
+				return errors.New("audit store down")
+			}
 			e.events = append(e.events, ev)
-			e.mu.Unlock()
 			return nil
 		}})
 	if err != nil {
@@ -168,6 +174,12 @@ func (e *env) do(req *http.Request) (int, map[string]any) {
 		e.t.Fatalf("%s %s: %d, not JSON: %.300s", req.Method, req.URL.Path, resp.StatusCode, b)
 	}
 	return resp.StatusCode, m
+}
+
+func (e *env) setFailAudit(fail bool) {
+	e.mu.Lock()
+	e.failAudit = fail
+	e.mu.Unlock()
 }
 
 // audited returns the events recorded with action.

@@ -91,7 +91,7 @@ func (s *Server) DeviceToken(ctx context.Context, r *op.ClientRequest[oidc.Devic
 	if slow, err := s.pollTooSoon(ctx, key, g, now); err != nil {
 		return nil, s.serverError(ctx, "pace device polls", err)
 	} else if slow > 0 {
-		return nil, oidc.ErrSlowDown().WithDescription("poll every %d seconds at most", slow)
+		return nil, oidc.ErrSlowDown().WithDescription("wait %d seconds between polls", slow)
 	}
 	switch {
 	case g.Denied:

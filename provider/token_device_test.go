@@ -368,6 +368,27 @@ func TestDeviceApprovalBoundToTheBrowser(t *testing.T) {
 	}
 }
 
+// TestDeviceApprovalNotAudited: an approval that cannot be audited is not
+// given; once the audit works again, the same login approves.
+func TestDeviceApprovalNotAudited(t *testing.T) {
+	e := newEnv(t)
+	dc, user := e.device("tool", "")
+	id, token, _ := e.login(user, []string{"pwd"})
+	e.setFailAudit(true)
+	if got := e.callback(id, token); got != "/device/done?result=failed" {
+		t.Errorf("callback with the audit down: %q", got)
+	}
+	e.wantError("tool", dc, "authorization_pending")
+	e.setFailAudit(false)
+	if got := e.callback(id, token); got != "/device/done?result=approved" {
+		t.Errorf("callback with the audit back: %q", got)
+	}
+	e.clock.Advance(5 * time.Second)
+	if status, m := e.poll("tool", "", dc); status != http.StatusOK {
+		t.Errorf("poll: %d %v", status, m)
+	}
+}
+
 // TestDeviceGrantTakenOnce: of many polls racing for an approved grant,
 // one takes it.
 func TestDeviceGrantTakenOnce(t *testing.T) {
