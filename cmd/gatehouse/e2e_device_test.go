@@ -175,8 +175,9 @@ func TestDeviceFlowWithTOTP(t *testing.T) {
 	if r.tok.RefreshToken == "" {
 		t.Fatal("no refresh token with offline_access")
 	}
-	if _, err := conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: r.tok.RefreshToken}).Token(); err != nil {
-		t.Errorf("refresh: %v", err)
+	fresh, err := conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: r.tok.RefreshToken}).Token()
+	if err != nil {
+		t.Fatalf("refresh: %v", err)
 	}
 	// The approval is audited in carol's tenant, as her login is.
 	events, _, err := h.app.db.QueryEvents(t.Context(), audit.Query{TenantIDs: []string{carol.TenantID}, Action: "device.approved"})
@@ -187,6 +188,14 @@ func TestDeviceFlowWithTOTP(t *testing.T) {
 		return e.Action == "device.approved" && e.Actor == carol.ID && e.Details["client_id"] == "cli"
 	}) {
 		t.Error("the approval is not in the audit log")
+	}
+	// The device's refresh token belongs to the session that approved it:
+	// a logout there ends it, as a portal's.
+	if resp, _ := b.get(h.issuer + "/end_session?id_token_hint=" + url.QueryEscape(raw)); resp.Request.URL.Path != "/logged-out" {
+		t.Fatalf("logout ends at %s", resp.Request.URL)
+	}
+	if _, err := conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: fresh.RefreshToken}).Token(); err == nil {
+		t.Error("the device refreshes after the approving session ended")
 	}
 }
 
