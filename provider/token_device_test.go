@@ -344,6 +344,37 @@ func TestDeviceTokens(t *testing.T) {
 	}
 }
 
+// TestDeviceConfidentialClient: a confidential client polls with its
+// secret, as at the token endpoint; without it, it is not heard.
+func TestDeviceConfidentialClient(t *testing.T) {
+	e := newEnv(t)
+	dc, user := e.device("gateway", testSecret, "openid")
+	status, m := e.poll("gateway", "", dc) // client_id alone
+	if status != http.StatusUnauthorized || m["error"] != "invalid_client" {
+		t.Errorf("poll without the secret: %d %v", status, m)
+	}
+	if status, m := e.poll("gateway", testSecret, dc); status != http.StatusBadRequest || m["error"] != "authorization_pending" {
+		t.Errorf("poll with the secret: %d %v", status, m)
+	}
+	e.approve(user)
+	e.clock.Advance(5 * time.Second)
+	if status, m := e.poll("gateway", testSecret, dc); status != http.StatusOK || m["id_token"] == nil {
+		t.Errorf("poll after approval: %d %v", status, m)
+	}
+	// The device authorization answer is not cached (RFC 8628 §3.2 is a
+	// token-like answer).
+	req := mustRequest(t, http.MethodPost, e.srv.URL+pathDeviceAuthorization)
+	req.SetBasicAuth("gateway", testSecret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("device authorization: %d, Cache-Control %q", resp.StatusCode, resp.Header.Get("Cache-Control"))
+	}
+}
+
 // TestDeviceApprovalBoundToTheBrowser: the callback of a device's login
 // approves only for the browser whose session completed it, once.
 func TestDeviceApprovalBoundToTheBrowser(t *testing.T) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"html"
@@ -9,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -28,12 +30,14 @@ import (
 const testDevicePollInterval = 2 * time.Second
 
 // deviceClientYAML registers "cli", a public client that signs people in
-// with the device authorization grant, as a command-line tool would.
+// with the device authorization grant, as a command-line tool would (and
+// with the code flow too, so that the tests can compare the two).
 const deviceClientYAML = `  - id: cli
     name: Field CLI
     type: public
     auth_method: none
-    grant_types: [urn:ietf:params:oauth:grant-type:device_code, refresh_token]
+    redirect_uris: [http://localhost/cli/callback]
+    grant_types: [urn:ietf:params:oauth:grant-type:device_code, authorization_code, refresh_token]
     scopes: [profile, offline_access, tenant]
 `
 
@@ -189,6 +193,14 @@ func TestDeviceFlowWithTOTP(t *testing.T) {
 	}) {
 		t.Error("the approval is not in the audit log")
 	}
+	// The same client's code flow in the same browser (single sign-on:
+	// the session the device's login started) gets the same claims.
+	cliPortal := h.portal("cli", "", "http://localhost/cli/callback", conf.Scopes...)
+	a, resp, _ := b.start(cliPortal)
+	browserTok := cliPortal.redeem(t, code(t, resp, a), a)
+	sameClaims(t, "access token", r.tok.AccessToken, browserTok.AccessToken)
+	sameClaims(t, "ID token", raw, browserTok.Extra("id_token").(string))
+
 	// The device's refresh token belongs to the session that approved it:
 	// a logout there ends it, as a portal's.
 	if resp, _ := b.get(h.issuer + "/end_session?id_token_hint=" + url.QueryEscape(raw)); resp.Request.URL.Path != "/logged-out" {
@@ -196,6 +208,29 @@ func TestDeviceFlowWithTOTP(t *testing.T) {
 	}
 	if _, err := conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: fresh.RefreshToken}).Token(); err == nil {
 		t.Error("the device refreshes after the approving session ended")
+	}
+}
+
+// sameClaims compares two JWTs' claims but for those that differ by
+// nature from one token to the next.
+func sameClaims(t *testing.T, what, device, browser string) {
+	t.Helper()
+	payload := func(tok string) map[string]any {
+		b, err := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{"iat", "exp", "nbf", "jti", "at_hash", "nonce"} {
+			delete(m, k)
+		}
+		return m
+	}
+	if d, b := payload(device), payload(browser); !reflect.DeepEqual(d, b) {
+		t.Errorf("%s: the device's claims\n%v\ndiffer from a browser login's\n%v", what, d, b)
 	}
 }
 
