@@ -31,13 +31,15 @@ type Deps struct {
 	Cookies   session.Cookies
 	// Health reports whether the stores answer (served at /ready).
 	Health func(context.Context) error
-	// Audit records support access: every token issued in a support
-	// session or by token exchange, and every refusal. Required.
+	// Audit records support access (every token issued in a support
+	// session or by token exchange, and every refusal) and a person's
+	// answer to a device (device_login.go). Required.
 	Audit func(context.Context, audit.Event) error
 	// Issued, if not nil, is told of each token response the token
 	// endpoint gives: the grant type (authorization_code, refresh_token,
-	// client_credentials, token_exchange, device_code) and the client's id. It is on
-	// the hot path of machine tokens, so it must be quick: a counter.
+	// client_credentials, token_exchange, device_code) and the client's
+	// id. It is on the hot path of machine tokens, so it must be quick: a
+	// counter.
 	Issued func(grantType, clientID string)
 }
 
