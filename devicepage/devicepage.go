@@ -26,7 +26,9 @@
 //     the grant for the person who signed in (audited as device.approved,
 //     or device.denied after a denied consent) and sending the browser to
 //  5. GET /device/done?result=approved|denied|failed: "you may return to
-//     your device", "denied", or "start again on your device".
+//     your device", "denied", or "start again on your device";
+//     result=unavailable (the answer could not be recorded) is the
+//     "briefly unavailable, try again" error page.
 //
 // Every form carries a CSRF token (package formcsrf, bound to the
 // browser's gatehouse_csrf cookie) and the pages sit behind
@@ -269,10 +271,18 @@ func (h *Handler) submitConfirm(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// resultUnavailable is the provider's result for an answer it could not
+// record (a store or the audit log did not answer): the person may go
+// back and try again.
+const resultUnavailable = "unavailable"
+
 // showDone serves GET /device/done?result=….
 func (h *Handler) showDone(w http.ResponseWriter, r *http.Request) error {
 	result := r.URL.Query().Get("result")
 	switch result {
+	case resultUnavailable:
+		return &templates.PageError{Code: http.StatusServiceUnavailable, Msg: templates.MsgUnavailable,
+			Err: errors.New("the device's answer could not be recorded")}
 	case templates.DeviceApproved, templates.DeviceDenied:
 	default:
 		result = templates.DeviceFailed

@@ -193,4 +193,9 @@ func TestDevicePageOutage(t *testing.T) {
 	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "briefly unavailable") {
 		t.Errorf("outage: %d %.300s", resp.StatusCode, body)
 	}
+	// The provider's answer that it could not record the person's.
+	resp, body = send(t, c, http.MethodGet, srv.URL+"/device/done?result=unavailable", nil)
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "briefly unavailable") {
+		t.Errorf("result unavailable: %d %.300s", resp.StatusCode, body)
+	}
 }

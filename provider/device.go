@@ -293,6 +293,9 @@ func (d *devices) decide(ctx context.Context, key string, approve func(*deviceGr
 		}
 	}
 	if err := d.save(ctx, key, g); err != nil {
+		if derr := d.kv.Delete(ctx, deviceDecidedKey(key)); derr != nil {
+			err = errors.Join(err, derr)
+		}
 		return nil, err
 	}
 	// The code has been answered; nobody can type it again.

@@ -42,6 +42,10 @@ const (
 	// DeviceFailed: the code expired, was answered elsewhere, or the
 	// login did not finish in this browser; the device gets nothing.
 	DeviceFailed DeviceResult = "failed"
+	// DeviceUnavailable: the answer could not be recorded (a store or
+	// the audit log did not answer); nothing changed, and going back to
+	// try again may work.
+	DeviceUnavailable DeviceResult = "unavailable"
 )
 
 // DeviceRequest is what the /device page shows of a user code's grant.
@@ -136,8 +140,13 @@ func (p *Provider) finishDevice(w http.ResponseWriter, r *http.Request, a *authR
 	g, err := p.store.devices.decide(ctx, a.DeviceKey, fill, func(*deviceGrant) error {
 		return p.auditDevice(ctx, action, a, sess)
 	})
-	if err != nil {
+	if errors.Is(err, ErrDeviceCodeNotFound) {
 		p.store.log.WarnContext(ctx, "answer device grant", "err", err, "client_id", a.ClientID)
+		return
+	}
+	if err != nil {
+		p.store.log.ErrorContext(ctx, "answer device grant", "err", err, "client_id", a.ClientID)
+		result = DeviceUnavailable
 		return
 	}
 	if err := p.store.requests.delete(ctx, a.ID); err != nil {

@@ -406,7 +406,7 @@ func TestDeviceApprovalNotAudited(t *testing.T) {
 	dc, user := e.device("tool", "")
 	id, token, _ := e.login(user, []string{"pwd"})
 	e.setFailAudit(true)
-	if got := e.callback(id, token); got != "/device/done?result=failed" {
+	if got := e.callback(id, token); got != "/device/done?result=unavailable" {
 		t.Errorf("callback with the audit down: %q", got)
 	}
 	e.wantError("tool", dc, "authorization_pending")
