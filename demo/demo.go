@@ -57,6 +57,7 @@ var Clients = []Client{
 	{WebClientID, "confidential web portal (client_secret_basic), at /demo/web/login"},
 	{SPAClientID, "public single-page portal (PKCE, no secret), at /demo/spa/login"},
 	{MachineClientID, "machine client (client_credentials) in tenant " + MachineTenant},
+	{CLIClientID, "public command-line tool (device authorization grant): codes are entered at /device"},
 }
 
 // The demo clients' ids and secrets, as in directory.yaml. The secrets are
@@ -69,4 +70,7 @@ const (
 	MachineClientID     = "demo-machine"
 	MachineClientSecret = "demo-machine-secret-not-for-production-1"
 	MachineTenant       = "contoso"
+	// CLIClientID is a public client that signs people in with the device
+	// authorization grant (RFC 8628), as a command-line tool would.
+	CLIClientID = "demo-cli"
 )

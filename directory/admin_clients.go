@@ -64,16 +64,20 @@ const (
 // Kind returns the client's type as the administration API reports it. The
 // directory stores no type beyond confidential or public, so it is read
 // from the registration: a confidential client is web if it signs people
-// in (authorization code) and machine otherwise; a public client is native
-// if a redirect URI uses a private-use scheme or a loopback IP address
-// (RFC 8252), single-page otherwise. Single-page and native clients are
+// in (authorization code or device code) and machine otherwise; a public
+// client is native if it signs people in on a device alone (device code,
+// no authorization code) or a redirect URI uses a private-use scheme or a
+// loopback IP address (RFC 8252), single-page otherwise. Single-page and native clients are
 // registered and treated alike.
 func (c *Client) Kind() ClientKind {
 	if c.Type == ClientConfidential {
-		if c.HasGrant(GrantAuthorizationCode) {
+		if c.SignsPeopleIn() {
 			return ClientWeb
 		}
 		return ClientMachine
+	}
+	if c.HasGrant(GrantDeviceCode) && !c.HasGrant(GrantAuthorizationCode) {
+		return ClientNative // a device that only uses the device code grant
 	}
 	for _, raw := range c.RedirectURIs {
 		u, err := url.Parse(raw)
@@ -110,7 +114,7 @@ func (kind ClientKind) shape(c *Client) error {
 			c.AuthMethod = AuthSecretBasic
 		}
 		if kind == ClientWeb {
-			allowed = []string{GrantAuthorizationCode, GrantRefreshToken, GrantTokenExchange}
+			allowed = []string{GrantAuthorizationCode, GrantRefreshToken, GrantTokenExchange, GrantDeviceCode}
 		} else {
 			allowed = []string{GrantClientCredentials}
 		}
@@ -119,7 +123,7 @@ func (kind ClientKind) shape(c *Client) error {
 		if c.AuthMethod == "" {
 			c.AuthMethod = AuthNone
 		}
-		allowed = []string{GrantAuthorizationCode, GrantRefreshToken}
+		allowed = []string{GrantAuthorizationCode, GrantRefreshToken, GrantDeviceCode}
 	default:
 		return fieldErr("type", "must be web, single-page, native or machine")
 	}
@@ -132,7 +136,8 @@ func (kind ClientKind) shape(c *Client) error {
 			return fieldErr("grant_types", "a %s client uses %s, not %q", kind, strings.Join(allowed, ", "), g)
 		}
 	}
-	if !slices.Contains(c.GrantTypes, allowed[0]) {
+	// A client that signs people in may do so on a device alone (RFC 8628).
+	if !slices.Contains(c.GrantTypes, allowed[0]) && !(kind != ClientMachine && c.HasGrant(GrantDeviceCode)) {
 		return fieldErr("grant_types", "a %s client uses %s", kind, allowed[0])
 	}
 	if kind == ClientMachine {

@@ -293,6 +293,11 @@ const (
 	// user's access token for a token acting as a user it supports; only
 	// confidential clients may hold it.
 	GrantTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
+	// GrantDeviceCode (RFC 8628) signs a person in on a device without a
+	// browser (a gateway, a field tool, a CLI): the person approves on
+	// Gatehouse's /device page while the device polls the token endpoint.
+	// Public clients may hold it: a device cannot keep a secret.
+	GrantDeviceCode = "urn:ietf:params:oauth:grant-type:device_code"
 )
 
 // Client is a relying party: a portal (authorization code) or a machine
@@ -376,10 +381,16 @@ func (c *Client) HasGrant(g string) bool {
 	return false
 }
 
+// SignsPeopleIn reports whether the client gets tokens for people: by the
+// authorization code grant, or the device authorization grant.
+func (c *Client) SignsPeopleIn() bool {
+	return c.HasGrant(GrantAuthorizationCode) || c.HasGrant(GrantDeviceCode)
+}
+
 // AllowsScope reports whether the client may ask for scope s. openid is
 // allowed for every client that may use the authorization code grant.
 func (c *Client) AllowsScope(s string) bool {
-	if s == "openid" && c.HasGrant(GrantAuthorizationCode) {
+	if s == "openid" && c.SignsPeopleIn() {
 		return true
 	}
 	for _, v := range c.Scopes {

@@ -200,12 +200,12 @@ func ValidateClient(c *Client) error {
 	}
 	for _, g := range c.GrantTypes {
 		switch g {
-		case GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials, GrantTokenExchange:
+		case GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials, GrantTokenExchange, GrantDeviceCode:
 		default:
 			return fieldErr("grant_types", "unsupported grant type %q", g)
 		}
 	}
-	if c.HasGrant(GrantRefreshToken) && !c.HasGrant(GrantAuthorizationCode) {
+	if c.HasGrant(GrantRefreshToken) && !c.SignsPeopleIn() {
 		return fieldErr("grant_types", "refresh_token needs authorization_code")
 	}
 	if c.HasGrant(GrantAuthorizationCode) && len(c.RedirectURIs) == 0 {
@@ -229,7 +229,7 @@ func ValidateClient(c *Client) error {
 			return fieldErr("initiate_login_uri", "%q: %v", c.InitiateLoginURI, err)
 		}
 	}
-	if c.ThirdParty && !c.HasGrant(GrantAuthorizationCode) {
+	if c.ThirdParty && !c.SignsPeopleIn() {
 		return fieldErr("third_party", "only a client that signs people in (authorization_code) asks for their consent")
 	}
 	for _, s := range c.Scopes {

@@ -66,6 +66,11 @@ type authRequest struct {
 	// Denied is set once that person denied it.
 	ConsentSessionID string `json:"consent_sid,omitempty"`
 	Denied           bool   `json:"denied,omitempty"`
+
+	// DeviceKey is set on a device's login (device.go): the key of the
+	// device grant the login answers. Such a request has no redirect URI;
+	// its callback approves or denies the grant (finishDevice).
+	DeviceKey string `json:"device,omitempty"`
 }
 
 var _ op.AuthRequest = (*authRequest)(nil)

@@ -31,6 +31,14 @@ type Config struct {
 	RefreshTokenLifetime time.Duration // 30 days since the token was issued
 	CodeLifetime         time.Duration // 1 minute
 	AuthRequestLifetime  time.Duration // 30 minutes to finish logging in
+	// DeviceCodeLifetime is how long a device code and its user code
+	// stay valid (RFC 8628 expires_in; 10 minutes), and DevicePollInterval
+	// how long a device waits between polls (interval; 5 seconds).
+	DeviceCodeLifetime time.Duration
+	DevicePollInterval time.Duration
+	// DevicePath is the page where a person enters a device's user code
+	// (verification_uri); "/device" if empty.
+	DevicePath string
 	// SupportLifetime is how long support access lasts from the support
 	// user's sign-in (1 hour): no token of a support session or of a
 	// token exchange outlives it. It must be the session store's
@@ -56,6 +64,11 @@ func (c *Config) setDefaults() {
 	def(&c.CodeLifetime, time.Minute)
 	def(&c.AuthRequestLifetime, 30*time.Minute)
 	def(&c.SupportLifetime, time.Hour)
+	def(&c.DeviceCodeLifetime, 10*time.Minute)
+	def(&c.DevicePollInterval, 5*time.Second)
+	if c.DevicePath == "" {
+		c.DevicePath = "/device"
+	}
 	if c.LoginPath == "" {
 		c.LoginPath = "/login"
 	}

@@ -136,7 +136,12 @@ func (p *Provider) AnswerConsent(ctx context.Context, id string, sess session.Se
 func (p *Provider) callback(authorizer op.Authorizer) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		if a, err := p.store.requests.get(ctx, r.URL.Query().Get("id")); err == nil && a.Denied {
+		a, err := p.store.requests.get(ctx, r.URL.Query().Get("id"))
+		if err == nil && a.DeviceKey != "" {
+			p.finishDevice(w, r, a) // a device's login: no redirect URI (device_login.go)
+			return
+		}
+		if err == nil && a.Denied {
 			sess, err := p.store.sessions.Lookup(ctx, session.TokenFromContext(ctx))
 			if err == nil && sess.ID == a.ConsentSessionID {
 				if err := p.store.requests.delete(ctx, a.ID); err != nil {

@@ -13,8 +13,9 @@
 //   - the grants: authorization_code (PKCE S256 required by default,
 //     single-use codes, a replayed code revokes what the first use issued),
 //     refresh_token (rotation; a reused token revokes its family),
-//     client_credentials (no database write: the hot path signs and returns)
-//     and token exchange for support tools (token_exchange.go),
+//     client_credentials (no database write: the hot path signs and returns),
+//     token exchange for support tools (token_exchange.go) and the device
+//     authorization grant (token_device.go, device.go, device_login.go),
 //   - support sessions (support.go): tokens issued in one carry act, never
 //     outlive the session, and are only issued while the support rules
 //     still allow it, every one audited (Deps.Audit),
@@ -42,4 +43,18 @@
 //	       → 302 portal?code=…&state=…
 //	portal → POST /oauth/token (CodeExchange) → ID token, access token,
 //	         refresh token with offline_access
+//
+// A device without a browser (RFC 8628) signs a person in like this:
+//
+//	device → POST /device_authorization → device_code, user_code,
+//	         verification_uri (/device)
+//	person → /device (package devicepage): the code, the application
+//	         confirmed (DeviceRequest, StartDeviceLogin)
+//	       → /login?authRequestID=… (the same login, on a request bound to
+//	         the device grant: authRequest.DeviceKey)
+//	       → /authorize/callback?id=… (finishDevice: the grant approved
+//	         for that session, audited) → /device/done
+//	device → POST /oauth/token, grant_type device_code (DeviceToken):
+//	         authorization_pending, slow_down, … then the tokens, once,
+//	         minted as for a code (issueToPerson)
 package provider

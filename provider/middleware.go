@@ -29,6 +29,8 @@ var (
 	pathRevoke     = op.DefaultEndpoints.Revocation.Relative()
 	pathEndSession = op.DefaultEndpoints.EndSession.Relative()
 	pathKeys       = op.DefaultEndpoints.JwksURI.Relative()
+	// pathDeviceAuthorization is RFC 8628's device authorization endpoint.
+	pathDeviceAuthorization = op.DefaultEndpoints.DeviceAuthorization.Relative()
 )
 
 // middleware wraps the library's router with what it leaves to us.
@@ -45,7 +47,7 @@ func (p *Provider) middleware(next http.Handler) http.Handler {
 		w = outageWriter{ResponseWriter: w, flag: &st.outage}
 		h := w.Header()
 		switch path {
-		case pathToken, pathIntrospect, pathUserinfo, pathRevoke:
+		case pathToken, pathIntrospect, pathUserinfo, pathRevoke, pathDeviceAuthorization:
 			// RFC 6749 §5.1: token responses must not be cached.
 			h.Set("Cache-Control", "no-store")
 			h.Set("Pragma", "no-cache")
@@ -60,7 +62,7 @@ func (p *Provider) middleware(next http.Handler) http.Handler {
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(orig, r.Body, maxFormBytes)
 		}
-		if path == pathAuthorize || path == pathToken || path == pathRevoke || path == pathIntrospect {
+		if path == pathAuthorize || path == pathToken || path == pathRevoke || path == pathIntrospect || path == pathDeviceAuthorization {
 			if err := r.ParseForm(); err != nil {
 				op.WriteError(w, r, oidc.ErrInvalidRequest().WithDescription("the request body could not be read"), nil)
 				return
@@ -83,7 +85,7 @@ func (p *Provider) middleware(next http.Handler) http.Handler {
 			return
 		}
 		switch path {
-		case pathToken, pathRevoke, pathIntrospect:
+		case pathToken, pathRevoke, pathIntrospect, pathDeviceAuthorization:
 			w = &challengeWriter{ResponseWriter: w, challenge: `Basic realm="gatehouse"`}
 		case pathUserinfo:
 			w = &challengeWriter{ResponseWriter: w, challenge: `Bearer realm="gatehouse", error="invalid_token"`}

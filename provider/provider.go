@@ -32,13 +32,15 @@ type Deps struct {
 	Cookies   session.Cookies
 	// Health reports whether the stores answer (served at /ready).
 	Health func(context.Context) error
-	// Audit records support access: every token issued in a support
-	// session or by token exchange, and every refusal. Required.
+	// Audit records support access (every token issued in a support
+	// session or by token exchange, and every refusal) and a person's
+	// answer to a device (device_login.go). Required.
 	Audit func(context.Context, audit.Event) error
 	// Issued, if not nil, is told of each token response the token
 	// endpoint gives: the grant type (authorization_code, refresh_token,
-	// client_credentials, token_exchange) and the client's id. It is on
-	// the hot path of machine tokens, so it must be quick: a counter.
+	// client_credentials, token_exchange, device_code) and the client's
+	// id. It is on the hot path of machine tokens, so it must be quick: a
+	// counter.
 	Issued func(grantType, clientID string)
 	// ClientKeys fetches the key sets private_key_jwt clients publish at
 	// their jwks_uri. If nil, New makes one with clientkeys' defaults,
@@ -78,6 +80,7 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 		cfg:   &cfg, dir: deps.Directory, grants: deps.Grants, keys: deps.Keys, kv: deps.Ephemeral,
 		sessions: deps.Sessions, health: deps.Health, log: cfg.Logger, audit: deps.Audit, issued: deps.Issued,
 		requests: &authRequests{kv: deps.Ephemeral, lifetime: cfg.AuthRequestLifetime, now: cfg.Now},
+		devices:  &devices{kv: deps.Ephemeral, now: cfg.Now},
 	}
 	opCfg := &op.Config{
 		CryptoKey:                cfg.CodeKey,
@@ -127,7 +130,7 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.handler
 func Paths() []string {
 	return []string{
 		"/.well-known/openid-configuration", pathAuthorize, pathAuthorize + "/callback", pathToken,
-		pathIntrospect, pathUserinfo, pathRevoke, pathEndSession, pathKeys, "/healthz", "/ready",
+		pathIntrospect, pathUserinfo, pathRevoke, pathEndSession, pathKeys, "/healthz", "/ready", pathDeviceAuthorization,
 	}
 }
 

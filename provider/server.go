@@ -99,11 +99,6 @@ func (s *Server) JWTProfile(context.Context, *op.Request[oidc.JWTProfileGrantReq
 	return nil, errUnsupportedGrant(oidc.GrantTypeBearer)
 }
 
-// DeviceToken (RFC 8628) is not offered yet.
-func (s *Server) DeviceToken(context.Context, *op.ClientRequest[oidc.DeviceAccessTokenRequest]) (*op.Response, error) {
-	return nil, errUnsupportedGrant(oidc.GrantTypeDeviceCode)
-}
-
 // Discovery advertises what Gatehouse supports, not the library's defaults
 // (which list the implicit flow, jwt-bearer and private_key_jwt).
 func (s *Server) Discovery(ctx context.Context, r *op.Request[struct{}]) (*op.Response, error) {
@@ -123,7 +118,7 @@ func (s *Server) Discovery(ctx context.Context, r *op.Request[struct{}]) (*op.Re
 	d.ResponseTypesSupported = []string{string(oidc.ResponseTypeCode)}
 	d.ResponseModesSupported = []string{string(oidc.ResponseModeQuery), string(oidc.ResponseModeFormPost)}
 	d.GrantTypesSupported = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken, oidc.GrantTypeClientCredentials,
-		oidc.GrantTypeTokenExchange}
+		oidc.GrantTypeTokenExchange, oidc.GrantTypeDeviceCode}
 	d.TokenEndpointAuthMethodsSupported = append(slices.Clone(authMethods), oidc.AuthMethodNone)
 	d.TokenEndpointAuthSigningAlgValuesSupported = nil
 	d.RevocationEndpointAuthMethodsSupported = append(slices.Clone(authMethods), oidc.AuthMethodNone)
@@ -145,7 +140,7 @@ func (s *Server) Discovery(ctx context.Context, r *op.Request[struct{}]) (*op.Re
 	}
 	d.SubjectTypesSupported = []string{"public"}
 	d.ACRValuesSupported = []string{ACRPassword, ACRMFA}
-	d.DeviceAuthorizationEndpoint = ""
+	d.DeviceAuthorizationEndpoint = s.store.cfg.Issuer + pathDeviceAuthorization
 	advertiseClientAssertions(d)
 	return resp, nil
 }

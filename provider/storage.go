@@ -38,7 +38,9 @@ type storage struct {
 	kv       ephemeral.Store
 	sessions *session.Store
 	requests *authRequests
-	health   func(context.Context) error
+	// devices are the device authorization grants (device.go).
+	devices *devices
+	health  func(context.Context) error
 	// audit records support access (support.go).
 	audit func(context.Context, audit.Event) error
 	// issued is told of each token response (Deps.Issued).

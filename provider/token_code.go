@@ -52,39 +52,12 @@ func (s *Server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 	if err := checkPKCE(a.CodeChallenge, r.Data.CodeVerifier); err != nil {
 		return nil, err
 	}
-	person, u, p, err := s.subject(ctx, a.UserID, a.TenantID, a.AuthTime, &c)
-	if errors.Is(err, directory.ErrUserDisabled) || errors.Is(err, directory.ErrNotFound) {
-		return nil, oidc.ErrInvalidGrant().WithDescription("the user can no longer sign in")
-	}
+	ts, refreshToken, familyID, err := s.issueToPerson(ctx, &c, personLogin{
+		userID: a.UserID, tenantID: a.TenantID, sessionID: a.SessionID, authTime: a.AuthTime, amr: a.AMR, acr: a.ACR,
+		nonce: a.Nonce, scopes: a.Scopes, supportActorID: a.SupportActorID, supportReason: a.SupportReason,
+	}, "authorization_code")
 	if err != nil {
-		return nil, s.serverError(ctx, "load user", err)
-	}
-	if a.SupportActorID == "" && u.MustChangePassword {
-		return nil, errNewPassword() // asked for since the login (a support user's: recheckSupport)
-	}
-	g := grant{
-		client: &c, subject: a.UserID, scopes: a.Scopes, nonce: a.Nonce, authTime: a.AuthTime,
-		amr: a.AMR, acr: a.ACR, sessionID: a.SessionID, tenantID: a.TenantID, person: &person,
-	}
-	if a.SupportActorID != "" {
-		if g.support, err = s.recheckSupport(ctx, g, a.SupportActorID, a.SupportReason, u, p, "authorization_code"); err != nil {
-			return nil, err
-		}
-		if err := s.auditSupportToken(ctx, actionSupportToken, g, "authorization_code"); err != nil {
-			return nil, s.serverError(ctx, "audit support token", err)
-		}
-	}
-	ts, err := s.mint(g)
-	if err != nil {
-		return nil, s.serverError(ctx, "mint tokens", err)
-	}
-	var refreshToken, familyID string
-	if slices.Contains(a.Scopes, oidc.ScopeOfflineAccess) && c.HasGrant(directory.GrantRefreshToken) {
-		rt, rec := s.newRefreshToken(g, "")
-		if err := s.store.grants.CreateRefreshToken(ctx, rec); err != nil {
-			return nil, s.serverError(ctx, "store refresh token", err)
-		}
-		refreshToken, familyID = rt, rec.FamilyID
+		return nil, err
 	}
 	if s.codeWasReplayed(ctx, code, usedCode{JTI: ts.jti, ExpiresAt: ts.expiresAt, FamilyID: familyID}) {
 		s.revokeIssued(ctx, usedCode{JTI: ts.jti, ExpiresAt: ts.expiresAt, FamilyID: familyID})
@@ -94,6 +67,61 @@ func (s *Server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 		"user_id", a.UserID, "sid", a.SessionID, "refresh", refreshToken != "")
 	s.store.issued("authorization_code", c.ID)
 	return op.NewResponse(tokenResponse(ts, refreshToken, a.Scopes, s.store.cfg.Now())), nil
+}
+
+// personLogin is what a person's login (an authorization request's, or an
+// approved device grant's) says the tokens are for.
+type personLogin struct {
+	userID, tenantID, sessionID string
+	authTime                    time.Time
+	amr                         []string
+	acr, nonce                  string
+	scopes                      []string
+	supportActorID              string
+	supportReason               string
+}
+
+// issueToPerson mints the tokens of a person's login for client c: the ID
+// token (with openid), the access token, and a refresh token with
+// offline_access for a client registered for refresh_token. The code
+// exchange and the device grant both issue through it, so that a device
+// gets the same claims as a browser. Its errors are OAuth errors.
+func (s *Server) issueToPerson(ctx context.Context, c *directory.Client, l personLogin, grantType string) (tokenSet, string, string, error) {
+	person, u, p, err := s.subject(ctx, l.userID, l.tenantID, l.authTime, c)
+	if errors.Is(err, directory.ErrUserDisabled) || errors.Is(err, directory.ErrNotFound) {
+		return tokenSet{}, "", "", oidc.ErrInvalidGrant().WithDescription("the user can no longer sign in")
+	}
+	if err != nil {
+		return tokenSet{}, "", "", s.serverError(ctx, "load user", err)
+	}
+	if l.supportActorID == "" && u.MustChangePassword {
+		return tokenSet{}, "", "", errNewPassword() // asked for since the login (a support user's: recheckSupport)
+	}
+	g := grant{
+		client: c, subject: l.userID, scopes: l.scopes, nonce: l.nonce, authTime: l.authTime,
+		amr: l.amr, acr: l.acr, sessionID: l.sessionID, tenantID: l.tenantID, person: &person,
+	}
+	if l.supportActorID != "" {
+		if g.support, err = s.recheckSupport(ctx, g, l.supportActorID, l.supportReason, u, p, grantType); err != nil {
+			return tokenSet{}, "", "", err
+		}
+		if err := s.auditSupportToken(ctx, actionSupportToken, g, grantType); err != nil {
+			return tokenSet{}, "", "", s.serverError(ctx, "audit support token", err)
+		}
+	}
+	ts, err := s.mint(g)
+	if err != nil {
+		return tokenSet{}, "", "", s.serverError(ctx, "mint tokens", err)
+	}
+	var refreshToken, familyID string
+	if slices.Contains(l.scopes, oidc.ScopeOfflineAccess) && c.HasGrant(directory.GrantRefreshToken) {
+		rt, rec := s.newRefreshToken(g, "")
+		if err := s.store.grants.CreateRefreshToken(ctx, rec); err != nil {
+			return tokenSet{}, "", "", s.serverError(ctx, "store refresh token", err)
+		}
+		refreshToken, familyID = rt, rec.FamilyID
+	}
+	return ts, refreshToken, familyID, nil
 }
 
 // checkPKCE verifies the code_verifier against the stored S256 challenge.

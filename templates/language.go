@@ -181,6 +181,8 @@ func switchTarget(r *http.Request, pg Page) (path string, query url.Values, ok b
 		return r.URL.Path, keep("token"), true
 	case ForgotPasswordPage:
 		return "/password/forgot", keep("authRequestID"), true
+	case DeviceCodePage, DeviceConfirmPage:
+		return "/device", keep("user_code"), true
 	}
 	return "", nil, false
 }

@@ -184,6 +184,10 @@ func everyPage() []Page {
 		ResetSentPage{ValidMinutes: 30, AuthRequestID: "req-1"},
 		ConsentPage{ClientName: "Partner app", Username: "jill", Again: true,
 			Scopes: []string{"openid", "profile", "email", "offline_access", "tenant", "roles", "permissions", "gatehouse.admin", "x"}},
+		DeviceCodePage{UserCode: "BCDF-GHJK", Error: MsgTooManyAttempts, RetryMinutes: 2},
+		DeviceCodePage{Error: MsgDeviceCodeUnknown},
+		DeviceConfirmPage{ClientName: "Field tool", UserCode: "BCDF-GHJK", Scopes: []string{"openid", "offline_access"}},
+		DeviceDonePage{Result: DeviceApproved}, DeviceDonePage{Result: DeviceDenied}, DeviceDonePage{Result: DeviceFailed},
 	}
 }
 

@@ -114,7 +114,7 @@ func TestEveryPageRenders(t *testing.T) {
 	pages := []Page{LoginPage{}, TenantChoicePage{}, SupportPage{}, TOTPPage{}, EnrolPage{}, RecoveryCodesPage{},
 		NewPasswordPage{}, ErrorPage{}, LoggedOutPage{}, AccountPage{}, AccountSignInPage{}, AccountEnrolPage{},
 		AccountRecoveryCodesPage{}, SetPasswordPage{}, LinkProblemPage{}, PasswordSetPage{}, ForgotPasswordPage{},
-		ResetSentPage{}, LogoutConfirmPage{}, ConsentPage{}}
+		ResetSentPage{}, LogoutConfirmPage{}, ConsentPage{}, DeviceCodePage{}, DeviceConfirmPage{}, DeviceDonePage{}}
 	rendered := map[string]bool{}
 	for _, p := range pages {
 		if got := render(t, p); !strings.Contains(got, "</html>") {

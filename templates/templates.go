@@ -23,7 +23,8 @@ const ProductName = "Gatehouse"
 // layout.
 var pageNames = [...]string{"login", "tenant_choice", "support", "totp", "totp_enrol", "recovery_codes", "new_password", "error",
 	"logged_out", "account", "account_signin", "account_enrol", "account_recovery_codes",
-	"set_password", "link_problem", "password_set", "forgot_password", "reset_sent", "logout_confirm", "consent"}
+	"set_password", "link_problem", "password_set", "forgot_password", "reset_sent", "logout_confirm", "consent",
+	"device_code", "device_confirm", "device_done"}
 
 // Set is the parsed pages, in every language. It is safe for concurrent
 // use.

@@ -3,6 +3,9 @@ package main
 import (
 	"testing"
 
+	"golang.org/x/oauth2"
+
+	"github.com/gatehouse-id/gatehouse/demo"
 	"github.com/gatehouse-id/gatehouse/directory"
 )
 
@@ -11,8 +14,9 @@ import (
 // meet them in, errors included: the login's error and tenant choice, the
 // TOTP code page and a wrong code, the forced new password and a mismatch,
 // "forgot password" and its answer, a link that is not valid, the error
-// page, the consent page of a third-party application, and the account
-// page's sign-in, TOTP enrolment and recovery codes.
+// page, the consent page of a third-party application, the device pages
+// (a wrong code, the confirmation, the result), and the account page's
+// sign-in, TOTP enrolment and recovery codes.
 func browseEveryOtherPage(t *testing.T, c *chrome) {
 	h := newDemoNode(t)
 	demoLogin := h.issuer + "/demo/web/login"
@@ -93,6 +97,25 @@ func browseEveryOtherPage(t *testing.T, c *chrome) {
 	wantPath(t, g, "/login/consent")
 	g.click(t, "consent-allowed", `form[action="/login/consent"] button[value="allow"]`)
 	wantPath(t, g, "/demo/web/callback")
+
+	// The device pages: a wrong code, then the demo command-line tool's
+	// code from its link, confirmed as not ours: denied.
+	conf := &oauth2.Config{ClientID: demo.CLIClientID, Endpoint: h.oidc.Endpoint(), Scopes: []string{"openid"}}
+	conf.Endpoint.AuthStyle = oauth2.AuthStyleInParams
+	da, err := conf.DeviceAuth(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dv := c.newTab(t, "pages-device")
+	dv.open(t, "device", h.issuer+"/device")
+	dv.typeInto(t, "#user_code", "BCDF-GHJK")
+	dv.click(t, "device-wrong-code", `form[action="/device"] button[type="submit"]`)
+	dv.must(t, `[role="alert"]`)
+	dv.open(t, "device-link", da.VerificationURIComplete)
+	dv.click(t, "device-confirm", `form[action="/device"] button[type="submit"]`)
+	dv.must(t, `form[action="/device/confirm"]`)
+	dv.click(t, "device-denied", `form[action="/device/confirm"] button[value="deny"]`)
+	wantPath(t, dv, "/device/done")
 
 	// The account page: its sign-in page, then TOTP enrolment and the
 	// recovery codes it shows (fabrikam's TOTP is optional).

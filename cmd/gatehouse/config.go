@@ -55,6 +55,9 @@ type config struct {
 	// SupportSessionLifetime is the longest a support session ("jill$john")
 	// and the tokens issued in it or by token exchange live.
 	SupportSessionLifetime time.Duration
+	// DeviceCodeLifetime is how long a device (RFC 8628) has for its
+	// person to enter the code and sign in.
+	DeviceCodeLifetime time.Duration
 	// UserRetention is how long a deleted user stays restorable before
 	// the purge job removes it for good.
 	UserRetention time.Duration
@@ -90,6 +93,8 @@ func (c *config) bindFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Demo, "demo", env("GATEHOUSE_DEMO", "") == "true", "load the demo directory and serve the demo portal; allows laptop-only settings (GATEHOUSE_DEMO=true)")
 	fs.DurationVar(&c.SupportSessionLifetime, "support-session-lifetime", envDuration("GATEHOUSE_SUPPORT_SESSION_LIFETIME", time.Hour),
 		"longest life of a support session (jill$john) and of its tokens; refresh never extends it (GATEHOUSE_SUPPORT_SESSION_LIFETIME)")
+	fs.DurationVar(&c.DeviceCodeLifetime, "device-code-lifetime", envDuration("GATEHOUSE_DEVICE_CODE_LIFETIME", defaultDeviceCodeLifetime),
+		"how long a device's code (RFC 8628 device authorization grant) waits for its person to sign in (GATEHOUSE_DEVICE_CODE_LIFETIME)")
 	fs.DurationVar(&c.UserRetention, "user-retention", envDuration("GATEHOUSE_USER_RETENTION", directory.DefaultUserRetention),
 		"how long a deleted user can be restored before it is purged for good (GATEHOUSE_USER_RETENTION)")
 	c.Mail.bindFlags(fs)
@@ -112,6 +117,11 @@ const (
 	defaultShutdownDelay   = 5 * time.Second
 	defaultShutdownTimeout = 15 * time.Second
 )
+
+// defaultDeviceCodeLifetime is RFC 8628 §3.2's example, ten minutes:
+// long enough to find a browser and sign in with TOTP, short enough that
+// an abandoned code is soon worthless.
+const defaultDeviceCodeLifetime = 10 * time.Minute
 
 // bindStorageFlags registers what reaches the stores and unseals their
 // secrets: all the one-shot commands (import, migrate, mfa) take.
@@ -196,6 +206,12 @@ func (c *config) resolve() error {
 	}
 	if c.SupportSessionLifetime < time.Minute || c.SupportSessionLifetime > 12*time.Hour {
 		return errors.New("GATEHOUSE_SUPPORT_SESSION_LIFETIME / --support-session-lifetime must be a duration between 1m and 12h, such as 1h")
+	}
+	if c.DeviceCodeLifetime == 0 {
+		c.DeviceCodeLifetime = defaultDeviceCodeLifetime
+	}
+	if c.DeviceCodeLifetime < time.Minute || c.DeviceCodeLifetime > time.Hour {
+		return errors.New("GATEHOUSE_DEVICE_CODE_LIFETIME / --device-code-lifetime must be a duration between 1m and 1h, such as 10m")
 	}
 	if c.UserRetention == 0 {
 		c.UserRetention = directory.DefaultUserRetention

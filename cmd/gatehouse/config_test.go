@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestResolveRefusesLaptopSettings: outside demo mode, settings that only
@@ -36,5 +37,21 @@ func TestResolveRefusesLaptopSettings(t *testing.T) {
 				t.Fatalf("error = %v, want one mentioning %q", err, tc.wantErr)
 			}
 		})
+	}
+}
+
+// TestResolveDeviceCodeLifetime: unset is ten minutes; outside 1m–1h the
+// start stops and the message names the setting.
+func TestResolveDeviceCodeLifetime(t *testing.T) {
+	const kek = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+	cfg := config{Issuer: "https://id.example.com", KEK: kek}
+	if err := cfg.resolve(); err != nil || cfg.DeviceCodeLifetime != defaultDeviceCodeLifetime {
+		t.Fatalf("unset: %v, %s", err, cfg.DeviceCodeLifetime)
+	}
+	for _, d := range []time.Duration{30 * time.Second, 2 * time.Hour} {
+		cfg := config{Issuer: "https://id.example.com", KEK: kek, DeviceCodeLifetime: d}
+		if err := cfg.resolve(); err == nil || !strings.Contains(err.Error(), "--device-code-lifetime") {
+			t.Errorf("%s: %v", d, err)
+		}
 	}
 }

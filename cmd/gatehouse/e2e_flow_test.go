@@ -294,7 +294,7 @@ func TestDiscoveryAdvertisesWhatIsServed(t *testing.T) {
 	d := discoveryOf(t, h)
 	for key, want := range map[string][]string{
 		"grant_types_supported": {"authorization_code", "refresh_token", "client_credentials",
-			"urn:ietf:params:oauth:grant-type:token-exchange"},
+			"urn:ietf:params:oauth:grant-type:token-exchange", "urn:ietf:params:oauth:grant-type:device_code"},
 		"response_types_supported":                                 {"code"},
 		"response_modes_supported":                                 {"query", "form_post"},
 		"code_challenge_methods_supported":                         {"S256"},
@@ -312,6 +312,9 @@ func TestDiscoveryAdvertisesWhatIsServed(t *testing.T) {
 		if got := strs(d[key]); !sameSet(got, want) {
 			t.Errorf("%s = %v, want %v", key, got, want)
 		}
+	}
+	if got := d["device_authorization_endpoint"]; got != h.issuer+"/device_authorization" {
+		t.Errorf("device_authorization_endpoint = %v", got)
 	}
 }
 

@@ -153,7 +153,8 @@ func buildNode(t *testing.T, cfg *config, clk *clock, logAttrs ...any) *app {
 // tryBuildNode is buildNode for goroutines, which must not call t.Fatal.
 func tryBuildNode(t *testing.T, cfg *config, clk *clock, logAttrs ...any) (*app, error) {
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug})).With(logAttrs...)
-	return build(t.Context(), cfg, log, options{now: clk.Now, passwordParams: password.Params{Memory: 64, Time: 1, Threads: 1}})
+	return build(t.Context(), cfg, log, options{now: clk.Now, passwordParams: password.Params{Memory: 64, Time: 1, Threads: 1},
+		devicePollInterval: testDevicePollInterval})
 }
 
 // applyFile loads a directory file into a's directory, with "{{issuer}}"

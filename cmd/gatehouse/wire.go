@@ -21,6 +21,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/audit"
 	"github.com/gatehouse-id/gatehouse/branding"
 	"github.com/gatehouse-id/gatehouse/demo"
+	"github.com/gatehouse-id/gatehouse/devicepage"
 	"github.com/gatehouse-id/gatehouse/directory"
 	"github.com/gatehouse-id/gatehouse/ephemeral"
 	"github.com/gatehouse-id/gatehouse/internal/requestid"
@@ -46,7 +47,10 @@ import (
 // against their account's: five reset links an hour is plenty for a
 // person, and bounds the mail anyone can make an account receive.
 var (
-	accountPolicy      = throttle.Policy{Limit: 10, Window: 15 * time.Minute}
+	accountPolicy = throttle.Policy{Limit: 10, Window: 15 * time.Minute}
+	// devicePolicy bounds wrong device codes per address (the /device
+	// page): typos are forgiven, guessing a 35-bit code is not.
+	devicePolicy       = throttle.Policy{Limit: 20, Window: 15 * time.Minute}
 	addressPolicy      = throttle.Policy{Limit: 100, Window: 15 * time.Minute}
 	resetAccountPolicy = throttle.Policy{Limit: 5, Window: time.Hour}
 )
@@ -56,6 +60,8 @@ type options struct {
 	now            func() time.Time
 	passwordParams password.Params
 	httpClient     *http.Client
+	// devicePollInterval is the device grant's poll interval (5s if 0).
+	devicePollInterval time.Duration
 }
 
 // app is a wired Gatehouse: stores, domain, handlers.
@@ -288,7 +294,8 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	cookies := session.Cookies{Secure: !cfg.insecureHTTP()}
 	prov, err := provider.New(provider.Config{
 		Issuer: cfg.Issuer, AllowInsecureIssuer: cfg.insecureHTTP(), CodeKey: [32]byte(codeKey),
-		SupportLifetime: cfg.SupportSessionLifetime, Logger: log, Now: opt.now,
+		SupportLifetime: cfg.SupportSessionLifetime, DeviceCodeLifetime: cfg.DeviceCodeLifetime,
+		DevicePollInterval: opt.devicePollInterval, Logger: log, Now: opt.now,
 	}, provider.Deps{
 		Directory: a.directory, Grants: a.db, Keys: km, Ephemeral: a.kv, Sessions: sessions,
 		Cookies: cookies, Health: a.ready, Audit: a.audit.Record, Issued: m.TokenIssued,
@@ -345,12 +352,20 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	if err != nil {
 		return err
 	}
+	dh, err := devicepage.New(devicepage.Config{
+		Devices: deviceRequests{prov}, AddressLimiter: limiter("device-address", devicePolicy),
+		CSRFKey: csrfKey, Templates: tpl, Logger: log, SecureCookies: cookies.Secure,
+	})
+	if err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
 	for _, p := range provider.Paths() {
 		mux.Handle(p, prov)
 	}
 	api.Routes(mux)
 	lh.Routes(mux)
+	dh.Routes(mux)
 	ah.Routes(mux)
 	sp.Routes(mux)
 	// Tenants' themes and logos, from our own origin: the pages' CSP
