@@ -226,6 +226,17 @@ func ValidateClient(c *Client) error {
 			return fieldErr("initiate_login_uri", "%q: %v", c.InitiateLoginURI, err)
 		}
 	}
+	if c.BackchannelLogoutURI != "" {
+		if !c.HasGrant(GrantAuthorizationCode) {
+			return fieldErr("backchannel_logout_uri", "only a client that signs people in (authorization_code) has sessions to end")
+		}
+		if err := validateInitiateLoginURI(c.BackchannelLogoutURI); err != nil {
+			return fieldErr("backchannel_logout_uri", "%q: %v", c.BackchannelLogoutURI, err)
+		}
+	}
+	if c.BackchannelLogoutSessionRequired && c.BackchannelLogoutURI == "" {
+		return fieldErr("backchannel_logout_session_required", "needs a backchannel_logout_uri")
+	}
 	if c.ThirdParty && !c.HasGrant(GrantAuthorizationCode) {
 		return fieldErr("third_party", "only a client that signs people in (authorization_code) asks for their consent")
 	}

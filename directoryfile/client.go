@@ -19,6 +19,8 @@ func (p *parser) client(path string, n *yaml.Node) Client {
 		{key: "post_logout_redirect_uris", decode: strList(&c.PostLogoutRedirectURIs)},
 		{key: "initiate_login_uri", decode: str(&c.InitiateLoginURI)},
 		{key: "third_party", decode: boolean(&c.ThirdParty)},
+		{key: "backchannel_logout_uri", decode: str(&c.BackchannelLogoutURI)},
+		{key: "backchannel_logout_session_required", decode: boolean(&c.BackchannelLogoutSessionRequired)},
 		{key: "grant_types", required: true, decode: strList(&c.GrantTypes)},
 		{key: "scopes", decode: strList(&c.Scopes)},
 		{key: "default_scopes", decode: strList(&c.DefaultScopes)},
@@ -83,6 +85,10 @@ func (p *parser) client(path string, n *yaml.Node) Client {
 			dc.InitiateLoginURI = ""
 		case "third_party":
 			dc.ThirdParty = false
+		case "backchannel_logout_uri":
+			dc.BackchannelLogoutURI, dc.BackchannelLogoutSessionRequired = "", false
+		case "backchannel_logout_session_required":
+			dc.BackchannelLogoutSessionRequired = false
 		case "scopes":
 			dc.Scopes = dropNamed(dc.Scopes, fe.Reason, "")
 		case "default_scopes":
@@ -110,7 +116,8 @@ func (c Client) client(tenantID string) directory.Client {
 	return directory.Client{
 		ID: c.ID, Name: c.Name, TenantID: tenantID, Type: c.Type, AuthMethod: c.AuthMethod,
 		RedirectURIs: c.RedirectURIs, PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, InitiateLoginURI: c.InitiateLoginURI,
-		ThirdParty: c.ThirdParty,
+		ThirdParty:           c.ThirdParty,
+		BackchannelLogoutURI: c.BackchannelLogoutURI, BackchannelLogoutSessionRequired: c.BackchannelLogoutSessionRequired,
 		GrantTypes: c.GrantTypes, Scopes: c.Scopes, DefaultScopes: c.DefaultScopes, Services: c.Services,
 		GlobalRoles: c.GlobalRoles, ServiceRoles: c.ServiceRoles, InsecureSkipPKCE: c.InsecureSkipPKCE,
 		AccessTokenLifetime: c.AccessTokenLifetime, IDTokenLifetime: c.IDTokenLifetime,
