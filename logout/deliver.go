@@ -89,7 +89,7 @@ func (s *Service) deliver(ctx context.Context, d Delivery) {
 	case result == rejected:
 		log.WarnContext(ctx, "logout token rejected", "reason", reason)
 		s.failed(ctx, d, reason)
-	case now.Add(s.cfg.Backoff(d.Attempts+1)).After(d.GiveUpAt):
+	case now.Add(s.cfg.Backoff(d.Attempts + 1)).After(d.GiveUpAt):
 		log.WarnContext(ctx, "logout token undeliverable: giving up", "reason", reason)
 		s.failed(ctx, d, reason)
 	default:
