@@ -18,6 +18,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/ephemeral"
 	"github.com/gatehouse-id/gatehouse/grants"
 	"github.com/gatehouse-id/gatehouse/keys"
+	"github.com/gatehouse-id/gatehouse/logout"
 	"github.com/gatehouse-id/gatehouse/session"
 )
 
@@ -39,6 +40,18 @@ type Deps struct {
 	// client_credentials, token_exchange) and the client's id. It is on
 	// the hot path of machine tokens, so it must be quick: a counter.
 	Issued func(grantType, clientID string)
+	// Logout, if not nil, is OpenID Connect Back-Channel Logout (package
+	// logout): told which client got an ID token in which session, and
+	// of the sessions RP-initiated logout ends. Discovery advertises
+	// back-channel logout only with it.
+	Logout Logout
+}
+
+// Logout is what the provider needs of back-channel logout
+// (logout.Service).
+type Logout interface {
+	Record(ctx context.Context, p logout.Participation) error
+	EndSessions(ctx context.Context, sessionIDs []string) error
 }
 
 // Provider is the assembled OpenID provider.
@@ -72,6 +85,7 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 		codes: codeCrypto,
 		cfg:   &cfg, dir: deps.Directory, grants: deps.Grants, keys: deps.Keys, kv: deps.Ephemeral,
 		sessions: deps.Sessions, health: deps.Health, log: cfg.Logger, audit: deps.Audit, issued: deps.Issued,
+		logout: deps.Logout,
 		requests: &authRequests{kv: deps.Ephemeral, lifetime: cfg.AuthRequestLifetime, now: cfg.Now},
 	}
 	opCfg := &op.Config{

@@ -138,5 +138,8 @@ func (s *Server) Discovery(ctx context.Context, r *op.Request[struct{}]) (*op.Re
 	d.SubjectTypesSupported = []string{"public"}
 	d.ACRValuesSupported = []string{ACRPassword, ACRMFA}
 	d.DeviceAuthorizationEndpoint = ""
+	// OpenID Connect Back-Channel Logout 1.0 §2.1 (logout.go).
+	d.BackChannelLogoutSupported = s.store.logout != nil
+	d.BackChannelLogoutSessionSupported = s.store.logout != nil
 	return resp, nil
 }

@@ -74,6 +74,9 @@ func (s *Server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 			return nil, s.serverError(ctx, "audit support token", err)
 		}
 	}
+	if err := s.recordParticipation(ctx, g); err != nil {
+		return nil, s.serverError(ctx, "record the client in the session", err)
+	}
 	ts, err := s.mint(g)
 	if err != nil {
 		return nil, s.serverError(ctx, "mint tokens", err)
