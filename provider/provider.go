@@ -85,7 +85,7 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 		codes: codeCrypto,
 		cfg:   &cfg, dir: deps.Directory, grants: deps.Grants, keys: deps.Keys, kv: deps.Ephemeral,
 		sessions: deps.Sessions, health: deps.Health, log: cfg.Logger, audit: deps.Audit, issued: deps.Issued,
-		logout: deps.Logout,
+		logout:   deps.Logout,
 		requests: &authRequests{kv: deps.Ephemeral, lifetime: cfg.AuthRequestLifetime, now: cfg.Now},
 	}
 	opCfg := &op.Config{
