@@ -4,10 +4,14 @@ import (
 	"cmp"
 	"encoding/base64"
 	"encoding/json"
+	"html"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +22,8 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/gatehouse-id/gatehouse/claims"
+	"github.com/gatehouse-id/gatehouse/demo"
+	"github.com/gatehouse-id/gatehouse/password"
 )
 
 // OpenID Connect Back-Channel Logout 1.0 end to end (docs/logout.md): two
@@ -324,5 +330,61 @@ func TestBackchannelLogoutWhenAnAdministratorDisables(t *testing.T) {
 	}{{h.portalX(), tokX.RefreshToken}, {h.portalY(), tokY.RefreshToken}} {
 		_, err := rt.p.refresh(t.Context(), rt.tok)
 		wantOAuthError(t, err, "invalid_grant")
+	}
+}
+
+// TestDemoPortalsBackchannelLogout: serve --demo; carol signs into the
+// demo web portal and, by single sign-on, the single-page one; she logs out
+// of the web portal; Gatehouse's logout token reaches the single-page
+// portal's back-channel endpoint (demo/directory.yaml), which verifies it
+// with package claims and ends its own session of hers.
+func TestDemoPortalsBackchannelLogout(t *testing.T) {
+	srv := httptest.NewUnstartedServer(nil)
+	cfg := &config{Addr: srv.Listener.Addr().String(), DataDir: t.TempDir(), SigningAlg: "RS256", LogLevel: "info", Demo: true}
+	if err := cfg.resolve(); err != nil {
+		t.Fatal(err)
+	}
+	a, err := build(t.Context(), cfg, slog.New(slog.NewTextHandler(t.Output(), nil)), options{passwordParams: password.Params{Memory: 64, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = a.handler
+	srv.Start()
+	t.Cleanup(func() { srv.Close(); a.Close() })
+
+	jar, _ := cookiejar.New(nil)
+	b := &browser{t: t, c: &http.Client{Jar: jar}}
+	resp, body := b.get(cfg.Issuer + "/demo/web/login")
+	acc := demo.Accounts[3] // carol
+	_, web := b.submitLogin(resp, body, acc.Tenant, acc.Username, acc.Password)
+	if _, spa := b.get(cfg.Issuer + "/demo/spa/login"); !strings.Contains(spa, "Signed in to the spa portal as carol") {
+		t.Fatalf("no single sign-on into the spa portal: %.300s", spa)
+	}
+	session := func(portal string) string {
+		_, body := b.get(cfg.Issuer + "/demo/" + portal + "/session")
+		return body
+	}
+	for _, p := range []string{"web", "spa"} {
+		if s := session(p); !strings.Contains(s, "Signed in as carol") {
+			t.Fatalf("the %s portal's session is not live: %.400s", p, s)
+		}
+	}
+	m := regexp.MustCompile(`href="([^"]*/end_session\?[^"]*)"`).FindStringSubmatch(web)
+	if m == nil {
+		t.Fatalf("the web portal's page has no logout link")
+	}
+	if resp, _ := b.get(html.UnescapeString(m[1])); resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/demo/" {
+		t.Fatalf("logout ended at %d %s", resp.StatusCode, resp.Request.URL)
+	}
+	// The worker was woken by the logout; DeliverOnce only hurries it.
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(session("spa"), "Signed out: Gatehouse told this portal") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the spa portal's session was not ended: %.400s", session("spa"))
+		}
+		if _, err := a.logout.DeliverOnce(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
