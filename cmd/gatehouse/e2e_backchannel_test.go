@@ -388,3 +388,36 @@ func TestDemoPortalsBackchannelLogout(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestBackchannelLogoutWhenASupportSessionEnds: jill's support session as
+// john ends after its hour; the sweep finds it, and the portal gets a
+// logout token naming the session and john.
+func TestBackchannelLogoutWhenASupportSessionEnds(t *testing.T) {
+	r := newReceiver(t, "")
+	data := strings.Replace(string(mustRead(t, "testdata/support.yaml")), "    redirect_uris: [http://localhost/a/callback]\n",
+		"    redirect_uris: [http://localhost/a/callback]\n    backchannel_logout_uri: "+r.url()+"\n", 1)
+	h := newHarnessWith(t, "support.yaml", []byte(data))
+	john := h.user(t, "contoso", "john")
+	pa := h.supportPortal()
+	a, resp, _ := h.browser().supportLogin(pa, "contoso", "jill$john", "jill-password", "INC-4711")
+	tok := pa.redeem(t, code(t, resp, a), a)
+	sid := sidOf(t, h, tok.Extra("id_token").(string), "portal-a")
+
+	sweep := func() {
+		t.Helper()
+		if err := h.app.logout.Sweep(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.app.logout.DeliverOnce(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.clock.Advance(59 * time.Minute)
+	sweep()
+	r.none(t, "within the support session")
+	h.clock.Advance(2 * time.Minute)
+	sweep()
+	wantLogoutToken(t, h, r.next(t, "after the support session"), "portal-a", sid, john.ID)
+	_, err := pa.refresh(t.Context(), tok.RefreshToken)
+	wantOAuthError(t, err, "invalid_grant")
+}
