@@ -56,13 +56,17 @@ func (s *Service) DeliverOnce(ctx context.Context) (int, error) {
 	now := s.cfg.Now().UTC()
 	// The lease outlasts every send of the batch, which run in parallel.
 	lease := now.Add(2*s.cfg.Timeout + time.Minute)
-	ds, err := s.cfg.Store.ClaimDeliveries(ctx, s.owner, now, lease, deliverBatch)
+	// Each claim has an owner of its own: a retry recorded by an attempt
+	// whose lease ran out never clobbers a newer claim, not even this
+	// node's.
+	owner := s.owner + "/" + randomID()
+	ds, err := s.cfg.Store.ClaimDeliveries(ctx, owner, now, lease, deliverBatch)
 	if err != nil {
 		return 0, err
 	}
 	var wg sync.WaitGroup
 	for _, d := range ds {
-		wg.Go(func() { s.deliver(ctx, d) })
+		wg.Go(func() { s.deliver(ctx, d, owner) })
 	}
 	wg.Wait()
 	return len(ds), nil
@@ -77,7 +81,7 @@ const (
 	rejected          // any other answer: trying again would not help
 )
 
-func (s *Service) deliver(ctx context.Context, d Delivery) {
+func (s *Service) deliver(ctx context.Context, d Delivery, owner string) {
 	result, reason := s.send(ctx, d)
 	log := s.cfg.Logger.With("client_id", d.ClientID, "tenant_id", d.TenantID, "sid", d.SessionID,
 		"attempt", d.Attempts+1)
@@ -95,7 +99,7 @@ func (s *Service) deliver(ctx context.Context, d Delivery) {
 	default:
 		next := now.Add(s.cfg.Backoff(d.Attempts + 1))
 		log.InfoContext(ctx, "logout token not delivered: will retry", "reason", reason, "next", next)
-		if err := s.cfg.Store.RetryDelivery(context.WithoutCancel(ctx), d.ID, s.owner, d.Attempts+1, next); err != nil {
+		if err := s.cfg.Store.RetryDelivery(context.WithoutCancel(ctx), d.ID, owner, d.Attempts+1, next); err != nil {
 			log.WarnContext(ctx, "record a logout delivery's retry", "err", err)
 		}
 	}

@@ -81,7 +81,7 @@ type Config struct {
 // delivers them. One per node; nodes share the Store.
 type Service struct {
 	cfg   Config
-	owner string // this node's name on the leases it takes
+	owner string // this node's name on the leases it takes (each claim adds its own suffix)
 	http  *http.Client
 	wake  chan struct{}
 }

@@ -11,6 +11,8 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -420,4 +422,50 @@ func TestBackchannelLogoutWhenASupportSessionEnds(t *testing.T) {
 	wantLogoutToken(t, h, r.next(t, "after the support session"), "portal-a", sid, john.ID)
 	_, err := pa.refresh(t.Context(), tok.RefreshToken)
 	wantOAuthError(t, err, "invalid_grant")
+}
+
+// TestBackchannelLogoutAcrossTwoNodes: two nodes on one PostgreSQL and one
+// Redis; the person signs in on node 1 and logs out on node 2 while portal
+// y is down; once y is back, both nodes' workers go for the delivery at
+// once, and y gets it exactly once.
+func TestBackchannelLogoutAcrossTwoNodes(t *testing.T) {
+	x, y := newReceiver(t, ""), newReceiver(t, "")
+	path := filepath.Join(t.TempDir(), "backchannel.yaml")
+	if err := os.WriteFile(path, backchannelFile(t, x, y), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := newClusterWith(t, path)
+	b := c.browser()
+	c.use(0)
+	tokX, _ := signInBoth(t, c.harness, b)
+	sid := sidOf(t, c.harness, tokX.Extra("id_token").(string), "portal-x")
+	carol := c.user(t, "cust", "cust-reader")
+
+	y.down.Store(true)
+	c.use(1)
+	q := url.Values{"id_token_hint": {tokX.Extra("id_token").(string)}}
+	if resp, _ := b.get(c.issuer + "/end_session?" + q.Encode()); resp.StatusCode != http.StatusOK {
+		t.Fatalf("logout on node 2 answered %d", resp.StatusCode)
+	}
+	wantLogoutToken(t, c.harness, x.next(t, "portal x"), "portal-x", sid, carol.ID)
+	select {
+	case <-y.refused:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no node tried portal y")
+	}
+
+	y.down.Store(false)
+	c.clock.Advance(2 * time.Minute) // the retry is due, and any lease over
+	var wg sync.WaitGroup
+	for _, a := range c.apps {
+		wg.Go(func() {
+			if _, err := a.logout.DeliverOnce(t.Context()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	wantLogoutToken(t, c.harness, y.next(t, "portal y"), "portal-y", sid, carol.ID)
+	y.none(t, "a second delivery")
+	x.none(t, "portal x again")
 }
