@@ -454,6 +454,9 @@ func TestBackchannelLogoutAcrossTwoNodes(t *testing.T) {
 		t.Fatal("no node tried portal y")
 	}
 
+	// x's delivery is done (its row gone) before the clock jumps past
+	// every lease: at least once means a lease that ran out sends again.
+	waitPending(t, c.apps[0], 1)
 	y.down.Store(false)
 	c.clock.Advance(2 * time.Minute) // the retry is due, and any lease over
 	var wg sync.WaitGroup
@@ -468,4 +471,23 @@ func TestBackchannelLogoutAcrossTwoNodes(t *testing.T) {
 	wantLogoutToken(t, c.harness, y.next(t, "portal y"), "portal-y", sid, carol.ID)
 	y.none(t, "a second delivery")
 	x.none(t, "portal x again")
+}
+
+// waitPending waits until a's outbox holds n deliveries.
+func waitPending(t *testing.T, a *app, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, err := a.db.PendingDeliveries(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the outbox holds %d deliveries, want %d", got, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
