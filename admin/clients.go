@@ -37,13 +37,12 @@ type clientWithSecret struct {
 func viewClient(c directory.Client) clientView {
 	return clientView{ID: c.ID, Type: string(c.Kind()), Tenant: c.TenantID,
 		clientBody: clientBody{Name: c.Name, AuthMethod: string(c.AuthMethod), RedirectURIs: orEmpty(c.RedirectURIs),
-			PostLogoutRedirectURIs: orEmpty(c.PostLogoutRedirectURIs), InitiateLoginURI: c.InitiateLoginURI, ThirdParty: c.ThirdParty,
-			BackchannelLogoutURI: c.BackchannelLogoutURI, BackchannelLogoutSessionRequired: c.BackchannelLogoutSessionRequired,
-			GrantTypes: orEmpty(c.GrantTypes),
-			Scopes:     orEmpty(c.Scopes), DefaultScopes: orEmpty(c.DefaultScopes), Services: orEmpty(c.Services),
+			PostLogoutRedirectURIs: orEmpty(c.PostLogoutRedirectURIs), InitiateLoginURI: c.InitiateLoginURI, ThirdParty: c.ThirdParty, GrantTypes: orEmpty(c.GrantTypes),
+			Scopes: orEmpty(c.Scopes), DefaultScopes: orEmpty(c.DefaultScopes), Services: orEmpty(c.Services),
 			GlobalRoles: orEmpty(c.GlobalRoles), ServiceRoles: serviceRolesView(c.ServiceRoles),
 			InsecureSkipPKCE: c.InsecureSkipPKCE, AccessTokenLifetime: lifetime(c.AccessTokenLifetime),
-			IDTokenLifetime: lifetime(c.IDTokenLifetime), RefreshTokenLifetime: lifetime(c.RefreshTokenLifetime)},
+			IDTokenLifetime: lifetime(c.IDTokenLifetime), RefreshTokenLifetime: lifetime(c.RefreshTokenLifetime),
+			BackchannelLogoutURI: c.BackchannelLogoutURI, BackchannelLogoutSessionRequired: c.BackchannelLogoutSessionRequired},
 		Builtin: c.ID == directory.AccountClientID, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
@@ -76,32 +75,32 @@ type clientBody struct {
 	InitiateLoginURI string `json:"initiate_login_uri"`
 	// ThirdParty: an integrator's application, which must get a person's
 	// consent before it gets a code (directory.Client.ThirdParty).
-	ThirdParty bool `json:"third_party"`
-	// BackchannelLogoutURI and BackchannelLogoutSessionRequired: where the
-	// portal receives logout tokens, and whether it needs sid in them
-	// (directory.Client.BackchannelLogoutURI).
-	BackchannelLogoutURI             string              `json:"backchannel_logout_uri"`
-	BackchannelLogoutSessionRequired bool                `json:"backchannel_logout_session_required"`
-	GrantTypes                       []string            `json:"grant_types"`
-	Scopes                           []string            `json:"scopes"`
-	DefaultScopes                    []string            `json:"default_scopes"`
-	Services                         []string            `json:"services"`
-	GlobalRoles                      []string            `json:"global_roles"`
-	ServiceRoles                     map[string][]string `json:"service_roles"`
-	InsecureSkipPKCE                 bool                `json:"insecure_skip_pkce"`
+	ThirdParty       bool                `json:"third_party"`
+	GrantTypes       []string            `json:"grant_types"`
+	Scopes           []string            `json:"scopes"`
+	DefaultScopes    []string            `json:"default_scopes"`
+	Services         []string            `json:"services"`
+	GlobalRoles      []string            `json:"global_roles"`
+	ServiceRoles     map[string][]string `json:"service_roles"`
+	InsecureSkipPKCE bool                `json:"insecure_skip_pkce"`
 	// Lifetimes are Go durations ("10m"); empty is the server's default.
 	AccessTokenLifetime  string `json:"access_token_lifetime"`
 	IDTokenLifetime      string `json:"id_token_lifetime"`
 	RefreshTokenLifetime string `json:"refresh_token_lifetime"`
+
+	// BackchannelLogoutURI and BackchannelLogoutSessionRequired: where the
+	// portal receives logout tokens, and whether it needs sid in them
+	// (directory.Client.BackchannelLogoutURI).
+	BackchannelLogoutURI             string `json:"backchannel_logout_uri"`
+	BackchannelLogoutSessionRequired bool   `json:"backchannel_logout_session_required"`
 }
 
 func (b clientBody) client(id string) (directory.Client, error) {
 	c := directory.Client{ID: id, Name: b.Name, AuthMethod: directory.AuthMethod(b.AuthMethod), RedirectURIs: b.RedirectURIs,
-		PostLogoutRedirectURIs: b.PostLogoutRedirectURIs, InitiateLoginURI: b.InitiateLoginURI, ThirdParty: b.ThirdParty,
-		BackchannelLogoutURI: b.BackchannelLogoutURI, BackchannelLogoutSessionRequired: b.BackchannelLogoutSessionRequired,
-		GrantTypes: b.GrantTypes, Scopes: b.Scopes,
+		PostLogoutRedirectURIs: b.PostLogoutRedirectURIs, InitiateLoginURI: b.InitiateLoginURI, ThirdParty: b.ThirdParty, GrantTypes: b.GrantTypes, Scopes: b.Scopes,
 		DefaultScopes: b.DefaultScopes, Services: b.Services, GlobalRoles: b.GlobalRoles,
-		ServiceRoles: directory.ServiceRoles(b.ServiceRoles), InsecureSkipPKCE: b.InsecureSkipPKCE}
+		ServiceRoles: directory.ServiceRoles(b.ServiceRoles), InsecureSkipPKCE: b.InsecureSkipPKCE,
+		BackchannelLogoutURI: b.BackchannelLogoutURI, BackchannelLogoutSessionRequired: b.BackchannelLogoutSessionRequired}
 	for _, l := range []struct {
 		field, value string
 		to           *time.Duration
@@ -130,11 +129,11 @@ func clientDetails(c directory.Client) map[string]string {
 		"name": c.Name, "type": string(c.Kind()), "auth_method": string(c.AuthMethod),
 		"redirect_uris": join(c.RedirectURIs), "post_logout_redirect_uris": join(c.PostLogoutRedirectURIs),
 		"initiate_login_uri": c.InitiateLoginURI, "third_party": boolString(c.ThirdParty),
-		"backchannel_logout": backchannelDetail(c),
-		"grant_types":        join(c.GrantTypes), "scopes": join(c.Scopes), "default_scopes": join(c.DefaultScopes),
+		"grant_types": join(c.GrantTypes), "scopes": join(c.Scopes), "default_scopes": join(c.DefaultScopes),
 		"services": join(c.Services), "global_roles": join(c.GlobalRoles), "service_roles": c.ServiceRoles.String(),
 		"insecure_skip_pkce": boolString(c.InsecureSkipPKCE), "access_lifetime": lifetime(c.AccessTokenLifetime),
 		"id_lifetime": lifetime(c.IDTokenLifetime), "refresh_lifetime": lifetime(c.RefreshTokenLifetime),
+		"backchannel_logout": backchannelDetail(c),
 	}
 }
 

@@ -116,12 +116,12 @@ func (c Client) client(tenantID string) directory.Client {
 	return directory.Client{
 		ID: c.ID, Name: c.Name, TenantID: tenantID, Type: c.Type, AuthMethod: c.AuthMethod,
 		RedirectURIs: c.RedirectURIs, PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, InitiateLoginURI: c.InitiateLoginURI,
-		ThirdParty:           c.ThirdParty,
-		BackchannelLogoutURI: c.BackchannelLogoutURI, BackchannelLogoutSessionRequired: c.BackchannelLogoutSessionRequired,
+		ThirdParty: c.ThirdParty,
 		GrantTypes: c.GrantTypes, Scopes: c.Scopes, DefaultScopes: c.DefaultScopes, Services: c.Services,
 		GlobalRoles: c.GlobalRoles, ServiceRoles: c.ServiceRoles, InsecureSkipPKCE: c.InsecureSkipPKCE,
 		AccessTokenLifetime: c.AccessTokenLifetime, IDTokenLifetime: c.IDTokenLifetime,
 		RefreshTokenLifetime: c.RefreshTokenLifetime,
+		BackchannelLogoutURI: c.BackchannelLogoutURI, BackchannelLogoutSessionRequired: c.BackchannelLogoutSessionRequired,
 	}
 }
 

@@ -104,21 +104,22 @@ type Client struct {
 	PostLogoutRedirectURIs []string
 	InitiateLoginURI       string // the portal's login page, for people done with an invitation or a reset
 	ThirdParty             bool   // an integrator's application: people consent before it gets a code
+	GrantTypes             []string
+	Scopes                 []string
+	DefaultScopes          []string
+	Services               []string
+	Tenant                 string // slug; optional
+	GlobalRoles            []string
+	ServiceRoles           directory.ServiceRoles
+	InsecureSkipPKCE       bool
+	AccessTokenLifetime    time.Duration
+	IDTokenLifetime        time.Duration
+	RefreshTokenLifetime   time.Duration
+	src                    entry
+
 	// BackchannelLogoutURI receives logout tokens; BackchannelLogoutSessionRequired: the portal needs sid.
 	BackchannelLogoutURI             string
 	BackchannelLogoutSessionRequired bool
-	GrantTypes                       []string
-	Scopes                           []string
-	DefaultScopes                    []string
-	Services                         []string
-	Tenant                           string // slug; optional
-	GlobalRoles                      []string
-	ServiceRoles                     directory.ServiceRoles
-	InsecureSkipPKCE                 bool
-	AccessTokenLifetime              time.Duration
-	IDTokenLifetime                  time.Duration
-	RefreshTokenLifetime             time.Duration
-	src                              entry
 }
 
 // LogValue leaves out the secret.
