@@ -75,7 +75,12 @@ type Config struct {
 	Credentials TOTPCredentials
 	// Mailer sends invitations and password reset links.
 	Mailer Mailer
-	Logger *slog.Logger
+	// SignedOut, if not nil, is told of a person whose sessions a change
+	// has just ended (disabled, deleted or purged: RevokedBefore), once
+	// the change has committed: back-channel logout (logout.Service.EndUser)
+	// tells the portals and revokes the sessions' refresh tokens.
+	SignedOut func(ctx context.Context, userID string) error
+	Logger    *slog.Logger
 }
 
 // Handler serves the API.
@@ -96,6 +101,7 @@ type Handler struct {
 	resetTOTP   TOTP
 	credentials TOTPCredentials
 	mailer      Mailer
+	signedOut   func(ctx context.Context, userID string) error
 	log         *slog.Logger
 }
 
@@ -107,7 +113,7 @@ func New(cfg Config) (*Handler, error) {
 	}
 	h := &Handler{dir: cfg.Directory, tokens: cfg.Tokens, invalid: cfg.InvalidToken, audience: cfg.Audience,
 		audit: outsideTx, auditIn: cfg.AuditIn, afterCommit: notInTx, events: cfg.Events, resetTOTP: cfg.ResetTOTP,
-		credentials: cfg.Credentials, mailer: cfg.Mailer, log: cfg.Logger}
+		credentials: cfg.Credentials, mailer: cfg.Mailer, signedOut: cfg.SignedOut, log: cfg.Logger}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}

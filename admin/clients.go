@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/audit"
@@ -44,7 +45,8 @@ func viewClient(c directory.Client) clientView {
 			Scopes: orEmpty(c.Scopes), DefaultScopes: orEmpty(c.DefaultScopes), Services: orEmpty(c.Services),
 			GlobalRoles: orEmpty(c.GlobalRoles), ServiceRoles: serviceRolesView(c.ServiceRoles),
 			InsecureSkipPKCE: c.InsecureSkipPKCE, AccessTokenLifetime: lifetime(c.AccessTokenLifetime),
-			IDTokenLifetime: lifetime(c.IDTokenLifetime), RefreshTokenLifetime: lifetime(c.RefreshTokenLifetime)},
+			IDTokenLifetime: lifetime(c.IDTokenLifetime), RefreshTokenLifetime: lifetime(c.RefreshTokenLifetime),
+			BackchannelLogoutURI: c.BackchannelLogoutURI, BackchannelLogoutSessionRequired: c.BackchannelLogoutSessionRequired},
 		Builtin: c.ID == directory.AccountClientID, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 	v.JWKS, v.JWKSURI = rawJSON(c.JWKS), c.JWKSURI
 	return v
@@ -103,13 +105,20 @@ type clientBody struct {
 	AccessTokenLifetime  string `json:"access_token_lifetime"`
 	IDTokenLifetime      string `json:"id_token_lifetime"`
 	RefreshTokenLifetime string `json:"refresh_token_lifetime"`
+
+	// BackchannelLogoutURI and BackchannelLogoutSessionRequired: where the
+	// portal receives logout tokens, and whether it needs sid in them
+	// (directory.Client.BackchannelLogoutURI).
+	BackchannelLogoutURI             string `json:"backchannel_logout_uri"`
+	BackchannelLogoutSessionRequired bool   `json:"backchannel_logout_session_required"`
 }
 
 func (b clientBody) client(id string) (directory.Client, error) {
 	c := directory.Client{ID: id, Name: b.Name, AuthMethod: directory.AuthMethod(b.AuthMethod), RedirectURIs: b.RedirectURIs,
 		PostLogoutRedirectURIs: b.PostLogoutRedirectURIs, InitiateLoginURI: b.InitiateLoginURI, ThirdParty: b.ThirdParty, GrantTypes: b.GrantTypes, Scopes: b.Scopes,
 		DefaultScopes: b.DefaultScopes, Services: b.Services, GlobalRoles: b.GlobalRoles,
-		ServiceRoles: directory.ServiceRoles(b.ServiceRoles), InsecureSkipPKCE: b.InsecureSkipPKCE, JWKSURI: b.JWKSURI}
+		ServiceRoles: directory.ServiceRoles(b.ServiceRoles), InsecureSkipPKCE: b.InsecureSkipPKCE, JWKSURI: b.JWKSURI,
+		BackchannelLogoutURI: b.BackchannelLogoutURI, BackchannelLogoutSessionRequired: b.BackchannelLogoutSessionRequired}
 	if len(b.JWKS) > 0 && string(b.JWKS) != "null" {
 		// Stored compact: the body decoded, so it is JSON.
 		var buf bytes.Buffer
@@ -148,10 +157,26 @@ func clientDetails(c directory.Client) map[string]string {
 		"initiate_login_uri": c.InitiateLoginURI, "third_party": boolString(c.ThirdParty),
 		"grant_types": join(c.GrantTypes), "scopes": join(c.Scopes), "default_scopes": join(c.DefaultScopes),
 		"services": join(c.Services), "global_roles": join(c.GlobalRoles), "service_roles": c.ServiceRoles.String(),
-		"insecure_skip_pkce": boolString(c.InsecureSkipPKCE), "access_lifetime": lifetime(c.AccessTokenLifetime),
-		"id_lifetime": lifetime(c.IDTokenLifetime), "refresh_lifetime": lifetime(c.RefreshTokenLifetime),
-		"jwks": clientKeysDetail(c),
+		"insecure_skip_pkce": boolString(c.InsecureSkipPKCE), "lifetimes": lifetimesDetail(c),
+		"jwks":               clientKeysDetail(c),
+		"backchannel_logout": backchannelDetail(c),
 	}
+}
+
+// lifetimesDetail is the client's own token lifetimes in one detail
+// ("access 10m0s, refresh 720h0m0s"; "" when all are the server's
+// defaults), so that an event stays within audit.MaxDetails.
+func lifetimesDetail(c directory.Client) string {
+	var parts []string
+	for _, l := range []struct {
+		name string
+		d    time.Duration
+	}{{"access", c.AccessTokenLifetime}, {"id", c.IDTokenLifetime}, {"refresh", c.RefreshTokenLifetime}} {
+		if l.d != 0 {
+			parts = append(parts, l.name+" "+l.d.String())
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // clientKeysDetail is a private_key_jwt client's keys in the audit log:
@@ -250,4 +275,14 @@ func (h *Handler) rotateClientSecret(w http.ResponseWriter, r *http.Request, c d
 	}
 	writeJSON(w, http.StatusOK, clientWithSecret{clientView: viewClient(cl), ClientSecret: ch.Secret})
 	return nil
+}
+
+// backchannelDetail is a client's back-channel logout registration in one
+// audit detail (an event has at most 20): the URI, and "(sid required)"
+// when the client needs sid; "" for none.
+func backchannelDetail(c directory.Client) string {
+	if c.BackchannelLogoutSessionRequired {
+		return c.BackchannelLogoutURI + " (sid required)"
+	}
+	return c.BackchannelLogoutURI
 }

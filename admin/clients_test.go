@@ -43,7 +43,7 @@ func TestClientsAPI(t *testing.T) {
 	}
 	e := w.lastEvent(t)
 	if e.Action != "client.created" || e.Target != "acme-web" || e.TargetName != "Acme portal" || e.Details["type"] != "web" ||
-		e.Details["access_lifetime"] != "10m0s" || e.Actor != w.users["acme/ada"] {
+		e.Details["lifetimes"] != "access 10m0s" || e.Actor != w.users["acme/ada"] {
 		t.Errorf("create event %+v", e)
 	}
 
@@ -96,7 +96,7 @@ func TestClientsAPI(t *testing.T) {
 			e := w.lastEvent(t)
 			if e.Action != "client.updated" || e.Details["name"] != "Acme portal → Acme" ||
 				e.Details["grant_types"] != "authorization_code,refresh_token → authorization_code" ||
-				e.Details["access_lifetime"] != "10m0s → " || e.Details["redirect_uris"] != "" {
+				e.Details["lifetimes"] != "access 10m0s → " || e.Details["redirect_uris"] != "" {
 				t.Errorf("update event %+v", e)
 			}
 		}
@@ -173,6 +173,41 @@ func TestClientsAPI(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestClientBackchannelLogoutAPI: backchannel_logout_uri and
+// backchannel_logout_session_required are set on create, shown, audited,
+// cleared by a PUT that leaves them out, and refused as the directory
+// refuses them.
+func TestClientBackchannelLogoutAPI(t *testing.T) {
+	w := newAPIWorld(t)
+	const web = `"type":"web","name":"Web","redirect_uris":["https://app.acme.example/cb"]`
+	body := w.step(t, apiStep{name: "create", who: "acme/ada", method: "POST", path: "/tenants/acme/clients",
+		body: `{"id":"acme-web2",` + web + `,"backchannel_logout_uri":"https://app.acme.example/bcl",` +
+			`"backchannel_logout_session_required":true}`, status: http.StatusCreated})
+	if body["backchannel_logout_uri"] != "https://app.acme.example/bcl" || body["backchannel_logout_session_required"] != true {
+		t.Errorf("created %v", body)
+	}
+	if e := w.lastEvent(t); e.Details["backchannel_logout"] != "https://app.acme.example/bcl (sid required)" {
+		t.Errorf("create event %+v", e)
+	}
+	body = w.step(t, apiStep{name: "clear", who: "acme/ada", method: "PUT", path: "/clients/acme-web2",
+		body: `{"name":"Web","redirect_uris":["https://app.acme.example/cb"]}`, status: http.StatusOK})
+	if v, ok := body["backchannel_logout_uri"]; !ok || v != "" || body["backchannel_logout_session_required"] != false {
+		t.Errorf("cleared %v", body)
+	}
+	for _, st := range []apiStep{
+		{name: "plain http", body: `{"id":"x",` + web + `,"backchannel_logout_uri":"http://app.acme.example/bcl"}`},
+		{name: "a fragment", body: `{"id":"x",` + web + `,"backchannel_logout_uri":"https://app.acme.example/bcl#f"}`},
+		{name: "a machine", body: `{"id":"x","type":"machine","name":"X","backchannel_logout_uri":"https://x.example/bcl"}`},
+		{name: "sid without a URI", body: `{"id":"x",` + web + `,"backchannel_logout_session_required":true}`,
+			field: "backchannel_logout_session_required"},
+	} {
+		st.who, st.method, st.path = "acme/ada", "POST", "/tenants/acme/clients"
+		st.field = cmp.Or(st.field, "backchannel_logout_uri")
+		st.status = cmp.Or(st.status, http.StatusUnprocessableEntity)
+		w.step(t, st)
 	}
 }
 

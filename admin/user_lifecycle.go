@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -26,11 +27,17 @@ func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, c directory
 		if err != nil {
 			return err
 		}
+		if err := h.endSessions(r, u.ID); err != nil {
+			return err
+		}
 		return h.deleted(w, r, c, audit.Event{Action: "user.purged", TenantID: u.TenantID, Target: u.ID,
 			TargetName: u.Username, Details: map[string]string{"was_deleted": boolString(u.Deleted())}})
 	}
 	_, u, err := h.dir.DeleteUserFor(r.Context(), c, r.PathValue("id"))
 	if err != nil {
+		return err
+	}
+	if err := h.endSessions(r, u.ID); err != nil {
 		return err
 	}
 	return h.deleted(w, r, c, audit.Event{Action: "user.deleted", TenantID: u.TenantID, Target: u.ID,
@@ -47,4 +54,22 @@ func (h *Handler) restoreUser(w http.ResponseWriter, r *http.Request, c director
 		return err
 	}
 	return h.writeUser(w, r, http.StatusOK, u)
+}
+
+// endSessions has the sessions of the person userID, which the change
+// being made ends (directory.User.RevokedBefore), logged out at the
+// portals once the change has committed (Config.SignedOut). A failure is
+// logged, not answered: the change is made and audited, and the sessions
+// are refused at Gatehouse already.
+func (h *Handler) endSessions(r *http.Request, userID string) error {
+	if h.signedOut == nil {
+		return nil
+	}
+	ctx := context.WithoutCancel(r.Context())
+	return h.afterCommit(func() error {
+		if err := h.signedOut(ctx, userID); err != nil {
+			h.log.ErrorContext(ctx, "back-channel logout of an ended person's sessions", "user_id", userID, "err", err)
+		}
+		return nil
+	})
 }

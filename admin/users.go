@@ -306,6 +306,11 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, c directory
 	if err != nil {
 		return err
 	}
+	if after.RevokedBefore.After(before.RevokedBefore) { // disabled
+		if err := h.endSessions(r, after.ID); err != nil {
+			return err
+		}
+	}
 	d := diff(profileDetails(before), profileDetails(after))
 	action := "user.updated"
 	if _, ok := d["enabled"]; ok && len(d) == 1 {

@@ -54,6 +54,7 @@ type Portal struct {
 	cookies *httphelper.CookieHandler // path /demo/: the logout state
 	apps    map[string]*app           // by URL name; fixed once NewPortal returns
 	outbox  Outbox                    // nil: no outbox page
+	local   localSessions             // the portals' own sessions (backchannel.go)
 }
 
 // app is one demo portal.
@@ -63,6 +64,7 @@ type app struct {
 	secret      string
 	authStyle   oauth2.AuthStyle          // the one client authentication its registration allows
 	cookies     *httphelper.CookieHandler // path /demo/<name>/: state and PKCE verifier
+	logout      http.Handler              // its back-channel logout endpoint (backchannel.go)
 
 	mu sync.Mutex
 	rp rp.RelyingParty // nil until the first successful discovery
@@ -112,6 +114,9 @@ func NewPortal(cfg PortalConfig) *Portal {
 		"spa": {name: "spa", other: "web", clientID: SPAClientID,
 			authStyle: oauth2.AuthStyleInParams, cookies: cookies("/demo/spa/")},
 	}
+	for _, a := range p.apps {
+		a.logout = p.logoutHandler(a)
+	}
 	return p
 }
 
@@ -126,6 +131,8 @@ func (p *Portal) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /demo/{$}", p.landing)
 	mux.HandleFunc("GET /demo/{portal}/login", p.login)
 	mux.HandleFunc("GET /demo/{portal}/callback", p.callback)
+	mux.HandleFunc("GET /demo/{portal}/session", p.showSession)
+	mux.HandleFunc("POST /demo/{portal}/backchannel-logout", p.backchannelLogout)
 	if p.outbox != nil {
 		mux.HandleFunc("GET /demo/outbox", p.showOutbox)
 	}
@@ -221,6 +228,7 @@ func (p *Portal) callback(w http.ResponseWriter, r *http.Request) {
 		logout := p.logoutURL(w, relying, tokens.IDToken)
 		page := newClaimsPage(a.name, a.other, tokens.IDToken, tokens.AccessToken, tokens.RefreshToken != "", userinfo, logout)
 		p.log.InfoContext(r.Context(), "demo portal: signed in", "client_id", a.clientID, "sub", info.Subject)
+		p.startLocalSession(w, a, tokens.IDTokenClaims.SessionID, info.Subject, page.Username)
 		// The page carries tokens (and the logout link an ID token): keep it
 		// out of caches and out of the Referer of the links it holds.
 		w.Header().Set("Cache-Control", "no-store")

@@ -150,6 +150,8 @@ func (kind ClientKind) shape(c *Client) error {
 			return fieldErr("initiate_login_uri", "a machine client signs nobody in: it has no login page")
 		case c.ThirdParty:
 			return fieldErr("third_party", "a machine client signs nobody in: there is nobody to ask for consent")
+		case c.BackchannelLogoutURI != "":
+			return fieldErr("backchannel_logout_uri", "a machine client signs nobody in: it has no sessions to end")
 		case c.InsecureSkipPKCE:
 			return fieldErr("insecure_skip_pkce", "is only for web clients")
 		}

@@ -2,7 +2,6 @@ package directory
 
 import (
 	"fmt"
-	"net/url"
 
 	"github.com/gatehouse-id/gatehouse/clientkeys"
 )
@@ -49,15 +48,5 @@ func validateJWKSURI(raw string) error {
 	if len(raw) > maxJWKSURILen {
 		return fmt.Errorf("must be at most %d bytes", maxJWKSURILen)
 	}
-	u, err := url.Parse(raw)
-	if err != nil || !u.IsAbs() {
-		return fmt.Errorf("must be an absolute URL")
-	}
-	if u.Scheme != "https" && u.Scheme != "http" {
-		return fmt.Errorf("must use https (plain http only for localhost, 127.0.0.1 and [::1])")
-	}
-	if u.User != nil {
-		return fmt.Errorf("must not contain a user name or password")
-	}
-	return validateRedirectURI(raw)
+	return validateWebURI(raw)
 }

@@ -359,6 +359,17 @@ type Client struct {
 	RefreshTokenLifetime time.Duration
 	CreatedAt            time.Time
 	UpdatedAt            time.Time
+
+	// BackchannelLogoutURI is where Gatehouse POSTs a logout token when a
+	// session in which this client got an ID token ends (OpenID Connect
+	// Back-Channel Logout 1.0 §2.2, backchannel_logout_uri): an absolute
+	// https URL (http for loopback hosts), no fragment. Empty for none.
+	BackchannelLogoutURI string
+	// BackchannelLogoutSessionRequired: the client needs the sid claim in
+	// its logout tokens (§2.2, backchannel_logout_session_required).
+	// Gatehouse always sends sid for a session's end; the flag is kept
+	// and published so that a client states what it relies on.
+	BackchannelLogoutSessionRequired bool
 }
 
 // MaxTokenLifetime is the longest an access or ID token may live, for any

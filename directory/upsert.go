@@ -215,6 +215,7 @@ func sameClient(a, b Client) bool {
 		slices.Equal(a.RedirectURIs, b.RedirectURIs) &&
 		slices.Equal(a.PostLogoutRedirectURIs, b.PostLogoutRedirectURIs) &&
 		a.InitiateLoginURI == b.InitiateLoginURI && a.ThirdParty == b.ThirdParty &&
+		a.BackchannelLogoutURI == b.BackchannelLogoutURI && a.BackchannelLogoutSessionRequired == b.BackchannelLogoutSessionRequired &&
 		slices.Equal(a.GrantTypes, b.GrantTypes) && slices.Equal(a.Scopes, b.Scopes) &&
 		slices.Equal(a.DefaultScopes, b.DefaultScopes) && slices.Equal(a.Services, b.Services) &&
 		slices.Equal(a.GlobalRoles, b.GlobalRoles) && a.ServiceRoles.Equal(b.ServiceRoles) &&

@@ -225,9 +225,20 @@ func ValidateClient(c *Client) error {
 		if !c.HasGrant(GrantAuthorizationCode) {
 			return fieldErr("initiate_login_uri", "only a client that signs people in (authorization_code) has a login page")
 		}
-		if err := validateInitiateLoginURI(c.InitiateLoginURI); err != nil {
+		if err := validateWebURI(c.InitiateLoginURI); err != nil {
 			return fieldErr("initiate_login_uri", "%q: %v", c.InitiateLoginURI, err)
 		}
+	}
+	if c.BackchannelLogoutURI != "" {
+		if !c.SignsPeopleIn() {
+			return fieldErr("backchannel_logout_uri", "only a client that signs people in (authorization_code or the device grant) has sessions to end")
+		}
+		if err := validateWebURI(c.BackchannelLogoutURI); err != nil {
+			return fieldErr("backchannel_logout_uri", "%q: %v", c.BackchannelLogoutURI, err)
+		}
+	}
+	if c.BackchannelLogoutSessionRequired && c.BackchannelLogoutURI == "" {
+		return fieldErr("backchannel_logout_session_required", "needs a backchannel_logout_uri")
 	}
 	if c.ThirdParty && !c.SignsPeopleIn() {
 		return fieldErr("third_party", "only a client that signs people in (authorization_code) asks for their consent")
@@ -304,15 +315,15 @@ func validateRedirectURI(raw string) error {
 	return nil
 }
 
-// validateInitiateLoginURI checks a client's login page (OpenID Connect Core
-// §4, initiate_login_uri). It is a web page that a person's browser is sent
-// to, so only the web schemes of validateRedirectURI are allowed: https, or
-// http for loopback hosts (a portal on a developer's machine), never a
-// private-use scheme. No fragment, as for redirect URIs: the link
-// Gatehouse builds from it, with iss and login_hint in the query, drops
-// one. No userinfo, which would put credentials in every browser sent
-// there.
-func validateInitiateLoginURI(raw string) error {
+// validateWebURI checks a URL of a client's that Gatehouse sends a browser
+// to or calls itself: its login page (OpenID Connect Core §4,
+// initiate_login_uri), its back-channel logout endpoint, where it publishes
+// its keys. Only the web schemes of validateRedirectURI are allowed: https,
+// or http for loopback hosts (a portal on a developer's machine), never a
+// private-use scheme. No fragment, as for redirect URIs: the links
+// Gatehouse builds from them drop one. No userinfo, which would put
+// credentials in every request sent there.
+func validateWebURI(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || !u.IsAbs() {
 		return fmt.Errorf("must be an absolute URL")

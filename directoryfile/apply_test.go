@@ -64,6 +64,14 @@ func TestApplyCreatesEverything(t *testing.T) {
 		t.Errorf("portal-spa = auth %s, secret hash %x, login page %q; want none, no hash and the file's",
 			spa.AuthMethod, spa.SecretHash, spa.InitiateLoginURI)
 	}
+	web, err := d.Store().ClientByID(ctx, "portal-web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if web.BackchannelLogoutURI != "https://portal.example/backchannel-logout" || !web.BackchannelLogoutSessionRequired {
+		t.Errorf("portal-web back-channel logout = %q, sid required %v; want the file's",
+			web.BackchannelLogoutURI, web.BackchannelLogoutSessionRequired)
+	}
 }
 
 func TestApplyTwiceChangesNothing(t *testing.T) {

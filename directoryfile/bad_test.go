@@ -307,6 +307,28 @@ clients:
 			},
 		},
 		{
+			name: "bad back-channel logout",
+			file: `version: 1
+clients:
+  - id: web
+    name: Web
+    type: confidential
+    redirect_uris: [https://web.example/cb]
+    backchannel_logout_uri: http://web.example/bcl
+    grant_types: [authorization_code]
+  - id: spa
+    name: SPA
+    type: public
+    redirect_uris: [https://spa.example/cb]
+    backchannel_logout_session_required: true
+    grant_types: [authorization_code]
+`,
+			want: []string{
+				`demo.yaml:7:29: clients[0].backchannel_logout_uri: "http://web.example/bcl": plain http is only allowed for localhost, 127.0.0.1 and [::1]`,
+				`demo.yaml:13:42: clients[1].backchannel_logout_session_required: needs a backchannel_logout_uri`,
+			},
+		},
+		{
 			name: "a third-party machine client",
 			file: `version: 1
 clients:

@@ -43,6 +43,8 @@ clients:
     secret: portal-web-secret-0123456789abcdef
     redirect_uris: [https://portal.example/callback]
     post_logout_redirect_uris: [https://portal.example/]
+    backchannel_logout_uri: https://portal.example/backchannel-logout
+    backchannel_logout_session_required: true
     grant_types: [authorization_code, refresh_token]
     scopes: [profile, email, offline_access]
   - id: portal-spa

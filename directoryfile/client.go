@@ -24,6 +24,8 @@ func (p *parser) client(path string, n *yaml.Node) Client {
 		{key: "third_party", decode: boolean(&c.ThirdParty)},
 		{key: "jwks", decode: keySet(&c.JWKS)},
 		{key: "jwks_uri", decode: str(&c.JWKSURI)},
+		{key: "backchannel_logout_uri", decode: str(&c.BackchannelLogoutURI)},
+		{key: "backchannel_logout_session_required", decode: boolean(&c.BackchannelLogoutSessionRequired)},
 		{key: "grant_types", required: true, decode: strList(&c.GrantTypes)},
 		{key: "scopes", decode: strList(&c.Scopes)},
 		{key: "default_scopes", decode: strList(&c.DefaultScopes)},
@@ -94,6 +96,10 @@ func (p *parser) client(path string, n *yaml.Node) Client {
 			if dc.AuthMethod == directory.AuthPrivateKeyJWT {
 				dc.AuthMethod = directory.AuthSecretBasic
 			}
+		case "backchannel_logout_uri":
+			dc.BackchannelLogoutURI, dc.BackchannelLogoutSessionRequired = "", false
+		case "backchannel_logout_session_required":
+			dc.BackchannelLogoutSessionRequired = false
 		case "scopes":
 			dc.Scopes = dropNamed(dc.Scopes, fe.Reason, "")
 		case "default_scopes":
@@ -126,6 +132,7 @@ func (c Client) client(tenantID string) directory.Client {
 		GlobalRoles: c.GlobalRoles, ServiceRoles: c.ServiceRoles, InsecureSkipPKCE: c.InsecureSkipPKCE,
 		AccessTokenLifetime: c.AccessTokenLifetime, IDTokenLifetime: c.IDTokenLifetime,
 		RefreshTokenLifetime: c.RefreshTokenLifetime,
+		BackchannelLogoutURI: c.BackchannelLogoutURI, BackchannelLogoutSessionRequired: c.BackchannelLogoutSessionRequired,
 	}
 }
 

@@ -118,6 +118,10 @@ type Client struct {
 	IDTokenLifetime        time.Duration
 	RefreshTokenLifetime   time.Duration
 	src                    entry
+
+	// BackchannelLogoutURI receives logout tokens; BackchannelLogoutSessionRequired: the portal needs sid.
+	BackchannelLogoutURI             string
+	BackchannelLogoutSessionRequired bool
 }
 
 // LogValue leaves out the secret.

@@ -21,7 +21,10 @@
 //     still allow it, every one audited (Deps.Audit),
 //   - userinfo, introspection and revocation, which read Gatehouse's own JWT
 //     access tokens,
-//   - discovery, which advertises what Gatehouse really supports.
+//   - discovery, which advertises what Gatehouse really supports,
+//   - back-channel logout (logout.go, Deps.Logout): the code exchange
+//     records which client gets an ID token in which session, and
+//     end_session has package logout tell those clients the session ended.
 //
 // Tokens are minted here, with the keys.Manager signer, so that access tokens
 // carry the RFC 9068 header typ "at+jwt" and the claims package's contract

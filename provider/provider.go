@@ -19,6 +19,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/ephemeral"
 	"github.com/gatehouse-id/gatehouse/grants"
 	"github.com/gatehouse-id/gatehouse/keys"
+	"github.com/gatehouse-id/gatehouse/logout"
 	"github.com/gatehouse-id/gatehouse/session"
 )
 
@@ -46,6 +47,18 @@ type Deps struct {
 	// their jwks_uri. If nil, New makes one with clientkeys' defaults,
 	// fetching plain http only for an http issuer (development).
 	ClientKeys *clientkeys.Fetcher
+	// Logout, if not nil, is OpenID Connect Back-Channel Logout (package
+	// logout): told which client got an ID token in which session, and
+	// of the sessions RP-initiated logout ends. Discovery advertises
+	// back-channel logout only with it.
+	Logout Logout
+}
+
+// Logout is what the provider needs of back-channel logout
+// (logout.Service).
+type Logout interface {
+	Record(ctx context.Context, p logout.Participation) error
+	EndSessions(ctx context.Context, sessionIDs []string) error
 }
 
 // Provider is the assembled OpenID provider.
@@ -79,6 +92,7 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 		codes: codeCrypto,
 		cfg:   &cfg, dir: deps.Directory, grants: deps.Grants, keys: deps.Keys, kv: deps.Ephemeral,
 		sessions: deps.Sessions, health: deps.Health, log: cfg.Logger, audit: deps.Audit, issued: deps.Issued,
+		logout:   deps.Logout,
 		requests: &authRequests{kv: deps.Ephemeral, lifetime: cfg.AuthRequestLifetime, now: cfg.Now},
 		devices:  &devices{kv: deps.Ephemeral, now: cfg.Now},
 	}

@@ -142,5 +142,8 @@ func (s *Server) Discovery(ctx context.Context, r *op.Request[struct{}]) (*op.Re
 	d.ACRValuesSupported = []string{ACRPassword, ACRMFA}
 	d.DeviceAuthorizationEndpoint = s.store.cfg.Issuer + pathDeviceAuthorization
 	advertiseClientAssertions(d)
+	// OpenID Connect Back-Channel Logout 1.0 §2.1 (logout.go).
+	d.BackChannelLogoutSupported = s.store.logout != nil
+	d.BackChannelLogoutSessionSupported = s.store.logout != nil
 	return resp, nil
 }

@@ -45,6 +45,8 @@ type storage struct {
 	audit func(context.Context, audit.Event) error
 	// issued is told of each token response (Deps.Issued).
 	issued func(grantType, clientID string)
+	// logout is back-channel logout (Deps.Logout), or nil.
+	logout Logout
 	log    *slog.Logger
 	// codes encrypts authorization codes (the library's op.Crypto, with
 	// the code key); a replay is only marked for a code it decrypts, so
@@ -363,6 +365,15 @@ func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSe
 		if err := s.grants.RevokeSessionRefreshTokens(ctx, id, s.cfg.Now().UTC()); err != nil {
 			s.log.WarnContext(ctx, "revoke the session's refresh tokens", "err", err)
 			return "", noteOutage(ctx, err, "the session's refresh tokens could not be revoked")
+		}
+	}
+	// Back-Channel Logout 1.0: every client that got an ID token in the
+	// ended sessions hears of it (including the one logging out, whose
+	// other instances may hold the session too).
+	if s.logout != nil && len(sids) > 0 {
+		if err := s.logout.EndSessions(ctx, slices.DeleteFunc(sids, func(id string) bool { return id == "" })); err != nil {
+			s.log.WarnContext(ctx, "queue back-channel logouts", "err", err)
+			return "", noteOutage(ctx, err, "the applications could not be told of the logout")
 		}
 	}
 	s.log.InfoContext(ctx, "session ended", "client_id", req.ClientID, "user_id", req.UserID, "sid", sid)

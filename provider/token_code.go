@@ -109,6 +109,10 @@ func (s *Server) issueToPerson(ctx context.Context, c *directory.Client, l perso
 			return tokenSet{}, "", "", s.serverError(ctx, "audit support token", err)
 		}
 	}
+	// The client is told when this session ends (back-channel logout).
+	if err := s.recordParticipation(ctx, g); err != nil {
+		return tokenSet{}, "", "", s.serverError(ctx, "record the client in the session", err)
+	}
 	ts, err := s.mint(g)
 	if err != nil {
 		return tokenSet{}, "", "", s.serverError(ctx, "mint tokens", err)

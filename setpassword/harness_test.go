@@ -2,6 +2,7 @@ package setpassword
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -109,6 +110,8 @@ type harness struct {
 	pat     directory.User
 	// secrets are link secrets and passwords the log must never hold.
 	secrets []string
+	// signedOut are the people Config.SignedOut was told of.
+	signedOut *[]string
 }
 
 type limits struct{ account, address int }
@@ -190,7 +193,17 @@ func newHarness(t *testing.T, lim limits) *harness {
 	mailer := NewMailer(testIssuer+"/", mailTmpl, q)
 	mailer.now = clk.Now
 	auditLog := audit.New(store, clk.Now, logger)
+	var (
+		signedOutMu sync.Mutex
+		signedOut   []string
+	)
 	h, err := New(Config{
+		SignedOut: func(_ context.Context, id string) error {
+			signedOutMu.Lock()
+			signedOut = append(signedOut, id)
+			signedOutMu.Unlock()
+			return nil
+		},
 		Directory: dir, AuditIn: auditLog.RecordIn, Mailer: mailer, Issuer: testIssuer,
 		AccountLimiter: throttle.New(kv, "reset_account", throttle.Policy{Limit: lim.account, Window: 15 * time.Minute}),
 		AddressLimiter: throttle.New(kv, "address", throttle.Policy{Limit: lim.address, Window: 15 * time.Minute}),
@@ -206,8 +219,9 @@ func newHarness(t *testing.T, lim limits) *harness {
 	jar, _ := cookiejar.New(nil)
 	hs := &harness{
 		t: t, handler: h, srv: srv, dir: dir, store: store, clock: clk, queue: q, mailer: mailer, logs: logs, admin: admin, acme: acme,
-		client:  &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-		secrets: []string{goodPassword, betterPassword, commonPassword, jillPassword},
+		client:    &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		secrets:   []string{goodPassword, betterPassword, commonPassword, jillPassword},
+		signedOut: &signedOut,
 	}
 	hs.jill = newUser(directory.NewUser{Username: "jill", Password: jillPassword, Email: "jill@acme.example",
 		GivenName: "Jill", FamilyName: "Smith"})

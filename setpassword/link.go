@@ -152,6 +152,13 @@ func (h *Handler) submitLink(w http.ResponseWriter, r *http.Request, f flow) err
 		if err := h.mailer.SendPasswordChanged(u, used.Tenant, h.now()); err != nil {
 			h.log.LogAttrs(ctx, slog.LevelError, "password changed notice not queued", append(attrs, slog.String("err", err.Error()))...)
 		}
+		// Every session of the person ended with the reset: the portals
+		// hear of it (back-channel logout).
+		if h.signedOut != nil {
+			if err := h.signedOut(ctx, u.ID); err != nil {
+				h.log.LogAttrs(ctx, slog.LevelError, "back-channel logout after a reset", append(attrs, slog.String("err", err.Error()))...)
+			}
+		}
 	}
 	// The done page, also when a portal waits: it shows the strength of
 	// the password just chosen, and one click goes on to the portal.

@@ -287,6 +287,9 @@ func TestReset(t *testing.T) {
 	if u := h.user(h.jill.ID); !u.RevokedBefore.Equal(h.clock.Now()) {
 		t.Errorf("RevokedBefore %v, want %v: sessions not ended", u.RevokedBefore, h.clock.Now())
 	}
+	if got := *h.signedOut; len(got) != 1 || got[0] != h.jill.ID {
+		t.Errorf("back-channel logout told of %v, want jill", got)
+	}
 	if ev := h.eventsOf("user.password_reset"); len(ev) != 1 || ev[0].Actor != h.jill.ID || len(ev[0].Details) != 0 {
 		t.Errorf("events: %+v", ev)
 	}

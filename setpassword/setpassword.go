@@ -50,6 +50,10 @@ type Config struct {
 	// password" answer states: the directory's ResetLifetime, and
 	// directory.DefaultResetLifetime if zero, as there.
 	ResetLifetime time.Duration
+	// SignedOut, if not nil, is told of a person whose sessions a reset
+	// has just ended (directory.User.RevokedBefore): back-channel logout
+	// (logout.Service.EndUser) tells the portals.
+	SignedOut func(ctx context.Context, userID string) error
 }
 
 // Handler serves the pages of mailed links and the "forgot password"
@@ -66,6 +70,7 @@ type Handler struct {
 	log              *slog.Logger
 	now              func() time.Time
 	resetLifetime    time.Duration
+	signedOut        func(ctx context.Context, userID string) error
 	// requests runs "forgot password" requests after their answer
 	// (forgot.go); tests wait on it.
 	requests sync.WaitGroup
@@ -107,7 +112,7 @@ func New(cfg Config) (*Handler, error) {
 		dir: cfg.Directory, auditIn: cfg.AuditIn, mailer: cfg.Mailer, issuer: issuer,
 		account: cfg.AccountLimiter, address: cfg.AddressLimiter,
 		csrfKey: append([]byte(nil), cfg.CSRFKey...), secure: cfg.SecureCookies,
-		log: cfg.Logger, now: cfg.Now, resetLifetime: cfg.ResetLifetime,
+		log: cfg.Logger, now: cfg.Now, resetLifetime: cfg.ResetLifetime, signedOut: cfg.SignedOut,
 		inFlight: make(chan struct{}, maxResetsInFlight),
 	}
 	if h.log == nil {

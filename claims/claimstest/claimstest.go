@@ -118,6 +118,19 @@ func (i *Issuer) IDToken(tb testing.TB, t claims.IDToken) string {
 	return i.Sign(tb, t, "JWT")
 }
 
+// LogoutToken signs t as a back-channel logout token (typ logout+jwt). An
+// empty Issuer becomes i.URL, and nil Events the back-channel logout event.
+func (i *Issuer) LogoutToken(tb testing.TB, t claims.LogoutToken) string {
+	tb.Helper()
+	if t.Issuer == "" {
+		t.Issuer = i.URL
+	}
+	if t.Events == nil {
+		t.Events = claims.NewLogoutEvents()
+	}
+	return i.Sign(tb, t, "logout+jwt")
+}
+
 // Sign signs the JSON of payload with the active key, with JOSE header typ
 // (none if empty), and returns the compact JWS.
 func (i *Issuer) Sign(tb testing.TB, payload any, typ string) string {

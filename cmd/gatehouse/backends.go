@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/ephemeral/redis"
 	"github.com/gatehouse-id/gatehouse/grants"
 	"github.com/gatehouse-id/gatehouse/keys"
+	"github.com/gatehouse-id/gatehouse/logout"
 	"github.com/gatehouse-id/gatehouse/mfa"
 	"github.com/gatehouse-id/gatehouse/storage/postgres"
 	"github.com/gatehouse-id/gatehouse/storage/sqlite"
@@ -28,6 +29,7 @@ type durable interface {
 	keys.Store
 	mfa.Store
 	audit.Store
+	logout.Store
 	Ping(ctx context.Context) error
 	Close() error
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/requestid"
 	"github.com/gatehouse-id/gatehouse/keys"
 	"github.com/gatehouse-id/gatehouse/login"
+	"github.com/gatehouse-id/gatehouse/logout"
 	"github.com/gatehouse-id/gatehouse/mail"
 	"github.com/gatehouse-id/gatehouse/metrics"
 	"github.com/gatehouse-id/gatehouse/mfa"
@@ -91,6 +92,9 @@ type app struct {
 	// resets are the pages of mailed links, whose "forgot password"
 	// requests run on after their answers.
 	resets *setpassword.Handler
+	// logout delivers back-channel logout tokens (package logout); its
+	// worker runs in the background.
+	logout *logout.Service
 }
 
 // Close stops the node's work and closes its stores, in the order that
@@ -291,6 +295,14 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 		return err
 	}
 	sessions := session.New(a.kv, session.Config{Now: opt.now, SupportLifetime: cfg.SupportSessionLifetime})
+	a.logout, err = logout.New(logout.Config{
+		Store: a.db, Clients: a.db, Grants: a.db, Sign: km.Sign, Issuer: cfg.Issuer, Audit: a.audit.Record,
+		Logger: log, Now: opt.now,
+	})
+	if err != nil {
+		return err
+	}
+	a.background.Go(func() { a.logout.Run(bg) })
 	cookies := session.Cookies{Secure: !cfg.insecureHTTP()}
 	prov, err := provider.New(provider.Config{
 		Issuer: cfg.Issuer, AllowInsecureIssuer: cfg.insecureHTTP(), CodeKey: [32]byte(codeKey),
@@ -298,7 +310,7 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 		DevicePollInterval: opt.devicePollInterval, Logger: log, Now: opt.now,
 	}, provider.Deps{
 		Directory: a.directory, Grants: a.db, Keys: km, Ephemeral: a.kv, Sessions: sessions,
-		Cookies: cookies, Health: a.ready, Audit: a.audit.Record, Issued: m.TokenIssued,
+		Cookies: cookies, Health: a.ready, Audit: a.audit.Record, Issued: m.TokenIssued, Logout: a.logout,
 	})
 	if err != nil {
 		return err
@@ -339,7 +351,7 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 		Directory: a.directory, AuditIn: a.audit.RecordIn, Mailer: mailer, Issuer: cfg.Issuer,
 		AccountLimiter: limiter("reset-account", resetAccountPolicy), AddressLimiter: addressLimiter,
 		CSRFKey: csrfKey, Templates: tpl, Logger: log, SecureCookies: cookies.Secure, Now: opt.now,
-		ResetLifetime: cfg.Mail.ResetLifetime,
+		ResetLifetime: cfg.Mail.ResetLifetime, SignedOut: a.logout.EndUser,
 	})
 	if err != nil {
 		return err
@@ -348,6 +360,7 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	api, err := admin.New(admin.Config{
 		Directory: a.directory, Tokens: prov, InvalidToken: provider.ErrInvalidToken, Audience: prov.AdminAudience(),
 		AuditIn: a.audit.RecordIn, Events: a.db, ResetTOTP: a.resetTOTP, Credentials: a.db, Mailer: mailer, Logger: log,
+		SignedOut: a.logout.EndUser,
 	})
 	if err != nil {
 		return err

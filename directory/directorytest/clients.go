@@ -23,6 +23,11 @@ func testClients(t *testing.T, newStore func(t *testing.T) directory.Store) {
 			{"portal with a login page", func(acme directory.Tenant) directory.Client {
 				return withLoginPage(newClient("portal", acme.ID))
 			}},
+			{"portal with back-channel logout", func(acme directory.Tenant) directory.Client {
+				c := newClient("portal", acme.ID)
+				c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired = "https://portal.example/backchannel?x=1", true
+				return c
+			}},
 			{"third-party application", func(acme directory.Tenant) directory.Client {
 				c := newClient("integrator", "")
 				c.ThirdParty = true
@@ -101,6 +106,9 @@ func testClients(t *testing.T, newStore func(t *testing.T) directory.Store) {
 			{"made third-party", func(c *directory.Client) { c.ThirdParty = true }, nil},
 			{"keys registered", func(c *directory.Client) { *c = withKeys(*c, testJWKS, "") }, nil},
 			{"keys moved to a jwks_uri", func(c *directory.Client) { *c = withKeys(*c, "", "https://m.example/jwks") }, nil},
+			{"back-channel logout registered", func(c *directory.Client) {
+				c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired = "http://localhost:8081/bcl", true
+			}, nil},
 			{"roles and services cleared", func(c *directory.Client) {
 				c.DefaultScopes, c.Services, c.GlobalRoles, c.ServiceRoles = nil, nil, nil, nil
 			}, nil},

@@ -9,7 +9,7 @@ import (
 )
 
 const clientColumns = `id, name, tenant_id, type, auth_method, secret_hash, redirect_uris,
-	post_logout_redirect_uris, initiate_login_uri, third_party, grant_types, scopes, default_scopes, services,
+	post_logout_redirect_uris, initiate_login_uri, third_party, backchannel_logout_uri, backchannel_logout_session_required, grant_types, scopes, default_scopes, services,
 	global_roles, service_roles, insecure_skip_pkce, access_token_lifetime, id_token_lifetime,
 	refresh_token_lifetime, created_at, updated_at, jwks, jwks_uri`
 
@@ -18,7 +18,7 @@ const clientColumns = `id, name, tenant_id, type, auth_method, secret_hash, redi
 func clientArgs(c directory.Client) ([]any, error) {
 	var e encoder
 	args := []any{c.ID, c.Name, optString(c.TenantID), string(c.Type), string(c.AuthMethod), c.SecretHash,
-		list(c.RedirectURIs), list(c.PostLogoutRedirectURIs), c.InitiateLoginURI, c.ThirdParty,
+		list(c.RedirectURIs), list(c.PostLogoutRedirectURIs), c.InitiateLoginURI, c.ThirdParty, c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired,
 		list(c.GrantTypes), list(c.Scopes), list(c.DefaultScopes), list(c.Services),
 		list(c.GlobalRoles), e.serviceRoles(c.ServiceRoles),
 		c.InsecureSkipPKCE, int64(c.AccessTokenLifetime), int64(c.IDTokenLifetime), int64(c.RefreshTokenLifetime),
@@ -35,7 +35,7 @@ func (s directoryQueries) CreateClient(ctx context.Context, c directory.Client) 
 	if err != nil {
 		return fmt.Errorf("create client %q: %w", c.ID, err)
 	}
-	_, err = s.q.Exec(ctx, `INSERT INTO clients (`+clientColumns+`) VALUES (`+params(24)+`)`, args...)
+	_, err = s.q.Exec(ctx, `INSERT INTO clients (`+clientColumns+`) VALUES (`+params(26)+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("create client %q: %w", c.ID, writeErr(err, clientRef(c)))
 	}
@@ -50,9 +50,10 @@ func (s directoryQueries) UpdateClient(ctx context.Context, c directory.Client) 
 	}
 	tag, err := s.q.Exec(ctx, `UPDATE clients SET name = $2, tenant_id = $3, type = $4, auth_method = $5,
 		secret_hash = $6, redirect_uris = $7, post_logout_redirect_uris = $8, initiate_login_uri = $9, third_party = $10,
-		grant_types = $11, scopes = $12, default_scopes = $13, services = $14, global_roles = $15, service_roles = $16,
-		insecure_skip_pkce = $17, access_token_lifetime = $18, id_token_lifetime = $19, refresh_token_lifetime = $20,
-		created_at = $21, updated_at = $22, jwks = $23, jwks_uri = $24 WHERE id = $1`, args...)
+		backchannel_logout_uri = $11, backchannel_logout_session_required = $12,
+		grant_types = $13, scopes = $14, default_scopes = $15, services = $16, global_roles = $17, service_roles = $18,
+		insecure_skip_pkce = $19, access_token_lifetime = $20, id_token_lifetime = $21, refresh_token_lifetime = $22,
+		created_at = $23, updated_at = $24, jwks = $25, jwks_uri = $26 WHERE id = $1`, args...)
 	if err != nil {
 		return fmt.Errorf("update client %q: %w", c.ID, writeErr(err, clientRef(c)))
 	}
@@ -90,7 +91,7 @@ func scanClient(r scanner) (directory.Client, error) {
 		access, idToken, refresh int64
 	)
 	if err := r.Scan(&c.ID, &c.Name, &tenant, &typ, &method, &c.SecretHash, &c.RedirectURIs, &c.PostLogoutRedirectURIs,
-		&c.InitiateLoginURI, &c.ThirdParty, &c.GrantTypes, &c.Scopes, &c.DefaultScopes, &c.Services, &c.GlobalRoles, &svcRoles,
+		&c.InitiateLoginURI, &c.ThirdParty, &c.BackchannelLogoutURI, &c.BackchannelLogoutSessionRequired, &c.GrantTypes, &c.Scopes, &c.DefaultScopes, &c.Services, &c.GlobalRoles, &svcRoles,
 		&c.InsecureSkipPKCE, &access, &idToken, &refresh, &c.CreatedAt, &c.UpdatedAt, &c.JWKS, &c.JWKSURI); err != nil {
 		return directory.Client{}, err
 	}

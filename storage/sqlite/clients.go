@@ -10,7 +10,7 @@ import (
 )
 
 const clientColumns = `id, name, tenant_id, type, auth_method, secret_hash, redirect_uris,
-	post_logout_redirect_uris, initiate_login_uri, third_party, grant_types, scopes, default_scopes, services,
+	post_logout_redirect_uris, initiate_login_uri, third_party, backchannel_logout_uri, backchannel_logout_session_required, grant_types, scopes, default_scopes, services,
 	global_roles, service_roles, insecure_skip_pkce, access_token_lifetime, id_token_lifetime,
 	refresh_token_lifetime, created_at, updated_at, jwks, jwks_uri`
 
@@ -18,7 +18,7 @@ const clientColumns = `id, name, tenant_id, type, auth_method, secret_hash, redi
 func clientArgs(c directory.Client) ([]any, error) {
 	var e encoder
 	args := []any{c.ID, c.Name, optString(c.TenantID), string(c.Type), string(c.AuthMethod), c.SecretHash,
-		e.list(c.RedirectURIs), e.list(c.PostLogoutRedirectURIs), c.InitiateLoginURI, c.ThirdParty,
+		e.list(c.RedirectURIs), e.list(c.PostLogoutRedirectURIs), c.InitiateLoginURI, c.ThirdParty, c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired,
 		e.list(c.GrantTypes), e.list(c.Scopes), e.list(c.DefaultScopes), e.list(c.Services),
 		e.list(c.GlobalRoles), e.serviceRoles(c.ServiceRoles),
 		c.InsecureSkipPKCE, int64(c.AccessTokenLifetime), int64(c.IDTokenLifetime), int64(c.RefreshTokenLifetime),
@@ -34,7 +34,7 @@ func (s directoryQueries) CreateClient(ctx context.Context, c directory.Client) 
 		return fmt.Errorf("create client %q: %w", c.ID, err)
 	}
 	_, err = s.q.ExecContext(ctx, `INSERT INTO clients (`+clientColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	if err != nil {
 		return fmt.Errorf("create client %q: %w", c.ID, s.writeErr(ctx, err, ref{"tenant", "tenants", c.TenantID}))
 	}
@@ -51,6 +51,7 @@ func (s directoryQueries) UpdateClient(ctx context.Context, c directory.Client) 
 	args = append(args[1:], c.ID)
 	res, err := s.q.ExecContext(ctx, `UPDATE clients SET name = ?, tenant_id = ?, type = ?, auth_method = ?,
 		secret_hash = ?, redirect_uris = ?, post_logout_redirect_uris = ?, initiate_login_uri = ?, third_party = ?,
+		backchannel_logout_uri = ?, backchannel_logout_session_required = ?,
 		grant_types = ?, scopes = ?, default_scopes = ?, services = ?, global_roles = ?, service_roles = ?,
 		insecure_skip_pkce = ?, access_token_lifetime = ?, id_token_lifetime = ?, refresh_token_lifetime = ?,
 		created_at = ?, updated_at = ?, jwks = ?, jwks_uri = ? WHERE id = ?`, args...)
@@ -95,7 +96,7 @@ func scanClient(r scanner) (directory.Client, error) {
 		created, updated         string
 	)
 	if err := r.Scan(&c.ID, &c.Name, &tenant, &typ, &method, &c.SecretHash, &redirects, &postLogout,
-		&c.InitiateLoginURI, &c.ThirdParty, &grantTypes, &scopes, &defaultScopes, &services, &globalRoles, &svcRoles,
+		&c.InitiateLoginURI, &c.ThirdParty, &c.BackchannelLogoutURI, &c.BackchannelLogoutSessionRequired, &grantTypes, &scopes, &defaultScopes, &services, &globalRoles, &svcRoles,
 		&c.InsecureSkipPKCE, &access, &idToken, &refresh, &created, &updated, &c.JWKS, &c.JWKSURI); err != nil {
 		return directory.Client{}, err
 	}
