@@ -127,7 +127,9 @@ func browseSingleSignOn(t *testing.T, b *tab) {
 
 // browseLogout: the claims page's logout link ends the session at
 // Gatehouse (RP-initiated logout) and returns to the demo start page,
-// which says so; the portal then asks for the password again.
+// which says so; the other portal signed in in that session is told over
+// the back channel and shows its session ended; the portal then asks for
+// the password again.
 //
 // The demo's logout link names the start page as post_logout_redirect_uri,
 // so the browser goes there straight from Gatehouse; Gatehouse's own
@@ -141,6 +143,22 @@ func browseLogout(t *testing.T, h *harness, b *tab) {
 	b.click(t, "logged-out", `a[href*="/end_session"]`)
 	wantPath(t, b, "/demo/")
 	b.wantText(t, `[role="status"]`, "You are logged out of Gatehouse")
+
+	// The web portal, where carol signed in in the same session, is told
+	// over the back channel (back-channel logout) and ends its own.
+	for i := 0; ; i++ {
+		if _, err := h.app.logout.DeliverOnce(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		b.open(t, "web-portal-session", h.issuer+"/demo/web/session")
+		if strings.Contains(b.text(t, "body"), "Signed out: Gatehouse told this portal") {
+			break
+		}
+		if i == 20 {
+			t.Fatalf("the web portal was not told of the logout: %.400s", b.text(t, "body"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 
 	b.open(t, "login-again", h.issuer+"/demo/web/login")
 	wantPath(t, b, "/login")
