@@ -16,31 +16,52 @@ import (
 // The ETag is a hash of the body: every node serving the same keys sends
 // the same ETag, whichever node the relying party reaches.
 
-// withETag serves next for a GET or HEAD, buffering the answer to add its
-// ETag and to answer a matching If-None-Match with 304.
-func withETag(w http.ResponseWriter, r *http.Request, next http.Handler) {
+// document is a rendered answer of discovery or the JWKS, with its ETag.
+type document struct {
+	// version is what the document was rendered from (prerendered.go);
+	// status, header and body are the answer; etag is of the body.
+	version string
+	status  int
+	header  http.Header
+	body    []byte
+	etag    string
+}
+
+// render runs next for r and keeps its answer.
+func render(r *http.Request, next http.Handler) *document {
 	rec := &bufferedWriter{header: http.Header{}, status: http.StatusOK}
 	next.ServeHTTP(rec, r)
+	d := &document{status: rec.status, header: rec.header, body: rec.body.Bytes()}
+	if d.status == http.StatusOK {
+		sum := sha256.Sum256(d.body)
+		d.etag = `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+	}
+	return d
+}
+
+// write answers r with d: 304 without a body when If-None-Match names its
+// ETag, no body for HEAD.
+func (d *document) write(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	for k, v := range rec.header {
+	for k, v := range d.header {
 		h[k] = v
 	}
-	if rec.status != http.StatusOK {
-		w.WriteHeader(rec.status)
-		_, _ = w.Write(rec.body.Bytes())
+	if d.status != http.StatusOK {
+		w.WriteHeader(d.status)
+		_, _ = w.Write(d.body)
 		return
 	}
-	sum := sha256.Sum256(rec.body.Bytes())
-	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
-	h.Set("ETag", etag)
-	if etagMatches(r.Header.Get("If-None-Match"), etag) {
+	h.Set("ETag", d.etag)
+	if etagMatches(r.Header.Get("If-None-Match"), d.etag) {
 		h.Del("Content-Length")
 		h.Del("Content-Type")
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(rec.body.Bytes())
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(d.body)
+	}
 }
 
 // etagMatches reports whether an If-None-Match header names etag (weak
@@ -55,7 +76,7 @@ func etagMatches(header, etag string) bool {
 	return false
 }
 
-// bufferedWriter holds an answer until withETag has seen all of it.
+// bufferedWriter holds an answer until render has seen all of it.
 type bufferedWriter struct {
 	header http.Header
 	status int

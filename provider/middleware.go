@@ -78,7 +78,7 @@ func (p *Provider) middleware(next http.Handler) http.Handler {
 			return
 		}
 		if (path == oidc.DiscoveryEndpoint || path == pathKeys) && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-			withETag(w, r, next)
+			p.docs.serve(w, r, path, next)
 			return
 		}
 		if path == pathEndSession && p.askToConfirmLogout(w, r) {

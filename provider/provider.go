@@ -69,6 +69,8 @@ type Provider struct {
 	store   *storage
 	op      *op.Provider
 	cookies session.Cookies
+	// docs are discovery and the JWKS, rendered once per key change.
+	docs *prerendered
 }
 
 // New builds the provider.
@@ -129,7 +131,14 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 		assertions: &assertionVerifier{issuer: cfg.Issuer, client: deps.Directory.Store().ClientByID, kv: deps.Ephemeral,
 			fetch: deps.ClientKeys, now: cfg.Now},
 	}
-	p := &Provider{cfg: cfg, store: st, cookies: deps.Cookies, srv: srv, op: opProvider}
+	p := &Provider{cfg: cfg, store: st, cookies: deps.Cookies, srv: srv, op: opProvider,
+		docs: newPrerendered(func() []string {
+			var ids []string
+			for _, k := range deps.Keys.PublicKeys() {
+				ids = append(ids, k.KeyID)
+			}
+			return ids
+		})}
 	p.handler = op.RegisterLegacyServer(srv, p.callback(opProvider),
 		op.WithHTTPMiddleware(p.middleware),
 		op.WithServerCORSOptions(nil), // the middleware does CORS, narrowly
