@@ -80,7 +80,12 @@ type Config struct {
 	// the change has committed: back-channel logout (logout.Service.EndUser)
 	// tells the portals and revokes the sessions' refresh tokens.
 	SignedOut func(ctx context.Context, userID string) error
-	Logger    *slog.Logger
+	// TenantsRemoved, if not nil, is told of the tenants a deletion has
+	// just removed (the tenant and its subtree), once it has committed:
+	// back-channel logout (logout.Service.EndTenants) ends the sessions
+	// acting in them.
+	TenantsRemoved func(ctx context.Context, tenantIDs []string) error
+	Logger         *slog.Logger
 }
 
 // Handler serves the API.
@@ -102,6 +107,7 @@ type Handler struct {
 	credentials TOTPCredentials
 	mailer      Mailer
 	signedOut   func(ctx context.Context, userID string) error
+	removed     func(ctx context.Context, tenantIDs []string) error
 	log         *slog.Logger
 }
 
@@ -113,7 +119,7 @@ func New(cfg Config) (*Handler, error) {
 	}
 	h := &Handler{dir: cfg.Directory, tokens: cfg.Tokens, invalid: cfg.InvalidToken, audience: cfg.Audience,
 		audit: outsideTx, auditIn: cfg.AuditIn, afterCommit: notInTx, events: cfg.Events, resetTOTP: cfg.ResetTOTP,
-		credentials: cfg.Credentials, mailer: cfg.Mailer, signedOut: cfg.SignedOut, log: cfg.Logger}
+		credentials: cfg.Credentials, mailer: cfg.Mailer, signedOut: cfg.SignedOut, removed: cfg.TenantsRemoved, log: cfg.Logger}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}

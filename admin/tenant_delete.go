@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -63,6 +64,20 @@ func (h *Handler) deleteTenant(w http.ResponseWriter, r *http.Request, c directo
 			"links": strconv.Itoa(v.Links), "removed": join(v.Removed), "removed_ids": join(ids),
 		}}); err != nil {
 		return err
+	}
+	if h.removed != nil {
+		// The sessions acting in the removed tenants are refused already;
+		// once the deletion has committed their portals are told, and a
+		// failure to tell them is logged, not answered.
+		ctx := context.WithoutCancel(r.Context())
+		if err := h.afterCommit(func() error {
+			if err := h.removed(ctx, ids); err != nil {
+				h.log.ErrorContext(ctx, "back-channel logout of the removed tenants' sessions", "tenant", t.Slug, "err", err)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
 	}
 	writeJSON(w, http.StatusOK, v)
 	return nil

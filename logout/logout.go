@@ -83,6 +83,9 @@ type Store interface {
 	// UserParticipations returns the participations in the sessions of
 	// the person userID.
 	UserParticipations(ctx context.Context, userID string) ([]Participation, error)
+	// TenantParticipations returns the participations in sessions acting
+	// in any of the tenants tenantIDs.
+	TenantParticipations(ctx context.Context, tenantIDs []string) ([]Participation, error)
 	// EndedSupportParticipations returns up to limit participations in
 	// support sessions whose end is at or before now, soonest ended first.
 	EndedSupportParticipations(ctx context.Context, now time.Time, limit int) ([]Participation, error)

@@ -166,6 +166,19 @@ func (s *Service) EndUser(ctx context.Context, userID string) error {
 	return s.end(ctx, ps, true)
 }
 
+// EndTenants logs out every session acting in one of the tenants
+// tenantIDs, which were just removed (a tenant deleted with its subtree):
+// their refresh tokens are revoked and their clients told. The sessions
+// of the same people in other tenants (external users linked to a removed
+// tenant) go on.
+func (s *Service) EndTenants(ctx context.Context, tenantIDs []string) error {
+	ps, err := s.cfg.Store.TenantParticipations(ctx, tenantIDs)
+	if err != nil {
+		return err
+	}
+	return s.end(ctx, ps, true)
+}
+
 // sweepBatch bounds the ended support sessions handled per round.
 const sweepBatch = 100
 

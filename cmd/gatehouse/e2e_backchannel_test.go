@@ -335,6 +335,30 @@ func TestBackchannelLogoutWhenAnAdministratorDisables(t *testing.T) {
 	}
 }
 
+// TestBackchannelLogoutWhenATenantIsDeleted: carol's tenant is deleted with
+// its subtree by an administrator above it; both portals she signed into
+// are told, and her refresh tokens are refused.
+func TestBackchannelLogoutWhenATenantIsDeleted(t *testing.T) {
+	x, y := newReceiver(t, ""), newReceiver(t, "")
+	h, _ := startNodeOn(t, &clock{}, "", t.TempDir(), backchannelFile(t, x, y))
+	b := h.browser()
+	tokX, tokY := signInBoth(t, h, b)
+	sid := sidOf(t, h, tokX.Extra("id_token").(string), "portal-x")
+	carol := h.user(t, "cust", "cust-reader")
+
+	admin := h.adminToken(t, "prov", "prov-admin")
+	h.api(t, admin, http.MethodDelete, "/tenants/cust?cascade=true", nil).want(t, http.StatusOK)
+	wantLogoutToken(t, h, x.next(t, "portal x"), "portal-x", sid, carol.ID)
+	wantLogoutToken(t, h, y.next(t, "portal y"), "portal-y", sid, carol.ID)
+	for _, rt := range []struct {
+		p   *portal
+		tok string
+	}{{h.portalX(), tokX.RefreshToken}, {h.portalY(), tokY.RefreshToken}} {
+		_, err := rt.p.refresh(t.Context(), rt.tok)
+		wantOAuthError(t, err, "invalid_grant")
+	}
+}
+
 // TestDemoPortalsBackchannelLogout: serve --demo; carol signs into the
 // demo web portal and, by single sign-on, the single-page one; she logs out
 // of the web portal; Gatehouse's logout token reaches the single-page

@@ -360,7 +360,7 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	api, err := admin.New(admin.Config{
 		Directory: a.directory, Tokens: prov, InvalidToken: provider.ErrInvalidToken, Audience: prov.AdminAudience(),
 		AuditIn: a.audit.RecordIn, Events: a.db, ResetTOTP: a.resetTOTP, Credentials: a.db, Mailer: mailer, Logger: log,
-		SignedOut: a.logout.EndUser,
+		SignedOut: a.logout.EndUser, TenantsRemoved: a.logout.EndTenants,
 	})
 	if err != nil {
 		return err

@@ -85,6 +85,14 @@ func testParticipations(t *testing.T, s logout.Store) {
 		t.Fatal(err)
 	}
 	want(t, "jill's", got, []logout.Participation{a1, b1, a2})
+	got, err = s.TenantParticipations(ctx, []string{"t-u-john", "t-unknown"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, "in john's tenant", got, []logout.Participation{a3})
+	if got, err = s.TenantParticipations(ctx, nil); err != nil || len(got) != 0 {
+		t.Errorf("no tenants = %v, %v", got, err)
+	}
 
 	// Recording again replaces the row (a second code in the session).
 	a1.ExpiresAt, a1.CreatedAt = at(700), at(5)

@@ -49,6 +49,15 @@ func (s *Store) UserParticipations(ctx context.Context, userID string) ([]logout
 	return s.participations(ctx, `user_id = $1 ORDER BY session_id, client_id`, userID)
 }
 
+// TenantParticipations returns the participations in sessions acting in
+// any of tenantIDs.
+func (s *Store) TenantParticipations(ctx context.Context, ids []string) ([]logout.Participation, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return s.participations(ctx, `tenant_id = ANY($1) ORDER BY session_id, client_id`, ids)
+}
+
 // EndedSupportParticipations returns up to limit participations in support
 // sessions ended at now.
 func (s *Store) EndedSupportParticipations(ctx context.Context, now time.Time, limit int) ([]logout.Participation, error) {

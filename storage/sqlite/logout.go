@@ -46,6 +46,19 @@ func (s *Store) UserParticipations(ctx context.Context, userID string) ([]logout
 	return s.participations(ctx, `user_id = ? ORDER BY session_id, client_id`, userID)
 }
 
+// TenantParticipations returns the participations in sessions acting in
+// any of tenantIDs.
+func (s *Store) TenantParticipations(ctx context.Context, ids []string) ([]logout.Participation, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return s.participations(ctx, `tenant_id IN (?`+strings.Repeat(", ?", len(ids)-1)+`) ORDER BY session_id, client_id`, args...)
+}
+
 // EndedSupportParticipations returns up to limit participations in support
 // sessions ended at now.
 func (s *Store) EndedSupportParticipations(ctx context.Context, now time.Time, limit int) ([]logout.Participation, error) {
