@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/gatehouse-id/gatehouse/ephemeral"
 	"github.com/gatehouse-id/gatehouse/internal/formcsrf"
@@ -440,6 +441,24 @@ func TestDeviceLoginLinkPassedOn(t *testing.T) {
 	if got := e.callback(id, token); got != "/device/done?result=approved" {
 		t.Errorf("callback from the browser that confirmed: %q", got)
 	}
+}
+
+// TestDeviceApprovedThenLoggedOut: the person approves a device and signs
+// out before the device polls; the device gets no tokens (the logout
+// revoked the session's refresh tokens, and one issued now would outlive
+// it).
+func TestDeviceApprovedThenLoggedOut(t *testing.T) {
+	e := newEnv(t)
+	dc, user := e.device("tool", "", "openid", "offline_access")
+	id, token, _ := e.login(user, []string{"pwd"})
+	if got := e.callback(id, token); got != "/device/done?result=approved" {
+		t.Fatalf("callback: %q", got)
+	}
+	if _, err := e.p.store.TerminateSessionFromRequest(session.WithToken(t.Context(), token), &op.EndSessionRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(5 * time.Second)
+	e.wantError("tool", dc, "access_denied")
 }
 
 // TestDeviceApprovalNotAudited: an approval that cannot be audited is not
