@@ -21,8 +21,10 @@
 //  4. POST /device/confirm: "deny" answers the device access_denied;
 //     "allow" starts the ordinary login (package login: tenant, password,
 //     TOTP, support logins, consent for third-party applications) on an
-//     authorization request bound to the device's grant, and sends the
-//     browser to it. The provider finishes it at its callback, approving
+//     authorization request bound to the device's grant and to this
+//     browser (its CSRF cookie), and sends the browser to it. The provider
+//     finishes it at its callback, in this browser only (a login link
+//     passed on to someone else approves nothing), approving
 //     the grant for the person who signed in (audited as device.approved,
 //     or device.denied after a denied consent) and sending the browser to
 //  5. GET /device/done?result=approved|denied|failed: "you may return to
@@ -65,9 +67,10 @@ type Devices interface {
 	// DeviceRequest returns the request under the typed userCode, or an
 	// error wrapping ErrNotFound.
 	DeviceRequest(ctx context.Context, userCode string) (Request, error)
-	// StartDeviceLogin starts the login that approves it, and returns
-	// where to send the browser (the login page).
-	StartDeviceLogin(ctx context.Context, userCode string) (string, error)
+	// StartDeviceLogin starts the login that approves it, bound to the
+	// browser whose CSRF cookie is browser (only that browser's login
+	// approves), and returns where to send the browser (the login page).
+	StartDeviceLogin(ctx context.Context, userCode, browser string) (string, error)
 	// DenyDevice answers it access_denied.
 	DenyDevice(ctx context.Context, userCode string) error
 }
@@ -259,7 +262,8 @@ func (h *Handler) submitConfirm(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/device/done?result="+templates.DeviceDenied, http.StatusSeeOther)
 		return nil
 	}
-	next, err := h.devices.StartDeviceLogin(ctx, code)
+	browser, _ := formcsrf.FromRequest(r) // checked by postedForm
+	next, err := h.devices.StartDeviceLogin(ctx, code, browser)
 	if errors.Is(err, ErrNotFound) {
 		http.Redirect(w, r, "/device/done?result="+templates.DeviceFailed, http.StatusSeeOther)
 		return nil

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/ephemeral/memory"
+	"github.com/gatehouse-id/gatehouse/internal/formcsrf"
 	"github.com/gatehouse-id/gatehouse/storage"
 	"github.com/gatehouse-id/gatehouse/templates"
 	"github.com/gatehouse-id/gatehouse/throttle"
@@ -28,6 +29,8 @@ type devices struct {
 	calls   []string
 	outage  bool
 	answers int
+	// browser is what the last StartDeviceLogin was bound to.
+	browser string
 }
 
 func (d *devices) note(s string) error {
@@ -54,10 +57,13 @@ func (d *devices) DeviceRequest(_ context.Context, code string) (Request, error)
 	return Request{ClientName: "Field tool", UserCode: "BCDF-GHJK", Scopes: []string{"openid"}}, nil
 }
 
-func (d *devices) StartDeviceLogin(_ context.Context, code string) (string, error) {
+func (d *devices) StartDeviceLogin(_ context.Context, code, browser string) (string, error) {
 	if err := d.note("start"); err != nil {
 		return "", err
 	}
+	d.mu.Lock()
+	d.browser = browser
+	d.mu.Unlock()
 	return "/login?authRequestID=req-1", nil
 }
 
@@ -137,6 +143,17 @@ func TestDevicePage(t *testing.T) {
 	resp, _ = send(t, c, http.MethodPost, srv.URL+"/device/confirm", url.Values{"csrf_token": {tok}, "user_code": {"BCDF-GHJK"}, "answer": {"allow"}})
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login?authRequestID=req-1" {
 		t.Errorf("allow: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// The login is bound to this browser: its CSRF cookie.
+	u, _ := url.Parse(srv.URL)
+	var cookie string
+	for _, ck := range c.Jar.Cookies(u) {
+		if ck.Name == formcsrf.CookieName {
+			cookie = ck.Value
+		}
+	}
+	if cookie == "" || d.browser != cookie {
+		t.Errorf("login bound to browser %q, want the CSRF cookie %q", d.browser, cookie)
 	}
 	resp, _ = send(t, c, http.MethodPost, srv.URL+"/device/confirm", url.Values{"csrf_token": {tok}, "user_code": {"BCDF-GHJK"}, "answer": {"deny"}})
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/device/done?result=denied" {

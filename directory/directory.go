@@ -147,13 +147,15 @@ func (d *Directory) authenticate(ctx context.Context, tenantSlug, username, pw s
 		}
 	}
 	if errors.Is(err, ErrNotFound) {
-		password.Burn(pw, d.params)
+		if err := password.BurnContext(ctx, pw, d.params); err != nil {
+			return User{}, Tenant{}, fmt.Errorf("authenticate: %w", err)
+		}
 		return User{}, Tenant{}, ErrInvalidCredentials
 	}
 	if err != nil {
 		return User{}, Tenant{}, fmt.Errorf("authenticate: %w", err)
 	}
-	if err := d.checkPassword(user, pw); err != nil {
+	if err := d.checkPassword(ctx, user, pw); err != nil {
 		return User{}, Tenant{}, err
 	}
 	return user, tenant, nil
@@ -163,12 +165,17 @@ func (d *Directory) authenticate(ctx context.Context, tenantSlug, username, pw s
 // found: one verification (or the same work burnt for a user without a
 // password), ErrInvalidCredentials for a wrong password, and
 // ErrUserDisabled only once the password was right.
-func (d *Directory) checkPassword(user User, pw string) error {
+//
+// The hash waits its turn (password.SetConcurrency) only while ctx lasts:
+// a login whose request has ended gets ctx's error, not a verdict.
+func (d *Directory) checkPassword(ctx context.Context, user User, pw string) error {
 	if user.PasswordHash == "" {
-		password.Burn(pw, d.params)
+		if err := password.BurnContext(ctx, pw, d.params); err != nil {
+			return fmt.Errorf("authenticate user %s: %w", user.ID, err)
+		}
 		return ErrInvalidCredentials
 	}
-	ok, err := password.Verify(user.PasswordHash, pw)
+	ok, err := password.VerifyContext(ctx, user.PasswordHash, pw)
 	if err != nil {
 		return fmt.Errorf("authenticate user %s: %w", user.ID, err)
 	}

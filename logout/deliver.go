@@ -128,6 +128,9 @@ func (s *Service) send(ctx context.Context, d Delivery) (outcome, string) {
 	if err != nil {
 		return retry, "signing failed: " + err.Error()
 	}
+	if u, err := url.Parse(d.URI); err != nil || u.Scheme != "https" && !(s.cfg.InsecureAllowHTTP && u.Scheme == "http") {
+		return rejected, "only an https back-channel logout URI is called"
+	}
 	body := url.Values{"logout_token": {token}}.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URI, strings.NewReader(body))
 	if err != nil {

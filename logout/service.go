@@ -63,8 +63,14 @@ type Config struct {
 	// HTTPClient sends the POSTs; its redirects are never followed and
 	// its timeout is Timeout. http.DefaultTransport if nil.
 	HTTPClient *http.Client
-	Logger     *slog.Logger
-	Now        func() time.Time
+	// InsecureAllowHTTP lets logout tokens be POSTed to plain http://
+	// URIs (local development with an http issuer, the demo, tests);
+	// otherwise only to https. A client may register http for a loopback
+	// host, which is harmless in a browser but here would have Gatehouse
+	// POST to whatever listens on its own host (a sidecar's admin port).
+	InsecureAllowHTTP bool
+	Logger            *slog.Logger
+	Now               func() time.Time
 	// Backoff is the wait after the nth failed attempt (n from 1); 30
 	// seconds doubling to at most an hour if nil.
 	Backoff func(n int) time.Duration

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -115,7 +116,7 @@ func newWorld(t *testing.T, tune func(*logout.Config)) *world {
 			w.mu.Unlock()
 			return nil
 		},
-		Now: w.clk.Now,
+		Now: w.clk.Now, InsecureAllowHTTP: true, // the portals are httptest's
 	}
 	if tune != nil {
 		tune(&cfg)
@@ -256,7 +257,7 @@ func TestDownPortalAfterARestart(t *testing.T) {
 	}
 	again, err := logout.New(logout.Config{Store: w.store, Clients: w.store, Grants: w.store, Issuer: w.iss.URL,
 		Sign:  func(c any, typ string) (string, error) { return w.iss.Sign(t, c, typ), nil },
-		Audit: func(context.Context, audit.Event) error { return nil }, Now: w.clk.Now})
+		Audit: func(context.Context, audit.Event) error { return nil }, Now: w.clk.Now, InsecureAllowHTTP: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -398,5 +399,29 @@ func TestOutboxBound(t *testing.T) {
 	events := w.audited()
 	if len(events) != 1 || events[0].Action != "logout.dropped" || events[0].Details["sid"] != "sid-2" {
 		t.Errorf("audited %+v", events)
+	}
+}
+
+// TestOnlyHTTPSOutsideDevelopment: a plain http back-channel logout URI (a
+// client may register one for a loopback host) is never called unless
+// InsecureAllowHTTP: Gatehouse would otherwise POST to whatever listens
+// on its own host. The delivery is refused at once and audited.
+func TestOnlyHTTPSOutsideDevelopment(t *testing.T) {
+	w := newWorld(t, func(c *logout.Config) { c.InsecureAllowHTTP = false })
+	p := newPortal(t, w.iss, w.clk, "portal-x")
+	w.client(t, "portal-x", p.srv.URL+"/bcl") // http://127.0.0.1:…
+	w.record(t, "sid-1", "portal-x", "u-jill", false, time.Hour)
+	if err := w.svc.EndSessions(t.Context(), []string{"sid-1"}); err != nil {
+		t.Fatal(err)
+	}
+	deliver(t, w)
+	if r, _ := p.got(); r != 0 {
+		t.Errorf("the http portal was called %d times", r)
+	}
+	if n, _ := w.store.PendingDeliveries(t.Context()); n != 0 {
+		t.Errorf("outbox holds %d", n)
+	}
+	if ev := w.audited(); len(ev) != 1 || ev[0].Action != "logout.failed" || !strings.Contains(ev[0].Details["reason"], "https") {
+		t.Errorf("audited %+v", ev)
 	}
 }

@@ -1,6 +1,7 @@
 package password
 
 import (
+	"context"
 	"runtime"
 	"sync"
 )
@@ -39,9 +40,23 @@ func Concurrency() int {
 
 // acquire waits for a free slot and returns its release.
 func acquire() func() {
+	release, _ := acquireContext(context.Background())
+	return release
+}
+
+// acquireContext is acquire for a request: it stops waiting, with
+// ctx.Err(), when ctx ends first. A login that has timed out or whose
+// client went away then leaves the queue instead of spending a hash on
+// an answer nobody reads, so a storm of requests cannot build a queue
+// that keeps every later login waiting after the storm.
+func acquireContext(ctx context.Context) (func(), error) {
 	slotsMu.RLock()
 	s := slots
 	slotsMu.RUnlock()
-	s <- struct{}{}
-	return func() { <-s }
+	select {
+	case s <- struct{}{}:
+		return func() { <-s }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }

@@ -1,6 +1,8 @@
 package password
 
 import (
+	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -58,5 +60,38 @@ func TestHashesAreBounded(t *testing.T) {
 	SetConcurrency(0)
 	if Concurrency() < 1 {
 		t.Error("the default bound is not at least one")
+	}
+}
+
+// TestWaitEndsWithTheRequest: a verification waiting for a slot gives up
+// when its request's context ends, rather than queueing on (and then
+// spending a hash) for an answer nobody reads.
+func TestWaitEndsWithTheRequest(t *testing.T) {
+	SetConcurrency(1)
+	t.Cleanup(func() { SetConcurrency(0) })
+	p := Params{Memory: 64, Time: 1, Threads: 1}
+	h, err := Hash("correct horse", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := acquire() // a storm's hash holds the only slot
+	defer release()
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 2)
+	go func() {
+		_, err := VerifyContext(ctx, h, "correct horse")
+		done <- err
+	}()
+	go func() { done <- BurnContext(ctx, "x", p) }()
+	for range 2 {
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("err = %v, want the context's", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("still waiting for a slot after the request ended")
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package password
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -47,11 +48,20 @@ func Hash(pw string, p Params) (string, error) {
 // Verify reports whether pw matches the PHC string encoded, in constant time
 // for a given hash.
 func Verify(encoded, pw string) (bool, error) {
+	return VerifyContext(context.Background(), encoded, pw)
+}
+
+// VerifyContext is Verify for a request: while it waits for its turn
+// (SetConcurrency), the end of ctx ends it with ctx.Err().
+func VerifyContext(ctx context.Context, encoded, pw string) (bool, error) {
 	p, salt, key, err := decode(encoded)
 	if err != nil {
 		return false, err
 	}
-	release := acquire()
+	release, err := acquireContext(ctx)
+	if err != nil {
+		return false, err
+	}
 	got := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
 	release()
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
@@ -68,9 +78,20 @@ func Valid(encoded string) bool {
 // p and then throws the result away. Logins call it for unknown users, so
 // that an unknown username costs as much time as a wrong password.
 func Burn(pw string, p Params) {
+	_ = BurnContext(context.Background(), pw, p)
+}
+
+// BurnContext is Burn for a request: while it waits for its turn, the end
+// of ctx ends it with ctx.Err().
+func BurnContext(ctx context.Context, pw string, p Params) error {
 	var salt [saltLen]byte
-	defer acquire()()
+	release, err := acquireContext(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	argon2.IDKey([]byte(pw), salt[:], p.Time, p.Memory, p.Threads, keyLen)
+	return nil
 }
 
 func decode(encoded string) (Params, []byte, []byte, error) {

@@ -71,6 +71,10 @@ type authRequest struct {
 	// device grant the login answers. Such a request has no redirect URI;
 	// its callback approves or denies the grant (finishDevice).
 	DeviceKey string `json:"device,omitempty"`
+	// DeviceBrowser is, on a device's login, the browserKey of the
+	// browser that confirmed the code: only its callback answers the
+	// grant (StartDeviceLogin).
+	DeviceBrowser string `json:"device_browser,omitempty"`
 }
 
 var _ op.AuthRequest = (*authRequest)(nil)

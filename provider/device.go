@@ -30,6 +30,9 @@ import (
 //	device-poll:<key>                  set (SetNX) by each poll for the interval:
 //	                                   a poll that finds it gets slow_down
 //	device-slow:<key>                  how many slow_downs: each adds 5 s
+//	session-ended:<sid>                set by a logout (TerminateSessionFromRequest)
+//	                                   for a device code's lifetime: a device
+//	                                   that session approved gets no tokens
 //
 // The device code is only ever stored hashed. It is redeemed by taking
 // the grant (ephemeral.Store.Take): of two nodes racing, one issues.
@@ -94,6 +97,7 @@ func deviceUserKey(code string) string   { return "device-user:" + code }
 func deviceDecidedKey(key string) string { return "device-decided:" + key }
 func devicePollKey(key string) string    { return "device-poll:" + key }
 func deviceSlowKey(key string) string    { return "device-slow:" + key }
+func sessionEndedKey(sid string) string  { return "session-ended:" + sid }
 
 // newDeviceCode is 32 random bytes, base64url: what the device keeps
 // secret and polls with.

@@ -2,6 +2,9 @@ package provider
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +13,7 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/audit"
 	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/internal/formcsrf"
 	"github.com/gatehouse-id/gatehouse/session"
 )
 
@@ -83,16 +87,35 @@ func (p *Provider) DeviceRequest(ctx context.Context, userCode string) (DeviceRe
 // (issuer-relative). The login always asks for the person's credentials:
 // an SSO session is not reused to approve a device, which gets tokens
 // that outlive any browser session.
-func (p *Provider) StartDeviceLogin(ctx context.Context, userCode string) (string, error) {
+//
+// browser is the CSRF cookie (formcsrf.CookieName) of the browser in which
+// the person confirmed the code on the /device page: only that browser's
+// login approves the device (finishDevice). Otherwise whoever holds a
+// device code could confirm it in their own browser and send the login
+// page's link to someone else, whose sign-in would hand the device their
+// tokens without their ever seeing the code or the warning (RFC 8628
+// §5.4).
+func (p *Provider) StartDeviceLogin(ctx context.Context, userCode, browser string) (string, error) {
+	if browser == "" {
+		return "", errors.New("start device login: no browser to bind it to")
+	}
 	key, g, err := p.store.devices.byUserCode(ctx, NormalizeUserCode(userCode))
 	if err != nil {
 		return "", err
 	}
 	a := deviceLoginFor(key, g, p.cfg.Now())
+	a.DeviceBrowser = browserKey(browser)
 	if err := p.store.requests.save(ctx, a); err != nil {
 		return "", err
 	}
 	return p.cfg.LoginPath + "?authRequestID=" + url.QueryEscape(a.ID), nil
+}
+
+// browserKey is what a device's login request keeps of the browser's CSRF
+// cookie: its SHA-256, so that the store never holds the cookie.
+func browserKey(cookie string) string {
+	h := sha256.Sum256([]byte(cookie))
+	return hex.EncodeToString(h[:])
 }
 
 // DenyDevice answers the grant under userCode with access_denied: the
@@ -116,14 +139,21 @@ func (p *Provider) DeviceResultURL(r DeviceResult) string {
 	return p.cfg.DevicePath + "/done?result=" + string(r)
 }
 
-// finishDevice ends a device's login at the callback: for the session
-// that completed request a, it approves the device grant; for the session
-// that denied it consent, it denies it. Anyone else (another browser that
-// learnt the request id, a login that has not finished) changes nothing.
+// finishDevice ends a device's login at the callback: in the browser that
+// confirmed the code (StartDeviceLogin), for the session that completed
+// request a, it approves the device grant; for the session that denied it
+// consent, it denies it. Anyone else (another browser that learnt the
+// request id or was sent the login's link, a login that has not finished)
+// changes nothing.
 func (p *Provider) finishDevice(w http.ResponseWriter, r *http.Request, a *authRequest) {
 	ctx := r.Context()
 	result := DeviceFailed
 	defer func() { http.Redirect(w, r, p.DeviceResultURL(result), http.StatusSeeOther) }()
+	if browser, ok := formcsrf.FromRequest(r); !ok || a.DeviceBrowser == "" ||
+		subtle.ConstantTimeCompare([]byte(browserKey(browser)), []byte(a.DeviceBrowser)) != 1 {
+		p.store.log.WarnContext(ctx, "device login callback from a browser that did not confirm the code", "client_id", a.ClientID)
+		return
+	}
 	sess, err := p.store.sessions.Lookup(ctx, session.TokenFromContext(ctx))
 	if err != nil || !sessionOwns(a, sess) {
 		p.store.log.WarnContext(ctx, "device login callback from a browser that did not finish it", "client_id", a.ClientID)

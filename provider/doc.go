@@ -54,9 +54,10 @@
 //	person → /device (package devicepage): the code, the application
 //	         confirmed (DeviceRequest, StartDeviceLogin)
 //	       → /login?authRequestID=… (the same login, on a request bound to
-//	         the device grant: authRequest.DeviceKey)
-//	       → /authorize/callback?id=… (finishDevice: the grant approved
-//	         for that session, audited) → /device/done
+//	         the device grant and the browser: authRequest.DeviceKey,
+//	         DeviceBrowser)
+//	       → /authorize/callback?id=… (finishDevice: in that browser, the
+//	         grant approved for that session, audited) → /device/done
 //	device → POST /oauth/token, grant_type device_code (DeviceToken):
 //	         authorization_pending, slow_down, … then the tokens, once,
 //	         minted as for a code (issueToPerson)

@@ -366,6 +366,12 @@ func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSe
 			s.log.WarnContext(ctx, "revoke the session's refresh tokens", "err", err)
 			return "", noteOutage(ctx, err, "the session's refresh tokens could not be revoked")
 		}
+		// A device the session approved, which has yet to collect its
+		// tokens, gets none (DeviceToken).
+		if err := s.kv.Set(ctx, sessionEndedKey(id), []byte("1"), s.cfg.DeviceCodeLifetime); err != nil {
+			s.log.WarnContext(ctx, "mark the session ended for devices", "err", err)
+			return "", noteOutage(ctx, err, "the session's devices could not be told")
+		}
 	}
 	// Back-Channel Logout 1.0: every client that got an ID token in the
 	// ended sessions hears of it (including the one logging out, whose

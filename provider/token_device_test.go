@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -13,8 +14,10 @@ import (
 	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/gatehouse-id/gatehouse/ephemeral"
+	"github.com/gatehouse-id/gatehouse/internal/formcsrf"
 	"github.com/gatehouse-id/gatehouse/session"
 )
 
@@ -54,7 +57,7 @@ func (e *env) wantError(id, deviceCode, code string) map[string]any {
 func (e *env) login(userCode string, amr []string) (string, string, session.Session) {
 	e.t.Helper()
 	ctx := e.t.Context()
-	next, err := e.p.StartDeviceLogin(ctx, userCode)
+	next, err := e.p.StartDeviceLogin(ctx, userCode, testBrowser)
 	if err != nil {
 		e.t.Fatalf("start device login: %v", err)
 	}
@@ -84,11 +87,25 @@ func (e *env) callback(id, token string) string {
 	return loc
 }
 
+// testBrowser is the CSRF cookie of the browser the tests confirm device
+// codes in (StartDeviceLogin) and visit the callback from.
+var testBrowser = base64.RawURLEncoding.EncodeToString(bytes.Repeat([]byte("b"), 32))
+
 func (e *env) callbackRaw(id, token string) (int, string) {
+	e.t.Helper()
+	return e.callbackFrom(id, token, testBrowser)
+}
+
+// callbackFrom visits the callback from the browser whose CSRF cookie is
+// browser ("" none).
+func (e *env) callbackFrom(id, token, browser string) (int, string) {
 	e.t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, e.srv.URL+pathAuthorize+"/callback?id="+url.QueryEscape(id), nil)
 	if token != "" {
 		req.AddCookie(&http.Cookie{Name: session.CookieName, Value: token})
+	}
+	if browser != "" {
+		req.AddCookie(&http.Cookie{Name: formcsrf.CookieName, Value: browser})
 	}
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := c.Do(req)
@@ -394,9 +411,54 @@ func TestDeviceApprovalBoundToTheBrowser(t *testing.T) {
 	}
 	// A second person who typed the same code before the approval
 	// cannot answer it any more.
-	if _, err := e.p.StartDeviceLogin(t.Context(), user); err != ErrDeviceCodeNotFound {
+	if _, err := e.p.StartDeviceLogin(t.Context(), user, testBrowser); err != ErrDeviceCodeNotFound {
 		t.Errorf("start a login for an answered code: %v", err)
 	}
+}
+
+// TestDeviceLoginLinkPassedOn: whoever holds a device code confirms it in
+// their own browser and sends the login's link to someone else; that
+// person's sign-in, in another browser, approves nothing (RFC 8628 §5.4:
+// they never saw the code or the warning). The browser that confirmed
+// the code still can.
+func TestDeviceLoginLinkPassedOn(t *testing.T) {
+	e := newEnv(t)
+	dc, user := e.device("tool", "")
+	if _, err := e.p.StartDeviceLogin(t.Context(), user, ""); err == nil || err == ErrDeviceCodeNotFound {
+		t.Errorf("a device login started without a browser: %v", err)
+	}
+	id, token, _ := e.login(user, []string{"pwd"}) // started in testBrowser
+	other := base64.RawURLEncoding.EncodeToString(bytes.Repeat([]byte("o"), 32))
+	for _, browser := range []string{other, ""} {
+		if status, got := e.callbackFrom(id, token, browser); status != http.StatusSeeOther || got != "/device/done?result=failed" {
+			t.Errorf("callback from browser %q: %d %q, want the failed page", browser, status, got)
+		}
+	}
+	e.wantError("tool", dc, "authorization_pending")
+	if ev := e.audited(actionDeviceApproved); len(ev) != 0 {
+		t.Errorf("approval audited: %+v", ev)
+	}
+	if got := e.callback(id, token); got != "/device/done?result=approved" {
+		t.Errorf("callback from the browser that confirmed: %q", got)
+	}
+}
+
+// TestDeviceApprovedThenLoggedOut: the person approves a device and signs
+// out before the device polls; the device gets no tokens (the logout
+// revoked the session's refresh tokens, and one issued now would outlive
+// it).
+func TestDeviceApprovedThenLoggedOut(t *testing.T) {
+	e := newEnv(t)
+	dc, user := e.device("tool", "", "openid", "offline_access")
+	id, token, _ := e.login(user, []string{"pwd"})
+	if got := e.callback(id, token); got != "/device/done?result=approved" {
+		t.Fatalf("callback: %q", got)
+	}
+	if _, err := e.p.store.TerminateSessionFromRequest(session.WithToken(t.Context(), token), &op.EndSessionRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(5 * time.Second)
+	e.wantError("tool", dc, "access_denied")
 }
 
 // TestDeviceApprovalNotAudited: an approval that cannot be audited is not

@@ -21,8 +21,8 @@ func (d deviceRequests) DeviceRequest(ctx context.Context, userCode string) (dev
 	return devicepage.Request{ClientName: r.ClientName, Scopes: r.Scopes, UserCode: r.UserCode}, nil
 }
 
-func (d deviceRequests) StartDeviceLogin(ctx context.Context, userCode string) (string, error) {
-	next, err := d.p.StartDeviceLogin(ctx, userCode)
+func (d deviceRequests) StartDeviceLogin(ctx context.Context, userCode, browser string) (string, error) {
+	next, err := d.p.StartDeviceLogin(ctx, userCode, browser)
 	return next, deviceErr(err)
 }
 

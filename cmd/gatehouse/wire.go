@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -297,7 +298,7 @@ func (a *app) wire(ctx context.Context, cfg *config, log *slog.Logger, opt optio
 	sessions := session.New(a.kv, session.Config{Now: opt.now, SupportLifetime: cfg.SupportSessionLifetime})
 	a.logout, err = logout.New(logout.Config{
 		Store: a.db, Clients: a.db, Grants: a.db, Sign: km.Sign, Issuer: cfg.Issuer, Audit: a.audit.Record,
-		Logger: log, Now: opt.now,
+		Logger: log, Now: opt.now, InsecureAllowHTTP: strings.HasPrefix(cfg.Issuer, "http://"),
 	})
 	if err != nil {
 		return err
