@@ -367,8 +367,9 @@ func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSe
 			return "", noteOutage(ctx, err, "the session's refresh tokens could not be revoked")
 		}
 		// A device the session approved, which has yet to collect its
-		// tokens, gets none (DeviceToken).
-		if err := s.kv.Set(ctx, sessionEndedKey(id), []byte("1"), s.cfg.DeviceCodeLifetime); err != nil {
+		// tokens, gets none (DeviceToken), nor does a code of it not yet
+		// redeemed (CodeExchange).
+		if err := s.kv.Set(ctx, sessionEndedKey(id), []byte("1"), max(s.cfg.DeviceCodeLifetime, s.cfg.AuthRequestLifetime)); err != nil {
 			s.log.WarnContext(ctx, "mark the session ended for devices", "err", err)
 			return "", noteOutage(ctx, err, "the session's devices could not be told")
 		}

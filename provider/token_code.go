@@ -52,6 +52,13 @@ func (s *Server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 	if err := checkPKCE(a.CodeChallenge, r.Data.CodeVerifier); err != nil {
 		return nil, err
 	}
+	// Logged out between the code and its redemption: the session's
+	// refresh tokens were revoked then, and none may be born after.
+	if ended, err := s.sessionEnded(ctx, a.SessionID); err != nil {
+		return nil, s.serverError(ctx, "check the session", err)
+	} else if ended {
+		return nil, oidc.ErrInvalidGrant().WithDescription("the session that issued the code has been logged out")
+	}
 	ts, refreshToken, familyID, err := s.issueToPerson(ctx, &c, personLogin{
 		userID: a.UserID, tenantID: a.TenantID, sessionID: a.SessionID, authTime: a.AuthTime, amr: a.AMR, acr: a.ACR,
 		nonce: a.Nonce, scopes: a.Scopes, supportActorID: a.SupportActorID, supportReason: a.SupportReason,

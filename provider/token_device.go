@@ -102,10 +102,10 @@ func (s *Server) DeviceToken(ctx context.Context, r *op.ClientRequest[oidc.Devic
 	// The session that approved has been logged out since: its refresh
 	// tokens were revoked then, and a device that polls only now must not
 	// get one that outlives the logout.
-	if _, err := s.store.kv.Get(ctx, sessionEndedKey(g.SessionID)); err == nil {
-		return nil, oidc.ErrAccessDenied().WithDescription("the person signed out of the session that approved the device; start again")
-	} else if !errors.Is(err, ephemeral.ErrNotFound) {
+	if ended, err := s.sessionEnded(ctx, g.SessionID); err != nil {
 		return nil, s.serverError(ctx, "check the approving session", err)
+	} else if ended {
+		return nil, oidc.ErrAccessDenied().WithDescription("the person signed out of the session that approved the device; start again")
 	}
 	// Approved: the grant is redeemed by taking it, once across nodes.
 	if g, err = d.take(ctx, key); errors.Is(err, ephemeral.ErrNotFound) {

@@ -401,3 +401,25 @@ func TestLogoutWithoutHintAsksFirst(t *testing.T) {
 		t.Error("redirected to an unregistered post_logout_redirect_uri")
 	}
 }
+
+// TestCodeAfterLogoutRefused: a code issued in a session that is logged out
+// before the portal redeems it gives no tokens: the logout revoked the
+// session's refresh tokens, and none may be born after it.
+func TestCodeAfterLogoutRefused(t *testing.T) {
+	h := newHarness(t)
+	b := h.browser()
+	pa := h.portalA()
+	a, c := b.login(pa, "contoso", "carol", "carol-password")
+
+	q := url.Values{"client_id": {"portal-a"}, "post_logout_redirect_uri": {"http://localhost/a/"}}
+	_, body := b.get(h.issuer + "/end_session?" + q.Encode())
+	m := csrfRE.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no logout confirmation page: %.300s", body)
+	}
+	if resp, _ := b.postForm(h.issuer+"/logout?"+q.Encode(), url.Values{"csrf_token": {m[1]}}); resp.StatusCode != http.StatusFound {
+		t.Fatalf("confirmed logout: %d", resp.StatusCode)
+	}
+	_, err := pa.exchange(t.Context(), c, a)
+	wantOAuthError(t, err, "invalid_grant")
+}
