@@ -25,6 +25,7 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/claims"
 	"github.com/gatehouse-id/gatehouse/demo"
+	"github.com/gatehouse-id/gatehouse/directory"
 	"github.com/gatehouse-id/gatehouse/password"
 )
 
@@ -315,39 +316,33 @@ func TestBackchannelLogoutReachesAPortalThatWasDown(t *testing.T) {
 // disabling the person ends its session at both portals, and the
 // session's refresh tokens are refused.
 func TestBackchannelLogoutWhenAnAdministratorDisables(t *testing.T) {
-	x, y := newReceiver(t, ""), newReceiver(t, "")
-	h, _ := startNodeOn(t, &clock{}, "", t.TempDir(), backchannelFile(t, x, y))
-	b := h.browser()
-	tokX, tokY := signInBoth(t, h, b)
-	sid := sidOf(t, h, tokX.Extra("id_token").(string), "portal-x")
-	carol := h.user(t, "cust", "cust-reader")
-
-	admin := h.adminToken(t, "cust", "cust-admin")
-	h.api(t, admin, http.MethodPatch, "/users/"+carol.ID, map[string]any{"enabled": false}).want(t, http.StatusOK)
-	wantLogoutToken(t, h, x.next(t, "portal x"), "portal-x", sid, carol.ID)
-	wantLogoutToken(t, h, y.next(t, "portal y"), "portal-y", sid, carol.ID)
-	for _, rt := range []struct {
-		p   *portal
-		tok string
-	}{{h.portalX(), tokX.RefreshToken}, {h.portalY(), tokY.RefreshToken}} {
-		_, err := rt.p.refresh(t.Context(), rt.tok)
-		wantOAuthError(t, err, "invalid_grant")
-	}
+	endedByAdministrator(t, "cust", "cust-admin", func(h *harness, admin string, carol directory.User) {
+		h.api(t, admin, http.MethodPatch, "/users/"+carol.ID, map[string]any{"enabled": false}).want(t, http.StatusOK)
+	})
 }
 
 // TestBackchannelLogoutWhenATenantIsDeleted: carol's tenant is deleted with
 // its subtree by an administrator above it; both portals she signed into
 // are told, and her refresh tokens are refused.
 func TestBackchannelLogoutWhenATenantIsDeleted(t *testing.T) {
+	endedByAdministrator(t, "prov", "prov-admin", func(h *harness, admin string, _ directory.User) {
+		h.api(t, admin, http.MethodDelete, "/tenants/cust?cascade=true", nil).want(t, http.StatusOK)
+	})
+}
+
+// endedByAdministrator signs carol (cust/cust-reader) into portals x and y,
+// has the administrator tenant/username make the change end, and checks
+// that both portals get a logout token for her session and that her
+// refresh tokens are refused.
+func endedByAdministrator(t *testing.T, tenant, username string, end func(h *harness, admin string, carol directory.User)) {
+	t.Helper()
 	x, y := newReceiver(t, ""), newReceiver(t, "")
 	h, _ := startNodeOn(t, &clock{}, "", t.TempDir(), backchannelFile(t, x, y))
-	b := h.browser()
-	tokX, tokY := signInBoth(t, h, b)
+	tokX, tokY := signInBoth(t, h, h.browser())
 	sid := sidOf(t, h, tokX.Extra("id_token").(string), "portal-x")
 	carol := h.user(t, "cust", "cust-reader")
 
-	admin := h.adminToken(t, "prov", "prov-admin")
-	h.api(t, admin, http.MethodDelete, "/tenants/cust?cascade=true", nil).want(t, http.StatusOK)
+	end(h, h.adminToken(t, tenant, username), carol)
 	wantLogoutToken(t, h, x.next(t, "portal x"), "portal-x", sid, carol.ID)
 	wantLogoutToken(t, h, y.next(t, "portal y"), "portal-y", sid, carol.ID)
 	for _, rt := range []struct {
