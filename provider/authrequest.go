@@ -47,19 +47,10 @@ type authRequest struct {
 	// expects.
 	HintSubject string `json:"hint_subject,omitempty"`
 
-	// Set when a login (or a reusable SSO session) completes the request.
-	Completed bool      `json:"done,omitempty"`
-	UserID    string    `json:"user_id,omitempty"`
-	TenantID  string    `json:"tenant_id,omitempty"`
-	SessionID string    `json:"session_id,omitempty"`
-	AuthTime  time.Time `json:"auth_time,omitzero"`
-	AMR       []string  `json:"amr,omitempty"`
-	ACR       string    `json:"acr,omitempty"`
-	// Set when the session is a support session: who acts as UserID, and
-	// why. The session ends, and no token of it outlives, SupportLifetime
-	// after AuthTime (Server.supportUntil).
-	SupportActorID string `json:"sup_actor,omitempty"`
-	SupportReason  string `json:"sup_reason,omitempty"`
+	// Set when a login (or a reusable SSO session) completes the request,
+	// with who signed in, where and how.
+	Completed bool `json:"done,omitempty"`
+	signedIn
 
 	// ConsentSessionID is set while the request waits for the consent of
 	// the person in that session (consent.go): a third-party client's.

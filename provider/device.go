@@ -76,14 +76,7 @@ type deviceGrant struct {
 	Denied   bool `json:"denied,omitempty"`
 	// The login that approved it: what the tokens say, as a code
 	// exchange's authorization request would.
-	UserID         string    `json:"user_id,omitempty"`
-	TenantID       string    `json:"tenant_id,omitempty"`
-	SessionID      string    `json:"session_id,omitempty"`
-	AuthTime       time.Time `json:"auth_time,omitzero"`
-	AMR            []string  `json:"amr,omitempty"`
-	ACR            string    `json:"acr,omitempty"`
-	SupportActorID string    `json:"sup_actor,omitempty"`
-	SupportReason  string    `json:"sup_reason,omitempty"`
+	signedIn
 }
 
 // deviceKey is the store's name for a device code: its SHA-256.
@@ -324,11 +317,7 @@ func (d *devices) decide(ctx context.Context, key string, approve func(*deviceGr
 }
 
 // approvedBy fills in g from the session that approved it.
-func (g *deviceGrant) approvedBy(a *authRequest) {
-	g.UserID, g.TenantID, g.SessionID = a.UserID, a.TenantID, a.SessionID
-	g.AuthTime, g.AMR, g.ACR = a.AuthTime, a.AMR, a.ACR
-	g.SupportActorID, g.SupportReason = a.SupportActorID, a.SupportReason
-}
+func (g *deviceGrant) approvedBy(a *authRequest) { g.signedIn = a.signedIn }
 
 // deviceLoginFor is the authorization request a device's login runs on:
 // the login pages work on it as on a browser's, and the callback

@@ -59,10 +59,8 @@ func (s *Server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 	} else if ended {
 		return nil, oidc.ErrInvalidGrant().WithDescription("the session that issued the code has been logged out")
 	}
-	ts, refreshToken, familyID, err := s.issueToPerson(ctx, &c, personLogin{
-		userID: a.UserID, tenantID: a.TenantID, sessionID: a.SessionID, authTime: a.AuthTime, amr: a.AMR, acr: a.ACR,
-		nonce: a.Nonce, scopes: a.Scopes, supportActorID: a.SupportActorID, supportReason: a.SupportReason,
-	}, "authorization_code")
+	ts, refreshToken, familyID, err := s.issueToPerson(ctx, &c, personLogin{signedIn: a.signedIn, nonce: a.Nonce, scopes: a.Scopes},
+		"authorization_code")
 	if err != nil {
 		return nil, err
 	}
@@ -79,13 +77,9 @@ func (s *Server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 // personLogin is what a person's login (an authorization request's, or an
 // approved device grant's) says the tokens are for.
 type personLogin struct {
-	userID, tenantID, sessionID string
-	authTime                    time.Time
-	amr                         []string
-	acr, nonce                  string
-	scopes                      []string
-	supportActorID              string
-	supportReason               string
+	signedIn
+	nonce  string
+	scopes []string
 }
 
 // issueToPerson mints the tokens of a person's login for client c: the ID
@@ -94,22 +88,22 @@ type personLogin struct {
 // exchange and the device grant both issue through it, so that a device
 // gets the same claims as a browser. Its errors are OAuth errors.
 func (s *Server) issueToPerson(ctx context.Context, c *directory.Client, l personLogin, grantType string) (tokenSet, string, string, error) {
-	person, u, p, err := s.subject(ctx, l.userID, l.tenantID, l.authTime, c)
+	person, u, p, err := s.subject(ctx, l.UserID, l.TenantID, l.AuthTime, c)
 	if errors.Is(err, directory.ErrUserDisabled) || errors.Is(err, directory.ErrNotFound) {
 		return tokenSet{}, "", "", oidc.ErrInvalidGrant().WithDescription("the user can no longer sign in")
 	}
 	if err != nil {
 		return tokenSet{}, "", "", s.serverError(ctx, "load user", err)
 	}
-	if l.supportActorID == "" && u.MustChangePassword {
+	if l.SupportActorID == "" && u.MustChangePassword {
 		return tokenSet{}, "", "", errNewPassword() // asked for since the login (a support user's: recheckSupport)
 	}
 	g := grant{
-		client: c, subject: l.userID, scopes: l.scopes, nonce: l.nonce, authTime: l.authTime,
-		amr: l.amr, acr: l.acr, sessionID: l.sessionID, tenantID: l.tenantID, person: &person,
+		client: c, subject: l.UserID, scopes: l.scopes, nonce: l.nonce, authTime: l.AuthTime,
+		amr: l.AMR, acr: l.ACR, sessionID: l.SessionID, tenantID: l.TenantID, person: &person,
 	}
-	if l.supportActorID != "" {
-		if g.support, err = s.recheckSupport(ctx, g, l.supportActorID, l.supportReason, u, p, grantType); err != nil {
+	if l.SupportActorID != "" {
+		if g.support, err = s.recheckSupport(ctx, g, l.SupportActorID, l.SupportReason, u, p, grantType); err != nil {
 			return tokenSet{}, "", "", err
 		}
 		if err := s.auditSupportToken(ctx, actionSupportToken, g, grantType); err != nil {

@@ -116,10 +116,7 @@ func (s *Server) DeviceToken(ctx context.Context, r *op.ClientRequest[oidc.Devic
 	if err := s.store.kv.Delete(ctx, devicePollKey(key), deviceSlowKey(key)); err != nil {
 		s.store.log.WarnContext(ctx, "forget device polls", "err", err)
 	}
-	ts, refreshToken, _, err := s.issueToPerson(ctx, &c, personLogin{
-		userID: g.UserID, tenantID: g.TenantID, sessionID: g.SessionID, authTime: g.AuthTime, amr: g.AMR, acr: g.ACR,
-		scopes: g.Scopes, supportActorID: g.SupportActorID, supportReason: g.SupportReason,
-	}, "device_code")
+	ts, refreshToken, _, err := s.issueToPerson(ctx, &c, personLogin{signedIn: g.signedIn, scopes: g.Scopes}, "device_code")
 	if err != nil {
 		return nil, err
 	}
