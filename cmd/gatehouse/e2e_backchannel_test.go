@@ -5,10 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"html"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -26,7 +24,6 @@ import (
 	"github.com/gatehouse-id/gatehouse/claims"
 	"github.com/gatehouse-id/gatehouse/demo"
 	"github.com/gatehouse-id/gatehouse/directory"
-	"github.com/gatehouse-id/gatehouse/password"
 )
 
 // OpenID Connect Back-Channel Logout 1.0 end to end (docs/logout.md): two
@@ -360,21 +357,7 @@ func endedByAdministrator(t *testing.T, tenant, username string, end func(h *har
 // portal's back-channel endpoint (demo/directory.yaml), which verifies it
 // with package claims and ends its own session of hers.
 func TestDemoPortalsBackchannelLogout(t *testing.T) {
-	srv := httptest.NewUnstartedServer(nil)
-	cfg := &config{Addr: srv.Listener.Addr().String(), DataDir: t.TempDir(), SigningAlg: "RS256", LogLevel: "info", Demo: true}
-	if err := cfg.resolve(); err != nil {
-		t.Fatal(err)
-	}
-	a, err := build(t.Context(), cfg, slog.New(slog.NewTextHandler(t.Output(), nil)), options{passwordParams: password.Params{Memory: 64, Time: 1, Threads: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Config.Handler = a.handler
-	srv.Start()
-	t.Cleanup(func() { srv.Close(); a.Close() })
-
-	jar, _ := cookiejar.New(nil)
-	b := &browser{t: t, c: &http.Client{Jar: jar}}
+	cfg, a, b := startDemo(t)
 	resp, body := b.get(cfg.Issuer + "/demo/web/login")
 	acc := demo.Accounts[3] // carol
 	_, web := b.submitLogin(resp, body, acc.Tenant, acc.Username, acc.Password)

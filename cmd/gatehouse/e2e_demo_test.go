@@ -13,10 +13,10 @@ import (
 	"github.com/gatehouse-id/gatehouse/password"
 )
 
-// TestDemoPortal walks the README's first experience: serve --demo, open
-// the demo portal, log in as a demo user, see the claims; then the second
-// portal without a prompt.
-func TestDemoPortal(t *testing.T) {
+// startDemo serves Gatehouse as `serve --demo` wires it, with cheap
+// password hashes, and gives a browser (following every redirect) to use it.
+func startDemo(t *testing.T) (*config, *app, *browser) {
+	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	cfg := &config{Addr: srv.Listener.Addr().String(), DataDir: t.TempDir(), SigningAlg: "RS256", LogLevel: "info", Demo: true}
 	if err := cfg.resolve(); err != nil {
@@ -29,9 +29,15 @@ func TestDemoPortal(t *testing.T) {
 	srv.Config.Handler = a.handler
 	srv.Start()
 	t.Cleanup(func() { srv.Close(); a.Close() })
-
 	jar, _ := cookiejar.New(nil)
-	b := &browser{t: t, c: &http.Client{Jar: jar}}
+	return cfg, a, &browser{t: t, c: &http.Client{Jar: jar}}
+}
+
+// TestDemoPortal walks the README's first experience: serve --demo, open
+// the demo portal, log in as a demo user, see the claims; then the second
+// portal without a prompt.
+func TestDemoPortal(t *testing.T) {
+	cfg, _, b := startDemo(t)
 	resp, body := b.get(cfg.Issuer + "/")
 	if resp.StatusCode != 200 || !strings.Contains(body, "carol-demo-pw") {
 		t.Fatalf("landing page: %d", resp.StatusCode)
