@@ -18,7 +18,7 @@ var (
 	slots   = make(chan struct{}, runtime.GOMAXPROCS(0))
 )
 
-// SetConcurrency bounds the hashes (Hash, Verify, Burn) this process
+// SetConcurrency bounds the hashes (Hash, Verify, BurnContext) this process
 // computes at once to n; n ≤ 0 means one per core the Go scheduler uses
 // (GOMAXPROCS), the default. The memory they hold at most is n times the
 // largest Params.Memory in use. Call it at start, before any hash.

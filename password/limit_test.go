@@ -53,7 +53,9 @@ func TestHashesAreBounded(t *testing.T) {
 			if ok, err := Verify(h, "correct horse"); !ok || err != nil {
 				t.Errorf("Verify: %v %v", ok, err)
 			}
-			Burn("x", p)
+			if err := BurnContext(t.Context(), "x", p); err != nil {
+				t.Error(err)
+			}
 		})
 	}
 	wg.Wait()

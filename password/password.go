@@ -74,15 +74,11 @@ func Valid(encoded string) bool {
 	return err == nil
 }
 
-// Burn spends the same work as verifying a password against a hash of cost
-// p and then throws the result away. Logins call it for unknown users, so
-// that an unknown username costs as much time as a wrong password.
-func Burn(pw string, p Params) {
-	_ = BurnContext(context.Background(), pw, p)
-}
-
-// BurnContext is Burn for a request: while it waits for its turn, the end
-// of ctx ends it with ctx.Err().
+// BurnContext spends the same work as verifying a password against a hash
+// of cost p and then throws the result away. Logins call it for unknown
+// users, so that an unknown username costs as much time as a wrong
+// password. While it waits for its turn (SetConcurrency), the end of ctx
+// ends it with ctx.Err().
 func BurnContext(ctx context.Context, pw string, p Params) error {
 	var salt [saltLen]byte
 	release, err := acquireContext(ctx)

@@ -472,8 +472,10 @@ func (s *storage) GetPrivateClaimsFromScopes(context.Context, string, string, []
 	return nil, errNotUsed
 }
 
-// GetKeyByIDAndClientID: clients have no registered public keys yet
-// (private_key_jwt comes later), so no key is ever found.
+// GetKeyByIDAndClientID serves the library's own client-assertion and
+// jwt-bearer checks, which Gatehouse never reaches: private_key_jwt clients
+// are authenticated by Server.VerifyClient (client_assertion.go), and the
+// jwt-bearer grant is not offered. So no key is ever found here.
 func (s *storage) GetKeyByIDAndClientID(context.Context, string, string) (*jose.JSONWebKey, error) {
 	return nil, oidc.ErrInvalidClient().WithDescription("client has no registered keys")
 }
