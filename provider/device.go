@@ -90,21 +90,6 @@ func deviceUserKey(code string) string   { return "device-user:" + code }
 func deviceDecidedKey(key string) string { return "device-decided:" + key }
 func devicePollKey(key string) string    { return "device-poll:" + key }
 func deviceSlowKey(key string) string    { return "device-slow:" + key }
-func sessionEndedKey(sid string) string  { return "session-ended:" + sid }
-
-// sessionEnded reports whether a logout ended the session sid lately: for
-// as long as a device code or an authorization code of it could still be
-// redeemed (markSessionEnded).
-func (s *Server) sessionEnded(ctx context.Context, sid string) (bool, error) {
-	if sid == "" {
-		return false, nil
-	}
-	_, err := s.store.kv.Get(ctx, sessionEndedKey(sid))
-	if errors.Is(err, ephemeral.ErrNotFound) {
-		return false, nil
-	}
-	return err == nil, err
-}
 
 // newDeviceCode is 32 random bytes, base64url: what the device keeps
 // secret and polls with.

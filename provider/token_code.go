@@ -52,13 +52,6 @@ func (s *Server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 	if err := checkPKCE(a.CodeChallenge, r.Data.CodeVerifier); err != nil {
 		return nil, err
 	}
-	// Logged out between the code and its redemption: the session's
-	// refresh tokens were revoked then, and none may be born after.
-	if ended, err := s.sessionEnded(ctx, a.SessionID); err != nil {
-		return nil, s.serverError(ctx, "check the session", err)
-	} else if ended {
-		return nil, oidc.ErrInvalidGrant().WithDescription("the session that issued the code has been logged out")
-	}
 	ts, refreshToken, familyID, err := s.issueToPerson(ctx, &c, personLogin{signedIn: a.signedIn, nonce: a.Nonce, scopes: a.Scopes},
 		"authorization_code")
 	if err != nil {
@@ -94,6 +87,16 @@ func (s *Server) issueToPerson(ctx context.Context, c *directory.Client, l perso
 	}
 	if err != nil {
 		return tokenSet{}, "", "", s.serverError(ctx, "load user", err)
+	}
+	// Logged out between the login and now (a code not yet redeemed, a
+	// device that polls only now): the logout revoked the session's
+	// refresh tokens, and none may be born after it.
+	if ended, err := s.sessionEnded(ctx, l.SessionID); err != nil {
+		return tokenSet{}, "", "", s.serverError(ctx, "check the session", err)
+	} else if ended && grantType == "device_code" {
+		return tokenSet{}, "", "", oidc.ErrAccessDenied().WithDescription("the person signed out of the session that approved the device; start again")
+	} else if ended {
+		return tokenSet{}, "", "", oidc.ErrInvalidGrant().WithDescription("the session of this login has been logged out")
 	}
 	if l.SupportActorID == "" && u.MustChangePassword {
 		return tokenSet{}, "", "", errNewPassword() // asked for since the login (a support user's: recheckSupport)
@@ -227,4 +230,20 @@ func (s *Server) revokeIssued(ctx context.Context, u usedCode) {
 			s.store.log.ErrorContext(ctx, "revoke access token", "err", err)
 		}
 	}
+}
+
+// sessionEndedKey marks a session a logout ended (TerminateSessionFromRequest),
+// for as long as a code or device grant of it could still be redeemed.
+func sessionEndedKey(sid string) string { return "session-ended:" + sid }
+
+// sessionEnded reports whether a logout ended the session sid lately.
+func (s *Server) sessionEnded(ctx context.Context, sid string) (bool, error) {
+	if sid == "" {
+		return false, nil
+	}
+	_, err := s.store.kv.Get(ctx, sessionEndedKey(sid))
+	if errors.Is(err, ephemeral.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }

@@ -99,14 +99,6 @@ func (s *Server) DeviceToken(ctx context.Context, r *op.ClientRequest[oidc.Devic
 	case !g.Approved:
 		return nil, oidc.ErrAuthorizationPending().WithDescription("the person has not answered yet")
 	}
-	// The session that approved has been logged out since: its refresh
-	// tokens were revoked then, and a device that polls only now must not
-	// get one that outlives the logout.
-	if ended, err := s.sessionEnded(ctx, g.SessionID); err != nil {
-		return nil, s.serverError(ctx, "check the approving session", err)
-	} else if ended {
-		return nil, oidc.ErrAccessDenied().WithDescription("the person signed out of the session that approved the device; start again")
-	}
 	// Approved: the grant is redeemed by taking it, once across nodes.
 	if g, err = d.take(ctx, key); errors.Is(err, ephemeral.ErrNotFound) {
 		return nil, oidc.ErrInvalidGrant().WithDescription("the device code is invalid or was already used")
