@@ -71,6 +71,9 @@ type config struct {
 	// listener of their own, if set, else on Addr with everything else.
 	Metrics     bool
 	MetricsAddr string
+	// PprofAddr serves Go's profiler on a loopback listener of its own
+	// (pprof.go); empty: not at all.
+	PprofAddr string
 	// Tracing is "off" or "otlp" (tracing.go).
 	Tracing string
 	// Password is the argon2id cost of new password hashes, and how many
@@ -108,6 +111,7 @@ func (c *config) bindFlags(fs *flag.FlagSet) {
 		"serve Prometheus metrics at /metrics; --metrics=false or GATEHOUSE_METRICS=false: not at all")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("GATEHOUSE_METRICS_ADDR", ""),
 		"serve /metrics on this address of its own (an admin port) instead of --addr (GATEHOUSE_METRICS_ADDR)")
+	c.bindPprofFlag(fs)
 }
 
 // The shutdown defaults: five seconds is a few of a balancer's health
@@ -232,6 +236,9 @@ func (c *config) resolve() error {
 		return errors.New("GATEHOUSE_SHUTDOWN_DELAY / --shutdown-delay must be between 0s and 5m, and GATEHOUSE_SHUTDOWN_TIMEOUT / --shutdown-timeout between 1s and 10m")
 	}
 	if err := c.resolveMetrics(); err != nil {
+		return err
+	}
+	if err := c.resolvePprof(); err != nil {
 		return err
 	}
 	if err := c.resolveSigning(); err != nil {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/demo"
@@ -82,6 +83,20 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		log.Info("metrics listening", "addr", mln.Addr().String(), "path", metricsPath)
 		go func() { errc <- fmt.Errorf("metrics listener: %w", msrv.Serve(mln)) }()
 	}
+	if cfg.PprofAddr != "" {
+		pln, err := net.Listen("tcp", cfg.PprofAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("profiler listener (GATEHOUSE_PPROF_ADDR): %w", err)
+		}
+		// No WriteTimeout: a CPU profile streams for as long as it was asked.
+		psrv := &http.Server{Handler: pprofHandler(), ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		defer psrv.Close()
+		log.Warn("profiler listening: do not leave it on in production", "addr", pln.Addr().String(), "path", "/debug/pprof/")
+		go func() { errc <- fmt.Errorf("profiler listener: %w", psrv.Serve(pln)) }()
+	}
+	returnStartupMemory()
 	printBanner(stdout, &cfg)
 	log.Info("gatehouse listening", "addr", ln.Addr().String(), "issuer", cfg.Issuer, "demo", cfg.Demo)
 	go func() { errc <- srv.Serve(ln) }()
@@ -91,6 +106,17 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	case <-ctx.Done():
 	}
 	return drainAndShutdown(srv, a, &cfg, log)
+}
+
+// returnStartupMemory gives the operating system back what start-up
+// allocated and no longer needs, before the first request: the password
+// estimator's dictionaries are parsed from their compressed form at
+// package initialisation, migrations run, and --demo hashes its users'
+// passwords (19 MiB of argon2id memory each). The Go runtime would return
+// these pages by itself, but over minutes; an idle node should show its
+// idle size from the start (docs/performance.md, Memory).
+func returnStartupMemory() {
+	debug.FreeOSMemory()
 }
 
 // drainAndShutdown stops the server the way a load balancer needs: first
