@@ -92,6 +92,9 @@ func (p *Provider) middleware(next http.Handler) http.Handler {
 		case pathEndSession:
 			w = &logoutWriter{ResponseWriter: w, cookies: p.cookies}
 		}
+		if path == pathToken && p.srv.directClientCredentials(w, r) {
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }

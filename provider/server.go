@@ -25,6 +25,10 @@ type Server struct {
 	// assertions authenticates private_key_jwt clients
 	// (client_assertion.go).
 	assertions *assertionVerifier
+	// libraryOnly turns the direct client-credentials path off
+	// (token_client_credentials_direct.go), for the test that compares it
+	// with the library's.
+	libraryOnly bool
 }
 
 // errUnsupportedGrant answers grants Gatehouse does not offer (yet).
