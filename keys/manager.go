@@ -146,7 +146,7 @@ type Manager struct {
 	sched   []Status
 	private map[string]crypto.Signer // every key not yet removed, by id
 	public  map[string]jose.JSONWebKey
-	signers map[string]jose.Signer // by key id and JOSE typ header
+	signers map[signerKey]*compactSigner
 }
 
 // NewManager loads the keys in store and brings them to the schedule
@@ -213,7 +213,7 @@ func (m *Manager) Reload(ctx context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sched, m.private, m.public = sched, private, public
-	m.signers = map[string]jose.Signer{}
+	m.signers = map[signerKey]*compactSigner{}
 	m.loadedAt = now
 	return nil
 }
@@ -378,26 +378,22 @@ func (m *Manager) SignWith(k SigningKey, claims any, typ string) (string, error)
 	if err != nil {
 		return "", err
 	}
-	jws, err := signer.Sign(payload)
-	if err != nil {
-		return "", err
-	}
-	return jws.CompactSerialize()
+	return signer.sign(payload)
 }
 
-// signer returns the cached jose.Signer for k and typ, building it once.
-func (m *Manager) signer(k SigningKey, typ string) (jose.Signer, error) {
-	cacheKey := k.ID + " " + typ
+// signerKey names a cached signer: a key and a JOSE typ header.
+type signerKey struct{ id, typ string }
+
+// signer returns the cached signer for k and typ, building it once.
+func (m *Manager) signer(k SigningKey, typ string) (*compactSigner, error) {
+	cacheKey := signerKey{k.ID, typ}
 	m.mu.RLock()
 	s, ok := m.signers[cacheKey]
 	m.mu.RUnlock()
 	if ok {
 		return s, nil
 	}
-	s, err := jose.NewSigner(jose.SigningKey{
-		Algorithm: k.Algorithm,
-		Key:       jose.JSONWebKey{Key: k.Private, KeyID: k.ID},
-	}, (&jose.SignerOptions{}).WithType(jose.ContentType(typ)))
+	s, err := newCompactSigner(k, typ)
 	if err != nil {
 		return nil, err
 	}
