@@ -154,22 +154,3 @@ func TestFixedSize(t *testing.T) {
 		}
 	}
 }
-
-// BenchmarkSignWith is the signature of one access token per algorithm,
-// as the token endpoint makes it: claims marshalled, signed, serialized.
-func BenchmarkSignWith(b *testing.B) {
-	m := &Manager{signers: map[signerKey]*compactSigner{}}
-	claims := map[string]any{"iss": "https://id.example.com", "sub": "meter-fleet", "aud": []string{"meter-fleet"},
-		"exp": 1795402656, "iat": 1795402356, "jti": "ehCUQe9KilXpgD6G1lH0Tw", "client_id": "meter-fleet",
-		"scope": "devices.read devices.write", "roles": []string{"fleet-importer", "things-creator:read-only"}}
-	for _, k := range testSigningKeys(b) {
-		b.Run(string(k.Algorithm), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := m.SignWith(k, claims, "at+jwt"); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}
