@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -27,12 +28,17 @@ func startFloor(t *testing.T, alg string) (*floor, *httptest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var f *floor
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f.handler().ServeHTTP(w, r) }))
-	t.Cleanup(srv.Close)
-	if f, err = newFloor(srv.URL, o); err != nil {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
 		t.Fatal(err)
 	}
+	f, err := newFloor("http://"+ln.Addr().String(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: f.handler()}}
+	srv.Start()
+	t.Cleanup(srv.Close)
 	return f, srv
 }
 
