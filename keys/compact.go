@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"unsafe"
 
 	jose "github.com/go-jose/go-jose/v4"
 	"golang.org/x/crypto/cryptobyte"
@@ -33,16 +34,22 @@ type compactSigner struct {
 	prefix []byte
 	alg    jose.SignatureAlgorithm
 	key    crypto.Signer
+	// sigLen is the length of the base64url signature, so that a token
+	// is made in one buffer of its exact size.
+	sigLen int
 }
 
 // newCompactSigner prepares k's signer for tokens of type typ ("JWT",
 // "at+jwt", "logout+jwt").
 func newCompactSigner(k SigningKey, typ string) (*compactSigner, error) {
+	sigBytes := 64 // ES256: R and S of 32 bytes; Ed25519 signatures
 	switch k.Algorithm {
 	case jose.RS256:
-		if _, ok := k.Private.(*rsa.PrivateKey); !ok {
+		rk, ok := k.Private.(*rsa.PrivateKey)
+		if !ok {
 			return nil, fmt.Errorf("signing key %s: RS256 needs an RSA key, not %T", k.ID, k.Private)
 		}
+		sigBytes = rk.Size()
 	case jose.ES256:
 		if p, ok := k.Private.(*ecdsa.PrivateKey); !ok || p.Curve.Params().BitSize != 256 {
 			return nil, fmt.Errorf("signing key %s: ES256 needs a P-256 key", k.ID)
@@ -63,16 +70,15 @@ func newCompactSigner(k SigningKey, typ string) (*compactSigner, error) {
 		return nil, err
 	}
 	prefix := base64.RawURLEncoding.AppendEncode(nil, header)
-	return &compactSigner{prefix: append(prefix, '.'), alg: k.Algorithm, key: k.Private}, nil
+	return &compactSigner{prefix: append(prefix, '.'), alg: k.Algorithm, key: k.Private,
+		sigLen: base64.RawURLEncoding.EncodedLen(sigBytes)}, nil
 }
 
-// sigLen is the base64url length of the longest signature: RSA-4096.
-const sigLen = 683
-
-// sign returns the compact JWS of payload.
+// sign returns the compact JWS of payload, made in one buffer of its final
+// size: the signing input, then the dot and the signature after it.
 func (s *compactSigner) sign(payload []byte) (string, error) {
 	n := len(s.prefix) + base64.RawURLEncoding.EncodedLen(len(payload))
-	buf := make([]byte, n, n+1+sigLen)
+	buf := make([]byte, n, n+1+s.sigLen)
 	copy(buf, s.prefix)
 	base64.RawURLEncoding.Encode(buf[len(s.prefix):], payload)
 	sig, err := s.signature(buf)
@@ -81,7 +87,10 @@ func (s *compactSigner) sign(payload []byte) (string, error) {
 	}
 	buf = append(buf, '.')
 	buf = base64.RawURLEncoding.AppendEncode(buf, sig)
-	return string(buf), nil
+	// buf is this call's own and is never written again, so the string may
+	// share its memory rather than copy a kilobyte per token (the idiom of
+	// strings.Builder).
+	return unsafe.String(unsafe.SliceData(buf), len(buf)), nil
 }
 
 // signature signs the signing input (RFC 7515 §5.1 step 7) as the

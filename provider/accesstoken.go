@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,33 +20,16 @@ var errInvalidToken = errors.New("invalid access token")
 // typ at+jwt (so an ID token is never taken for one), signed by a published
 // key, this issuer, not expired, not revoked.
 func (s *Server) verifyAccessToken(ctx context.Context, raw string) (*claims.AccessToken, error) {
-	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256, jose.ES256, jose.EdDSA})
-	if err != nil || len(jws.Signatures) != 1 {
-		return nil, errInvalidToken
-	}
-	h := jws.Signatures[0].Header
-	if typ, _ := h.ExtraHeaders[jose.HeaderType].(string); typ != "at+jwt" {
-		return nil, errInvalidToken
-	}
-	key := s.publicKey(h.KeyID, h.Algorithm)
-	if key == nil {
-		// Another node may have created a key this one has not loaded yet
-		// (two nodes starting at once): look again, at most so often.
-		if err := s.store.keys.ReloadIfStale(ctx, keyReloadInterval); err != nil {
-			return nil, fmt.Errorf("reload signing keys: %w", err)
+	sum := sha256.Sum256([]byte(raw))
+	e, ok := s.verified.get(sum)
+	if !ok || s.publicKey(e.kid, e.alg) == nil {
+		var err error
+		if e, err = s.verifySignature(ctx, raw); err != nil {
+			return nil, err
 		}
-		if key = s.publicKey(h.KeyID, h.Algorithm); key == nil {
-			return nil, errInvalidToken
-		}
+		s.verified.put(sum, e)
 	}
-	payload, err := jws.Verify(key.Key)
-	if err != nil {
-		return nil, errInvalidToken
-	}
-	var at claims.AccessToken
-	if err := json.Unmarshal(payload, &at); err != nil {
-		return nil, errInvalidToken
-	}
+	at := e.at // callers read the claims and never change them
 	if at.Issuer != s.store.cfg.Issuer || !s.store.cfg.Now().Before(time.Unix(at.Expiry, 0)) || at.JWTID == "" {
 		return nil, errInvalidToken
 	}
@@ -57,6 +41,40 @@ func (s *Server) verifyAccessToken(ctx context.Context, raw string) (*claims.Acc
 		return nil, fmt.Errorf("check revocation: %w", err)
 	}
 	return &at, nil
+}
+
+// verifySignature parses raw as an access token signed by a published
+// key, and returns its claims (not yet checked for issuer, expiry or
+// revocation) and the key that signed it.
+func (s *Server) verifySignature(ctx context.Context, raw string) (verifiedToken, error) {
+	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256, jose.ES256, jose.EdDSA})
+	if err != nil || len(jws.Signatures) != 1 {
+		return verifiedToken{}, errInvalidToken
+	}
+	h := jws.Signatures[0].Header
+	if typ, _ := h.ExtraHeaders[jose.HeaderType].(string); typ != "at+jwt" {
+		return verifiedToken{}, errInvalidToken
+	}
+	key := s.publicKey(h.KeyID, h.Algorithm)
+	if key == nil {
+		// Another node may have created a key this one has not loaded yet
+		// (two nodes starting at once): look again, at most so often.
+		if err := s.store.keys.ReloadIfStale(ctx, keyReloadInterval); err != nil {
+			return verifiedToken{}, fmt.Errorf("reload signing keys: %w", err)
+		}
+		if key = s.publicKey(h.KeyID, h.Algorithm); key == nil {
+			return verifiedToken{}, errInvalidToken
+		}
+	}
+	payload, err := jws.Verify(key.Key)
+	if err != nil {
+		return verifiedToken{}, errInvalidToken
+	}
+	e := verifiedToken{kid: h.KeyID, alg: h.Algorithm}
+	if err := json.Unmarshal(payload, &e.at); err != nil {
+		return verifiedToken{}, errInvalidToken
+	}
+	return e, nil
 }
 
 // keyReloadInterval bounds how often an unknown key id makes a node read

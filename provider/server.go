@@ -25,6 +25,9 @@ type Server struct {
 	// assertions authenticates private_key_jwt clients
 	// (client_assertion.go).
 	assertions *assertionVerifier
+	// verified remembers the access tokens whose signatures this node has
+	// checked (verified_tokens.go).
+	verified verifiedTokens
 	// libraryOnly turns the direct client-credentials path off
 	// (token_client_credentials_direct.go), for the test that compares it
 	// with the library's.

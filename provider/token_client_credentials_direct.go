@@ -53,7 +53,6 @@ func (s *Server) directClientCredentials(w http.ResponseWriter, r *http.Request)
 	// same whichever path served the request.
 	ctx, span := op.Tracer.Start(r.Context(), r.URL.Path)
 	defer span.End()
-	r = r.WithContext(ctx)
 	resp, err := s.clientCredentials(ctx, c, scopes)
 	if err != nil {
 		op.WriteError(w, r, err, nil)
