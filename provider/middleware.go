@@ -37,14 +37,9 @@ var (
 func (p *Provider) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		path := r.URL.Path
-		// The browser's SSO session travels in the context, so that storage
-		// methods (CreateAuthRequest, AuthRequestByID, end_session) see it.
-		ctx, st := withRequestState(session.WithToken(r.Context(), session.TokenFromRequest(r)), r.RemoteAddr)
-		r = r.WithContext(ctx)
 		// MaxBytesReader marks the connection for closing through the
 		// server's own writer, which it finds by type: give it that one.
 		orig := w
-		w = outageWriter{ResponseWriter: w, flag: &st.outage}
 		h := w.Header()
 		switch path {
 		case pathToken, pathIntrospect, pathUserinfo, pathRevoke, pathDeviceAuthorization:
@@ -74,6 +69,17 @@ func (p *Provider) middleware(next http.Handler) http.Handler {
 				return
 			}
 		}
+		// A machine's token, the commonest request of all, needs nothing
+		// below: no browser session, no outage flag (the direct path answers
+		// a store's outage itself), no challenge (it never answers 401).
+		if path == pathToken && p.srv.directClientCredentials(w, r) {
+			return
+		}
+		// The browser's SSO session travels in the context, so that storage
+		// methods (CreateAuthRequest, AuthRequestByID, end_session) see it.
+		ctx, st := withRequestState(session.WithToken(r.Context(), session.TokenFromRequest(r)), r.RemoteAddr)
+		r = r.WithContext(ctx)
+		w = outageWriter{ResponseWriter: w, flag: &st.outage}
 		if path == pathAuthorize && p.precheckAuthorize(w, r) {
 			return
 		}
@@ -91,9 +97,6 @@ func (p *Provider) middleware(next http.Handler) http.Handler {
 			w = &challengeWriter{ResponseWriter: w, challenge: `Bearer realm="gatehouse", error="invalid_token"`}
 		case pathEndSession:
 			w = &logoutWriter{ResponseWriter: w, cookies: p.cookies}
-		}
-		if path == pathToken && p.srv.directClientCredentials(w, r) {
-			return
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -139,10 +139,13 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 			}
 			return ids
 		})}
-	p.handler = op.RegisterLegacyServer(srv, p.callback(opProvider),
-		op.WithHTTPMiddleware(p.middleware),
+	// The middleware wraps the library's router rather than being one of
+	// its middlewares: the same order, but a machine's token
+	// (directClientCredentials) is answered before the router sets up its
+	// routing context.
+	p.handler = p.middleware(op.RegisterLegacyServer(srv, p.callback(opProvider),
 		op.WithServerCORSOptions(nil), // the middleware does CORS, narrowly
-	)
+	))
 	return p, nil
 }
 
