@@ -26,13 +26,10 @@ type introspection struct {
 // of a stateless introspection (HTTP Basic, the form, one signature
 // verification), to compare Gatehouse's introspection with.
 func (f *floor) introspect(w http.ResponseWriter, r *http.Request) {
-	if !f.authenticate(r) {
-		w.Header().Set("WWW-Authenticate", `Basic realm="gatehouse-floor"`)
-		oauthError(w, http.StatusUnauthorized, "invalid_client")
+	if !f.clientForm(w, r) {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 1<<16)
-	if err := r.ParseForm(); err != nil || r.PostForm.Get("token") == "" {
+	if r.PostForm.Get("token") == "" {
 		oauthError(w, http.StatusBadRequest, "invalid_request")
 		return
 	}

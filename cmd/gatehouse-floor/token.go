@@ -18,14 +18,7 @@ type tokenResponse struct {
 // token is the client-credentials grant: authenticate the client, read the
 // form, mint a fresh JWT.
 func (f *floor) token(w http.ResponseWriter, r *http.Request) {
-	if !f.authenticate(r) {
-		w.Header().Set("WWW-Authenticate", `Basic realm="gatehouse-floor"`)
-		oauthError(w, http.StatusUnauthorized, "invalid_client")
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 1<<16)
-	if err := r.ParseForm(); err != nil {
-		oauthError(w, http.StatusBadRequest, "invalid_request")
+	if !f.clientForm(w, r) {
 		return
 	}
 	switch r.PostForm.Get("grant_type") {
@@ -55,6 +48,24 @@ func (f *floor) token(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, tokenResponse{AccessToken: tok, TokenType: "Bearer",
 		ExpiresIn: int(tokenLifetime.Seconds()), Scope: scope})
+}
+
+// clientForm authenticates the client (HTTP Basic) and parses the form of
+// a request to the token or introspection endpoint, as every OAuth
+// endpoint must first. It reports false once it has answered with the
+// error.
+func (f *floor) clientForm(w http.ResponseWriter, r *http.Request) bool {
+	if !f.authenticate(r) {
+		w.Header().Set("WWW-Authenticate", `Basic realm="gatehouse-floor"`)
+		oauthError(w, http.StatusUnauthorized, "invalid_client")
+		return false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<16)
+	if err := r.ParseForm(); err != nil {
+		oauthError(w, http.StatusBadRequest, "invalid_request")
+		return false
+	}
+	return true
 }
 
 // grantScope is the scope granted for a request's: the client's own when
