@@ -51,6 +51,16 @@ func newCache(live bool) *cache {
 	return c
 }
 
+// Generation is the cache's generation and whether it is live: a value
+// worked out from clients and Books read while the generation was still
+// this one is current for as long as it stays so (and live). It lets a
+// memo above the directory (the provider's machine claims) follow the
+// cache's invalidation without a cache of its own to keep true. Take it
+// before reading what the value is worked out from, as the cache does.
+func (d *Directory) Generation() (gen uint64, live bool) {
+	return d.cache.gen.Load(), d.cache.live.Load()
+}
+
 // invalidate drops everything cached so far.
 func (c *cache) invalidate() { c.gen.Add(1) }
 

@@ -35,8 +35,9 @@ type grant struct {
 	// credentials: no ID token, no profile.
 	person *claims.Subject
 	// machine is what a machine client's token says of it (its tenant and
-	// roles); nil for a person, and for a client without a tenant.
-	machine *claims.Subject
+	// roles, machine_access.go); nil for a person, and for a client
+	// without a tenant.
+	machine *claims.Access
 	// support is set when a support user acts as the person (support.go):
 	// the tokens carry act and expire with the support session.
 	support *supportGrant
@@ -103,9 +104,7 @@ func (s *Server) mint(g grant) (tokenSet, error) {
 		access = claims.AccessFor(*g.person, g.scopes)
 		at.Access = access
 	case g.machine != nil:
-		// A machine client always carries its tenant and roles: they are
-		// what resource servers authorize it by.
-		at.Access = claims.AccessFor(*g.machine, append(slices.Clone(g.scopes), claims.ScopeTenant, claims.ScopeRoles))
+		at.Access = *g.machine
 	}
 	// One key for both tokens: the ID token's at_hash follows its
 	// algorithm, and a rotation may fall between the two signatures.
@@ -167,18 +166,6 @@ func (s *Server) subject(ctx context.Context, userID, tenantID string, authTime 
 	}
 	withPrincipal(&subj, p, p.ServiceRoles.Only(c.Services))
 	return subj, u, p, nil
-}
-
-// machine loads what a machine client's tokens say about it: its tenant and
-// the roles it holds there.
-func (s *Server) machine(ctx context.Context, c *directory.Client) (claims.Subject, error) {
-	p, err := s.store.dir.ClientPrincipal(ctx, c)
-	if err != nil {
-		return claims.Subject{}, fmt.Errorf("principal of client %s: %w", c.ID, err)
-	}
-	subj := claims.Subject{ID: c.ID}
-	withPrincipal(&subj, p, p.ServiceRoles) // its own roles, whatever it consumes
-	return subj, nil
 }
 
 // withPrincipal copies a resolved principal into subj, with the service

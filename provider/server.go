@@ -28,6 +28,9 @@ type Server struct {
 	// verified remembers the access tokens whose signatures this node has
 	// checked (verified_tokens.go).
 	verified verifiedTokens
+	// machines remembers machine clients' access claims
+	// (machine_access.go).
+	machines machineAccesses
 	// libraryOnly turns the direct client-credentials path off
 	// (token_client_credentials_direct.go), for the test that compares it
 	// with the library's.

@@ -40,7 +40,7 @@ func (s *Server) clientCredentials(ctx context.Context, c directory.Client, requ
 	}
 	g := grant{client: &c, subject: c.ID, scopes: scopes, tenantID: c.TenantID}
 	if c.TenantID != "" {
-		m, err := s.machine(ctx, &c)
+		m, err := s.machineAccess(ctx, &c, scopes)
 		if err != nil {
 			return nil, s.serverError(ctx, "load machine client", err)
 		}

@@ -30,7 +30,7 @@ func withMachineClients(t *testing.T, e *env) {
 	}{
 		{directory.Client{ID: "meter", Name: "Meter fleet", Type: directory.ClientConfidential, AuthMethod: directory.AuthSecretBasic,
 			TenantID: e.acme.ID, GrantTypes: []string{directory.GrantClientCredentials},
-			Scopes: []string{"tenant", "roles", "telemetry"}, DefaultScopes: []string{"tenant"}}, machineSecret},
+			Scopes: []string{"tenant", "roles", "permissions", "telemetry"}, DefaultScopes: []string{"tenant"}}, machineSecret},
 		{directory.Client{ID: "poster", Name: "Form poster", Type: directory.ClientConfidential, AuthMethod: directory.AuthSecretPost,
 			GrantTypes: []string{directory.GrantClientCredentials}, Scopes: []string{"telemetry"}}, postSecret},
 	} {
