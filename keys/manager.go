@@ -341,6 +341,27 @@ func (m *Manager) PublicKeys() []jose.JSONWebKey {
 	return append(active, others...)
 }
 
+// PublicKey returns the published key with id kid, as PublicKeys lists it,
+// and false for a key not published now (unknown, not yet published, or
+// removed). It is on the path of every access token a node verifies
+// (introspection, userinfo, the administration API): it scans the
+// schedule in memory, as Active does, and neither copies nor allocates.
+func (m *Manager) PublicKey(kid string) (jose.JSONWebKey, bool) {
+	now := m.cfg.Now()
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	for i := range m.sched {
+		s := m.sched[i] // a copy: at writes the state
+		if s.ID == kid {
+			if s.at(now); s.Published {
+				return m.public[kid], true
+			}
+			return jose.JSONWebKey{}, false
+		}
+	}
+	return jose.JSONWebKey{}, false
+}
+
 // PublishedAlgorithms returns the algorithms of the published keys, the signing
 // key's first: what discovery advertises, so that a relying party that
 // cached it accepts the next key's algorithm too.

@@ -934,3 +934,47 @@ func TestLegacyKeysAdopted(t *testing.T) {
 		t.Errorf("signing with %s", k.ID)
 	}
 }
+
+// TestPublicKeyAgreesWithPublicKeys: PublicKey finds a key exactly when
+// PublicKeys lists it, at every step of a rotation: before the next key is
+// published, once it is, once it signs, and after the old one is deleted.
+func TestPublicKeyAgreesWithPublicKeys(t *testing.T) {
+	store, clk := openStore(t), newClock()
+	m, _ := newManager(t, store, newSealer(t, 1), testConfig(jose.ES256, clk))
+	first := active(t, m)
+	ch, err := m.RotateNow(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{first.ID, ch.Key.ID, "no-such-key"}
+	check := func(when string) {
+		t.Helper()
+		listed := map[string]jose.JSONWebKey{}
+		for _, k := range m.PublicKeys() {
+			listed[k.KeyID] = k
+		}
+		for _, id := range ids {
+			k, ok := m.PublicKey(id)
+			want, listedOK := listed[id]
+			if ok != listedOK || ok && (k.KeyID != want.KeyID || k.Algorithm != want.Algorithm) {
+				t.Errorf("%s: PublicKey(%s) = %v, %v; PublicKeys lists it: %v", when, id, k.KeyID, ok, listedOK)
+			}
+		}
+	}
+	now := clk.Now()
+	check("just scheduled")
+	clk.Set(now.Add(publishDelay))
+	check("published")
+	clk.Set(ch.Key.ActivateAt)
+	check("signing")
+	if _, err := m.Delete(t.Context(), first.ID); err != nil {
+		t.Fatal(err)
+	}
+	check("old key deleted")
+	if _, ok := m.PublicKey(first.ID); ok {
+		t.Error("a deleted key is still published")
+	}
+	if _, ok := m.PublicKey(ch.Key.ID); !ok {
+		t.Error("the signing key is not published")
+	}
+}

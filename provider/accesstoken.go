@@ -83,10 +83,8 @@ func (s *Server) verifySignature(ctx context.Context, raw string) (verifiedToken
 const keyReloadInterval = 5 * time.Second
 
 func (s *Server) publicKey(kid, alg string) *jose.JSONWebKey {
-	for _, k := range s.store.keys.PublicKeys() {
-		if k.KeyID == kid && k.Algorithm == alg {
-			return &k
-		}
+	if k, ok := s.store.keys.PublicKey(kid); ok && k.Algorithm == alg {
+		return &k
 	}
 	return nil
 }
