@@ -15,28 +15,11 @@ import (
 	"github.com/gatehouse-id/gatehouse/claims"
 	"github.com/gatehouse-id/gatehouse/claims/claimstest"
 	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/ephemeral/ephemeraltest"
 	"github.com/gatehouse-id/gatehouse/grants"
 	"github.com/gatehouse-id/gatehouse/logout"
 	"github.com/gatehouse-id/gatehouse/storage/sqlite"
 )
-
-// clock is the test's clock, moved by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // portal is a relying party's back-channel logout endpoint: it verifies
 // each logout token with package claims and answers what the test says.
@@ -49,7 +32,7 @@ type portal struct {
 	requests int
 }
 
-func newPortal(t *testing.T, iss *claimstest.Issuer, clk *clock, clientID string) *portal {
+func newPortal(t *testing.T, iss *claimstest.Issuer, clk *ephemeraltest.FakeClock, clientID string) *portal {
 	cfg := iss.Config(clientID)
 	// The verifier runs on the test's clock, as the tokens are signed on it.
 	cfg.Now = clk.Now
@@ -86,7 +69,7 @@ func (p *portal) got() (int, []*claims.LogoutToken) {
 
 type world struct {
 	store  *sqlite.Store
-	clk    *clock
+	clk    *ephemeraltest.FakeClock
 	iss    *claimstest.Issuer
 	svc    *logout.Service
 	mu     sync.Mutex
@@ -106,7 +89,7 @@ func newWorld(t *testing.T, tune func(*logout.Config)) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	w := &world{store: st, clk: &clock{t: time.Now().UTC().Truncate(time.Second)}, iss: claimstest.NewIssuer(t)}
+	w := &world{store: st, clk: ephemeraltest.NewFakeClockAt(time.Now().UTC().Truncate(time.Second)), iss: claimstest.NewIssuer(t)}
 	cfg := logout.Config{
 		Store: st, Clients: st, Grants: st, Issuer: w.iss.URL,
 		Sign: func(c any, typ string) (string, error) { return w.iss.Sign(t, c, typ), nil },

@@ -20,25 +20,13 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/audit"
 	"github.com/gatehouse-id/gatehouse/directory"
+	"github.com/gatehouse-id/gatehouse/ephemeral/ephemeraltest"
 	"github.com/gatehouse-id/gatehouse/ephemeral/memory"
 	"github.com/gatehouse-id/gatehouse/keys"
 	"github.com/gatehouse-id/gatehouse/password"
 	"github.com/gatehouse-id/gatehouse/session"
 	"github.com/gatehouse-id/gatehouse/storage/sqlite"
 )
-
-// clock is the tests' clock, moved on by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // env is a Provider as cmd wires it, over a real directory on SQLite, real
 // keys and sessions, and the ephemeral store in memory, served on
@@ -47,7 +35,7 @@ type env struct {
 	t        *testing.T
 	p        *Provider
 	srv      *httptest.Server
-	clock    *clock
+	clock    *ephemeraltest.FakeClock
 	dir      *directory.Directory
 	sessions *session.Store
 	jill     directory.User
@@ -64,7 +52,7 @@ const testSecret = "gateway-secret-0123456789abcdefghijklmn"
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := t.Context()
-	clk := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clk := ephemeraltest.NewFakeClockAt(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	kv := memory.New(clk.Now)
 	t.Cleanup(func() { _ = kv.Close() })
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "gatehouse.db"))

@@ -34,6 +34,10 @@ func NewFakeClock() *FakeClock {
 	return &FakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 }
 
+// NewFakeClockAt returns a FakeClock standing at t, for tests whose
+// fixtures are dated.
+func NewFakeClockAt(t time.Time) *FakeClock { return &FakeClock{now: t} }
+
 // Now returns the clock's current instant.
 func (c *FakeClock) Now() time.Time {
 	c.mu.Lock()
